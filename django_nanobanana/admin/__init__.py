@@ -1,0 +1,3 @@
+from .assets import AssetVersionInline, GeneratedAssetAdmin
+
+__all__ = ["AssetVersionInline", "GeneratedAssetAdmin"]

@@ -1,0 +1,86 @@
+"""System checks (``manage.py check``): ``nanobanana.E0xx`` errors, ``nanobanana.W0xx`` warnings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from .conf import nanobanana_settings
+
+DOCS = "See docs/configuration.md."
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    messages: list[Any] = []
+    unknown = nanobanana_settings._UNKNOWN_KEYS
+    if unknown:
+        messages.append(Warning(
+            f"NANOBANANA has unknown keys: {', '.join(unknown)}.", hint=DOCS, id="nanobanana.W001"
+        ))
+    messages += _check_providers()
+    messages += _check_models()
+    messages += _check_storage()
+    return messages
+
+
+def _check_providers() -> list[Any]:
+    messages: list[Any] = []
+    providers = nanobanana_settings.PROVIDERS
+    default = nanobanana_settings.DEFAULT_PROVIDER
+    if default not in providers:
+        messages.append(Error(
+            f"DEFAULT_PROVIDER {default!r} is not one of PROVIDERS ({', '.join(providers)}).",
+            hint=DOCS, id="nanobanana.E004",
+        ))
+    for alias, config in providers.items():
+        try:
+            import_string(config["BACKEND"])
+        except ImportError as exc:
+            messages.append(Error(
+                f"Provider {alias!r}: cannot import BACKEND {config['BACKEND']!r} ({exc}).",
+                hint="Install the extra that provides it (e.g. django-nanobanana[vertex]).",
+                id="nanobanana.E005",
+            ))
+            continue
+        if config.get("AUTH") == "google-auth":
+            continue  # Vertex AI uses service-account credentials, not a key
+        if not nanobanana_settings.api_key(alias):
+            env = config.get("API_KEY_ENV")
+            text = (
+                f"Provider {alias!r} has no API key: set the environment variable {env}"
+                if env else f"Provider {alias!r} has no API key: set API_KEY or API_KEY_ENV"
+            )
+            cls, level = (Warning, "W") if settings.DEBUG else (Error, "E")
+            messages.append(cls(f"{text}.", hint=DOCS, id=f"nanobanana.{level}002"))
+    return messages
+
+
+def _check_models() -> list[Any]:
+    from .providers.models_registry import get_registry
+
+    try:
+        registry = get_registry()
+    except ValueError as exc:
+        return [Error(f"NANOBANANA['MODELS'] is invalid: {exc}.", hint=DOCS, id="nanobanana.E006")]
+    default = nanobanana_settings.DEFAULT_MODEL
+    if default not in registry:
+        return [Error(
+            f"DEFAULT_MODEL {default!r} is not a known model ({', '.join(sorted(registry))}).",
+            hint="Add it to NANOBANANA['MODELS'] (BASED_ON an existing model) if it is new.",
+            id="nanobanana.E003",
+        )]
+    return []
+
+
+def _check_storage() -> list[Any]:
+    alias = nanobanana_settings.STORAGE
+    if alias not in (getattr(settings, "STORAGES", None) or {}):
+        return [Error(
+            f"NANOBANANA['STORAGE'] is {alias!r}, which is not a key of STORAGES.",
+            hint="Name one of the STORAGES aliases (default: 'default').", id="nanobanana.E007",
+        )]
+    return []

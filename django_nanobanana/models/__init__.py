@@ -1,0 +1,3 @@
+from .assets import AssetVersion, GeneratedAsset, Rendition, Source, State, VersionKind
+
+__all__ = ["AssetVersion", "GeneratedAsset", "Rendition", "Source", "State", "VersionKind"]

@@ -1,0 +1,219 @@
+"""Assets placed on pages, their versions (one per generation) and renditions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from ..storage import configured_storage, delete_files
+
+
+class State(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    BLOCKED = "blocked", _("Blocked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+    @classmethod
+    def final(cls) -> tuple[str, ...]:
+        return (cls.SUCCEEDED, cls.FAILED, cls.BLOCKED, cls.CANCELLED)
+
+
+class VersionKind(models.TextChoices):
+    GENERATE = "generate", _("Generate")
+    EDIT = "edit", _("Edit")
+    REGENERATE = "regenerate", _("Regenerate")
+    UPLOAD = "upload", _("Upload")
+
+
+class Source(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    API = "api", _("REST API")
+    CLI = "cli", _("Command line")
+    BATCH = "batch", _("Batch")
+
+
+class GeneratedAsset(models.Model):
+    """The slot placed on pages: its current version is what pages show."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    alt_text = models.CharField(_("alt text"), max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="nanobanana_assets",
+    )
+    current_version = models.ForeignKey(
+        "AssetVersion", verbose_name=_("current version"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    overlay = models.JSONField(_("text overlay"), null=True, blank=True)
+    focal_point_x = models.FloatField(_("focal point x"), null=True, blank=True)
+    focal_point_y = models.FloatField(_("focal point y"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("generated image")
+        verbose_name_plural = _("generated images")
+        ordering = ("-updated_at",)
+        indexes = [
+            models.Index(fields=["-updated_at"], name="nb_asset_updated"),
+            models.Index(fields=["owner", "-updated_at"], name="nb_asset_owner_updated"),
+        ]
+        permissions = [
+            ("generate", _("Can generate images")),
+            ("view_usage", _("Can view image generation usage")),
+            ("manage_budgets", _("Can manage image generation budgets")),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssetVersion(models.Model):
+    """One generation, edit or upload: what was asked, what came back, what it cost."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    asset = models.ForeignKey(
+        GeneratedAsset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="versions"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent version"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="children",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=VersionKind.choices, default=VersionKind.GENERATE
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # What was asked.
+    prompt = models.TextField(_("prompt"))
+    provider = models.CharField(_("provider"), max_length=50)
+    model = models.CharField(_("model"), max_length=100)
+    aspect_ratio = models.CharField(_("aspect ratio"), max_length=10, blank=True)
+    image_size = models.CharField(_("image size"), max_length=10, blank=True)
+    seed = models.BigIntegerField(_("seed"), null=True, blank=True)
+    params = models.JSONField(_("other parameters"), default=dict, blank=True)
+    references = models.JSONField(_("reference images"), default=list, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True)
+    cache_key = models.CharField(_("cache key"), max_length=64, blank=True, db_index=True)
+    reused_from = models.ForeignKey(
+        "self", verbose_name=_("reused from"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="reuses",
+    )
+    # Where it stands.
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.QUEUED
+    )
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    # What came back.
+    original = models.FileField(_("original"), storage=configured_storage, max_length=300, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    mime_type = models.CharField(_("MIME type"), max_length=40, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    model_text = models.TextField(_("model's text"), blank=True)
+    response_id = models.CharField(_("provider response id"), max_length=200, blank=True)
+    model_version = models.CharField(_("model version"), max_length=100, blank=True)
+    model_turn = models.JSONField(_("model turn (for follow-up edits)"), null=True, blank=True)
+    finish_reason = models.CharField(_("finish reason"), max_length=64, blank=True)
+    # Usage and cost.
+    prompt_text_tokens = models.PositiveIntegerField(_("prompt text tokens"), default=0)
+    prompt_image_tokens = models.PositiveIntegerField(_("prompt image tokens"), default=0)
+    output_text_tokens = models.PositiveIntegerField(_("output text tokens"), default=0)
+    output_image_tokens = models.PositiveIntegerField(_("output image tokens"), default=0)
+    thoughts_tokens = models.PositiveIntegerField(_("thinking tokens"), default=0)
+    estimated_cost = models.DecimalField(
+        _("estimated cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    cost = models.DecimalField(
+        _("cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    # Who and when.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="nanobanana_versions",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("image version")
+        verbose_name_plural = _("image versions")
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["asset", "-created_at"], name="nb_version_asset_created"),
+            models.Index(fields=["state", "lease_expires_at"], name="nb_version_state_lease"),
+            models.Index(fields=["created_by", "-created_at"], name="nb_version_user_created"),
+            models.Index(fields=["model", "-created_at"], name="nb_version_model_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="nb_version_idempotency_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} · {self.kind} · {self.state}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in State.final()
+
+
+class Rendition(models.Model):
+    """One resized, encoded file of a version, with or without the asset's overlay."""
+
+    class Format(models.TextChoices):
+        AVIF = "avif", "AVIF"
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+
+    version = models.ForeignKey(
+        AssetVersion, verbose_name=_("version"), on_delete=models.CASCADE,
+        related_name="renditions",
+    )
+    overlay_hash = models.CharField(_("overlay hash"), max_length=32, blank=True)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    file = models.FileField(_("file"), storage=configured_storage, max_length=300)
+    bytes = models.PositiveIntegerField(_("bytes"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+        ordering = ("version", "format", "width")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "overlay_hash", "format", "width"], name="nb_rendition_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.width}w {self.format}"
+
+
+@receiver(post_delete, sender=AssetVersion)
+def _delete_version_files(sender: type, instance: AssetVersion, **kwargs: object) -> None:
+    delete_files([instance.original.name])
+
+
+@receiver(post_delete, sender=Rendition)
+def _delete_rendition_file(sender: type, instance: Rendition, **kwargs: object) -> None:
+    delete_files([instance.file.name])

@@ -1,0 +1,218 @@
+"""One hierarchy of provider errors; each says whether a retry can help.
+
+Outcomes that are not faults (a safety block, an answer without an image) are returned as
+``blocked`` / ``failed`` results by the providers, not raised; :class:`BlockedError` and
+:class:`NoImageError` exist for callers that prefer exceptions
+(:meth:`ImageResult.raise_for_outcome`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..exceptions import NanobananaError
+
+
+class ProviderError(NanobananaError):
+    """A provider call that did not produce a result."""
+
+    retryable: bool = False
+    default_reason: str = "PROVIDER_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        reason: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        provider: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.reason = reason or self.default_reason
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.provider = provider
+
+    def __str__(self) -> str:
+        status = f"HTTP {self.status_code} " if self.status_code else ""
+        return f"{status}{self.reason}: {self.message}"
+
+
+class AuthenticationError(ProviderError):
+    """Missing, invalid or insufficient credentials (400 API_KEY_INVALID, 401, 403)."""
+
+    default_reason = "AUTHENTICATION"
+
+
+class InvalidRequestError(ProviderError):
+    """The provider refused the request as malformed (400)."""
+
+    default_reason = "INVALID_ARGUMENT"
+
+
+class ModelNotFoundError(InvalidRequestError):
+    """The model id is unknown to the provider (404)."""
+
+    default_reason = "NOT_FOUND"
+
+
+class RateLimitError(ProviderError):
+    """A per-minute quota or rate limit (429): retry after the server's delay."""
+
+    retryable = True
+    default_reason = "RESOURCE_EXHAUSTED"
+
+
+class QuotaExhaustedError(ProviderError):
+    """A per-day quota is used up: retrying before it resets only burns attempts."""
+
+    default_reason = "QUOTA_EXHAUSTED_PER_DAY"
+
+
+class ServerError(ProviderError):
+    """5xx from the provider: retry with backoff."""
+
+    retryable = True
+    default_reason = "SERVER_ERROR"
+
+
+class ProviderTimeoutError(ProviderError):
+    retryable = True
+    default_reason = "TIMEOUT"
+
+
+class ProviderConnectionError(ProviderError):
+    retryable = True
+    default_reason = "CONNECTION_ERROR"
+
+
+class MalformedResponseError(ProviderError):
+    """A 200 whose body is not the documented shape (bad JSON, broken base64)."""
+
+    retryable = True
+    default_reason = "MALFORMED_RESPONSE"
+
+
+class BlockedError(ProviderError):
+    """The prompt or the image was blocked by safety filters."""
+
+    default_reason = "BLOCKED"
+
+
+class NoImageError(ProviderError):
+    """The model answered but produced no image."""
+
+    default_reason = "NO_IMAGE"
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every secret (API key, token) in ``text`` with ``[redacted]``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+_DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+def _parse_duration(value: Any) -> float | None:
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        match = _DELAY.match(value)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            import datetime as dt
+
+            when = parsedate_to_datetime(value)
+            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def error_from_response(
+    status_code: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    provider: str | None = None,
+    secrets: Iterable[str | None] = (),
+) -> ProviderError:
+    """Map a non-2xx Google API answer (JSON or not) to the right :class:`ProviderError`."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    request_id = headers.get("x-request-id") or headers.get("x-goog-request-id")
+    status = None
+    message = ""
+    reasons: list[str] = []
+    retry_delay: float | None = None
+    per_day = False
+    try:
+        data = json.loads(text)
+        error = data.get("error") if isinstance(data, dict) else None
+    except ValueError:
+        error = None
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        status = error.get("status")
+        for detail in error.get("details") or []:
+            if not isinstance(detail, dict):
+                continue
+            kind = str(detail.get("@type", ""))
+            if kind.endswith("ErrorInfo") and detail.get("reason"):
+                reasons.append(str(detail["reason"]))
+            elif kind.endswith("RetryInfo"):
+                retry_delay = _parse_duration(detail.get("retryDelay"))
+            elif kind.endswith("QuotaFailure"):
+                for violation in detail.get("violations") or []:
+                    quota_id = str(violation.get("quotaId", "")) + str(violation.get("quotaMetric", ""))
+                    if "perday" in quota_id.lower() or "per_day" in quota_id.lower():
+                        per_day = True
+    else:
+        # Proxies and load balancers answer with HTML or plain text: keep a short excerpt.
+        excerpt = " ".join(text.split())[:200]
+        message = excerpt or f"HTTP {status_code} with an empty body"
+    message = redact(message, secrets)
+    retry_after = retry_delay if retry_delay is not None else _parse_retry_after(headers)
+    kwargs: dict[str, Any] = {
+        "status_code": status_code,
+        "request_id": request_id,
+        "provider": provider,
+        "retry_after": retry_after,
+    }
+    reason = reasons[0] if reasons else status
+    if status_code == 400 and "API_KEY_INVALID" in reasons:
+        return AuthenticationError(message, reason="API_KEY_INVALID", **kwargs)
+    if status_code in (401, 403):
+        return AuthenticationError(message, reason=reason or "PERMISSION_DENIED", **kwargs)
+    if status_code == 404:
+        return ModelNotFoundError(message, reason=reason or "NOT_FOUND", **kwargs)
+    if status_code == 429:
+        if per_day:
+            return QuotaExhaustedError(message, **kwargs)
+        return RateLimitError(message, reason=reason or "RESOURCE_EXHAUSTED", **kwargs)
+    if status_code in (408, 499):
+        return ProviderTimeoutError(message, reason=reason or "DEADLINE_EXCEEDED", **kwargs)
+    if status_code >= 500:
+        return ServerError(message, reason=reason or "SERVER_ERROR", **kwargs)
+    return InvalidRequestError(message, reason=reason or "INVALID_ARGUMENT", **kwargs)

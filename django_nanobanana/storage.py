@@ -1,0 +1,122 @@
+"""Where files go: one configurable storage alias, deterministic collision-free names."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.utils.deconstruct import deconstructible
+
+from .conf import nanobanana_settings
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/avif": "avif"}
+
+
+def get_storage() -> Storage:
+    """The storage named by ``NANOBANANA["STORAGE"]`` (a key of Django's ``STORAGES``)."""
+    return storages[nanobanana_settings.STORAGE]
+
+
+@deconstructible(path="django_nanobanana.storage.ConfiguredStorage")
+class ConfiguredStorage(Storage):
+    """A storage that delegates, at call time, to the one ``NANOBANANA["STORAGE"]`` names.
+
+    File fields use it so that changing the alias (or ``STORAGES`` under
+    ``override_settings``) takes effect without a migration or a restart.
+    """
+
+    def _target(self) -> Storage:
+        return get_storage()
+
+    def _open(self, name: str, mode: str = "rb"):  # type: ignore[no-untyped-def]
+        return self._target().open(name, mode)
+
+    def save(self, name, content, max_length=None):  # type: ignore[no-untyped-def]
+        return self._target().save(name, content, max_length=max_length)
+
+    def delete(self, name: str) -> None:
+        self._target().delete(name)
+
+    def exists(self, name: str) -> bool:
+        return self._target().exists(name)
+
+    def url(self, name: str) -> str:
+        return self._target().url(name)
+
+    def size(self, name: str) -> int:
+        return self._target().size(name)
+
+    def path(self, name: str) -> str:
+        return self._target().path(name)
+
+    def listdir(self, path: str):  # type: ignore[no-untyped-def]
+        return self._target().listdir(path)
+
+    def generate_filename(self, filename: str) -> str:
+        return self._target().generate_filename(filename)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        return self._target().get_available_name(name, max_length=max_length)
+
+
+configured_storage = ConfiguredStorage()
+
+
+def original_name(asset_id: object, version_id: object, mime_type: str, *, attempt: int = 1) -> str:
+    """``<prefix>/<asset>/<version>/original-<attempt>.<ext>``: an attempt that lost its
+    lease can delete its own file without touching the winner's."""
+    ext = EXTENSIONS.get(mime_type, "bin")
+    return f"{nanobanana_settings.UPLOAD_PREFIX}/{asset_id}/{version_id}/original-{attempt}.{ext}"
+
+
+def rendition_name(
+    asset_id: object, version_id: object, overlay_hash: str, width: int, extension: str
+) -> str:
+    folder = overlay_hash or "plain"
+    return (
+        f"{nanobanana_settings.UPLOAD_PREFIX}/{asset_id}/{version_id}/{folder}/{width}.{extension}"
+    )
+
+
+def reference_name(sha256: str, mime_type: str) -> str:
+    ext = EXTENSIONS.get(mime_type, "bin")
+    return f"{nanobanana_settings.UPLOAD_PREFIX}/references/{sha256[:2]}/{sha256}.{ext}"
+
+
+def save_exact(name: str, content: bytes) -> str:
+    """Save under exactly ``name``, replacing a leftover of an earlier failed attempt.
+
+    Names are deterministic and unique per version, so whatever already sits there is ours.
+    """
+    storage = get_storage()
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(content))
+    if saved != name:  # a storage that renames anyway: keep what it chose, but say so
+        logger.warning("storage saved %s as %s", name, saved)
+    return saved
+
+
+def delete_files(names: Iterable[str], *, on_commit: bool = True) -> None:
+    """Delete files, after the current transaction commits (nothing happens on rollback)."""
+    names = [n for n in names if n]
+    if not names:
+        return
+
+    def _delete() -> None:
+        storage = get_storage()
+        for name in names:
+            try:
+                storage.delete(name)
+            except Exception:  # a missing file or a flaky backend must not break deletes
+                logger.warning("could not delete %s", name, exc_info=True)
+
+    if on_commit:
+        transaction.on_commit(_delete)
+    else:
+        _delete()

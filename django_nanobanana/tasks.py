@@ -1,0 +1,29 @@
+"""django-q2 entry points: thin wrappers that call the services.
+
+Enqueued from :mod:`django_nanobanana.services` with ``transaction.on_commit``, so a worker
+never sees a version whose row is not committed yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_q.tasks import async_task
+
+from .conf import nanobanana_settings
+
+
+def enqueue_version(version_id: Any) -> str:
+    """Queue :func:`run_version` for a version; returns the django-q2 task id."""
+    options: dict[str, Any] = {"task_name": f"nanobanana-version-{version_id}"}
+    if nanobanana_settings.QUEUE_NAME:
+        options["cluster"] = nanobanana_settings.QUEUE_NAME
+    return async_task("django_nanobanana.tasks.run_version", str(version_id), q_options=options)
+
+
+def run_version(version_id: str) -> str | None:
+    """Execute a queued version; a redelivered task finds nothing to claim and returns."""
+    from .services import execute_version
+
+    version = execute_version(version_id)
+    return version.state if version else None

@@ -1,0 +1,119 @@
+"""Settings of the example site that embeds django-nanobanana.
+
+Everything that differs between machines comes from the environment:
+
+- ``GEMINI_API_KEY``: the Gemini key (``make demo`` starts the fake server without one).
+- ``NANOBANANA_GEMINI_BASE_URL``: where the Gemini API is (Google, a proxy, the fake).
+- ``DATABASE_URL``: another database (default: SQLite next to this file).
+- ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.management.utils import get_random_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "example-project-insecure-debug-key" if DEBUG else get_random_secret_key()
+)
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "django_nanobanana",
+    "demo",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "example_project.urls"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+# SQLite by default, tuned so the web process and the workers don't lock each other out:
+# WAL journal, IMMEDIATE transactions (no upgrade deadlocks), a busy timeout.
+DATABASES = {"default": {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": BASE_DIR / "db.sqlite3",
+    "OPTIONS": {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    },
+}}
+if os.environ.get("DATABASE_URL"):
+    DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "static"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-q2 with the ORM broker. The reasoning behind each number is in docs/operations.md:
+# timeout (one task may run) < retry (when the broker redelivers an unacknowledged task).
+Q_CLUSTER = {
+    "name": "nanobanana",
+    "orm": "default",
+    "workers": 2,
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.5,
+}
+
+NANOBANANA = {
+    "DEFAULT_MODEL": os.environ.get("NANOBANANA_DEFAULT_MODEL", "gemini-3.1-flash-image-preview"),
+    "PROVIDERS": {
+        "gemini": {
+            "API_KEY_ENV": "GEMINI_API_KEY",
+            "BASE_URL": os.environ.get(
+                "NANOBANANA_GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"
+            ),
+        },
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_nanobanana": {"handlers": ["console"], "level": "INFO"}},
+}

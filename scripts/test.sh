@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole suite: lint, then every test on SQLite, then the PostgreSQL tests on the real
+# server. Services are found from NANOBANANA_TEST_POSTGRES_URL / NANOBANANA_TEST_REDIS_URL
+# (defaults: the loopback servers). Without CI a missing service skips its tests with a
+# reason; with CI=true it is a failure.
+set -euo pipefail
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+export NANOBANANA_TEST_POSTGRES_URL=${NANOBANANA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+export NANOBANANA_TEST_REDIS_URL=${NANOBANANA_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+
+echo "== ruff"
+"$VENV/bin/ruff" check .
+
+echo "== pytest (SQLite)"
+"$PY" -m pytest -m "not postgres" "$@"
+
+echo "== pytest (PostgreSQL)"
+if "$PY" scripts/service_up.py postgres; then
+  NANOBANANA_TEST_DATABASE_URL="$NANOBANANA_TEST_POSTGRES_URL" \
+    "$PY" -m pytest -m postgres -p no:cacheprovider "$@" || status=$?
+  status=${status:-0}
+  # 5 = no test selected: fine while no test needs PostgreSQL only.
+  if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then exit "$status"; fi
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL does not answer at $NANOBANANA_TEST_POSTGRES_URL and CI=true: failing." >&2
+  exit 1
+else
+  echo "SKIPPED: PostgreSQL does not answer at $NANOBANANA_TEST_POSTGRES_URL"
+fi
