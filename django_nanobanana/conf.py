@@ -52,15 +52,39 @@ DEFAULTS: dict[str, Any] = {
     "ALLOWED_INPUT_FORMATS": ("PNG", "JPEG", "WEBP", "AVIF"),
     "MAX_INPUT_PIXELS": 50_000_000,
     "MAX_PROMPT_LENGTH": 8000,
+    # Budgets declared in settings (docs/ledger.md). Each entry: {"name": unique key,
+    # "scope": "user"|"group"|"site", "period": "day"|"month", "amount": "5.00" (USD, a
+    # string or Decimal) and/or "images": 100, plus "user": username (omit: every user
+    # gets the budget separately) or "group": group name}. They are synced into Budget
+    # rows that follow the settings (read-only in the admin); admin-made budgets add to them.
+    "BUDGETS": [],
+    # Time zone of the day/month budget windows and of report days (None: TIME_ZONE).
+    "BUDGET_TIME_ZONE": None,
+    # Audit rows older than this many days are folded into per-day totals by
+    # ``nanobanana_prune_audit`` (None: kept until the command gets --older-than).
+    "AUDIT_RETENTION_DAYS": None,
+    # Dotted path to (or a callable) ``(prompt: str) -> str`` applied before a prompt is
+    # stored in the audit trail, e.g. to mask e-mail addresses.
+    "PROMPT_REDACTOR": None,
     # Renditions: widths x formats, written after every generation.
     "RENDITION_WIDTHS": (320, 640, 1024, 1600, 2048),
     "RENDITION_FORMATS": ("avif", "webp", "jpeg"),
     "RENDITION_QUALITY": {"avif": 60, "webp": 80, "jpeg": 82},
     "AVIF_SPEED": 8,
+    # Prompt cache: an identical request (model, prompt, parameters, reference contents)
+    # reuses a finished original at no cost. Per request: GenerationParams.use_cache.
+    "PROMPT_CACHE": {"ENABLED": True, "TTL_SECONDS": 7 * 24 * 3600},
     # Work queue.
     "QUEUE_NAME": None,  # django-q2 cluster name (None: the default cluster)
+    # A worker owns a running version for this long; past it the reaper requeues it.
+    # Keep it above the provider's total retry deadline.
     "TASK_LEASE_SECONDS": 600,
+    # Attempts (claims by a worker) before the reaper fails a version for good.
     "MAX_ATTEMPTS": 3,
+    # Queued versions older than this are handed to the queue again (a lost task).
+    "REQUEUE_AFTER_SECONDS": 900,
+    # How often the django-q2 schedule runs the reaper (minutes); None: no schedule.
+    "REAPER_EVERY_MINUTES": 5,
 }
 
 

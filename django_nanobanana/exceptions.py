@@ -23,3 +23,11 @@ class RequestValidationError(NanobananaError):
 
 class ConfigurationError(NanobananaError):
     """The site's configuration does not allow the request (no key, unknown provider)."""
+
+
+class IdempotencyConflict(NanobananaError):
+    """An idempotency key was reused for a different request."""
+
+
+class StateConflict(NanobananaError):
+    """The object is not in a state that allows the operation (e.g. cancel a finished version)."""

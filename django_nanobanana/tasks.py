@@ -27,3 +27,26 @@ def run_version(version_id: str) -> str | None:
 
     version = execute_version(version_id)
     return version.state if version else None
+
+
+def enqueue_render(asset_id: Any) -> str:
+    """Queue :func:`render_asset` (renditions after an overlay change)."""
+    options: dict[str, Any] = {"task_name": f"nanobanana-render-{asset_id}"}
+    if nanobanana_settings.QUEUE_NAME:
+        options["cluster"] = nanobanana_settings.QUEUE_NAME
+    return async_task("django_nanobanana.tasks.render_asset", str(asset_id), q_options=options)
+
+
+def render_asset(asset_id: str) -> str | None:
+    """Render the current version's renditions for the asset's overlay."""
+    from .services.assets import render_current
+
+    asset = render_current(asset_id)
+    return asset.rendered_overlay_hash if asset else None
+
+
+def reap() -> dict[str, int]:
+    """Scheduled: requeue or fail versions whose worker was lost."""
+    from .services.reaper import reap as reap_versions
+
+    return reap_versions()

@@ -1,3 +1,11 @@
-from .assets import AssetVersion, GeneratedAsset, Rendition, Source, State, VersionKind
+from .assets import (
+    AssetVersion,
+    GeneratedAsset,
+    ReferenceImage,
+    Rendition,
+    Source,
+    State,
+    VersionKind,
+)
 
-__all__ = ["AssetVersion", "GeneratedAsset", "Rendition", "Source", "State", "VersionKind"]
+__all__ = ["AssetVersion", "GeneratedAsset", "ReferenceImage", "Rendition", "Source", "State", "VersionKind"]

@@ -55,6 +55,9 @@ class GeneratedAsset(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )
     overlay = models.JSONField(_("text overlay"), null=True, blank=True)
+    # The overlay whose renditions of the current version are complete: pages use these
+    # while a changed overlay is being rendered ("" = no overlay).
+    rendered_overlay_hash = models.CharField(_("rendered overlay"), max_length=32, blank=True)
     focal_point_x = models.FloatField(_("focal point x"), null=True, blank=True)
     focal_point_y = models.FloatField(_("focal point y"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -217,3 +220,32 @@ def _delete_version_files(sender: type, instance: AssetVersion, **kwargs: object
 @receiver(post_delete, sender=Rendition)
 def _delete_rendition_file(sender: type, instance: Rendition, **kwargs: object) -> None:
     delete_files([instance.file.name])
+
+
+class ReferenceImage(models.Model):
+    """An input image for generations and edits, stored once per content hash and owner."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    file = models.FileField(_("file"), storage=configured_storage, max_length=300)
+    mime_type = models.CharField(_("MIME type"), max_length=40)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    bytes = models.PositiveIntegerField(_("bytes"))
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="nanobanana_references",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reference image")
+        verbose_name_plural = _("reference images")
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["uploaded_by", "sha256"], name="nb_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or self.sha256[:12]

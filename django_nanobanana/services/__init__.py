@@ -1,5 +1,19 @@
 """The flows. Admin, REST API, command line and tasks validate input and call these."""
 
-from .generation import GenerationParams, execute_version, generate, validate_params
+from .assets import delete_asset, make_current, rerender_overlay, revert, validate_overlay
+from .generation import (
+    GenerationParams,
+    cancel,
+    edit,
+    execute_version,
+    generate,
+    regenerate,
+    validate_params,
+)
+from .references import reference_from_asset, resolve_references, store_reference
 
-__all__ = ["GenerationParams", "execute_version", "generate", "validate_params"]
+__all__ = [
+    "GenerationParams", "cancel", "delete_asset", "edit", "execute_version", "generate",
+    "make_current", "reference_from_asset", "regenerate", "rerender_overlay",
+    "resolve_references", "revert", "store_reference", "validate_overlay", "validate_params",
+]

@@ -1,29 +1,43 @@
-"""Generate: validate, record a queued version, enqueue on commit; the worker executes it.
+"""Generate, regenerate, edit, cancel, and the worker side: execute a queued version.
 
+Every request is validated first (capabilities registry, configuration, budgets), then a
+``queued`` version is created and handed to the task queue once the transaction commits.
 Every state change is a conditional UPDATE, so a second worker or a redelivered task finds
 nothing to claim, and a worker that lost its lease cannot overwrite the winner's result.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..conf import nanobanana_settings
-from ..exceptions import ConfigurationError, RequestValidationError
+from ..exceptions import (
+    ConfigurationError,
+    IdempotencyConflict,
+    RequestValidationError,
+    StateConflict,
+)
 from ..imaging.decode import ImageValidationError, decode_image, sha256_hex
-from ..models import AssetVersion, GeneratedAsset, Source, State, VersionKind
+from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State, VersionKind
 from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model
-from ..storage import EXTENSIONS, delete_files, original_name, save_exact
+from ..storage import EXTENSIONS, delete_files, get_storage, original_name, save_exact
+from . import accounting
+from .references import describe, load_for_request, resolve_references
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +53,10 @@ class GenerationParams:
     seed: int | None = None
     provider: str | None = None
     thinking_level: str | None = None
+    #: ids of :class:`~django_nanobanana.models.ReferenceImage` rows
+    references: tuple[str, ...] = ()
+    #: None: the site's PROMPT_CACHE setting decides
+    use_cache: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_model(self) -> str:
@@ -48,7 +66,8 @@ class GenerationParams:
         return self.provider or nanobanana_settings.DEFAULT_PROVIDER
 
 
-def validate_params(params: GenerationParams) -> ModelCapabilities:
+def validate_params(params: GenerationParams, *, reference_count: int | None = None
+                    ) -> ModelCapabilities:
     """Check a request against the model's capabilities and the site's configuration.
 
     Raises :class:`RequestValidationError` (bad input, every field at once) or
@@ -60,9 +79,10 @@ def validate_params(params: GenerationParams) -> ModelCapabilities:
         image_size=params.image_size,
         prompt=params.prompt,
         thinking_level=params.thinking_level,
+        reference_count=len(params.references) if reference_count is None else reference_count,
     )
     provider = get_provider(params.resolved_provider())
-    if not provider.api_key:
+    if not provider.api_key and provider.config.get("AUTH") != "google-auth":
         env = provider.config.get("API_KEY_ENV")
         raise ConfigurationError(
             _("No API key is configured for provider %(alias)s (set %(env)s).")
@@ -77,49 +97,348 @@ def validate_params(params: GenerationParams) -> ModelCapabilities:
     return capabilities
 
 
+# -- keys -------------------------------------------------------------------------------------
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def cache_key(params: GenerationParams, capabilities: ModelCapabilities,
+              reference_hashes: Sequence[str]) -> str:
+    """Same model, prompt, parameters and reference contents: same key."""
+    return hashlib.sha256(_canonical({
+        "model": capabilities.id,
+        "provider": params.resolved_provider(),
+        "prompt": params.prompt,
+        "aspect_ratio": params.aspect_ratio or "",
+        "image_size": capabilities.effective_size(params.image_size)
+        if capabilities.image_sizes else "",
+        "seed": params.seed,
+        "thinking_level": params.thinking_level,
+        "references": list(reference_hashes),
+        "extra": params.extra,
+    }).encode()).hexdigest()
+
+
+def _scoped_idempotency_key(user: Any, key: str | None) -> str | None:
+    """Client keys are scoped to their user so two users can never collide."""
+    if not key:
+        return None
+    owner = getattr(user, "pk", None) or "anonymous"
+    return hashlib.sha256(f"{owner}|{key}".encode()).hexdigest()
+
+
+def _request_fingerprint(kind: str, asset_id: Any, parent_id: Any, params: GenerationParams) -> str:
+    data = asdict(params)
+    data.pop("use_cache", None)
+    return hashlib.sha256(_canonical([kind, str(asset_id), str(parent_id), data]).encode()
+                          ).hexdigest()
+
+
+# -- creating versions ------------------------------------------------------------------------
+
+def _cache_allowed(params: GenerationParams, kind: str) -> bool:
+    setting = nanobanana_settings.PROMPT_CACHE
+    if kind != VersionKind.GENERATE or not setting.get("ENABLED"):
+        return params.use_cache is True and kind == VersionKind.GENERATE
+    return params.use_cache is not False
+
+
+def _find_cached(key: str) -> AssetVersion | None:
+    ttl = nanobanana_settings.PROMPT_CACHE.get("TTL_SECONDS")
+    queryset = AssetVersion.objects.filter(
+        cache_key=key, state=State.SUCCEEDED, reused_from__isnull=True
+    ).exclude(original="")
+    if ttl:
+        queryset = queryset.filter(finished_at__gte=timezone.now() - timedelta(seconds=ttl))
+    return queryset.order_by("-finished_at").first()
+
+
+def _create_version(
+    *,
+    kind: str,
+    params: GenerationParams,
+    capabilities: ModelCapabilities,
+    references: list[ReferenceImage],
+    asset: GeneratedAsset | None,
+    parent: AssetVersion | None,
+    title: str,
+    alt_text: str,
+    overlay: dict | None,
+    user: Any,
+    source: str,
+    idempotency_key: str | None,
+    client_ip: str | None,
+    enqueue: bool,
+) -> AssetVersion:
+    scoped_key = _scoped_idempotency_key(user, idempotency_key)
+    fingerprint = _request_fingerprint(kind, getattr(asset, "pk", None),
+                                       getattr(parent, "pk", None), params)
+    if scoped_key:
+        existing = _replay(scoped_key, fingerprint)
+        if existing is not None:
+            return existing
+    ref_hashes = [r.sha256 for r in references]
+    key = cache_key(params, capabilities, ref_hashes)
+    cached = _find_cached(key) if _cache_allowed(params, kind) else None
+    estimate = capabilities.estimate_cost(
+        image_size=params.image_size, prompt_chars=len(params.prompt),
+        reference_count=len(references),
+    )
+    version_id = uuid.uuid4()
+    asset_id = asset.pk if asset is not None else uuid.uuid4()
+    copied = _copy_cached(cached, asset_id, version_id) if cached is not None else None
+    try:
+        with transaction.atomic():
+            if asset is None:
+                asset = GeneratedAsset(id=asset_id, title=(title or params.prompt)[:200],
+                                       alt_text=alt_text, owner=user)
+                if overlay is not None:
+                    asset.overlay = overlay
+                asset.save()
+            version = AssetVersion.objects.create(
+                id=version_id,
+                asset=asset,
+                parent=parent,
+                kind=kind,
+                source=source,
+                prompt=params.prompt,
+                provider=params.resolved_provider(),
+                model=capabilities.id,
+                aspect_ratio=params.aspect_ratio or "",
+                image_size=(params.image_size or capabilities.default_image_size or "")
+                if capabilities.image_sizes else "",
+                seed=params.seed,
+                params=_stored_params(params, fingerprint),
+                references=describe(references),
+                idempotency_key=scoped_key,
+                cache_key=key,
+                estimated_cost=estimate,
+                created_by=user,
+            )
+            if cached is not None and copied is not None:
+                _reuse(version, cached, copied, user=user, client_ip=client_ip)
+            else:
+                accounting.reserve(version, amount=estimate, user=user, client_ip=client_ip)
+                if enqueue:
+                    transaction.on_commit(lambda: _enqueue(version.pk))
+                transaction.on_commit(lambda: signals.version_queued.send(
+                    sender=AssetVersion, version=version))
+    except IntegrityError:
+        if copied:
+            delete_files([copied], on_commit=False)
+        if scoped_key:  # a concurrent request with the same key won the race
+            existing = _replay(scoped_key, fingerprint)
+            if existing is not None:
+                return existing
+        raise
+    except BaseException:
+        if copied:
+            delete_files([copied], on_commit=False)
+        raise
+    return version
+
+
+def _stored_params(params: GenerationParams, fingerprint: str) -> dict[str, Any]:
+    stored: dict[str, Any] = {"fingerprint": fingerprint}
+    if params.thinking_level:
+        stored["thinking_level"] = params.thinking_level
+    if params.extra:
+        stored["extra"] = params.extra
+    return stored
+
+
+def _replay(scoped_key: str, fingerprint: str) -> AssetVersion | None:
+    existing = AssetVersion.objects.filter(idempotency_key=scoped_key).first()
+    if existing is None:
+        return None
+    if (existing.params or {}).get("fingerprint") != fingerprint:
+        raise IdempotencyConflict(
+            _("This idempotency key was already used for a different request.")
+        )
+    return existing
+
+
+def _copy_cached(cached: AssetVersion, asset_id: Any, version_id: Any) -> str:
+    """Copy a cached original to the new version's own name (before any row exists)."""
+    with cached.original.open("rb") as handle:
+        data = handle.read()
+    return save_exact(original_name(asset_id, version_id, cached.mime_type, attempt=0), data)
+
+
+def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any,
+           client_ip: str | None) -> None:
+    """Finish a version at no cost with a copy of an identical finished original."""
+    now = timezone.now()
+    AssetVersion.objects.filter(pk=version.pk).update(
+        state=State.SUCCEEDED, reused_from=cached, original=saved, width=cached.width,
+        height=cached.height, mime_type=cached.mime_type, sha256=cached.sha256,
+        model_turn=cached.model_turn, model_text=cached.model_text, cost=0,
+        response_id=cached.response_id, model_version=cached.model_version,
+        finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
+    )
+    version.refresh_from_db()
+    accounting.cache_hit(version, avoided=cached.cost or version.estimated_cost, user=user,
+                         client_ip=client_ip)
+    version_id = version.pk
+    transaction.on_commit(lambda: signals.version_finished.send(
+        sender=AssetVersion, version=version))
+    transaction.on_commit(lambda: _after_success(version_id))
+
+
+def _enqueue(version_id: Any) -> None:
+    from ..tasks import enqueue_version
+
+    enqueue_version(version_id)
+
+
 def generate(
     params: GenerationParams,
     *,
     asset: GeneratedAsset | None = None,
     title: str = "",
+    alt_text: str = "",
+    overlay: dict | None = None,
     user: Any = None,
     source: str = Source.API,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
     enqueue: bool = True,
 ) -> AssetVersion:
-    """Validate, then create (an asset if needed and) a queued version.
+    """Queue a generation: for a new asset (created here) or a new version of ``asset``."""
+    user = _real_user(user)
+    references = resolve_references(params.references, user=user)
+    if overlay is not None:
+        from .assets import validate_overlay
 
-    With ``enqueue`` the version is handed to the task queue once the transaction commits.
+        overlay = validate_overlay(overlay)
+    capabilities = _validated(params, references, user=user, source=source, client_ip=client_ip)
+    return _create_version(
+        kind=VersionKind.GENERATE, params=params, capabilities=capabilities,
+        references=references, asset=asset, parent=asset.current_version if asset else None,
+        title=title, alt_text=alt_text, overlay=overlay, user=user, source=source,
+        idempotency_key=idempotency_key, client_ip=client_ip, enqueue=enqueue,
+    )
+
+
+def regenerate(
+    version: AssetVersion,
+    *,
+    changes: dict[str, Any] | None = None,
+    user: Any = None,
+    source: str = Source.API,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+    enqueue: bool = True,
+) -> AssetVersion:
+    """A new version of the same asset from ``version``'s request, with ``changes`` applied.
+
+    Never served from the prompt cache: asking again means wanting a new image.
     """
-    capabilities = validate_params(params)
-    user = user if getattr(user, "is_authenticated", False) else None
-    with transaction.atomic():
-        if asset is None:
-            asset = GeneratedAsset.objects.create(
-                title=title or params.prompt[:200], owner=user
-            )
-        version = AssetVersion.objects.create(
-            asset=asset,
-            kind=VersionKind.GENERATE,
-            source=source,
-            prompt=params.prompt,
-            provider=params.resolved_provider(),
-            model=capabilities.id,
-            aspect_ratio=params.aspect_ratio or "",
-            image_size=params.image_size or (capabilities.default_image_size or ""),
-            seed=params.seed,
-            params={"thinking_level": params.thinking_level, **params.extra}
-            if params.thinking_level or params.extra else {},
-            estimated_cost=capabilities.estimate_cost(
-                image_size=params.image_size, prompt_chars=len(params.prompt)
-            ),
-            created_by=user,
-        )
-        if enqueue:
-            from ..tasks import enqueue_version
+    user = _real_user(user)
+    base = GenerationParams(
+        prompt=version.prompt, model=version.model, aspect_ratio=version.aspect_ratio or None,
+        image_size=version.image_size or None, seed=version.seed, provider=version.provider,
+        thinking_level=(version.params or {}).get("thinking_level"),
+        references=tuple(r["id"] for r in version.references if r.get("id")),
+    )
+    allowed = {"prompt", "model", "aspect_ratio", "image_size", "seed", "provider",
+               "thinking_level", "references"}
+    changes = {k: v for k, v in (changes or {}).items() if v is not None or k == "seed"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise RequestValidationError({k: [_("This field cannot be changed.")] for k in unknown})
+    if "references" in changes:
+        changes["references"] = tuple(str(r) for r in changes["references"])
+    params = replace(base, **changes, use_cache=False)
+    references = resolve_references(params.references, user=user) if "references" in changes \
+        else _recorded_references(version)
+    capabilities = _validated(params, references, user=user, source=source, client_ip=client_ip)
+    return _create_version(
+        kind=VersionKind.REGENERATE, params=params, capabilities=capabilities,
+        references=references, asset=version.asset, parent=version, title="", alt_text="",
+        overlay=None, user=user, source=source, idempotency_key=idempotency_key,
+        client_ip=client_ip, enqueue=enqueue,
+    )
 
-            transaction.on_commit(lambda: enqueue_version(version.pk))
+
+def edit(
+    version: AssetVersion,
+    *,
+    instruction: str,
+    references: Sequence[str] = (),
+    user: Any = None,
+    source: str = Source.API,
+    idempotency_key: str | None = None,
+    client_ip: str | None = None,
+    enqueue: bool = True,
+) -> AssetVersion:
+    """Edit a finished version with an instruction (multi-turn on 3.x models)."""
+    user = _real_user(user)
+    if version.state != State.SUCCEEDED or not version.original:
+        raise StateConflict(_("Only a finished image can be edited."))
+    refs = resolve_references(references, user=user)
+    params = GenerationParams(
+        prompt=instruction, model=version.model, aspect_ratio=version.aspect_ratio or None,
+        image_size=version.image_size or None, provider=version.provider,
+        references=tuple(str(r.pk) for r in refs), use_cache=False,
+    )
+    # The edited image travels as one more input image.
+    capabilities = _validated(params, refs, user=user, source=source, client_ip=client_ip,
+                              extra_images=1)
+    return _create_version(
+        kind=VersionKind.EDIT, params=params, capabilities=capabilities, references=refs,
+        asset=version.asset, parent=version, title="", alt_text="", overlay=None, user=user,
+        source=source, idempotency_key=idempotency_key, client_ip=client_ip, enqueue=enqueue,
+    )
+
+
+def cancel(version: AssetVersion, *, user: Any = None) -> AssetVersion:
+    """Cancel queued work; a running or finished version cannot be cancelled."""
+    with transaction.atomic():
+        updated = AssetVersion.objects.filter(pk=version.pk, state=State.QUEUED).update(
+            state=State.CANCELLED, finished_at=timezone.now(), error_code="CANCELLED",
+            error=_("Cancelled before it ran."),
+        )
+        if not updated:
+            version.refresh_from_db()
+            raise StateConflict(
+                _("Only queued work can be cancelled; this version is %(state)s.")
+                % {"state": version.get_state_display()}
+            )
+        version.refresh_from_db()
+        accounting.release(version, outcome=State.CANCELLED)
+        transaction.on_commit(lambda: signals.version_finished.send(
+            sender=AssetVersion, version=version))
     return version
 
+
+def _recorded_references(version: AssetVersion) -> list[ReferenceImage]:
+    ids = [r["id"] for r in version.references if r.get("id")]
+    return list(ReferenceImage.objects.filter(pk__in=ids))
+
+
+def _real_user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _validated(params: GenerationParams, references: list[ReferenceImage], *, user: Any,
+               source: str, client_ip: str | None, extra_images: int = 0) -> ModelCapabilities:
+    """Validate; a refused request is still recorded in the audit trail."""
+    try:
+        capabilities = validate_params(params, reference_count=len(references) + extra_images)
+        too_big = [r for r in references if r.bytes > 20 * 1024 * 1024]
+        if too_big:
+            raise RequestValidationError({"references": [
+                _("Reference images may be at most 20 MB each.")]})
+        return capabilities
+    except (RequestValidationError, ConfigurationError) as exc:
+        accounting.refused(params, user=user, source=source, client_ip=client_ip,
+                           reason=str(getattr(exc, "message", exc)), outcome="invalid")
+        raise
+
+
+# -- the worker side --------------------------------------------------------------------------
 
 def _claim(version_id: Any) -> AssetVersion | None:
     now = timezone.now()
@@ -132,39 +451,43 @@ def _claim(version_id: Any) -> AssetVersion | None:
     )
     if not claimed:
         return None
-    return AssetVersion.objects.select_related("asset").get(pk=version_id)
+    return AssetVersion.objects.select_related("asset", "parent").get(pk=version_id)
 
 
 def _finish(version: AssetVersion, state: str, **fields: Any) -> bool:
-    """Move a running version (of this attempt) to a final state; False if it was not ours."""
+    """Move a running version (of this attempt) to a final state, settle or release its
+    reservation in the same transaction; False if the version was not ours any more."""
     fields.setdefault("finished_at", timezone.now())
-    updated = AssetVersion.objects.filter(
-        pk=version.pk, state=State.RUNNING, attempts=version.attempts
-    ).update(state=state, lease_expires_at=None, **fields)
-    if updated:
+    with transaction.atomic():
+        updated = AssetVersion.objects.filter(
+            pk=version.pk, state=State.RUNNING, attempts=version.attempts
+        ).update(state=state, lease_expires_at=None, **fields)
+        if not updated:
+            return False
         for key, value in fields.items():
             setattr(version, key, value)
         version.state = state
-    return bool(updated)
+        accounting.finish(version)
+        transaction.on_commit(lambda: signals.version_finished.send(
+            sender=AssetVersion, version=version))
+    return True
 
 
-def _usage_fields(result: Any, capabilities: ModelCapabilities | None) -> dict[str, Any]:
+def _usage_fields(result: Any, capabilities: ModelCapabilities) -> dict[str, Any]:
     usage = result.usage
-    fields = {
+    return {
         "prompt_text_tokens": usage.prompt_text_tokens,
         "prompt_image_tokens": usage.prompt_image_tokens,
         "output_text_tokens": usage.output_text_tokens,
         "output_image_tokens": usage.output_image_tokens,
         "thoughts_tokens": usage.thoughts_tokens,
         "latency_ms": result.latency_ms,
-        "response_id": result.response_id or "",
-        "model_version": result.model_version or "",
-        "finish_reason": result.finish_reason or result.block_reason or "",
+        "response_id": (result.response_id or "")[:200],
+        "model_version": (result.model_version or "")[:100],
+        "finish_reason": (result.finish_reason or result.block_reason or "")[:64],
         "model_text": result.text or "",
+        "cost": capabilities.cost_from_usage(usage),
     }
-    if capabilities is not None:
-        fields["cost"] = capabilities.cost_from_usage(usage)
-    return fields
 
 
 def execute_version(version_id: Any) -> AssetVersion | None:
@@ -183,6 +506,36 @@ def execute_version(version_id: Any) -> AssetVersion | None:
     return version
 
 
+def _build_request(version: AssetVersion, capabilities: ModelCapabilities) -> ImageRequest:
+    references = load_for_request(version.references)
+    history: list[dict[str, Any]] = []
+    if version.kind == VersionKind.EDIT and version.parent is not None:
+        from ..providers import gemini
+        from ..providers.base import ReferenceImage as ProviderReference
+
+        parent = version.parent
+        with parent.original.open("rb") as handle:
+            image = handle.read()
+        if parent.model_turn and hasattr(gemini, "edit_history") and parent.kind != "upload":
+            history = gemini.edit_history(
+                parent.prompt, load_for_request(parent.references), parent.model_turn,
+                image, parent.mime_type,
+            )
+        else:  # no earlier turn to continue: send the image to edit as the first input
+            references = [ProviderReference(data=image, mime_type=parent.mime_type), *references]
+    return ImageRequest(
+        prompt=version.prompt,
+        model=version.model,
+        aspect_ratio=version.aspect_ratio or None,
+        image_size=version.image_size if capabilities.image_sizes and version.image_size
+        else None,
+        seed=version.seed,
+        thinking_level=(version.params or {}).get("thinking_level"),
+        references=references,
+        history=history,
+    )
+
+
 def _run(version: AssetVersion) -> None:
     try:
         capabilities = get_model(version.model)
@@ -190,21 +543,15 @@ def _run(version: AssetVersion) -> None:
     except (RequestValidationError, ConfigurationError) as exc:
         _finish(version, State.FAILED, error_code="CONFIGURATION", error=str(exc))
         return
-    request = ImageRequest(
-        prompt=version.prompt,
-        model=version.model,
-        aspect_ratio=version.aspect_ratio or None,
-        image_size=version.image_size if capabilities.image_sizes and version.image_size else None,
-        seed=version.seed,
-        thinking_level=(version.params or {}).get("thinking_level"),
-    )
+    request = _build_request(version, capabilities)
     try:
         result = provider.generate(request)
     except RequestValidationError as exc:
         _finish(version, State.FAILED, error_code="INVALID_REQUEST", error=exc.message)
         return
     except ProviderError as exc:
-        _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)))
+        _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)),
+                cost=0)
         return
     usage = _usage_fields(result, capabilities)
     if result.outcome != "succeeded":
@@ -212,9 +559,10 @@ def _run(version: AssetVersion) -> None:
         code = result.block_reason or result.finish_reason or "NO_IMAGE"
         _finish(version, state, error_code=code[:64], error=result.reason, **usage)
         return
+    data = result.image or b""
     try:
         decoded = decode_image(
-            result.image or b"",
+            data,
             allowed_formats=nanobanana_settings.ALLOWED_INPUT_FORMATS,
             max_pixels=nanobanana_settings.MAX_INPUT_PIXELS,
         )
@@ -224,18 +572,34 @@ def _run(version: AssetVersion) -> None:
                 % {"reason": exc.message}, **usage)
         return
     mime = decoded.mime_type if decoded.mime_type in EXTENSIONS else "image/png"
-    name = original_name(version.asset_id, version.pk, mime, attempt=version.attempts)
-    saved = save_exact(name, result.image or b"")
-    finished = _finish(
-        version, State.SUCCEEDED,
-        original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
-        sha256=sha256_hex(result.image or b""), model_turn=result.model_turn,
-        error_code="", error="", **usage,
-    )
+    saved = save_exact(original_name(version.asset_id, version.pk, mime,
+                                     attempt=version.attempts), data)
+    try:
+        finished = _finish(
+            version, State.SUCCEEDED,
+            original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
+            sha256=sha256_hex(data), model_turn=result.model_turn,
+            error_code="", error="", **usage,
+        )
+    except Exception:
+        delete_files([saved], on_commit=False)
+        raise
     if not finished:
         # Another attempt owns this version now (our lease ran out): keep nothing of ours.
         delete_files([saved], on_commit=False)
         return
-    GeneratedAsset.objects.filter(pk=version.asset_id).update(
-        current_version=version, updated_at=timezone.now()
-    )
+    _after_success(version.pk, decoded=decoded)
+
+
+def _after_success(version_id: Any, *, decoded: Any = None) -> None:
+    """Write the renditions, then make the version the asset's current one."""
+    from .assets import make_current
+
+    version = AssetVersion.objects.select_related("asset").get(pk=version_id)
+    make_current(version.asset, version, decoded=decoded)
+
+
+def original_bytes(version: AssetVersion) -> bytes:
+    storage = get_storage()
+    with storage.open(version.original.name, "rb") as handle:
+        return handle.read()

@@ -1,0 +1,134 @@
+"""Asset-level flows: make a version current, revert, change the overlay, delete."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import signals
+from ..exceptions import RequestValidationError, StateConflict
+from ..imaging.decode import DecodedImage
+from ..imaging.overlay import OverlaySpec, OverlayValidationError, check_fits
+from ..models import AssetVersion, GeneratedAsset, State
+from .renditions import drop_other_overlays, overlay_hash, overlay_spec, write_renditions
+
+logger = logging.getLogger(__name__)
+
+
+def validate_overlay(data: dict | None, *, size: tuple[int, int] | None = None) -> dict | None:
+    """Validate an overlay spec (and that it fits an image of ``size``); None clears it."""
+    if not data:
+        return None
+    try:
+        spec = OverlaySpec.from_dict(data)
+        if size:
+            check_fits(spec, *size)
+    except OverlayValidationError as exc:
+        raise RequestValidationError(
+            {f"overlay.{field}": list(messages) for field, messages in exc.field_errors.items()}
+        ) from None
+    return spec.to_dict()
+
+
+def make_current(asset: GeneratedAsset, version: AssetVersion, *, force: bool = False,
+                 decoded: DecodedImage | None = None) -> GeneratedAsset:
+    """Write ``version``'s renditions for the asset's overlay, then make it current.
+
+    Without ``force`` (a generation finishing) a version never replaces a newer one that
+    finished first; ``force`` (an editor's revert) always does.
+    """
+    if version.state != State.SUCCEEDED or not version.original:
+        raise StateConflict(_("Only a finished image can be made current."))
+    try:
+        write_renditions(version, asset.overlay, decoded=decoded)
+        digest = overlay_hash(overlay_spec(asset.overlay))
+    except Exception:
+        # The image is kept; renditions can be written on demand later.
+        logger.exception("renditions of version %s failed", version.pk)
+        digest = ""
+    queryset = GeneratedAsset.objects.filter(pk=asset.pk)
+    if not force:
+        queryset = queryset.filter(
+            Q(current_version__isnull=True) | Q(current_version__created_at__lte=version.created_at)
+        )
+    updated = queryset.update(current_version=version, rendered_overlay_hash=digest,
+                              updated_at=timezone.now())
+    asset.refresh_from_db()
+    if updated:
+        signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="current_version")
+    return asset
+
+
+def revert(asset: GeneratedAsset, version: AssetVersion, *, user: Any = None) -> GeneratedAsset:
+    """Make an earlier finished version current again (renditions written if missing)."""
+    if version.asset_id != asset.pk:
+        raise StateConflict(_("That version belongs to another image."))
+    return make_current(asset, version, force=True)
+
+
+def rerender_overlay(asset: GeneratedAsset, spec: dict | None, *, user: Any = None,
+                     enqueue: bool = True) -> GeneratedAsset:
+    """Change the overlay and re-render the current version's renditions; no generation,
+    no cost. Pages keep the previous renditions until the new set is complete."""
+    current = asset.current_version
+    size = (current.width, current.height) if current and current.width else None
+    cleaned = validate_overlay(spec, size=size)
+    with transaction.atomic():
+        GeneratedAsset.objects.filter(pk=asset.pk).update(overlay=cleaned,
+                                                          updated_at=timezone.now())
+        asset.overlay = cleaned
+        if current is not None and enqueue:
+            asset_id = asset.pk
+            transaction.on_commit(lambda: _enqueue_render(asset_id))
+    return asset
+
+
+def render_current(asset_id: Any) -> GeneratedAsset | None:
+    """Task body: render the current version for the asset's overlay and switch to it."""
+    asset = GeneratedAsset.objects.select_related("current_version").filter(pk=asset_id).first()
+    if asset is None or asset.current_version is None:
+        return asset
+    version = asset.current_version
+    write_renditions(version, asset.overlay)
+    digest = overlay_hash(overlay_spec(asset.overlay))
+    with transaction.atomic():
+        # Only if neither the overlay nor the current version changed meanwhile.
+        updated = GeneratedAsset.objects.filter(
+            pk=asset.pk, current_version=version, overlay=asset.overlay
+        ).update(rendered_overlay_hash=digest, updated_at=timezone.now())
+        if updated:
+            drop_other_overlays(version, digest)
+    asset.refresh_from_db()
+    if updated:
+        signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="overlay")
+    return asset
+
+
+def _enqueue_render(asset_id: Any) -> None:
+    from ..tasks import enqueue_render
+
+    enqueue_render(asset_id)
+
+
+def delete_asset(asset: GeneratedAsset, *, user: Any = None) -> None:
+    """Delete an asset, its versions and renditions; files go once the transaction commits.
+
+    Queued work is cancelled first so no worker writes files for a deleted asset.
+    """
+    with transaction.atomic():
+        for version in asset.versions.filter(state=State.QUEUED):
+            from .generation import cancel
+
+            try:
+                cancel(version, user=user)
+            except StateConflict:
+                pass
+        if asset.versions.filter(state=State.RUNNING).exists():
+            raise StateConflict(_("This image is being generated; delete it when it is done."))
+        GeneratedAsset.objects.filter(pk=asset.pk).update(current_version=None)
+        asset.delete()

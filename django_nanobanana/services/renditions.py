@@ -1,0 +1,101 @@
+"""Renditions of a version: decode once, resize many, encode each, one row per file."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from ..conf import nanobanana_settings
+from ..imaging.decode import DecodedImage, decode_image
+from ..imaging.overlay import OverlaySpec
+from ..imaging.renditions import render_one, render_renditions
+from ..models import AssetVersion, Rendition
+from ..storage import delete_files, rendition_name, save_exact
+
+logger = logging.getLogger(__name__)
+
+
+def overlay_spec(data: dict | None) -> OverlaySpec | None:
+    return OverlaySpec.from_dict(data) if data else None
+
+
+def overlay_hash(spec: OverlaySpec | None) -> str:
+    return spec.digest() if spec is not None else ""
+
+
+def decode_original(version: AssetVersion) -> DecodedImage:
+    with version.original.open("rb") as handle:
+        data = handle.read()
+    return decode_image(data, allowed_formats=nanobanana_settings.ALLOWED_INPUT_FORMATS,
+                        max_pixels=nanobanana_settings.MAX_INPUT_PIXELS)
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "widths": tuple(nanobanana_settings.RENDITION_WIDTHS),
+        "formats": tuple(nanobanana_settings.RENDITION_FORMATS),
+        "quality": dict(nanobanana_settings.RENDITION_QUALITY),
+        "avif_speed": nanobanana_settings.AVIF_SPEED,
+    }
+
+
+def write_renditions(version: AssetVersion, overlay: dict | None, *,
+                     decoded: DecodedImage | None = None) -> list[Rendition]:
+    """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay).
+
+    Files are written first, rows after; if anything fails, the files this call wrote are
+    deleted again, so there are no orphans and no rows pointing at missing files.
+    """
+    spec = overlay_spec(overlay)
+    digest = overlay_hash(spec)
+    existing = {(r.format, r.width): r for r in version.renditions.filter(overlay_hash=digest)}
+    decoded = decoded or decode_original(version)
+    written: list[str] = []
+    rows: list[Rendition] = []
+    try:
+        for rendered in render_renditions(decoded, overlay=spec, **_options()):
+            if (rendered.format, rendered.width) in existing:
+                continue
+            name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
+                                  rendered.extension)
+            written.append(save_exact(name, rendered.content))
+            rows.append(Rendition(version=version, overlay_hash=digest, width=rendered.width,
+                                  height=rendered.height, format=rendered.format,
+                                  file=written[-1], bytes=len(rendered.content)))
+        with transaction.atomic():
+            Rendition.objects.bulk_create(rows, ignore_conflicts=True)
+    except BaseException:
+        delete_files(written, on_commit=False)
+        raise
+    return list(version.renditions.filter(overlay_hash=digest))
+
+
+def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fmt: str
+                     ) -> Rendition:
+    """One rendition, written on demand if it is missing."""
+    spec = overlay_spec(overlay)
+    digest = overlay_hash(spec)
+    found = version.renditions.filter(overlay_hash=digest, width=width, format=fmt).first()
+    if found:
+        return found
+    rendered = render_one(decode_original(version), width, fmt, overlay=spec,
+                          quality=dict(nanobanana_settings.RENDITION_QUALITY),
+                          avif_speed=nanobanana_settings.AVIF_SPEED)
+    name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
+                          rendered.extension)
+    saved = save_exact(name, rendered.content)
+    try:
+        return Rendition.objects.create(
+            version=version, overlay_hash=digest, width=rendered.width, height=rendered.height,
+            format=rendered.format, file=saved, bytes=len(rendered.content))
+    except IntegrityError:  # written concurrently by another request: same name, same bytes
+        return version.renditions.get(overlay_hash=digest, width=rendered.width,
+                                      format=rendered.format)
+
+
+def drop_other_overlays(version: AssetVersion, keep_hash: str) -> None:
+    """Delete renditions made for an overlay the asset no longer uses (files on commit)."""
+    for rendition in version.renditions.exclude(overlay_hash=keep_hash):
+        rendition.delete()
