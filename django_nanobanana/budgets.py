@@ -1,0 +1,467 @@
+"""Budgets: which apply to a request, and the atomic check-and-reserve.
+
+The one entry point for the service layer is :func:`reserve`. It checks every budget that
+applies to the user (their own, every group's, site-wide; each in its day or month window)
+and reserves the estimated cost on all of them in one step, or raises
+:class:`BudgetExceeded` and reserves nothing.
+
+Why it is race-free (details in ``docs/ledger.md``): each (budget, window) has one counter
+row, and a reservation is a single conditional statement per counter::
+
+    UPDATE nanobanana_budgetcounter
+       SET reserved_micros = reserved_micros + :x, reserved_images = reserved_images + :n
+     WHERE id = :id AND reserved_micros <= :limit - :x - spent_micros
+                    AND reserved_images <= :image_limit - :n - spent_images
+
+On PostgreSQL (READ COMMITTED) a concurrent UPDATE of the same row waits for the row lock
+and then re-evaluates its WHERE clause against the newly committed row, so the sum can
+never pass the limit; zero affected rows means refused. Counters are created with
+``INSERT ... ON CONFLICT DO NOTHING`` and always touched in the same order (budget,
+subject, window), so two requests cannot deadlock. On SQLite, writers are serialised
+(``transaction_mode=IMMEDIATE``) and the same statements are trivially correct.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .conf import nanobanana_settings
+from .exceptions import ConfigurationError, NanobananaError
+from .models.ledger import (
+    MICROS,
+    Budget,
+    BudgetCounter,
+    BudgetPeriod,
+    BudgetScope,
+    EntryKind,
+    LedgerEntry,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BudgetExceeded", "Reservation", "applicable_budgets", "budget_timezone", "format_money",
+    "reserve", "sync_settings_budgets", "window",
+]
+
+
+# -- money and time helpers ------------------------------------------------------------------
+
+def to_micros(amount: Decimal | int, *, rounding: str = ROUND_HALF_UP) -> int:
+    """Whole micro-dollars of an amount. Floats are refused: money is never a float."""
+    if isinstance(amount, float) or not isinstance(amount, (Decimal, int)):
+        raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
+    return int((Decimal(amount) * MICROS).to_integral_value(rounding=rounding))
+
+
+def from_micros(micros: int) -> Decimal:
+    return (Decimal(micros) / MICROS).quantize(Decimal("0.000001"))
+
+
+def format_money(amount: Decimal) -> str:
+    """``$1.00``, ``$0.039``: two decimals, more only when the amount needs them."""
+    amount = Decimal(amount)
+    shown = amount.quantize(Decimal("0.01"))
+    if shown != amount:
+        shown = amount.quantize(Decimal("0.000001")).normalize()
+        if shown.as_tuple().exponent > -2:  # e.g. 1E+1 after normalize
+            shown = shown.quantize(Decimal("0.01"))
+    return f"${shown:f}"
+
+
+def budget_timezone() -> ZoneInfo:
+    """``BUDGET_TIME_ZONE``, else Django's ``TIME_ZONE``, else UTC."""
+    name = nanobanana_settings.BUDGET_TIME_ZONE or getattr(settings, "TIME_ZONE", None) or "UTC"
+    return ZoneInfo(name)
+
+
+def window(period: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The [start, end) of the day or month containing ``now`` in the budget time zone.
+
+    Both are aware datetimes at local midnight (so a day across a DST change is 23 or 25
+    hours long); ``end`` is when the budget resets.
+    """
+    tz = budget_timezone()
+    local = (now or timezone.now()).astimezone(tz)
+    if period == BudgetPeriod.DAY:
+        first = local.date()
+        following = first + dt.timedelta(days=1)
+    elif period == BudgetPeriod.MONTH:
+        first = local.date().replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+    else:
+        raise ValueError(f"unknown budget period {period!r}")
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(following, dt.time(0), tzinfo=tz)
+    return start, end
+
+
+def _real_user(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+
+
+# -- budgets declared in settings -------------------------------------------------------------
+
+def _settings_rows() -> dict[str, dict[str, Any]]:
+    """``NANOBANANA["BUDGETS"]`` as Budget field values, by name (targets resolved)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in nanobanana_settings.BUDGETS or ():
+        try:
+            name = str(entry["name"])
+            scope = entry.get("scope", BudgetScope.SITE)
+            period = entry.get("period", BudgetPeriod.DAY)
+            amount = entry.get("amount")
+            images = entry.get("images")
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ConfigurationError(f"NANOBANANA['BUDGETS'] has an invalid entry: {exc}") from None
+        if scope not in BudgetScope.values or period not in BudgetPeriod.values:
+            raise ConfigurationError(
+                f"NANOBANANA['BUDGETS'][{name!r}]: scope must be one of "
+                f"{', '.join(BudgetScope.values)} and period one of "
+                f"{', '.join(BudgetPeriod.values)}."
+            )
+        if amount is None and images is None:
+            raise ConfigurationError(
+                f"NANOBANANA['BUDGETS'][{name!r}] needs 'amount' and/or 'images'."
+            )
+        if isinstance(amount, float):
+            raise ConfigurationError(
+                f"NANOBANANA['BUDGETS'][{name!r}]: give 'amount' as a string or Decimal, "
+                "not a float."
+            )
+        values: dict[str, Any] = {
+            "name": name, "scope": scope, "period": period, "user_id": None, "group_id": None,
+            "amount_limit": None if amount is None else Decimal(str(amount)).quantize(
+                Decimal("0.000001")),
+            "image_limit": None if images is None else int(images),
+        }
+        if scope == BudgetScope.USER and entry.get("user"):
+            user_model = get_user_model()
+            pk = user_model._default_manager.filter(
+                **{user_model.USERNAME_FIELD: entry["user"]}
+            ).values_list("pk", flat=True).first()
+            if pk is None:
+                logger.warning("budget %s: no user named %s; not applied", name, entry["user"])
+                continue
+            values["user_id"] = pk
+        if scope == BudgetScope.GROUP:
+            pk = Group.objects.filter(name=entry.get("group")).values_list("pk", flat=True).first()
+            if pk is None:
+                logger.warning("budget %s: no group named %s; not applied", name,
+                               entry.get("group"))
+                continue
+            values["group_id"] = pk
+        rows[name] = values
+    return rows
+
+
+def sync_settings_budgets() -> None:
+    """Make the settings-declared Budget rows match ``NANOBANANA["BUDGETS"]``.
+
+    Called by :func:`applicable_budgets` (one small SELECT when nothing changed). Rows
+    follow the settings: a changed limit is written, a removed entry is deactivated (its
+    history stays). Safe under concurrency: a creation that loses a race is ignored.
+    """
+    wanted = _settings_rows()
+    fields = ("name", "scope", "period", "user_id", "group_id", "amount_limit", "image_limit")
+    existing = {
+        row["settings_key"]: row
+        for row in Budget.objects.filter(settings_key__isnull=False).values(
+            "pk", "settings_key", "is_active", *fields
+        )
+    }
+    for key, values in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            try:
+                with transaction.atomic():
+                    Budget.objects.create(settings_key=key, is_active=True, **values)
+            except IntegrityError:
+                pass  # created meanwhile by another process
+        elif not row["is_active"] or any(row[f] != values[f] for f in fields):
+            Budget.objects.filter(pk=row["pk"]).update(
+                is_active=True, updated_at=timezone.now(), **values
+            )
+    stale = [row["pk"] for key, row in existing.items() if key not in wanted and row["is_active"]]
+    if stale:
+        Budget.objects.filter(pk__in=stale).update(is_active=False, updated_at=timezone.now())
+
+
+def applicable_budgets(user: Any) -> list[Budget]:
+    """Active budgets that apply to ``user`` (None/anonymous: the site-wide ones), by pk."""
+    sync_settings_budgets()
+    user = _real_user(user)
+    condition = Q(scope=BudgetScope.SITE)
+    if user is not None:
+        condition |= Q(scope=BudgetScope.USER, user=user) | Q(
+            scope=BudgetScope.USER, user__isnull=True
+        )
+        condition |= Q(scope=BudgetScope.GROUP, group__in=user.groups.all())
+    return list(
+        Budget.objects.filter(condition, is_active=True)
+        .select_related("user", "group")
+        .order_by("pk")
+    )
+
+
+def subject_of(budget: Budget, user: Any) -> str:
+    """Counter subject: the user's pk for an every-user budget, else empty."""
+    if budget.scope == BudgetScope.USER and budget.user_id is None:
+        return str(user.pk)
+    return ""
+
+
+def _scope_filter(budget: Budget, subject: str) -> Q:
+    if budget.scope == BudgetScope.SITE:
+        return Q()
+    if budget.scope == BudgetScope.GROUP:
+        return Q(user__groups=budget.group_id)
+    return Q(user_id=budget.user_id or subject)
+
+
+def _settled_in(
+    budget: Budget, subject: str, start: dt.datetime, end: dt.datetime
+) -> tuple[int, int]:
+    """Money (micros) and images already settled in a window: a budget added mid-month
+    starts from what was really spent, not from zero."""
+    totals = LedgerEntry.objects.filter(
+        _scope_filter(budget, subject), kind=EntryKind.SETTLE,
+        occurred_at__gte=start, occurred_at__lt=end,
+    ).aggregate(amount=Sum("amount"), images=Sum("images"))
+    return to_micros(totals["amount"] or Decimal(0)), int(totals["images"] or 0)
+
+
+def counters_for(
+    budgets: Sequence[Budget], user: Any, now: dt.datetime, *, create: bool = True
+) -> list[tuple[Budget, BudgetCounter | None, dt.datetime, dt.datetime, str]]:
+    """(budget, counter, start, end, subject) of each budget's current window, in lock order.
+
+    With ``create`` missing counters are inserted (``ON CONFLICT DO NOTHING``), seeded
+    from the ledger.
+    """
+    keyed = []
+    for budget in budgets:
+        start, end = window(budget.period, now)
+        keyed.append((budget, subject_of(budget, user), start, end))
+    keyed.sort(key=lambda item: (item[0].pk, item[1], item[2]))
+    out = []
+    for budget, subject, start, end in keyed:
+        lookup = {"budget": budget, "subject": subject, "window_start": start}
+        counter = BudgetCounter.objects.filter(**lookup).first()
+        if counter is None and create:
+            spent, images = _settled_in(budget, subject, start, end)
+            BudgetCounter.objects.bulk_create(
+                [BudgetCounter(window_end=end, spent_micros=spent, spent_images=images, **lookup)],
+                ignore_conflicts=True,
+            )
+            counter = BudgetCounter.objects.get(**lookup)
+        out.append((budget, counter, start, end, subject))
+    return out
+
+
+# -- refusal ---------------------------------------------------------------------------------
+
+class BudgetExceeded(NanobananaError):
+    """A request that would pass a budget. Nothing was reserved.
+
+    ``budget`` (the :class:`Budget`: ``scope``, ``name``, ``period``), ``unit`` ("USD" or
+    "images"), ``limit``, ``remaining`` (Decimal for USD, int for images), ``requested``,
+    ``resets_at`` (aware datetime, the next window boundary) and ``message`` (translated).
+    """
+
+    def __init__(
+        self, *, budget: Budget, unit: str, limit: Decimal | int, remaining: Decimal | int,
+        requested: Decimal | int, resets_at: dt.datetime, subject_name: str = "",
+    ) -> None:
+        self.budget = budget
+        self.unit = unit
+        self.limit = limit
+        self.remaining = remaining
+        self.requested = requested
+        self.resets_at = resets_at
+        self.subject_name = subject_name
+        super().__init__(self.message)
+
+    @property
+    def who(self) -> str:
+        if self.budget.scope == BudgetScope.USER and self.budget.user_id is None:
+            return _("user %(name)s") % {"name": self.subject_name}
+        return self.budget.describe()
+
+    @property
+    def message(self) -> str:
+        local = self.resets_at.astimezone(budget_timezone())
+        resets = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+        if self.unit == "images":
+            template = (
+                _("Over the daily image budget for %(who)s: limit %(limit)s images, "
+                  "%(left)s left, resets at %(resets)s.")
+                if self.budget.period == BudgetPeriod.DAY else
+                _("Over the monthly image budget for %(who)s: limit %(limit)s images, "
+                  "%(left)s left, resets at %(resets)s.")
+            )
+            values = {"limit": self.limit, "left": self.remaining}
+        else:
+            template = (
+                _("Over the daily budget for %(who)s: limit %(limit)s, %(left)s left, "
+                  "resets at %(resets)s.")
+                if self.budget.period == BudgetPeriod.DAY else
+                _("Over the monthly budget for %(who)s: limit %(limit)s, %(left)s left, "
+                  "resets at %(resets)s.")
+            )
+            values = {"limit": format_money(self.limit), "left": format_money(self.remaining)}
+        return template % {"who": self.who, "resets": resets.strip(), **values}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (Decimals as strings) for the REST API."""
+        return {
+            "budget": {"id": self.budget.pk, "name": self.budget.name,
+                       "scope": self.budget.scope, "period": self.budget.period},
+            "unit": self.unit,
+            "limit": str(self.limit),
+            "remaining": str(self.remaining),
+            "requested": str(self.requested),
+            "resets_at": self.resets_at.isoformat(),
+            "message": self.message,
+        }
+
+
+# -- reservation -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reservation:
+    """What :func:`reserve` held: ``created`` is False when the version already had one."""
+
+    version_id: UUID
+    amount: Decimal
+    images: int
+    counter_ids: tuple[int, ...]
+    budgets: tuple[Budget, ...] = field(default=())
+    created: bool = True
+
+
+def reserve(
+    *,
+    version_id: UUID,
+    user: Any,
+    amount: Decimal,
+    images: int = 1,
+    source: str = "",
+    model: str = "",
+    asset_id: UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Check every applicable budget and reserve ``amount`` and ``images`` on all of them.
+
+    Call it inside the ``transaction.atomic()`` block that creates the version: the
+    reservation commits with the version, and a refusal (the exception propagating out of
+    the block) rolls the version back. It runs in its own savepoint, so even a caller that
+    catches :class:`BudgetExceeded` inside its block keeps no partial reservation.
+
+    Always writes a ``reserve`` ledger entry (also when no budget applies), which
+    :func:`~django_nanobanana.ledger.settle` / :func:`~django_nanobanana.ledger.refund`
+    close. Calling it again for the same version reserves nothing more and returns the
+    existing reservation with ``created=False``.
+
+    Raises :class:`BudgetExceeded` (nothing reserved), :class:`TypeError` for a float
+    amount, :class:`ValueError` for a negative amount or image count.
+    """
+    micros = to_micros(amount, rounding=ROUND_CEILING)
+    if micros < 0 or images < 0:
+        raise ValueError("a reservation cannot be negative")
+    now = now or timezone.now()
+    user = _real_user(user)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(
+                    kind=EntryKind.RESERVE, version_id=version_id, asset_id=asset_id,
+                    user=user, username=user.get_username() if user else "",
+                    source=source, model=model, amount=from_micros(micros), images=images,
+                    occurred_at=now,
+                )
+        except IntegrityError:
+            existing = LedgerEntry.objects.get(version_id=version_id, kind=EntryKind.RESERVE)
+            return Reservation(
+                version_id=version_id, amount=existing.amount, images=existing.images,
+                counter_ids=tuple(existing.counters), created=False,
+            )
+        held = counters_for(applicable_budgets(user), user, now)
+        for budget, counter, _start, end, _subject in held:
+            assert counter is not None
+            rows = BudgetCounter.objects.filter(pk=counter.pk)
+            if budget.amount_limit is not None:
+                limit = to_micros(budget.amount_limit)
+                rows = rows.filter(reserved_micros__lte=limit - micros - F("spent_micros"))
+            if budget.image_limit is not None:
+                rows = rows.filter(
+                    reserved_images__lte=budget.image_limit - images - F("spent_images")
+                )
+            if not rows.update(
+                reserved_micros=F("reserved_micros") + micros,
+                reserved_images=F("reserved_images") + images,
+            ):
+                raise _refusal(budget, counter.pk, micros, images, end, user)
+        entry.counters = [counter.pk for _b, counter, *_rest in held if counter is not None]
+        LedgerEntry.objects.filter(pk=entry.pk).update(counters=entry.counters)
+    return Reservation(
+        version_id=version_id, amount=entry.amount, images=images,
+        counter_ids=tuple(entry.counters), budgets=tuple(b for b, *_rest in held),
+    )
+
+
+def _refusal(
+    budget: Budget, counter_id: int, micros: int, images: int, resets_at: dt.datetime, user: Any
+) -> BudgetExceeded:
+    counter = BudgetCounter.objects.get(pk=counter_id)
+    subject_name = user.get_username() if user is not None else ""
+    used = counter.spent_micros + counter.reserved_micros
+    if budget.amount_limit is not None and used + micros > to_micros(budget.amount_limit):
+        return BudgetExceeded(
+            budget=budget, unit="USD", limit=budget.amount_limit,
+            remaining=from_micros(max(0, to_micros(budget.amount_limit) - used)),
+            requested=from_micros(micros), resets_at=resets_at, subject_name=subject_name,
+        )
+    used_images = counter.spent_images + counter.reserved_images
+    return BudgetExceeded(
+        budget=budget, unit="images", limit=budget.image_limit or 0,
+        remaining=max(0, (budget.image_limit or 0) - used_images), requested=images,
+        resets_at=resets_at, subject_name=subject_name,
+    )
+
+
+def release(
+    counter_ids: Sequence[int], *, reserved_micros: int, reserved_images: int,
+    spent_micros: int = 0, spent_images: int = 0,
+) -> None:
+    """Move a reservation off the counters and book what was spent (settle/refund), in
+    the same lock order as :func:`reserve`. Must run inside a transaction."""
+    if not counter_ids:
+        return
+    ordered = list(
+        BudgetCounter.objects.filter(pk__in=counter_ids)
+        .order_by("budget_id", "subject", "window_start")
+        .values_list("pk", flat=True)
+    )
+    for pk in ordered:
+        BudgetCounter.objects.filter(pk=pk).update(
+            reserved_micros=F("reserved_micros") - reserved_micros,
+            reserved_images=F("reserved_images") - reserved_images,
+            spent_micros=F("spent_micros") + spent_micros,
+            spent_images=F("spent_images") + spent_images,
+        )

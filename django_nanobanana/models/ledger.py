@@ -1,0 +1,338 @@
+"""Money and audit: budgets, their per-window counters, the ledger and the audit trail.
+
+Design notes (see ``docs/ledger.md``):
+
+* Money is ``Decimal`` everywhere. Ledger and audit amounts are ``DecimalField(14, 6)``.
+  Budget *counters* keep money as whole micro-dollars (``BigIntegerField``) because the
+  race-free reservation is one conditional ``UPDATE`` doing arithmetic in SQL, and SQLite
+  has no exact decimal type (it would compare binary floats); integers are exact on every
+  database.
+* History never cascades: ledger entries and audit rows keep ``version_id``/``asset_id``
+  as plain UUIDs, users as ``SET_NULL`` foreign keys plus a username snapshot.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .assets import Source
+
+MICROS = Decimal(1_000_000)
+
+
+def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=6, **kwargs)
+
+
+class BudgetScope(models.TextChoices):
+    USER = "user", _("User")
+    GROUP = "group", _("Group")
+    SITE = "site", _("Site-wide")
+
+
+class BudgetPeriod(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+
+
+class Budget(models.Model):
+    """A spending limit in money and/or images, per user, per group or site-wide.
+
+    A user-scope budget without a user applies to *every* user separately (each user has
+    their own counter); with a user it applies to that user only. A group budget is shared
+    by the group's members. Budgets declared in ``NANOBANANA["BUDGETS"]`` are synced into
+    rows with ``settings_key`` set; those follow the settings and are read-only in the admin.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=8, choices=BudgetScope.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="nanobanana_budgets",
+        help_text=_("For a user budget: leave empty to give every user this budget."),
+    )
+    group = models.ForeignKey(
+        "auth.Group", verbose_name=_("group"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="nanobanana_budgets",
+    )
+    period = models.CharField(_("period"), max_length=8, choices=BudgetPeriod.choices)
+    amount_limit = money_field(
+        _("limit (USD)"), null=True, blank=True,
+        help_text=_("Leave empty for no money limit."),
+    )
+    image_limit = models.PositiveIntegerField(
+        _("limit (images)"), null=True, blank=True,
+        help_text=_("Leave empty for no image limit."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    settings_key = models.CharField(
+        _("declared in settings as"), max_length=100, null=True, blank=True, unique=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ("scope", "name", "period")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(amount_limit__isnull=False) | models.Q(image_limit__isnull=False)
+                ),
+                name="nb_budget_has_limit",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="site", user__isnull=True, group__isnull=True)
+                    | models.Q(scope="user", group__isnull=True)
+                    | models.Q(scope="group", user__isnull=True, group__isnull=False)
+                ),
+                name="nb_budget_scope_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_period_display()})"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.amount_limit is None and self.image_limit is None:
+            errors.setdefault("__all__", []).append(
+                _("Set a money limit, an image limit, or both.")
+            )
+        if self.amount_limit is not None and self.amount_limit < 0:
+            errors.setdefault("amount_limit", []).append(_("The limit cannot be negative."))
+        if self.scope == BudgetScope.SITE and (self.user_id or self.group_id):
+            errors.setdefault("__all__", []).append(
+                _("A site-wide budget names neither a user nor a group.")
+            )
+        if self.scope == BudgetScope.USER and self.group_id:
+            errors.setdefault("group", []).append(_("A user budget names no group."))
+        if self.scope == BudgetScope.GROUP:
+            if not self.group_id:
+                errors.setdefault("group", []).append(_("A group budget needs a group."))
+            if self.user_id:
+                errors.setdefault("user", []).append(_("A group budget names no user."))
+        if errors:
+            raise ValidationError(errors)
+
+    def describe(self) -> str:
+        """Who the budget is for, e.g. ``user alice``, ``group editors``, ``site-wide``."""
+        if self.scope == BudgetScope.SITE:
+            return str(_("site-wide"))
+        if self.scope == BudgetScope.GROUP:
+            return str(_("group %(name)s") % {"name": self.group.name if self.group else "?"})
+        if self.user_id:
+            return str(_("user %(name)s") % {"name": self.user.get_username()})
+        return str(_("each user"))
+
+
+class BudgetCounter(models.Model):
+    """What one budget has spent and holds reserved in one time window (one day or month).
+
+    ``subject`` tells counters of an every-user budget apart (the user's pk); it is empty
+    for the others. Money is in micro-dollars (see the module docstring).
+    """
+
+    budget = models.ForeignKey(
+        Budget, verbose_name=_("budget"), on_delete=models.CASCADE, related_name="counters"
+    )
+    subject = models.CharField(_("subject"), max_length=64, blank=True, default="")
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    spent_micros = models.BigIntegerField(_("spent (micro-USD)"), default=0)
+    reserved_micros = models.BigIntegerField(_("reserved (micro-USD)"), default=0)
+    spent_images = models.IntegerField(_("images spent"), default=0)
+    reserved_images = models.IntegerField(_("images reserved"), default=0)
+
+    class Meta:
+        verbose_name = _("budget counter")
+        verbose_name_plural = _("budget counters")
+        ordering = ("budget", "subject", "window_start")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "subject", "window_start"], name="nb_budget_counter_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_id}/{self.subject or '-'}@{self.window_start:%Y-%m-%d}"
+
+    @property
+    def spent(self) -> Decimal:
+        return Decimal(self.spent_micros) / MICROS
+
+    @property
+    def reserved(self) -> Decimal:
+        return Decimal(self.reserved_micros) / MICROS
+
+
+class EntryKind(models.TextChoices):
+    RESERVE = "reserve", _("Reserved")
+    SETTLE = "settle", _("Settled")
+    REFUND = "refund", _("Refunded")
+    CACHE_HIT = "cache_hit", _("Cache hit")
+
+
+class LedgerEntry(models.Model):
+    """One money movement of one version. At most one entry per (version, kind), and at
+    most one closing entry (settle *or* refund) per version: both are database constraints,
+    so a redelivered task cannot book twice.
+
+    ``amount``: reserve = the estimate held; settle = the actual cost; refund = the estimate
+    released (nothing spent); cache hit = 0 with ``avoided`` = what the reused image cost.
+    ``occurred_at`` is the time of the request (the reservation), so a settle lands on the
+    same day/month as its reservation; ``created_at`` is when the row was written.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    version_id = models.UUIDField(_("version id"))
+    asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    amount = money_field(_("amount (USD)"), default=Decimal(0))
+    avoided = money_field(_("cost avoided (USD)"), default=Decimal(0))
+    images = models.IntegerField(_("images"), default=0)
+    # Reserve entries: the pks of the budget counters that hold the reservation.
+    counters = models.JSONField(_("budget counters"), default=list, blank=True)
+    occurred_at = models.DateTimeField(_("request time"), db_index=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["version_id", "kind"], name="nb_ledger_version_kind"),
+            models.UniqueConstraint(
+                fields=["version_id"], name="nb_ledger_version_closed_once",
+                condition=models.Q(kind__in=["settle", "refund"]),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "occurred_at"], name="nb_ledger_user_time"),
+            models.Index(fields=["kind", "occurred_at"], name="nb_ledger_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} · {self.version_id}"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    BLOCKED = "blocked", _("Blocked")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUSED = "refused", _("Refused (budget)")
+    INVALID = "invalid", _("Invalid request")
+    CACHED = "cached", _("Served from cache")
+
+
+class AuditRecord(models.Model):
+    """One request as it arrived and how it ended. Append-only from the app's side.
+
+    Never holds an API key; the prompt passes through ``PROMPT_REDACTOR`` first and
+    references are kept as SHA-256 hashes only.
+    """
+
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    version_id = models.UUIDField(_("version id"), null=True, blank=True)
+    asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
+    prompt = models.TextField(_("prompt"), blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    reference_hashes = models.JSONField(_("reference SHA-256"), default=list, blank=True)
+    provider = models.CharField(_("provider"), max_length=50, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    response_id = models.CharField(_("provider response id"), max_length=200, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    prompt_text_tokens = models.PositiveIntegerField(_("prompt text tokens"), default=0)
+    prompt_image_tokens = models.PositiveIntegerField(_("prompt image tokens"), default=0)
+    output_text_tokens = models.PositiveIntegerField(_("output text tokens"), default=0)
+    output_image_tokens = models.PositiveIntegerField(_("output image tokens"), default=0)
+    thoughts_tokens = models.PositiveIntegerField(_("thinking tokens"), default=0)
+    estimated_cost = money_field(_("estimated cost (USD)"), null=True, blank=True)
+    cost = money_field(_("cost (USD)"), null=True, blank=True)
+    avoided_cost = money_field(_("cost avoided (USD)"), null=True, blank=True)
+    images = models.PositiveIntegerField(_("images"), default=0)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version_id"], name="nb_audit_version",
+                condition=models.Q(version_id__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="nb_audit_user_created"),
+            models.Index(fields=["outcome", "-created_at"], name="nb_audit_outcome_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username or '-'} {self.outcome}"
+
+
+class UsageTotal(models.Model):
+    """Audit rows folded by the pruning command: totals per (day, user, model, source).
+
+    ``day`` is the local date in the budget time zone. Reports add these to the audit rows
+    still present, so pruning never changes a total. Money is not here: it lives in the
+    ledger, which is never pruned.
+    """
+
+    day = models.DateField(_("day"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
+    requests = models.PositiveIntegerField(_("requests"), default=0)
+    succeeded = models.PositiveIntegerField(_("succeeded"), default=0)
+    refused = models.PositiveIntegerField(_("refused or invalid"), default=0)
+    prompt_text_tokens = models.BigIntegerField(_("prompt text tokens"), default=0)
+    prompt_image_tokens = models.BigIntegerField(_("prompt image tokens"), default=0)
+    output_text_tokens = models.BigIntegerField(_("output text tokens"), default=0)
+    output_image_tokens = models.BigIntegerField(_("output image tokens"), default=0)
+    thoughts_tokens = models.BigIntegerField(_("thinking tokens"), default=0)
+
+    class Meta:
+        verbose_name = _("usage total (pruned audit)")
+        verbose_name_plural = _("usage totals (pruned audit)")
+        ordering = ("-day", "username", "model")
+        indexes = [
+            models.Index(fields=["day", "user", "model", "source"], name="nb_usage_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.username or '-'} {self.model} {self.source}"
