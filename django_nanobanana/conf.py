@@ -66,20 +66,6 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to (or a callable) ``(prompt: str) -> str`` applied before a prompt is
     # stored in the audit trail, e.g. to mask e-mail addresses.
     "PROMPT_REDACTOR": None,
-    # Budgets declared in settings (docs/ledger.md). Each entry: {"name": unique key,
-    # "scope": "user"|"group"|"site", "period": "day"|"month", "amount": "5.00" (USD, a
-    # string or Decimal) and/or "images": 100, plus "user": username (omit: every user
-    # gets the budget separately) or "group": group name}. They are synced into Budget
-    # rows that follow the settings (read-only in the admin); admin-made budgets add to them.
-    "BUDGETS": [],
-    # Time zone of the day/month budget windows and of report days (None: TIME_ZONE).
-    "BUDGET_TIME_ZONE": None,
-    # Audit rows older than this many days are folded into per-day totals by
-    # ``nanobanana_prune_audit`` (None: kept until the command gets --older-than).
-    "AUDIT_RETENTION_DAYS": None,
-    # Dotted path to (or a callable) ``(prompt: str) -> str`` applied before a prompt is
-    # stored in the audit trail, e.g. to mask e-mail addresses.
-    "PROMPT_REDACTOR": None,
     # Renditions: widths x formats, written after every generation.
     "RENDITION_WIDTHS": (320, 640, 1024, 1600, 2048),
     "RENDITION_FORMATS": ("avif", "webp", "jpeg"),
