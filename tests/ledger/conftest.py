@@ -45,14 +45,15 @@ def make_budget(**kwargs: Any) -> Budget:
 
 
 def try_reserve(user: Any, amount: str | Decimal, *, images: int = 1,
-                now: dt.datetime | None = None, version_id: uuid.UUID | None = None):
+                now: dt.datetime | None = None, version_id: uuid.UUID | None = None,
+                model: str = "gemini-3.1-flash-image-preview"):
     """Reserve as the service layer does: inside the transaction creating the version.
     Returns the Reservation or the BudgetExceeded."""
     try:
         with transaction.atomic():
             return budgets.reserve(
                 version_id=version_id or uuid.uuid4(), user=user, amount=Decimal(amount),
-                images=images, source="api", model="gemini-3.1-flash-image-preview", now=now,
+                images=images, source="api", model=model, now=now,
             )
     except budgets.BudgetExceeded as exc:
         return exc
