@@ -130,6 +130,9 @@ class AssetVersion(models.Model):
     model_version = models.CharField(_("model version"), max_length=100, blank=True)
     model_turn = models.JSONField(_("model turn (for follow-up edits)"), null=True, blank=True)
     finish_reason = models.CharField(_("finish reason"), max_length=64, blank=True)
+    # Shown while the real image loads: the dominant colour and a tiny blurred preview.
+    dominant_color = models.CharField(_("dominant colour"), max_length=7, blank=True)
+    lqip = models.TextField(_("low-quality placeholder (data URI)"), blank=True)
     # Usage and cost.
     prompt_text_tokens = models.PositiveIntegerField(_("prompt text tokens"), default=0)
     prompt_image_tokens = models.PositiveIntegerField(_("prompt image tokens"), default=0)

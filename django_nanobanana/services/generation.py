@@ -31,6 +31,7 @@ from ..exceptions import (
     StateConflict,
 )
 from ..imaging.decode import ImageValidationError, decode_image, sha256_hex
+from ..imaging.placeholder import dominant_color, lqip_data_uri
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State, VersionKind
 from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
@@ -276,6 +277,7 @@ def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any
         model_turn=cached.model_turn, model_text=cached.model_text, cost=0,
         response_id=cached.response_id, model_version=cached.model_version,
         finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
+        dominant_color=cached.dominant_color, lqip=cached.lqip,
     )
     version.refresh_from_db()
     accounting.cache_hit(version, avoided=cached.cost or version.estimated_cost, user=user,
@@ -572,6 +574,8 @@ def _run(version: AssetVersion) -> None:
                 % {"reason": exc.message}, **usage)
         return
     mime = decoded.mime_type if decoded.mime_type in EXTENSIONS else "image/png"
+    placeholders = {"dominant_color": dominant_color(decoded.image),
+                    "lqip": lqip_data_uri(decoded.image)}
     saved = save_exact(original_name(version.asset_id, version.pk, mime,
                                      attempt=version.attempts), data)
     try:
@@ -579,7 +583,7 @@ def _run(version: AssetVersion) -> None:
             version, State.SUCCEEDED,
             original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
             sha256=sha256_hex(data), model_turn=result.model_turn,
-            error_code="", error="", **usage,
+            error_code="", error="", **placeholders, **usage,
         )
     except Exception:
         delete_files([saved], on_commit=False)
