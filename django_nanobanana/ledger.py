@@ -212,10 +212,11 @@ def _redactor() -> Callable[[str], str] | None:
 
 def redact_prompt(prompt: str) -> str:
     """The prompt as it may be stored: ``PROMPT_REDACTOR`` applied, keys scrubbed."""
+    prompt = scrub(prompt or "")  # first, so the hook never sees (or mangles) a key
     hook = _redactor()
     if hook is not None:
-        prompt = hook(prompt)
-    return scrub(prompt or "")
+        prompt = scrub(str(hook(prompt)))
+    return prompt
 
 
 def _reference_hash(ref: Any) -> str:

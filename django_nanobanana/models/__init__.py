@@ -7,6 +7,20 @@ from .assets import (
     State,
     VersionKind,
 )
-from .ledger import AuditRecord, Budget, BudgetCounter, BudgetPeriod, BudgetScope, EntryKind, LedgerEntry, Outcome, UsageTotal  # noqa: E501
+from .ledger import (
+    AuditRecord,
+    Budget,
+    BudgetCounter,
+    BudgetPeriod,
+    BudgetScope,
+    EntryKind,
+    LedgerEntry,
+    Outcome,
+    UsageTotal,
+)
 
-__all__ = ["AssetVersion", "GeneratedAsset", "ReferenceImage", "Rendition", "Source", "State", "VersionKind", "AuditRecord", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope", "EntryKind", "LedgerEntry", "Outcome", "UsageTotal"]
+__all__ = ["AssetVersion", "GeneratedAsset", "ReferenceImage", "Rendition", "Source", "State", "VersionKind"]
+__all__ += [
+    "AuditRecord", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope", "EntryKind",
+    "LedgerEntry", "Outcome", "UsageTotal",
+]

@@ -109,7 +109,8 @@ def test_settings_budget_for_every_user_keeps_separate_counters(alice, bob):
         assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
         exc = try_reserve(alice, "0.10", now=NOW)
         assert isinstance(exc, budgets.BudgetExceeded)
-        assert exc.message.startswith("Over the daily budget for user alice: limit $0.20, $0.00 left")
+        assert exc.message.startswith(
+            "Over the daily budget for user alice: limit $0.20, $0.00 left")
         assert isinstance(try_reserve(bob, "0.10", now=NOW), budgets.Reservation)
         budget = Budget.objects.get(settings_key="per-user")
         assert budget.counters.count() == 2

@@ -36,7 +36,7 @@ def run_concurrently(jobs):
         try:
             barrier.wait(timeout=30)
             results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
+        except Exception as exc:
             results[index] = exc
         finally:
             connection.close()

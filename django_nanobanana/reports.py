@@ -1,0 +1,324 @@
+"""Usage reports: one set of queries for ``nanobanana_usage``, the REST endpoint and the
+admin dashboard.
+
+Where the numbers come from:
+
+* requests, outcomes and token counts: the audit trail plus the totals the pruning
+  command folded old audit rows into (:class:`UsageTotal`), so pruning changes no total;
+* money and images: the ledger (settled cost, images, cache hits and the cost they
+  avoided), which is never pruned.
+
+Days are local dates in the budget time zone (``BUDGET_TIME_ZONE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .budgets import (
+    applicable_budgets,
+    budget_timezone,
+    counters_for,
+    from_micros,
+    window,
+)
+from .models.ledger import (
+    AuditRecord,
+    BudgetCounter,
+    BudgetPeriod,
+    BudgetScope,
+    EntryKind,
+    LedgerEntry,
+    Outcome,
+    UsageTotal,
+)
+
+__all__ = [
+    "GROUPS", "METRICS", "budget_status", "dashboard", "site_budget_status", "to_json", "usage",
+    "visible_usage",
+]
+
+#: What rows can be grouped by, and the column each maps to.
+GROUPS = {"user": "username", "model": "model", "source": "source", "day": "day"}
+#: The measures of every row, in display order.
+METRICS = (
+    "requests", "succeeded", "refused", "images", "cached", "cost", "avoided_cost",
+    "prompt_text_tokens", "prompt_image_tokens", "output_text_tokens", "output_image_tokens",
+    "thoughts_tokens",
+)
+TOKENS = METRICS[7:]
+SUCCEEDED = (Outcome.SUCCEEDED, Outcome.CACHED)
+REFUSED = (Outcome.REFUSED, Outcome.INVALID)
+
+
+def _bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, ...]:
+    tz = budget_timezone()
+    start = dt.datetime.combine(since, dt.time(0), tzinfo=tz) if since else None
+    end = (
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if until else None
+    )
+    return start, end
+
+
+def _user_filter(user: Any, field: str = "user") -> Q:
+    if user is None:
+        return Q()
+    if isinstance(user, str):
+        return Q(username=user)
+    return Q(**{field: user})
+
+
+def _empty() -> dict[str, Any]:
+    row: dict[str, Any] = {name: 0 for name in METRICS}
+    row["cost"] = Decimal("0.000000")
+    row["avoided_cost"] = Decimal("0.000000")
+    return row
+
+
+def usage(
+    *,
+    user: Any = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    group_by: Sequence[str] = ("user",),
+    model: str | None = None,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """Usage rows grouped by any of ``user``, ``model``, ``source``, ``day``.
+
+    ``user``: a user object or a username (None: everyone); ``since``/``until``: local
+    dates, inclusive. Each row holds the group keys (``user`` is the username at the time,
+    ``day`` a date) and :data:`METRICS`: ``requests`` (all, refused included),
+    ``succeeded``, ``refused`` (budget or validation), ``images`` (billed), ``cached``
+    (cache hits), ``cost`` and ``avoided_cost`` (Decimal USD) and token counts by modality.
+    Sorted by the group keys; ``group_by=()`` gives one total row.
+    """
+    unknown = set(group_by) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"cannot group by {', '.join(sorted(unknown))}; use {', '.join(GROUPS)}")
+    tz = budget_timezone()
+    start, end = _bounds(since, until)
+    columns = [GROUPS[g] for g in group_by]
+    extra = Q()
+    if model:
+        extra &= Q(model=model)
+    if source:
+        extra &= Q(source=source)
+    rows: dict[tuple, dict[str, Any]] = {}
+
+    def add(values: Iterable[dict[str, Any]]) -> None:
+        for value in values:
+            key = tuple(value.get(c) or ("" if c != "day" else None) for c in columns)
+            row = rows.setdefault(key, _empty())
+            if "billed_images" in value:  # named apart from the ledger's own field
+                value["images"] = value.pop("billed_images")
+            for name in METRICS:
+                if value.get(name) is not None:
+                    row[name] += value[name]
+
+    def grouped(queryset: QuerySet, **measures: Any) -> Iterable[dict[str, Any]]:
+        if not columns:  # one total: values() without fields would mean every field
+            return [queryset.aggregate(**measures)]
+        return queryset.values(*columns).annotate(**measures).order_by()
+
+    # Audit rows still present.
+    audit = AuditRecord.objects.filter(_user_filter(user), extra)
+    if start:
+        audit = audit.filter(created_at__gte=start)
+    if end:
+        audit = audit.filter(created_at__lt=end)
+    add(grouped(
+        audit.annotate(day=TruncDate("created_at", tzinfo=tz)),
+        requests=Count("id"),
+        succeeded=Count("id", filter=Q(outcome__in=SUCCEEDED)),
+        refused=Count("id", filter=Q(outcome__in=REFUSED)),
+        **{name: Sum(name) for name in TOKENS},
+    ))
+    # Folded (pruned) audit rows.
+    totals = UsageTotal.objects.filter(_user_filter(user), extra)
+    if since:
+        totals = totals.filter(day__gte=since)
+    if until:
+        totals = totals.filter(day__lte=until)
+    add(grouped(
+        totals, **{name: Sum(name) for name in ("requests", "succeeded", "refused", *TOKENS)}
+    ))
+    # Money, from the ledger.
+    money = LedgerEntry.objects.filter(
+        _user_filter(user), extra, kind__in=(EntryKind.SETTLE, EntryKind.CACHE_HIT)
+    )
+    if start:
+        money = money.filter(occurred_at__gte=start)
+    if end:
+        money = money.filter(occurred_at__lt=end)
+    settled = Q(kind=EntryKind.SETTLE)
+    add(grouped(
+        money.annotate(day=TruncDate("occurred_at", tzinfo=tz)),
+        billed_images=Sum("images", filter=settled),
+        cached=Count("id", filter=Q(kind=EntryKind.CACHE_HIT)),
+        cost=Sum("amount", filter=settled),
+        avoided_cost=Sum("avoided"),
+    ))
+    out = []
+    for key in sorted(rows, key=lambda k: tuple((v is None, v or "") for v in k)):
+        row = dict(zip(group_by, key, strict=True))
+        for name, value in rows[key].items():
+            row[name] = value.quantize(Decimal("0.000001")) if isinstance(value, Decimal) else value
+        out.append(row)
+    if not group_by and not out:
+        out.append(_empty())
+    return out
+
+
+def to_json(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with Decimals and dates as strings (never floats), for JSON and CSV."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value:f}"
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        return value
+    return [{k: convert(v) for k, v in row.items()} for row in rows]
+
+
+def can_view_all(viewer: Any) -> bool:
+    return bool(
+        getattr(viewer, "is_active", False) and getattr(viewer, "is_staff", False)
+        and viewer.has_perm("nanobanana.view_usage")
+    )
+
+
+def visible_usage(viewer: Any, *, user: Any = None, **filters: Any) -> list[dict[str, Any]]:
+    """:func:`usage` as ``viewer`` may see it (the REST endpoint's query).
+
+    Staff with ``nanobanana.view_usage`` see everyone (or the ``user`` they name); anybody
+    else sees their own usage only, and naming another user raises PermissionDenied.
+    """
+    if not getattr(viewer, "is_authenticated", False):
+        raise PermissionDenied
+    if can_view_all(viewer):
+        return usage(user=user, **filters)
+    if user is not None and user != viewer and user != viewer.get_username():
+        raise PermissionDenied
+    return usage(user=viewer, **filters)
+
+
+def _status_row(budget: Any, counter: BudgetCounter | None, start: dt.datetime,
+                end: dt.datetime, subject_name: str) -> dict[str, Any]:
+    spent = from_micros(counter.spent_micros) if counter else Decimal("0.000000")
+    reserved = from_micros(counter.reserved_micros) if counter else Decimal("0.000000")
+    spent_images = counter.spent_images if counter else 0
+    reserved_images = counter.reserved_images if counter else 0
+    limit = budget.amount_limit
+    return {
+        "budget": budget,
+        "name": budget.name,
+        "scope": budget.scope,
+        "period": budget.period,
+        "who": subject_name or budget.describe(),
+        "amount_limit": limit,
+        "spent": spent,
+        "reserved": reserved,
+        "left": None if limit is None else max(Decimal(0), limit - spent - reserved),
+        "image_limit": budget.image_limit,
+        "spent_images": spent_images,
+        "reserved_images": reserved_images,
+        "images_left": None if budget.image_limit is None
+        else max(0, budget.image_limit - spent_images - reserved_images),
+        "window_start": start,
+        "resets_at": end,
+    }
+
+
+def budget_status(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Every budget that applies to ``user`` in its current window: limits, ``spent``,
+    ``reserved``, ``left`` (money as Decimal, None when there is no such limit),
+    the image equivalents, and ``resets_at``. Read-only (creates no counter)."""
+    now = now or timezone.now()
+    name = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    rows = []
+    for budget, counter, start, end, subject in counters_for(
+        applicable_budgets(user), user, now, create=False
+    ):
+        if counter is None:
+            from .budgets import _settled_in  # a budget not used yet in this window
+
+            spent, images = _settled_in(budget, subject, start, end)
+            counter = BudgetCounter(spent_micros=spent, spent_images=images)
+        rows.append(_status_row(budget, counter, start, end, name if subject else ""))
+    return rows
+
+
+def site_budget_status(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Current windows of every active budget (every-user budgets: one row per user that
+    used it in this window), for the dashboard. Sorted with the fullest first."""
+    from django.contrib.auth import get_user_model
+
+    from .budgets import sync_settings_budgets
+    from .models.ledger import Budget
+
+    sync_settings_budgets()
+    now = now or timezone.now()
+    rows = []
+    user_model = get_user_model()
+    names = {
+        str(pk): name
+        for pk, name in user_model._default_manager.values_list("pk", user_model.USERNAME_FIELD)
+    }
+    for budget in Budget.objects.filter(is_active=True).select_related("user", "group"):
+        start, end = window(budget.period, now)
+        counters: list[BudgetCounter | None] = list(budget.counters.filter(window_start=start))
+        every_user = budget.scope == BudgetScope.USER and budget.user_id is None
+        if not counters and not every_user:
+            counters = [None]
+        for counter in counters:
+            who = names.get(counter.subject, counter.subject) if counter and counter.subject else ""
+            rows.append(_status_row(budget, counter, start, end, who))
+
+    def fullness(row: dict[str, Any]) -> Decimal:
+        shares = []
+        if row["amount_limit"]:
+            shares.append((row["spent"] + row["reserved"]) / row["amount_limit"])
+        if row["image_limit"]:
+            used = row["spent_images"] + row["reserved_images"]
+            shares.append(Decimal(used) / row["image_limit"])
+        return max(shares, default=Decimal(0))
+
+    rows.sort(key=fullness, reverse=True)
+    return rows
+
+
+def dashboard(*, now: dt.datetime | None = None, days: int = 30) -> dict[str, Any]:
+    """What the admin usage dashboard shows: totals for today and this month, this
+    month by model and by source, the top users this month, a per-day series for the last
+    ``days`` days, and every budget's current window."""
+    now = now or timezone.now()
+    today = now.astimezone(budget_timezone()).date()
+    month_start = window(BudgetPeriod.MONTH, now)[0].date()
+    by_user = usage(since=month_start, until=today, group_by=("user",))
+    by_user.sort(key=lambda r: r["cost"], reverse=True)
+    return {
+        "today": usage(since=today, until=today, group_by=())[0],
+        "month": usage(since=month_start, until=today, group_by=())[0],
+        "by_model": usage(since=month_start, until=today, group_by=("model",)),
+        "by_source": usage(since=month_start, until=today, group_by=("source",)),
+        "top_users": by_user[:10],
+        "by_day": usage(since=today - dt.timedelta(days=days - 1), until=today,
+                        group_by=("day",)),
+        "budgets": site_budget_status(now=now),
+    }
+
+
+def queryset_for_viewer(viewer: Any) -> QuerySet[AuditRecord]:
+    """Audit rows ``viewer`` may list: all with ``nanobanana.view_usage``, else their own."""
+    if can_view_all(viewer):
+        return AuditRecord.objects.all()
+    return AuditRecord.objects.filter(user=viewer)
