@@ -171,16 +171,28 @@ def _open(data: bytes, allowed: frozenset[str]) -> Image.Image:
         ) from exc
 
 
-def _oriented_size(im: Image.Image) -> tuple[int, int]:
-    """Size after EXIF orientation, read from the header only."""
-    width, height = im.size
+def _header_orientation(im: Image.Image) -> int:
+    """EXIF orientation available *without decoding pixels* (1 if unknown).
+
+    Pillow's PNG plugin loads the whole image in ``getexif()`` when no eXIf
+    chunk precedes the pixel data, so for PNG only an early chunk is used.
+    """
     try:
-        orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+        if im.format == "PNG":
+            raw = im.info.get("exif")
+            if not raw:
+                return 1
+            exif = Image.Exif()
+            exif.load(raw)
+            return int(exif.get(_ORIENTATION_TAG, 1))
+        return int(im.getexif().get(_ORIENTATION_TAG, 1))
     except Exception:  # malformed EXIF must not make the image undecodable
-        orientation = 1
-    if orientation in (5, 6, 7, 8):
-        return height, width
-    return width, height
+        return 1
+
+
+def _oriented_size(width: int, height: int, orientation: int) -> tuple[int, int]:
+    """Displayed size: orientations 5-8 swap width and height."""
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def _check_dimensions(
@@ -229,7 +241,7 @@ def probe_image(
     """
     allowed = _normalise_formats(allowed_formats)
     with _open(data, allowed) as im:
-        width, height = _oriented_size(im)
+        width, height = _oriented_size(*im.size, _header_orientation(im))
         return str(im.format), width, height
 
 
@@ -253,15 +265,16 @@ def decode_image(
     # no closing.
     im = _open(data, allowed)
     fmt = str(im.format)
-    width, height = _oriented_size(im)
+    # Pixel count, aspect ratio and minimum side do not depend on orientation,
+    # so the stored size is checked before anything can trigger a decode.
     _check_dimensions(
-        width, height, max_pixels=max_pixels, min_side=max(1, min_side), max_aspect=max_aspect
+        *im.size, max_pixels=max_pixels, min_side=max(1, min_side), max_aspect=max_aspect
     )
     try:
         # Animated WebP/AVIF/PNG: the first frame is the one selected after
         # open, and load() decodes only that frame.
         im.load()
-        orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+        orientation = _loaded_orientation(im)  # after load(): trailing eXIf chunks too
         icc_profile = im.info.get("icc_profile")
         if icc_profile:
             image = _convert_to_srgb(im, icc_profile)
@@ -300,6 +313,13 @@ def decode_image(
         height=image.height,
         has_alpha=has_alpha,
     )
+
+
+def _loaded_orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(_ORIENTATION_TAG, 1))
+    except Exception:
+        return 1
 
 
 def _normalise_mode(im: Image.Image) -> Image.Image:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import struct
 import time
+import zlib
 
 import pytest
 from PIL import Image
@@ -17,7 +19,7 @@ from django_nanobanana.imaging.decode import (
     sha256_hex,
 )
 
-from .conftest import crafted_png, encode
+from .conftest import crafted_png, encode, png_chunk
 
 
 def refusal(data: bytes, **kwargs) -> ImageValidationError:
@@ -65,13 +67,32 @@ def test_pixel_limit_is_checked_from_the_header():
     assert refusal(crafted_png(10000, 6000)).code == "too_many_pixels"
 
 
-def test_real_tiny_file_with_huge_dimensions_is_refused_fast():
-    # A legitimate 1-bit PNG of 64 MP compresses to a few kilobytes.
-    data = encode(Image.new("1", (8000, 8000), 0), "PNG")
-    assert len(data) < 100_000
+def _zero_rgb_png(width: int, height: int) -> bytes:
+    """A complete, valid RGB PNG of black pixels, built without a canvas in memory."""
+    compressor = zlib.compressobj(1)
+    row = b"\x00" * (1 + 3 * width)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+def test_real_small_file_with_huge_dimensions_is_refused_before_decoding():
+    # A legitimate 51 MP PNG compresses to a few hundred kilobytes.
+    data = _zero_rgb_png(7200, 7100)
+    assert len(data) < 1_000_000
+    assert Image.open(io.BytesIO(data)).size == (7200, 7100)
+    images_before = Image.core.get_stats()["new_count"]
     started = time.perf_counter()
     assert refusal(data).code == "too_many_pixels"
-    assert time.perf_counter() - started < 0.5  # no 64 MP decode happened
+    assert Image.core.get_stats()["new_count"] == images_before  # no pixel buffer allocated
+    assert time.perf_counter() - started < 0.2
+    with pytest.raises(ImageValidationError):  # probe_image does not decode either
+        decode_image(data, max_pixels=10)
+    assert probe_image(data) == ("PNG", 7200, 7100)
+    assert Image.core.get_stats()["new_count"] == images_before
 
 
 def test_max_pixels_is_a_keyword_argument():
