@@ -37,6 +37,27 @@ PROVIDER_DEFAULTS: dict[str, Any] = {
     # Models this provider may be asked for; None means every model the registry knows.
     "MODELS": None,
     "EXTRA_HEADERS": {},
+    # How credentials are obtained: "api-key" (API_KEY / API_KEY_ENV) or "google-auth"
+    # (service-account or application default credentials, for Vertex AI).
+    "AUTH": "api-key",
+    # Retries of one call (providers/retry.py): attempts in all, full-jitter backoff
+    # bounds in seconds, and the total deadline in seconds for the call with its waits.
+    "RETRY": {"MAX_ATTEMPTS": 5, "INITIAL_BACKOFF": 1.0, "MAX_BACKOFF": 60.0,
+              "DEADLINE": 300.0},
+    # Shared rate limits of this provider (providers/ratelimit.py); None turns one off.
+    # "period_seconds" (default 60) exists for tests and for providers with other windows.
+    "RATE_LIMITS": {"requests_per_minute": None, "images_per_minute": None},
+    # Where the limiter counts: a CACHES alias (must be shared and atomic: Redis or
+    # Memcached, not LocMem or the database cache) or a Redis URL ("redis://host:6379/0").
+    "RATE_LIMIT_BACKEND": "default",
+    # Default safety settings, {"HARASSMENT": "BLOCK_ONLY_HIGH", ...}; None: Google's.
+    "SAFETY_SETTINGS": None,
+    # Vertex AI (BACKEND django_nanobanana.providers.vertex.VertexProvider, AUTH
+    # "google-auth"): the Google Cloud project, the location ("global" for 3.x image
+    # models) and a service-account JSON file (None: application default credentials).
+    "PROJECT": None,
+    "LOCATION": "global",
+    "CREDENTIALS_FILE": None,
 }
 
 DEFAULTS: dict[str, Any] = {

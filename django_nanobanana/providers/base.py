@@ -3,19 +3,31 @@
 Like django-anymail's email backends, every provider runs the same steps in the same
 order, and a backend only fills them in::
 
-    check_request -> build_payload -> send -> parse_response -> parse_usage
+    check_request -> prepare_request -> build_payload -> send -> parse_response -> parse_usage
 
 :meth:`Provider.generate` is the only entry point and is not meant to be overridden.
+Around ``send`` the base class adds what every backend needs, so none writes it twice:
+the shared rate limiter (:mod:`.ratelimit`) is acquired before each HTTP attempt, and
+retryable failures are retried with backoff, server delays and a total deadline
+(:mod:`.retry`). ``send`` and ``parse_response`` both run inside the retry loop, so a
+malformed 200 (bad JSON, truncated image) is retried like a 503.
+
+Time is read and slept through :attr:`Provider.clock` and jitter drawn from
+:attr:`Provider.rng`: tests swap them for a :class:`~.retry.FakeClock` and a seeded
+``random.Random`` to measure waits without sleeping.
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
+import logging
 import os
+import random
 import threading
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 
@@ -28,6 +40,18 @@ from .errors import (
     redact,
 )
 from .models_registry import ModelCapabilities, get_model
+from .ratelimit import RateLimiter
+from .retry import Clock, RetryPolicy, SystemClock, call_with_retries
+
+logger = logging.getLogger("django_nanobanana.providers")
+
+T = TypeVar("T")
+
+#: The absolute deadline (``Provider.clock.monotonic()``) of the call in progress: HTTP
+#: timeouts are capped by it so a hanging server cannot hold an attempt past it.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "nanobanana_deadline", default=None
+)
 
 Outcome = Literal["succeeded", "blocked", "failed"]
 
@@ -39,6 +63,10 @@ class ReferenceImage:
     data: bytes
     mime_type: str
     file_uri: str | None = None
+
+    def __repr__(self) -> str:  # never dump the bytes into logs
+        where = f", file_uri={self.file_uri!r}" if self.file_uri else ""
+        return f"ReferenceImage({self.mime_type}, {len(self.data)} bytes{where})"
 
 
 @dataclass(frozen=True)
@@ -136,23 +164,69 @@ class Provider:
 
     #: Short name used in logs, audit rows and the ``provider`` field of versions.
     name: ClassVar[str] = "base"
+    #: Whether references too large to inline can be uploaded (Gemini's Files API).
+    supports_file_upload: ClassVar[bool] = False
+    #: Time source and sleeper of the retry loop and the limiter (swap in tests).
+    clock: Clock = SystemClock()
+    #: Source of backoff jitter (swap for a seeded ``random.Random`` in tests).
+    rng: random.Random = random.Random()
 
     def __init__(self, alias: str, config: Mapping[str, Any], *, api_key: str | None) -> None:
         self.alias = alias
         self.config = config
         self.api_key = api_key
+        self.retry_policy = RetryPolicy.from_config(config.get("RETRY"))
+        limits = config.get("RATE_LIMITS") or {}
+        self.limiter = RateLimiter(
+            alias,
+            limits,
+            backend=str(config.get("RATE_LIMIT_BACKEND") or "default"),
+            period=float(limits.get("period_seconds") or 60.0),
+        )
+
+    def __repr__(self) -> str:  # no key, no token
+        return f"<{type(self).__name__} {self.alias!r}>"
 
     # -- the fixed sequence -------------------------------------------------------------
     def generate(self, request: ImageRequest) -> ImageResult:
-        """Run the steps in order. Raises :class:`ProviderError` when no result was had."""
+        """Run the steps in order. Raises :class:`ProviderError` when no result was had.
+
+        ``send`` + ``parse_response`` run inside the retry loop, each attempt after
+        acquiring the shared rate limiter; ``result.attempts`` counts the HTTP attempts.
+        """
         capabilities = self.check_request(request)
+        request = self.prepare_request(request, capabilities)
         payload = self.build_payload(request, capabilities)
-        started = time.monotonic()
-        response = self.send(request, payload)
-        result = self.parse_response(request, response)
+        started = self.clock.monotonic()
+
+        def attempt() -> tuple[RawResponse, ImageResult]:
+            response = self.send(request, payload)
+            return response, self.parse_response(request, response)
+
+        (response, result), attempts = self.call_with_retries(attempt, rate_limited=True)
         result.usage = self.parse_usage(response)
-        result.latency_ms = int((time.monotonic() - started) * 1000)
+        result.attempts = attempts
+        result.latency_ms = int((self.clock.monotonic() - started) * 1000)
         return result
+
+    def call_with_retries(self, fn: Callable[[], T], *, rate_limited: bool = False,
+                          images: int = 1) -> tuple[T, int]:
+        """Run ``fn`` (one HTTP exchange) under this provider's retry policy; with
+        ``rate_limited`` each attempt first takes a slot of the shared limiter."""
+
+        def attempt(number: int, deadline: float) -> T:
+            if rate_limited:
+                self.limiter.acquire(images, clock=self.clock, deadline=deadline,
+                                     use_clock_time=not isinstance(self.clock, SystemClock))
+            token = _deadline.set(deadline)
+            try:
+                logger.debug("%s: attempt %d", self.alias, number)
+                return fn()
+            finally:
+                _deadline.reset(token)
+
+        return call_with_retries(attempt, policy=self.retry_policy, clock=self.clock,
+                                 rng=self.rng, label=self.alias)
 
     # -- steps ---------------------------------------------------------------------------
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
@@ -161,10 +235,19 @@ class Provider:
         capabilities.validate(
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
-            reference_count=len(request.references),
+            reference_count=len(request.references) + _history_images(request.history),
+            reference_sizes=tuple(
+                len(ref.data) for ref in request.references if not ref.file_uri
+            ),
+            can_upload=self.supports_file_upload,
             prompt=request.prompt,
             thinking_level=request.thinking_level,
         )
+        self.check_credentials()
+        return capabilities
+
+    def check_credentials(self) -> None:
+        """Raise :class:`AuthenticationError` when the provider cannot authenticate."""
         if not self.api_key:
             raise AuthenticationError(
                 f"No API key for provider {self.alias!r}: set the environment variable "
@@ -172,7 +255,11 @@ class Provider:
                 reason="NO_API_KEY",
                 provider=self.alias,
             )
-        return capabilities
+
+    def prepare_request(self, request: ImageRequest,
+                        capabilities: ModelCapabilities) -> ImageRequest:
+        """Network work the payload depends on (e.g. uploading large references)."""
+        return request
 
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> Any:
         raise NotImplementedError
@@ -191,13 +278,37 @@ class Provider:
     def client(self) -> httpx.Client:
         return shared_client(self.config.get("TIMEOUT") or {}, key=self.alias)
 
+    def secrets(self) -> list[str | None]:
+        """Every credential this provider may have sent (for redaction)."""
+        return [self.api_key]
+
     def redact(self, text: str) -> str:
-        return redact(text, [self.api_key])
+        return redact(text, self.secrets())
+
+    def request_timeout(self) -> httpx.Timeout:
+        """The configured timeouts, each capped by what is left of the call's deadline."""
+        timeout = self.config.get("TIMEOUT") or {}
+        values = {
+            "connect": float(timeout.get("connect", 10)), "read": float(timeout.get("read", 120)),
+            "write": float(timeout.get("write", 60)), "pool": float(timeout.get("pool", 10)),
+        }
+        deadline = _deadline.get()
+        if deadline is not None:
+            remaining = max(0.05, deadline - self.clock.monotonic())
+            values = {k: min(v, remaining) for k, v in values.items()}
+        return httpx.Timeout(**values)
 
     def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> httpx.Response:
-        """POST with transport failures mapped to typed, retryable errors."""
+        """POST JSON; see :meth:`http`."""
+        return self.http("POST", url, json=payload, headers=headers)
+
+    def http(self, method: str, url: str, *, headers: Mapping[str, str],
+             **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange with transport failures mapped to typed, retryable errors."""
+        logger.debug("%s: %s %s", self.alias, method, self.redact(url))
         try:
-            return self.client.post(url, json=payload, headers=dict(headers))
+            return self.client.request(method, url, headers=dict(headers),
+                                       timeout=self.request_timeout(), **kwargs)
         except httpx.TimeoutException as exc:
             raise ProviderTimeoutError(
                 self.redact(f"{type(exc).__name__} calling the provider"), provider=self.alias
@@ -206,3 +317,17 @@ class Provider:
             raise ProviderConnectionError(
                 self.redact(f"{type(exc).__name__}: {exc}"), provider=self.alias
             ) from None
+
+
+def _history_images(history: Sequence[Mapping[str, Any]]) -> int:
+    """Input images carried by earlier user turns (they count against the model's limit)."""
+    return sum(
+        1 for turn in history if turn.get("role", "user") == "user"
+        for part in turn.get("parts") or ()
+        if isinstance(part, Mapping) and ("inlineData" in part or "fileData" in part)
+    )
+
+
+def replace_references(request: ImageRequest,
+                       references: Sequence[ReferenceImage]) -> ImageRequest:
+    return dataclasses.replace(request, references=tuple(references))

@@ -34,11 +34,17 @@ class ProviderError(NanobananaError):
     ) -> None:
         super().__init__(message)
         self.message = message
+        #: How many HTTP attempts were made before this error was final (set by the retry
+        #: loop; 1 when the error came from the first and only attempt).
+        self.attempts = 1
         self.status_code = status_code
         self.reason = reason or self.default_reason
         self.request_id = request_id
         self.retry_after = retry_after
         self.provider = provider
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self!s})"
 
     def __str__(self) -> str:
         status = f"HTTP {self.status_code} " if self.status_code else ""
@@ -98,6 +104,18 @@ class MalformedResponseError(ProviderError):
 
     retryable = True
     default_reason = "MALFORMED_RESPONSE"
+
+
+class DeadlineExceededError(ProviderError):
+    """The call's total deadline ran out (or a server-requested delay would pass it)."""
+
+    default_reason = "DEADLINE_EXCEEDED"
+
+
+class LocalRateLimitError(ProviderError):
+    """Our own shared rate limiter had no slot before the call's deadline."""
+
+    default_reason = "LOCAL_RATE_LIMIT"
 
 
 class BlockedError(ProviderError):
@@ -185,31 +203,102 @@ def error_from_response(
                 retry_delay = _parse_duration(detail.get("retryDelay"))
             elif kind.endswith("QuotaFailure"):
                 for violation in detail.get("violations") or []:
-                    quota_id = str(violation.get("quotaId", "")) + str(violation.get("quotaMetric", ""))
+                    quota_id = (str(violation.get("quotaId", ""))
+                                + str(violation.get("quotaMetric", "")))
                     if "perday" in quota_id.lower() or "per_day" in quota_id.lower():
                         per_day = True
     else:
         # Proxies and load balancers answer with HTML or plain text: keep a short excerpt.
         excerpt = " ".join(text.split())[:200]
         message = excerpt or f"HTTP {status_code} with an empty body"
-    message = redact(message, secrets)
-    retry_after = retry_delay if retry_delay is not None else _parse_retry_after(headers)
+    reason = reasons[0] if reasons else status
+    if status_code == 400 and "API_KEY_INVALID" in reasons:
+        reason = "API_KEY_INVALID"
+    return _classify(
+        status_code, redact(message, secrets), reason,
+        per_day=per_day, auth_failure=reason == "API_KEY_INVALID",
+        request_id=request_id, provider=provider,
+        retry_after=_longest(retry_delay, _parse_retry_after(headers)),
+    )
+
+
+def error_from_openai_response(
+    status_code: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    provider: str | None = None,
+    secrets: Iterable[str | None] = (),
+) -> ProviderError:
+    """Map a non-2xx answer in OpenAI's shape (``{"error": {"message", "type", "code"}}``,
+    or not JSON at all) to the same hierarchy as Google's errors."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    request_id = headers.get("x-request-id")
+    reason: str | None = None
+    try:
+        data = json.loads(text)
+        error = data.get("error") if isinstance(data, dict) else None
+    except ValueError:
+        error = None
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        code = error.get("code") or error.get("type")
+        reason = str(code).upper() if code else None
+    else:
+        message = " ".join(text.split())[:200] or f"HTTP {status_code} with an empty body"
+    retry_after = _parse_retry_after(headers)
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            retry_after = _longest(retry_after, float(millis) / 1000)
+        except ValueError:
+            pass
+    return _classify(
+        status_code, redact(message, secrets), reason,
+        # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
+        # like Google's per-day quota, waiting a minute does not help.
+        per_day=reason == "INSUFFICIENT_QUOTA",
+        auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
+        request_id=request_id, provider=provider, retry_after=retry_after,
+    )
+
+
+def _longest(*delays: float | None) -> float | None:
+    known = [d for d in delays if d is not None]
+    return max(known) if known else None
+
+
+def _classify(
+    status_code: int,
+    message: str,
+    reason: str | None,
+    *,
+    per_day: bool,
+    auth_failure: bool,
+    request_id: str | None,
+    provider: str | None,
+    retry_after: float | None,
+) -> ProviderError:
     kwargs: dict[str, Any] = {
         "status_code": status_code,
         "request_id": request_id,
         "provider": provider,
         "retry_after": retry_after,
     }
-    reason = reasons[0] if reasons else status
-    if status_code == 400 and "API_KEY_INVALID" in reasons:
-        return AuthenticationError(message, reason="API_KEY_INVALID", **kwargs)
+    if auth_failure:
+        return AuthenticationError(message, reason=reason, **kwargs)
     if status_code in (401, 403):
         return AuthenticationError(message, reason=reason or "PERMISSION_DENIED", **kwargs)
     if status_code == 404:
         return ModelNotFoundError(message, reason=reason or "NOT_FOUND", **kwargs)
     if status_code == 429:
         if per_day:
-            return QuotaExhaustedError(message, **kwargs)
+            kwargs["retry_after"] = None  # never worth waiting for inside one call
+            return QuotaExhaustedError(
+                f"{message} (the daily quota is used up: retrying before it resets, at "
+                "midnight Pacific time for Google, cannot succeed)",
+                **kwargs,
+            )
         return RateLimitError(message, reason=reason or "RESOURCE_EXHAUSTED", **kwargs)
     if status_code in (408, 499):
         return ProviderTimeoutError(message, reason=reason or "DEADLINE_EXCEEDED", **kwargs)

@@ -1,13 +1,29 @@
-"""Google's Gemini Developer API (AI Studio keys): ``models/{model}:generateContent``."""
+"""Google's Gemini Developer API (AI Studio keys): ``models/{model}:generateContent``.
+
+Also home of the wire helpers the other Google backend (Vertex AI) shares: the payload,
+the outcome mapping, usage parsing and :func:`edit_history` for multi-turn edits.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import ImageRequest, ImageResult, Provider, RawResponse, Usage
+from django.utils.translation import gettext_lazy as _
+
+from ..exceptions import RequestValidationError
+from .base import (
+    ImageRequest,
+    ImageResult,
+    Provider,
+    RawResponse,
+    ReferenceImage,
+    Usage,
+    replace_references,
+)
 from .errors import MalformedResponseError, error_from_response
 from .models_registry import ModelCapabilities
 
@@ -16,30 +32,64 @@ BLOCK_REASONS = frozenset({
     "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST",
     "SPII", "RECITATION", "IMAGE_RECITATION",
 })
+#: Everything else without an image (NO_IMAGE, IMAGE_OTHER, MAX_TOKENS, OTHER, ...) is
+#: ``failed``.
+
+SAFETY_CATEGORIES = ("HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT", "DANGEROUS_CONTENT",
+                     "CIVIC_INTEGRITY")
+SAFETY_THRESHOLDS = ("BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONLY_HIGH",
+                     "BLOCK_NONE", "OFF")
 
 
 class GeminiProvider(Provider):
     name = "gemini"
+    supports_file_upload = True
+
+    # -- checks ---------------------------------------------------------------------------
+    def check_request(self, request: ImageRequest) -> ModelCapabilities:
+        capabilities = super().check_request(request)
+        check_safety_settings(self.safety_settings(request))
+        return capabilities
+
+    def safety_settings(self, request: ImageRequest) -> Mapping[str, str]:
+        """The request's safety settings, else the provider's ``SAFETY_SETTINGS``."""
+        return request.safety_settings or self.config.get("SAFETY_SETTINGS") or {}
+
+    # -- references: inline when small, the Files API when large --------------------------
+    def prepare_request(self, request: ImageRequest,
+                        capabilities: ModelCapabilities) -> ImageRequest:
+        if not self.supports_file_upload:
+            return request
+        from .files import upload_file
+
+        references: list[ReferenceImage] = []
+        inline_total = 0
+        changed = False
+        for ref in request.references:
+            size = len(ref.data)
+            fits = (size <= capabilities.max_inline_bytes
+                    and inline_total + size <= capabilities.max_inline_total_bytes)
+            if ref.file_uri or fits:
+                inline_total += 0 if ref.file_uri else size
+                references.append(ref)
+                continue
+            uploaded = upload_file(self, ref.data, ref.mime_type)
+            references.append(ReferenceImage(ref.data, uploaded.mime_type, uploaded.uri))
+            changed = True
+        return replace_references(request, references) if changed else request
 
     # -- payload --------------------------------------------------------------------------
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> dict:
-        parts: list[dict[str, Any]] = [{"text": request.prompt}]
-        for ref in request.references:
-            if ref.file_uri:
-                parts.append({"fileData": {"fileUri": ref.file_uri, "mimeType": ref.mime_type}})
-            else:
-                parts.append({"inlineData": {
-                    "mimeType": ref.mime_type, "data": base64.b64encode(ref.data).decode("ascii"),
-                }})
+        parts = user_parts(request.prompt, request.references)
         payload: dict[str, Any] = {
             "contents": [*request.history, {"role": "user", "parts": parts}],
         }
         if request.system_instruction:
             payload["systemInstruction"] = {"parts": [{"text": request.system_instruction}]}
-        safety = request.safety_settings or self.config.get("SAFETY_SETTINGS")
+        safety = self.safety_settings(request)
         if safety:
             payload["safetySettings"] = [
-                {"category": _category(cat), "threshold": threshold}
+                {"category": _category(cat), "threshold": str(threshold).upper()}
                 for cat, threshold in safety.items()
             ]
         generation: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"]}
@@ -63,10 +113,13 @@ class GeminiProvider(Provider):
         version = self.config.get("API_VERSION") or "v1beta"
         return f"{base}/{version}/models/{model}:generateContent"
 
+    def auth_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self.api_key or ""}
+
     def headers(self) -> dict[str, str]:
         return {
             **(self.config.get("EXTRA_HEADERS") or {}),
-            "x-goog-api-key": self.api_key or "",
+            **self.auth_headers(),
             "content-type": "application/json",
         }
 
@@ -75,7 +128,7 @@ class GeminiProvider(Provider):
         if response.status_code >= 300:
             raise error_from_response(
                 response.status_code, response.content, response.headers,
-                provider=self.alias, secrets=[self.api_key],
+                provider=self.alias, secrets=self.secrets(),
             )
         try:
             data = response.json()
@@ -85,7 +138,8 @@ class GeminiProvider(Provider):
                 status_code=response.status_code, provider=self.alias,
             ) from None
         if not isinstance(data, dict):
-            raise MalformedResponseError("The provider answered with JSON that is not an object.")
+            raise MalformedResponseError(
+                "The provider answered with JSON that is not an object.", provider=self.alias)
         return RawResponse(response.status_code, response.headers, data)
 
     # -- parsing ---------------------------------------------------------------------------
@@ -136,6 +190,9 @@ class GeminiProvider(Provider):
             ) from None
         if not image:
             raise MalformedResponseError("The image in the answer is empty.", provider=self.alias)
+        if not image_looks_complete(image):
+            raise MalformedResponseError(
+                "The image in the answer is truncated.", provider=self.alias) from None
         model_turn = {
             "role": "model",
             "parts": [_strip_data(p) for p in final_parts],
@@ -147,6 +204,81 @@ class GeminiProvider(Provider):
 
     def parse_usage(self, response: RawResponse) -> Usage:
         return parse_usage_metadata(response.data.get("usageMetadata") or {})
+
+
+def user_parts(prompt: str, references: Sequence[ReferenceImage]) -> list[dict[str, Any]]:
+    """The parts of a user turn: the prompt, then each reference (inline or by file URI)."""
+    parts: list[dict[str, Any]] = [{"text": prompt}]
+    for ref in references:
+        if ref.file_uri:
+            parts.append({"fileData": {"fileUri": ref.file_uri, "mimeType": ref.mime_type}})
+        else:
+            parts.append({"inlineData": {
+                "mimeType": ref.mime_type, "data": base64.b64encode(ref.data).decode("ascii"),
+            }})
+    return parts
+
+
+def edit_history(
+    previous_prompt: str,
+    previous_references: Sequence[ReferenceImage],
+    model_turn: Mapping[str, Any],
+    image: bytes,
+    mime_type: str,
+) -> list[dict[str, Any]]:
+    """The two turns to send before a follow-up instruction in a multi-turn edit.
+
+    Use it as ``ImageRequest(prompt=instruction, model=..., history=edit_history(...))``.
+
+    * ``previous_prompt`` and ``previous_references``: the user turn that produced the
+      image, as it was sent (references with a ``file_uri`` are sent by URI again; Files
+      API uploads expire after 48 hours, so pass the bytes without URI after that).
+    * ``model_turn``: :attr:`ImageResult.model_turn` of that generation, as stored: every
+      part is sent back as it came, ``thoughtSignature`` values byte for byte (3.x models
+      require them), and every ``inlineData.data`` equal to the ``"@original"`` marker is
+      filled with ``image``.
+    * ``image`` / ``mime_type``: the exact bytes the provider returned (the stored
+      original, not a rendition) and their MIME type.
+
+    Returns ``[user_turn, model_turn]``, new dicts; the arguments are not modified.
+    """
+    turn = json.loads(json.dumps(dict(model_turn)))
+    turn["role"] = "model"
+    encoded = base64.b64encode(image).decode("ascii")
+    for part in turn.get("parts") or []:
+        inline = part.get("inlineData") if isinstance(part, dict) else None
+        if isinstance(inline, dict) and inline.get("data") == "@original":
+            inline["data"] = encoded
+            inline["mimeType"] = mime_type
+    return [{"role": "user", "parts": user_parts(previous_prompt, previous_references)}, turn]
+
+
+def check_safety_settings(safety: Mapping[str, str]) -> None:
+    """Refuse unknown safety categories or thresholds, naming the allowed ones."""
+    errors: list[str] = []
+    for category, threshold in safety.items():
+        short = category.upper().removeprefix("HARM_CATEGORY_")
+        if short not in SAFETY_CATEGORIES:
+            errors.append(str(
+                _("Unknown safety category %(value)s; allowed: %(allowed)s.")
+                % {"value": category, "allowed": ", ".join(SAFETY_CATEGORIES)}))
+        if str(threshold).upper() not in SAFETY_THRESHOLDS:
+            errors.append(str(
+                _("Unknown safety threshold %(value)s; allowed: %(allowed)s.")
+                % {"value": threshold, "allowed": ", ".join(SAFETY_THRESHOLDS)}))
+    if errors:
+        raise RequestValidationError({"safety_settings": errors})
+
+
+def image_looks_complete(data: bytes) -> bool:
+    """Cheap check that a PNG/JPEG/WebP was not cut short (unknown formats pass)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
+    if data.startswith(b"\xff\xd8"):
+        return b"\xff\xd9" in data[-64:]
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return len(data) >= int.from_bytes(data[4:8], "little") + 8
+    return True
 
 
 def _strip_data(part: dict[str, Any]) -> dict[str, Any]:

@@ -66,13 +66,21 @@ class ModelCapabilities:
     image_sizes: tuple[str, ...]  # empty: the model has one fixed size
     default_image_size: str | None
     max_reference_images: int
+    #: Largest reference sent inline (base64 in the JSON); larger ones go through the
+    #: Files API where the provider has one, and are refused where it has not.
     max_inline_bytes: int
     output_image_tokens: Mapping[str, int]  # by image size ("1K" for fixed-size models)
     input_image_tokens: int
     prices: Prices
     dimensions_1k: Mapping[str, tuple[int, int]]
     thinking_levels: tuple[str, ...] = ()
+    #: 3.x image models always think (billed as output text), whether or not a level is set
+    thinks: bool = False
     supports_seed: bool = True
+    #: Largest reference image accepted at all (through the Files API).
+    max_reference_bytes: int = 30 * 1024 * 1024
+    #: Inline data of one request together (Google: 20 MB per request, JSON included).
+    max_inline_total_bytes: int = 18 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- sizes -------------------------------------------------------------------------
@@ -97,7 +105,7 @@ class ModelCapabilities:
     ) -> Decimal:
         """An upper-leaning estimate used for budget reservation before the call."""
         text_tokens = Decimal(prompt_chars // 3 + 64)
-        thought_tokens = Decimal(512 if self.thinking_levels else 0)
+        thought_tokens = Decimal(512 if self.thinks else 0)
         cost = (
             text_tokens * self.prices.input_text
             + Decimal(reference_count * self.input_image_tokens) * self.prices.input_image
@@ -126,6 +134,7 @@ class ModelCapabilities:
         image_size: str | None = None,
         reference_count: int = 0,
         reference_sizes: tuple[int, ...] = (),
+        can_upload: bool = True,
         prompt: str | None = None,
         thinking_level: str | None = None,
     ) -> None:
@@ -134,7 +143,8 @@ class ModelCapabilities:
         if aspect_ratio and aspect_ratio not in self.aspect_ratios:
             errors.setdefault("aspect_ratio", []).append(
                 _("%(model)s does not support aspect ratio %(value)s; allowed: %(allowed)s.")
-                % {"model": self.id, "value": aspect_ratio, "allowed": ", ".join(self.aspect_ratios)}
+                % {"model": self.id, "value": aspect_ratio,
+                   "allowed": ", ".join(self.aspect_ratios)}
             )
         if image_size:
             if not self.image_sizes:
@@ -145,12 +155,31 @@ class ModelCapabilities:
             elif image_size not in self.image_sizes:
                 errors.setdefault("image_size", []).append(
                     _("%(model)s does not support image size %(value)s; allowed: %(allowed)s.")
-                    % {"model": self.id, "value": image_size, "allowed": ", ".join(self.image_sizes)}
+                    % {"model": self.id, "value": image_size,
+                       "allowed": ", ".join(self.image_sizes)}
                 )
         if reference_count > self.max_reference_images:
             errors.setdefault("references", []).append(
                 _("%(model)s accepts at most %(max)d reference images; %(count)d given.")
                 % {"model": self.id, "max": self.max_reference_images, "count": reference_count}
+            )
+        for index, size in enumerate(reference_sizes, start=1):
+            limit = self.max_reference_bytes if can_upload else self.max_inline_bytes
+            if size > limit:
+                errors.setdefault("references", []).append(
+                    _("Reference image %(index)d is %(size)s; %(model)s through this provider "
+                      "accepts at most %(limit)s per image.")
+                    % {"index": index, "size": _mb(size), "model": self.id, "limit": _mb(limit)}
+                )
+            elif size == 0:
+                errors.setdefault("references", []).append(
+                    _("Reference image %(index)d is empty.") % {"index": index}
+                )
+        if not can_upload and sum(reference_sizes) > self.max_inline_total_bytes:
+            errors.setdefault("references", []).append(
+                _("The reference images total %(size)s; this provider takes at most %(limit)s "
+                  "of images per request.")
+                % {"size": _mb(sum(reference_sizes)), "limit": _mb(self.max_inline_total_bytes)}
             )
         if thinking_level and thinking_level not in self.thinking_levels:
             allowed = ", ".join(self.thinking_levels) or _("none")
@@ -169,6 +198,10 @@ class ModelCapabilities:
                 )
         if errors:
             raise RequestValidationError(errors)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _money(value: Decimal) -> Decimal:
@@ -212,6 +245,7 @@ BUILTIN_MODELS: dict[str, ModelCapabilities] = {
             ),
             dimensions_1k=GEMINI_3_DIMENSIONS,
             thinking_levels=("minimal", "high"),
+            thinks=True,
         ),
         ModelCapabilities(
             id="gemini-3-pro-image-preview",
@@ -229,6 +263,7 @@ BUILTIN_MODELS: dict[str, ModelCapabilities] = {
             ),
             dimensions_1k=GEMINI_3_DIMENSIONS,
             thinking_levels=(),
+            thinks=True,
         ),
     )
 }

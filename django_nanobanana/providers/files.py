@@ -1,0 +1,87 @@
+"""Gemini Files API: resumable upload of reference images too large to send inline.
+
+The protocol, as the official SDK speaks it (``google/genai/_extra_utils.py``
+``prepare_resumable_upload`` and ``_api_client.py`` ``_upload_fd``):
+
+1. ``POST {BASE_URL}/upload/{API_VERSION}/files`` with ``X-Goog-Upload-Protocol:
+   resumable``, ``X-Goog-Upload-Command: start``, ``X-Goog-Upload-Header-Content-Length``
+   and ``-Content-Type``, body ``{"file": {"mimeType", "sizeBytes"[, "displayName"]}}``.
+   The answer's ``X-Goog-Upload-URL`` header is where the bytes go.
+2. ``POST {upload URL}`` with ``X-Goog-Upload-Command: upload, finalize`` and
+   ``X-Goog-Upload-Offset: 0``, body the bytes. ``X-Goog-Upload-Status: final`` and a
+   body ``{"file": {"name", "uri", "mimeType", "state", ...}}`` confirm it.
+
+Images are at most tens of MB, so one chunk is enough. Files live 48 hours on Google's
+side: a ``fileData`` URI is good for one generation and its immediate edits, not forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import MalformedResponseError, error_from_response
+
+if TYPE_CHECKING:
+    from .gemini import GeminiProvider
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str
+    uri: str
+    mime_type: str
+
+
+def upload_file(provider: GeminiProvider, data: bytes, mime_type: str,
+                display_name: str | None = None) -> UploadedFile:
+    """Upload ``data`` through the Files API of ``provider`` (with its retries); one call."""
+    base = str(provider.config.get("BASE_URL") or "").rstrip("/")
+    version = provider.config.get("API_VERSION") or "v1beta"
+    start_headers = {
+        **provider.auth_headers(),
+        "content-type": "application/json",
+        "x-goog-upload-protocol": "resumable",
+        "x-goog-upload-command": "start",
+        "x-goog-upload-header-content-length": str(len(data)),
+        "x-goog-upload-header-content-type": mime_type,
+    }
+    meta: dict[str, Any] = {"mimeType": mime_type, "sizeBytes": str(len(data))}
+    if display_name:
+        meta["displayName"] = display_name
+
+    def exchange() -> UploadedFile:
+        started = provider.http("POST", f"{base}/upload/{version}/files",
+                                json={"file": meta}, headers=start_headers)
+        _raise_for_status(provider, started)
+        upload_url = started.headers.get("x-goog-upload-url")
+        if not upload_url:
+            raise MalformedResponseError(
+                "The Files API did not return an upload URL.", provider=provider.alias)
+        finished = provider.http("POST", upload_url, content=data, headers={
+            **provider.auth_headers(),
+            "x-goog-upload-command": "upload, finalize",
+            "x-goog-upload-offset": "0",
+            "content-length": str(len(data)),
+        })
+        _raise_for_status(provider, finished)
+        if finished.headers.get("x-goog-upload-status") != "final":
+            raise MalformedResponseError(
+                "The Files API did not finalize the upload.", provider=provider.alias)
+        try:
+            file = finished.json()["file"]
+            return UploadedFile(name=file["name"], uri=file["uri"],
+                                mime_type=file.get("mimeType") or mime_type)
+        except (ValueError, KeyError, TypeError):
+            raise MalformedResponseError(
+                "The Files API answered without a file URI.", provider=provider.alias
+            ) from None
+
+    uploaded, _ = provider.call_with_retries(exchange)
+    return uploaded
+
+
+def _raise_for_status(provider: GeminiProvider, response: Any) -> None:
+    if response.status_code >= 300:
+        raise error_from_response(response.status_code, response.content, response.headers,
+                                  provider=provider.alias, secrets=provider.secrets())
