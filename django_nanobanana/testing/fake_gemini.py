@@ -7,6 +7,33 @@ with a real, deterministic image of the right pixel size, realistic ``usageMetad
     python -m django_nanobanana.testing.fake_gemini --port 8765 --api-key fake-key
 
 or use the ``fake_gemini`` pytest fixture (``django_nanobanana.testing.pytest_plugin``).
+
+Besides the Developer API it serves the Vertex AI path (``/v1beta1/projects/{p}/locations/
+{l}/publishers/google/models/{m}:generateContent``, bearer tokens from its own OAuth token
+endpoint ``POST /token``), an OpenAI-compatible ``POST /v1/images/generations``, and the
+Files API resumable upload (``POST /upload/v1beta/files``).
+
+Faults
+------
+A script of faults, each consumed by one generation request in order (then normal
+answers again)::
+
+    server.add_faults([
+        {"status": 429, "retry_delay": "7s", "retry_after": 3},  # RetryInfo, Retry-After
+        {"status": 429, "quota": "per_day"},                     # QuotaFailure per day
+        {"status": 503}, {"status": 502, "body": "<html>Bad gateway</html>"},  # non-JSON
+        {"kind": "reset"},                  # connection reset before any answer
+        {"kind": "hang", "seconds": 5},     # answer only after 5 s
+        {"kind": "malformed_json"},         # 200 with a body cut mid-JSON
+        {"kind": "truncated_base64"},       # 200 whose image is cut short
+        {"kind": "no_image", "finish_reason": "NO_IMAGE"},  # 200, text only
+        {"kind": "block", "block_reason": "SAFETY"},        # promptFeedback.blockReason
+        {"kind": "finish", "finish_reason": "IMAGE_SAFETY"},  # candidate without image
+    ])
+
+``"repeat": n`` consumes the same fault n times; ``"target": "upload"`` or ``"token"``
+aims a fault at the Files API or the token endpoint instead of generation. From the
+command line: ``--faults '[{"status": 503}]'`` or ``--faults @faults.json``.
 """
 
 from __future__ import annotations
@@ -17,15 +44,17 @@ import hashlib
 import io
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from PIL import Image, ImageDraw
 
@@ -35,6 +64,21 @@ DEFAULT_API_KEY = "fake-gemini-key"
 _GENERATE = re.compile(
     r"^/(?P<version>v1beta|v1)/models/(?P<model>[^/:]+):(?P<method>generateContent)$"
 )
+_VERTEX = re.compile(
+    r"^/(?P<version>v1beta1|v1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+    r"/publishers/google/models/(?P<model>[^/:]+):(?P<method>generateContent)$"
+)
+_OPENAI = "/v1/images/generations"
+_UPLOAD = re.compile(r"^/upload/(?P<version>v1beta|v1)/files$")
+_TOKEN = "/token"  # noqa: S105 - a path, not a password
+FAULT_KINDS = ("status", "reset", "hang", "malformed_json", "truncated_base64", "no_image",
+               "block", "finish")
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+    404: "NOT_FOUND", 408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 
 
 @dataclass
@@ -45,6 +89,9 @@ class LoggedRequest:
     body: Any
     status: int = 0
     at: float = field(default_factory=time.time)
+    query: dict[str, list[str]] = field(default_factory=dict)
+    #: The fault applied to this request, if any.
+    fault: dict[str, Any] | None = None
 
 
 class FakeGeminiServer(ThreadingHTTPServer):
@@ -69,6 +116,12 @@ class FakeGeminiServer(ThreadingHTTPServer):
         self.faults: deque[dict[str, Any]] = deque()
         self.lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        #: Files uploaded through the Files API, by name ("files/abc"): metadata + bytes.
+        self.files: dict[str, dict[str, Any]] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}
+        #: OAuth access tokens issued by the token endpoint (accepted on Vertex paths).
+        self.tokens: set[str] = set()
 
     @property
     def base_url(self) -> str:
@@ -81,13 +134,37 @@ class FakeGeminiServer(ThreadingHTTPServer):
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # wakes hanging handlers
         self.shutdown()
         self.server_close()
 
-    def generate_requests(self) -> list[LoggedRequest]:
-        """The logged generateContent calls."""
+    def add_faults(self, faults: Iterable[dict[str, Any]]) -> None:
+        """Queue faults; each is consumed by one request (of its ``target``) in order."""
         with self.lock:
-            return [r for r in self.requests if r.path.endswith(":generateContent")]
+            for fault in faults:
+                fault = dict(fault)
+                kind = fault.setdefault("kind", "status" if "status" in fault else None)
+                if kind not in FAULT_KINDS:
+                    raise ValueError(f"unknown fault {fault!r}; kinds: {', '.join(FAULT_KINDS)}")
+                if kind == "status" and "status" not in fault:
+                    raise ValueError(f"a status fault needs a status: {fault!r}")
+                fault.setdefault("target", "generate")
+                for _ in range(int(fault.pop("repeat", 1))):
+                    self.faults.append(dict(fault))
+
+    def take_fault(self, target: str) -> dict[str, Any] | None:
+        with self.lock:
+            for index, fault in enumerate(self.faults):
+                if fault["target"] == target:
+                    del self.faults[index]
+                    return fault
+        return None
+
+    def generate_requests(self) -> list[LoggedRequest]:
+        """The logged generation calls (Developer API, Vertex, OpenAI-compatible)."""
+        with self.lock:
+            return [r for r in self.requests
+                    if r.path.endswith(":generateContent") or r.path == _OPENAI]
 
     def reset(self) -> None:
         with self.lock:
@@ -134,14 +211,18 @@ class _Handler(BaseHTTPRequestHandler):
     server: FakeGeminiServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the request log is in server.requests
 
     # -- plumbing ----------------------------------------------------------------------------
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload).encode()
+        self._send_raw(status, json.dumps(payload).encode(), "application/json; charset=UTF-8",
+                       headers)
+
+    def _send_raw(self, status: int, body: bytes, content_type: str,
+                  headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -161,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
         return key
 
     # -- verbs -----------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         raw = self._read_body()
         self._logged = self._log(raw)
         path = urlsplit(self.path).path
@@ -170,17 +251,37 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(404, google_error(404, "NOT_FOUND", f"Unknown path {path}"))
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         raw = self._read_body()
         self._logged = self._log(raw)
         path = urlsplit(self.path).path
-        match = _GENERATE.match(path)
+        try:
+            self._route(path, raw)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            self.close_connection = True
+
+    def _route(self, path: str, raw: bytes) -> None:
+        if path == _TOKEN:
+            self._token(raw)
+            return
+        if _UPLOAD.match(path):
+            self._upload(raw)
+            return
+        if path == _OPENAI:
+            self._openai(raw)
+            return
+        match = _GENERATE.match(path) or _VERTEX.match(path)
         if not match:
             self._send_json(404, google_error(404, "NOT_FOUND", f"Unknown path {path}"))
             return
         if self.server.latency:
             time.sleep(self.server.latency)
-        if not self._check_key():
+        if "project" in match.groupdict():
+            if not self._check_bearer():
+                return
+        elif not self._check_key():
+            return
+        if self._apply_fault("generate", "google"):
             return
         try:
             body = json.loads(raw or b"null")
@@ -191,15 +292,268 @@ class _Handler(BaseHTTPRequestHandler):
         self._logged.body = body
         self._generate(match.group("model"), body)
 
+    # -- faults ------------------------------------------------------------------------------
+    def _apply_fault(self, target: str, shape: str) -> bool:
+        """Apply the next fault for ``target`` if it ends the request; True when it did.
+        Faults that alter a normal answer are kept in ``self._fault`` for the answer."""
+        self._fault = fault = self.server.take_fault(target)
+        if fault is None:
+            return False
+        self._logged.fault = fault
+        kind = fault["kind"]
+        if kind == "hang":
+            self.server._stopping.wait(float(fault.get("seconds", 30)))
+            self._fault = None
+            return False  # then answer normally (to a client that has usually left)
+        if kind == "reset":
+            # SO_LINGER 0 + close sends a TCP RST instead of a clean FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            self._logged.status = -1
+            return True
+        if kind == "malformed_json":
+            self._send_raw(200, b'{"candidates": [{"content": {"parts": [{"inlineDa',
+                           "application/json; charset=UTF-8")
+            return True
+        if kind == "status":
+            self._status_fault(fault, shape)
+            return True
+        if kind == "block" and shape == "google":
+            self._send_json(200, {
+                "promptFeedback": {"blockReason": fault.get("block_reason", "SAFETY")},
+                "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12},
+                "modelVersion": "fake", "responseId": uuid.uuid4().hex[:22]})
+            return True
+        if kind in ("block", "finish") and shape == "openai":
+            self._send_json(400, {"error": {
+                "message": "Your request was rejected as a result of our safety system.",
+                "type": "invalid_request_error", "code": "content_policy_violation"}})
+            return True
+        return False  # no_image, finish, truncated_base64: applied to the answer
+
+    def _status_fault(self, fault: dict[str, Any], shape: str) -> None:
+        status = int(fault["status"])
+        headers: dict[str, str] = {}
+        if fault.get("retry_after") is not None:
+            headers["Retry-After"] = str(fault["retry_after"])
+        if "body" in fault:  # a proxy's non-JSON answer
+            self._send_raw(status, str(fault["body"]).encode(), "text/html", headers)
+            return
+        message = fault.get("message") or {
+            429: "Resource has been exhausted (e.g. check quota).",
+            500: "An internal error has occurred. Please retry or report.",
+            503: "The model is overloaded. Please try again later.",
+            504: "Deadline exceeded.",
+        }.get(status, f"Fault {status}")
+        per_day = fault.get("quota") == "per_day"
+        if shape == "openai":
+            code = ("insufficient_quota" if per_day else "rate_limit_exceeded"
+                    if status == 429 else "server_error" if status >= 500 else "invalid_request")
+            self._send_json(status, {"error": {"message": message, "type": code, "code": code}},
+                            headers)
+            return
+        details: list[dict[str, Any]] = []
+        if status == 429:
+            quota = ("GenerateRequestsPerDayPerProjectPerModel-FreeTier" if per_day
+                     else "GenerateRequestsPerMinutePerProjectPerModel-FreeTier")
+            details.append({
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [{"quotaMetric": "generativelanguage.googleapis.com/"
+                                "generate_content_free_tier_requests", "quotaId": quota}]})
+        if fault.get("retry_delay") is not None:
+            details.append({"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                            "retryDelay": str(fault["retry_delay"])})
+        self._send_json(status, google_error(
+            status, _STATUS_NAMES.get(status, "UNKNOWN"), message, details), headers)
+
+    def _fault_answer(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Apply an answer-altering fault to a normal Gemini answer."""
+        fault = getattr(self, "_fault", None)
+        if not fault:
+            return answer
+        kind = fault["kind"]
+        candidate = answer["candidates"][0]
+        parts = candidate["content"]["parts"]
+        if kind == "truncated_base64":
+            for part in parts:
+                if "inlineData" in part and not part.get("thought"):
+                    data = part["inlineData"]["data"]
+                    part["inlineData"]["data"] = data[: len(data) // 2 // 4 * 4]
+        elif kind in ("no_image", "finish"):
+            candidate["content"]["parts"] = [p for p in parts if "inlineData" not in p]
+            candidate["finishReason"] = fault.get(
+                "finish_reason", "NO_IMAGE" if kind == "no_image" else "IMAGE_SAFETY")
+        return answer
+
+    # -- OAuth token endpoint (service-account JWT bearer grant) ---------------------------
+    def _token(self, raw: bytes) -> None:
+        if self._apply_fault("token", "google"):
+            return
+        form = parse_qs(raw.decode("utf-8", "replace"))
+        assertion = (form.get("assertion") or [""])[0]
+        grant = (form.get("grant_type") or [""])[0]
+        if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" or assertion.count(".") != 2:
+            self._send_json(400, {"error": "invalid_grant", "error_description": "bad grant"})
+            return
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(
+                assertion.split(".")[1] + "=" * (-len(assertion.split(".")[1]) % 4)))
+        except ValueError:
+            claims = {}
+        if not claims.get("iss") or "cloud-platform" not in str(claims.get("scope", "")):
+            self._send_json(400, {"error": "invalid_scope", "error_description": "no scope"})
+            return
+        token = "ya29.fake-" + uuid.uuid4().hex
+        with self.server.lock:
+            self.server.tokens.add(token)
+        self._send_json(200, {"access_token": token, "expires_in": 3600,
+                              "token_type": "Bearer"})
+
+    def _check_bearer(self) -> bool:
+        auth = self.headers.get("Authorization") or ""
+        token = auth[7:] if auth.lower().startswith("bearer ") else ""
+        if token not in self.server.tokens:
+            self._send_json(401, google_error(
+                401, "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential."))
+            return False
+        return True
+
+    # -- Files API (resumable upload) -----------------------------------------------------
+    def _upload(self, raw: bytes) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        command = (self.headers.get("X-Goog-Upload-Command") or "").lower()
+        upload_id = (query.get("upload_id") or [None])[0]
+        if upload_id is None:  # start
+            if not self._check_key():
+                return
+            if self._apply_fault("upload", "google"):
+                return
+            if (self.headers.get("X-Goog-Upload-Protocol") != "resumable"
+                    or command != "start"):
+                self._invalid("Expected X-Goog-Upload-Protocol: resumable and command start.")
+                return
+            try:
+                meta = (json.loads(raw or b"{}").get("file")) or {}
+            except (ValueError, AttributeError):
+                meta = {}
+            upload_id = uuid.uuid4().hex
+            with self.server.lock:
+                self.server._uploads[upload_id] = {
+                    "meta": meta,
+                    "length": int(self.headers.get("X-Goog-Upload-Header-Content-Length") or 0),
+                    "mime": self.headers.get("X-Goog-Upload-Header-Content-Type")
+                    or meta.get("mimeType") or "application/octet-stream",
+                }
+            url = (f"{self.server.base_url}{urlsplit(self.path).path}?"
+                   + urlencode({"upload_id": upload_id, "upload_protocol": "resumable"}))
+            self._send_json(200, {}, {"X-Goog-Upload-URL": url,
+                                      "X-Goog-Upload-Status": "active"})
+            return
+        with self.server.lock:
+            pending = self.server._uploads.get(upload_id)
+        if pending is None:
+            self._send_json(404, google_error(404, "NOT_FOUND", "Unknown upload id."))
+            return
+        if "upload" not in command or self.headers.get("X-Goog-Upload-Offset") != "0":
+            self._invalid("Expected X-Goog-Upload-Command: upload, finalize at offset 0.")
+            return
+        if "finalize" not in command or (pending["length"] and len(raw) != pending["length"]):
+            self._send_json(400, google_error(400, "INVALID_ARGUMENT", "Incomplete upload."),
+                            {"X-Goog-Upload-Status": "active"})
+            return
+        file_id = uuid.uuid4().hex[:12]
+        name = f"files/{file_id}"
+        file = {
+            "name": name, "mimeType": pending["mime"], "sizeBytes": str(len(raw)),
+            "sha256Hash": base64.b64encode(hashlib.sha256(raw).digest()).decode(),
+            "uri": f"{self.server.base_url}/v1beta/{name}", "state": "ACTIVE",
+            "source": "UPLOADED",
+        }
+        if pending["meta"].get("displayName"):
+            file["displayName"] = pending["meta"]["displayName"]
+        with self.server.lock:
+            self.server._uploads.pop(upload_id, None)
+            self.server.files[name] = {**file, "data": raw}
+        self._send_json(200, {"file": file}, {"X-Goog-Upload-Status": "final"})
+
+    # -- OpenAI-compatible images API -----------------------------------------------------
+    def _openai(self, raw: bytes) -> None:
+        auth = self.headers.get("Authorization") or ""
+        if auth != f"Bearer {self.server.api_key}":
+            self._send_json(401, {"error": {
+                "message": "Incorrect API key provided.", "type": "invalid_request_error",
+                "code": "invalid_api_key"}})
+            return
+        if self._apply_fault("generate", "openai"):
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("prompt"):
+            self._send_json(400, {"error": {"message": "'prompt' is required.",
+                                            "type": "invalid_request_error", "code": None}})
+            return
+        self._logged.body = body
+        model = BUILTIN_MODELS.get(str(body.get("model")))
+        if model is None:
+            self._send_json(404, {"error": {
+                "message": f"The model {body.get('model')} does not exist.",
+                "type": "invalid_request_error", "code": "model_not_found"}})
+            return
+        sizes = {f"{int(w * f)}x{int(h * f)}"
+                 for w, h in model.dimensions_1k.values()
+                 for f in ([SIZE_FACTORS[s] for s in model.image_sizes] or [1])}
+        size = str(body.get("size") or "1024x1024")
+        if size not in sizes:
+            self._send_json(400, {"error": {
+                "message": f"Invalid size {size}.", "type": "invalid_request_error",
+                "code": "invalid_size"}})
+            return
+        width, height = (int(v) for v in size.split("x"))
+        image = make_image(str(body["prompt"]), width, height, self.server.image_format,
+                           seed=body.get("seed"))
+        encoded = base64.b64encode(image).decode("ascii")
+        fault = getattr(self, "_fault", None) or {}
+        items: list[dict[str, Any]] = [{"b64_json": encoded}]
+        if fault.get("kind") == "truncated_base64":
+            items = [{"b64_json": encoded[: len(encoded) // 2 // 4 * 4]}]
+        elif fault.get("kind") in ("no_image", "finish"):
+            items = []
+        prompt_tokens = _estimate_text_tokens(str(body["prompt"]))
+        self._send_json(200, {
+            "created": int(time.time()), "data": items,
+            "usage": {"input_tokens": prompt_tokens, "output_tokens": 1120,
+                      "total_tokens": prompt_tokens + 1120,
+                      "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0}},
+        }, {"x-request-id": uuid.uuid4().hex})
+
     def _log(self, raw: bytes) -> LoggedRequest:
         headers = {k.lower(): v for k, v in self.headers.items()}
         if "x-goog-api-key" in headers:
             headers["x-goog-api-key"] = "[present]"
+        if "authorization" in headers:
+            scheme = headers["authorization"].split(" ", 1)[0]
+            headers["authorization"] = f"{scheme} [present]"
+        content_type = headers.get("content-type", "")
+        query = parse_qs(urlsplit(self.path).query)
+        if "key" in query:
+            query["key"] = ["[present]"]
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            body = raw[:200].decode("utf-8", "replace")
-        entry = LoggedRequest(self.command, urlsplit(self.path).path, headers, body)
+            if "form-urlencoded" in content_type:
+                form = parse_qs(raw.decode("utf-8", "replace"))
+                body = {k: ("[present]" if k == "assertion" else v[0]) for k, v in form.items()}
+            elif content_type.startswith(("text/", "application/json")):
+                body = raw[:200].decode("utf-8", "replace")
+            else:
+                body = {"bytes": len(raw)}
+        entry = LoggedRequest(self.command, urlsplit(self.path).path, headers, body, query=query)
         with self.server.lock:
             self.server.requests.append(entry)
         return entry
@@ -261,6 +615,12 @@ class _Handler(BaseHTTPRequestHandler):
                 else " This model does not support imageSize."))
             return
         contents = body["contents"]
+        for turn in contents:
+            for part in turn.get("parts") or []:
+                file_data = part.get("fileData") if isinstance(part, dict) else None
+                if file_data and not self._known_file(str(file_data.get("fileUri", ""))):
+                    self._invalid(f"File {file_data.get('fileUri')} not found or expired.")
+                    return
         user_turn = contents[-1] if isinstance(contents, list) else {}
         parts = user_turn.get("parts") or []
         prompt = " ".join(p.get("text", "") for p in parts if isinstance(p, dict))
@@ -284,8 +644,13 @@ class _Handler(BaseHTTPRequestHandler):
         fmt = self.server.image_format
         image = make_image(prompt, width, height, fmt, seed=config.get("seed"))
         mime = "image/jpeg" if fmt.upper() == "JPEG" else "image/png"
-        self._send_json(200, self._answer(model, model_id, prompt, image, mime, effective_size,
-                                          ref_count, body))
+        self._send_json(200, self._fault_answer(self._answer(
+            model, model_id, prompt, image, mime, effective_size, ref_count, body)))
+
+    def _known_file(self, uri: str) -> bool:
+        name = "files/" + uri.rsplit("/files/", 1)[-1] if "/files/" in uri else uri
+        with self.server.lock:
+            return name in self.server.files
 
     def _answer(self, model, model_id, prompt, image, mime, size, ref_count, body) -> dict:
         thinking = model_id.startswith("gemini-3")
@@ -295,7 +660,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts: list[dict[str, Any]] = []
         if thinking:
             parts.append({"text": f"Planning the composition for: {prompt[:80]}", "thought": True})
-        modalities = (body.get("generationConfig") or {}).get("responseModalities") or ["TEXT", "IMAGE"]
+        modalities = ((body.get("generationConfig") or {}).get("responseModalities")
+                      or ["TEXT", "IMAGE"])
         text_tokens_out = 0
         if "TEXT" in modalities:
             parts.append({"text": text, "thoughtSignature": signature})
@@ -319,7 +685,8 @@ class _Handler(BaseHTTPRequestHandler):
         usage: dict[str, Any] = {
             "promptTokenCount": prompt_text_tokens + prompt_image_tokens,
             "candidatesTokenCount": candidates_tokens,
-            "totalTokenCount": prompt_text_tokens + prompt_image_tokens + candidates_tokens + thoughts,
+            "totalTokenCount": (prompt_text_tokens + prompt_image_tokens + candidates_tokens
+                                + thoughts),
             "promptTokensDetails": prompt_details,
             "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": image_tokens}]
             + ([{"modality": "TEXT", "tokenCount": text_tokens_out}] if text_tokens_out else []),
@@ -343,6 +710,19 @@ def serve(host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> FakeGeminiSe
     return FakeGeminiServer((host, port), **kwargs).start()
 
 
+def load_faults(spec: str) -> list[dict[str, Any]]:
+    """Faults from a JSON string or ``@path`` to a JSON file."""
+    if spec.startswith("@"):
+        with open(spec[1:], encoding="utf-8") as handle:
+            spec = handle.read()
+    faults = json.loads(spec)
+    if isinstance(faults, dict):
+        faults = [faults]
+    if not isinstance(faults, list):
+        raise ValueError("faults must be a JSON list of objects")
+    return faults
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake Gemini image API on loopback.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -352,11 +732,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds to wait before answering each generation")
     parser.add_argument("--image-format", choices=["PNG", "JPEG"], default="PNG")
+    parser.add_argument("--faults", default=None,
+                        help="a JSON list of faults, or @FILE holding one (see the module doc)")
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the fake server only listens on loopback")
+    faults = load_faults(args.faults) if args.faults else []
     server = FakeGeminiServer((args.host, args.port), api_key=args.api_key,
                               latency=args.latency, image_format=args.image_format)
+    server.add_faults(faults)
     print(f"Fake Gemini server on {server.base_url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
