@@ -9,4 +9,17 @@ class NanobananaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks, conf  # noqa: F401  (registers checks and the settings hook)
+        post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="nanobanana-reaper")
+
+
+def _ensure_schedule(sender: AppConfig, **kwargs: object) -> None:
+    """After migrate: the django-q2 schedule that runs the reaper exists (or is removed)."""
+    from django.apps import apps
+
+    if apps.is_installed("django_q"):
+        from .services.reaper import ensure_schedule
+
+        ensure_schedule()

@@ -6,7 +6,7 @@ import tempfile
 import dj_database_url
 
 BASE_TMP = tempfile.mkdtemp(prefix="nanobanana-tests-")
-SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True

@@ -105,7 +105,10 @@ class AssetVersion(models.Model):
     seed = models.BigIntegerField(_("seed"), null=True, blank=True)
     params = models.JSONField(_("other parameters"), default=dict, blank=True)
     references = models.JSONField(_("reference images"), default=list, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True)
+    # NULL means "no key": the unique constraint is partial, so many versions have none.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        _("idempotency key"), max_length=255, null=True, blank=True
+    )
     cache_key = models.CharField(_("cache key"), max_length=64, blank=True, db_index=True)
     reused_from = models.ForeignKey(
         "self", verbose_name=_("reused from"), null=True, blank=True,
@@ -120,7 +123,9 @@ class AssetVersion(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     # What came back.
-    original = models.FileField(_("original"), storage=configured_storage, max_length=300, blank=True)
+    original = models.FileField(
+        _("original"), storage=configured_storage, max_length=300, blank=True
+    )
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     mime_type = models.CharField(_("MIME type"), max_length=40, blank=True)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
+from ..budgets import BudgetExceeded
 from ..conf import nanobanana_settings
 from ..exceptions import (
     ConfigurationError,
@@ -232,6 +233,12 @@ def _create_version(
             existing = _replay(scoped_key, fingerprint)
             if existing is not None:
                 return existing
+        raise
+    except BudgetExceeded as exc:
+        if copied:
+            delete_files([copied], on_commit=False)
+        accounting.refused(params, user=user, source=source, client_ip=client_ip,
+                           reason=exc.message, outcome="refused")
         raise
     except BaseException:
         if copied:

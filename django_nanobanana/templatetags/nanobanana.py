@@ -1,11 +1,11 @@
 """Template tags: ``{% load nanobanana %}``.
 
-``{% nanobanana_picture asset sizes="(min-width: 800px) 50vw, 100vw" class="hero" loading="lazy" %}``
-renders a ``<picture>`` with AVIF and WebP sources and a JPEG/PNG ``<img>`` fallback
-(srcset, width, height, alt, a dominant-colour placeholder). ``{% nanobanana_srcset asset "webp" %}``
-gives one format's srcset. Both read ``Rendition`` rows only: use
-:func:`django_nanobanana.pictures.prefetch_pictures` on list querysets for a fixed number
-of queries per page.
+``{% nanobanana_picture asset sizes="50vw" class="hero" loading="lazy" %}`` renders a
+``<picture>`` with AVIF and WebP sources and a JPEG/PNG ``<img>`` fallback (srcset,
+width, height, alt, a dominant-colour placeholder).
+``{% nanobanana_srcset asset "webp" %}`` gives one format's srcset. Both read
+``Rendition`` rows only: use :func:`django_nanobanana.pictures.prefetch_pictures` on list
+querysets for a fixed number of queries per page.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from ..pictures import picture_for
 
@@ -44,17 +44,17 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
         style = f"background-color:{picture.placeholder};{style}"
     elif placeholder == "lqip" and picture.lqip:
         style = f"background:url({picture.lqip}) center/cover no-repeat;{style}"
-    return render_to_string("nanobanana/picture.html", {
+    return mark_safe(render_to_string("nanobanana/picture.html", {  # noqa: S308 - escaped template
         "picture": picture,
         "sizes": sizes,
         "alt": picture.alt if alt is None else alt,
         "style": style,
         "attrs": sorted(attrs.items()),
-    })
+    }).strip())
 
 
 @register.simple_tag
-def nanobanana_srcset(asset: Any, format: str = "jpeg") -> str:  # noqa: A002 - template API
+def nanobanana_srcset(asset: Any, format: str = "jpeg") -> str:
     """The srcset of one format (``avif``, ``webp``, ``jpeg`` or ``png``), or ""."""
     picture = picture_for(asset) if asset is not None else None
     if picture is None:

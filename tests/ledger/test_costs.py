@@ -82,17 +82,7 @@ def test_settled_cost_is_tokens_times_price(nanobanana_fake, alice, model_id, si
     assert row["thoughts_tokens"] == usage.thoughts_tokens
 
 
-ESTIMATE_CASES = [
-    pytest.param(
-        model_id, size,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="registry: Pro thinks (and is billed for it) but declares no thinking "
-                   "levels, so estimate_cost() leaves thought tokens out",
-        ) if model_id == "gemini-3-pro-image-preview" else (),
-    )
-    for model_id, size in CASES
-]
+ESTIMATE_CASES = CASES  # every model, Pro included: 3.x models always think
 
 
 @pytest.mark.parametrize(("model_id", "size"), ESTIMATE_CASES)

@@ -1,90 +1,215 @@
-"""Generate an image from the command line: ``manage.py nanobanana_generate --prompt "..."``."""
+"""Generate or edit an image from the command line.
+
+By default the command runs the generation in this process (it acts as its own worker)
+and exits 0 only when the version succeeded. ``--background`` queues it for the django-q2
+workers instead; add ``--wait`` to wait for the final state.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ...exceptions import NanobananaError, RequestValidationError
-from ...models import AssetVersion, Source, State
-from ...services import GenerationParams, execute_version, generate
+from ...imaging.overlay import available_fonts
+from ...models import AssetVersion, GeneratedAsset, Source, State
+from ...services import GenerationParams, edit, execute_version, generate, store_reference
 from ...storage import get_storage
 
+POSITIONS = ("top-left", "top-center", "top-right", "middle-left", "center", "middle-right",
+             "bottom-left", "bottom-center", "bottom-right")
 
-def one_line(text: str) -> str:
+
+def one_line(text: Any) -> str:
     return " ".join(str(text).split())
+
+
+def location(name: str) -> str:
+    """A stored file's local path when the storage has one, else its URL."""
+    storage = get_storage()
+    try:
+        return storage.path(name)
+    except NotImplementedError:
+        return storage.url(name)
+
+
+def version_record(version: AssetVersion) -> dict[str, Any]:
+    """The final record printed with --json (also used by nanobanana_batch)."""
+    asset = version.asset
+    renditions = [
+        {"width": r.width, "height": r.height, "format": r.format, "file": location(r.file.name)}
+        for r in version.renditions.filter(overlay_hash=asset.rendered_overlay_hash)
+        .order_by("format", "width")
+    ]
+    return {
+        "asset": str(version.asset_id),
+        "version": str(version.pk),
+        "state": version.state,
+        "reason": version.error or None,
+        "error_code": version.error_code or None,
+        "file": location(version.original.name) if version.original else None,
+        "width": version.width,
+        "height": version.height,
+        "mime_type": version.mime_type or None,
+        "model": version.model,
+        "cost": str(version.cost) if version.cost is not None else None,
+        "reused_from": str(version.reused_from_id) if version.reused_from_id else None,
+        "renditions": renditions,
+    }
 
 
 class Command(BaseCommand):
     help = (
-        "Generate an image with the configured Gemini provider, store it, and print the "
-        "asset id and the file (one JSON object with --json). Exits non-zero with a "
-        "one-line reason when anything goes wrong."
+        "Generate (or edit) an image with the configured provider, store it with its "
+        "renditions, and print the asset id and the file (one JSON object with --json). "
+        "Exits non-zero with a one-line reason unless the version succeeded."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--prompt", required=True, help="what to draw")
+        parser.add_argument("--prompt", help="what to draw (required unless --edit-of)")
         parser.add_argument("--model", help="model id (default: NANOBANANA['DEFAULT_MODEL'])")
         parser.add_argument("--aspect-ratio", help="e.g. 16:9")
         parser.add_argument("--size", help="image size: 512, 1K, 2K or 4K (model permitting)")
         parser.add_argument("--title", default="", help="asset title (default: the prompt)")
         parser.add_argument("--seed", type=int)
         parser.add_argument("--provider", help="provider alias (default: the default provider)")
+        parser.add_argument("--reference", action="append", default=[], metavar="PATH",
+                            help="a reference image (repeatable)")
+        parser.add_argument("--edit-of", metavar="ASSET",
+                            help="edit the current image of this asset id")
+        parser.add_argument("--instruction", help="what to change (with --edit-of)")
+        parser.add_argument("--overlay", metavar="TEXT", help="text drawn over the image")
+        parser.add_argument("--overlay-position", choices=POSITIONS, default="bottom-left")
+        parser.add_argument("--overlay-font", default="auto",
+                            help="bundled font (auto picks by script)")
+        parser.add_argument("--overlay-size", type=float, default=0.07,
+                            help="font size as a fraction of the image height")
+        parser.add_argument("--idempotency-key", help="the same key never generates twice")
+        parser.add_argument("--no-cache", action="store_true",
+                            help="never reuse an identical earlier image")
+        parser.add_argument("--background", action="store_true",
+                            help="queue for the django-q2 workers instead of running here")
+        parser.add_argument("--wait", action="store_true",
+                            help="with --background: wait for the final state")
+        parser.add_argument("--timeout", type=float, default=600.0,
+                            help="seconds --wait waits (default: %(default)s)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        params = GenerationParams(
-            prompt=options["prompt"],
-            model=options["model"],
-            aspect_ratio=options["aspect_ratio"],
-            image_size=options["size"],
-            seed=options["seed"],
-            provider=options["provider"],
-        )
+        self._check_arguments(options)
         try:
-            with transaction.atomic():
-                version = generate(params, title=options["title"], source=Source.CLI,
-                                   enqueue=False)
+            version = self._submit(options)
         except RequestValidationError as exc:
             fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items())
             raise CommandError(one_line(fields)) from None
         except NanobananaError as exc:
-            raise CommandError(one_line(str(exc))) from None
-        finished = execute_version(version.pk) or version
-        if finished.state != State.SUCCEEDED:
-            self._discard(finished)
+            raise CommandError(one_line(exc)) from None
+        if options["background"]:
+            if not options["wait"]:
+                self._report(version, options, final=False)
+                return
+            version = self._wait(version, options["timeout"])
+        elif not version.is_final:
+            version = execute_version(version.pk) or AssetVersion.objects.get(pk=version.pk)
+        if version.state != State.SUCCEEDED:
+            if not options["background"] and not options["edit_of"]:
+                self._discard(version)
+            if options["json"]:
+                self.stdout.write(json.dumps(version_record(version)))
             raise CommandError(one_line(
-                f"generation {finished.state}: {finished.error or finished.error_code}"
-            ))
-        self._report(finished, as_json=options["json"])
+                f"generation {version.state}: {version.error or version.error_code}"))
+        self._report(version, options, final=True)
+
+    # -- steps ----------------------------------------------------------------------------
+    def _check_arguments(self, options: dict[str, Any]) -> None:
+        if options["edit_of"]:
+            if not options["instruction"]:
+                raise CommandError("--edit-of needs --instruction")
+        elif not options["prompt"]:
+            raise CommandError("--prompt is required (or --edit-of with --instruction)")
+        if options["wait"] and not options["background"]:
+            raise CommandError("--wait goes with --background (without it the command waits)")
+        if options["overlay_font"] != "auto" and options["overlay_font"] not in available_fonts():
+            raise CommandError(one_line(
+                f"unknown font {options['overlay_font']!r}; bundled: "
+                f"{', '.join(sorted(available_fonts()))}"))
+        for path in options["reference"]:
+            if not Path(path).is_file():
+                raise CommandError(f"reference image not found: {path}")
+
+    def _references(self, options: dict[str, Any]) -> tuple[str, ...]:
+        ids = []
+        for path in options["reference"]:
+            data = Path(path).read_bytes()
+            ids.append(str(store_reference(data, name=Path(path).name).pk))
+        return tuple(ids)
+
+    def _submit(self, options: dict[str, Any]) -> AssetVersion:
+        enqueue = bool(options["background"])
+        with transaction.atomic():
+            references = self._references(options)
+            if options["edit_of"]:
+                asset = GeneratedAsset.objects.filter(pk=options["edit_of"]).first() \
+                    if _is_uuid(options["edit_of"]) else None
+                if asset is None or asset.current_version is None:
+                    raise CommandError(f"no finished asset {options['edit_of']}")
+                return edit(asset.current_version, instruction=options["instruction"],
+                            references=references, source=Source.CLI,
+                            idempotency_key=options["idempotency_key"], enqueue=enqueue)
+            overlay = None
+            if options["overlay"]:
+                overlay = {"text": options["overlay"], "anchor": options["overlay_position"],
+                           "font": options["overlay_font"], "size": options["overlay_size"]}
+            params = GenerationParams(
+                prompt=options["prompt"], model=options["model"],
+                aspect_ratio=options["aspect_ratio"], image_size=options["size"],
+                seed=options["seed"], provider=options["provider"], references=references,
+                use_cache=False if options["no_cache"] else None,
+            )
+            return generate(params, title=options["title"], overlay=overlay, source=Source.CLI,
+                            idempotency_key=options["idempotency_key"], enqueue=enqueue)
+
+    def _wait(self, version: AssetVersion, timeout: float) -> AssetVersion:
+        deadline = time.monotonic() + timeout
+        delay = 0.2
+        while time.monotonic() < deadline:
+            version.refresh_from_db()
+            if version.is_final:
+                return version
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+        raise CommandError(one_line(
+            f"timed out after {timeout:g}s; version {version.pk} is still {version.state}"))
 
     def _discard(self, version: AssetVersion) -> None:
-        """A new asset whose only generation failed is not kept half-made."""
+        """A new asset whose only generation failed is not kept half-made (the audit
+        trail keeps the request)."""
         asset = version.asset
         if asset.versions.count() == 1:
             asset.delete()
 
-    def _report(self, version: AssetVersion, *, as_json: bool) -> None:
-        storage = get_storage()
-        try:
-            location = storage.path(version.original.name)
-        except NotImplementedError:
-            location = storage.url(version.original.name)
-        if as_json:
-            self.stdout.write(json.dumps({
-                "asset": str(version.asset_id),
-                "version": str(version.pk),
-                "state": version.state,
-                "file": location,
-                "width": version.width,
-                "height": version.height,
-                "mime_type": version.mime_type,
-                "model": version.model,
-                "cost": str(version.cost) if version.cost is not None else None,
-            }))
+    def _report(self, version: AssetVersion, options: dict[str, Any], *, final: bool) -> None:
+        record = version_record(version)
+        if options["json"]:
+            self.stdout.write(json.dumps(record))
+            return
+        self.stdout.write(f"asset {record['asset']}")
+        if final:
+            self.stdout.write(f"file {record['file']}")
         else:
-            self.stdout.write(f"asset {version.asset_id}")
-            self.stdout.write(f"file {location}")
+            self.stdout.write(f"version {record['version']} {record['state']}")
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,76 @@
+"""Queue many generations from a CSV or JSONL file; optionally wait with a progress bar."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from ...exceptions import NanobananaError
+from ...models import AssetVersion, State
+from ...services import execute_version
+from ...services.batch import BatchValidationError, queue_rows, summary, validate_file
+
+
+class Command(BaseCommand):
+    help = ("Validate every row of a CSV/JSONL file (all bad lines reported, nothing queued), "
+            "then queue one generation per row. --wait shows progress and a summary.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--mode", choices=["queue", "inline"], default="queue",
+                            help="queue: django-q2 workers run the rows; inline: run them here")
+        parser.add_argument("--wait", action="store_true", help="wait for every row to finish")
+        parser.add_argument("--timeout", type=float, default=3600.0)
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        try:
+            rows = validate_file(path)
+        except BatchValidationError as exc:
+            for line, message in exc.errors:
+                self.stderr.write(f"{path}:{line}: {message}")
+            raise CommandError(
+                f"{len(exc.errors)} bad row(s) in {path.name}; nothing was queued") from None
+        inline = options["mode"] == "inline"
+        try:
+            versions = queue_rows(rows, enqueue=not inline)
+        except NanobananaError as exc:
+            raise CommandError(" ".join(str(exc).split())) from None
+        ids = [v.pk for v in versions]
+        self.stderr.write(f"queued {len(ids)} generation(s)")
+        if inline:
+            for pk in tqdm(ids, desc="generating", unit="image", file=self.stderr):
+                execute_version(pk)
+        elif options["wait"]:
+            self._wait(ids, options["timeout"])
+        result = summary(ids)
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            self.stdout.write(" ".join(f"{k}: {v}" for k, v in result.items() if v))
+        if (inline or options["wait"]) and result[State.SUCCEEDED] != len(ids):
+            raise CommandError(f"{len(ids) - result[State.SUCCEEDED]} of {len(ids)} did not "
+                               "succeed")
+
+    def _wait(self, ids: list[Any], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with tqdm(total=len(ids), desc="generating", unit="image", file=self.stderr) as bar:
+            done = 0
+            while True:
+                finished = AssetVersion.objects.filter(pk__in=ids, state__in=State.final()
+                                                       ).count()
+                bar.update(finished - done)
+                done = finished
+                if done >= len(ids):
+                    return
+                if time.monotonic() > deadline:
+                    raise CommandError(f"timed out with {len(ids) - done} still running")
+                time.sleep(0.5)

@@ -1,0 +1,159 @@
+"""Batches from a CSV or JSONL file: validate every row first, then queue them all.
+
+A file with any bad row is refused whole, with every bad line named, before anything is
+queued or spent. Columns / keys: ``prompt`` (required), ``title``, ``aspect_ratio``
+(or ``ratio``), ``size`` (or ``image_size``), ``overlay`` (overlay text), ``model``,
+``seed``, ``references`` (paths separated by ``;`` in CSV, a list in JSONL).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
+from ..imaging.decode import ImageValidationError, decode_image
+from ..models import AssetVersion, Source, State
+from .assets import validate_overlay
+from .generation import GenerationParams, generate, validate_params
+from .references import store_reference
+
+ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_size"}
+KNOWN = {"prompt", "title", "aspect_ratio", "image_size", "overlay", "model", "seed",
+         "references", "alt_text"}
+
+
+@dataclass
+class BatchRow:
+    line: int
+    params: GenerationParams
+    title: str = ""
+    alt_text: str = ""
+    overlay: dict | None = None
+    reference_paths: list[str] = field(default_factory=list)
+
+
+class BatchValidationError(NanobananaError):
+    """Every bad line of a batch file: ``errors`` is a list of (line, message)."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"line {n}: {m}" for n, m in errors))
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Raw rows with their line numbers (1-based, as an editor shows them)."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError as exc:
+                rows.append((number, {"__error__": _("not valid JSON (%(e)s)") % {"e": exc}}))
+                continue
+            if not isinstance(data, dict):
+                data = {"__error__": _("each line must be a JSON object")}
+            rows.append((number, data))
+        return rows
+    if path.suffix.lower() != ".csv":
+        raise BatchValidationError([(0, _("the file must end in .csv or .jsonl"))])
+    reader = csv.DictReader(io.StringIO(text))
+    return [(reader.line_num, dict(row)) for row in reader]
+
+
+def _clean_row(number: int, raw: dict[str, Any], base: Path) -> BatchRow:
+    if "__error__" in raw:
+        raise RequestValidationError({"row": [raw["__error__"]]})
+    data = {ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in raw.items() if k}
+    unknown = set(data) - KNOWN
+    if unknown:
+        raise RequestValidationError({"columns": [
+            _("unknown column(s): %(names)s") % {"names": ", ".join(sorted(unknown))}]})
+    value = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    seed = value.get("seed")
+    try:
+        seed = int(seed) if seed not in (None, "") else None
+    except (TypeError, ValueError):
+        raise RequestValidationError({"seed": [_("seed must be a whole number")]}) from None
+    refs = value.get("references") or []
+    if isinstance(refs, str):
+        refs = [r.strip() for r in refs.split(";") if r.strip()]
+    paths = []
+    for ref in refs:
+        ref_path = Path(ref) if Path(ref).is_absolute() else base / ref
+        if not ref_path.is_file():
+            raise RequestValidationError({"references": [
+                _("reference image not found: %(path)s") % {"path": ref}]})
+        try:
+            decode_image(ref_path.read_bytes())
+        except ImageValidationError as exc:
+            raise RequestValidationError({"references": [f"{ref}: {exc.message}"]}) from None
+        paths.append(str(ref_path))
+    params = GenerationParams(
+        prompt=value.get("prompt") or "", model=value.get("model") or None,
+        aspect_ratio=value.get("aspect_ratio") or None,
+        image_size=value.get("image_size") or None, seed=seed,
+    )
+    validate_params(params, reference_count=len(paths))
+    overlay = validate_overlay({"text": value["overlay"]}) if value.get("overlay") else None
+    return BatchRow(line=number, params=params, title=value.get("title") or "",
+                    alt_text=value.get("alt_text") or "", overlay=overlay,
+                    reference_paths=paths)
+
+
+def validate_file(path: Path) -> list[BatchRow]:
+    """All rows, validated; raises :class:`BatchValidationError` naming every bad line."""
+    rows, errors = [], []
+    raw_rows = read_rows(path)
+    if not raw_rows:
+        raise BatchValidationError([(0, _("the file has no rows"))])
+    for number, raw in raw_rows:
+        try:
+            rows.append(_clean_row(number, raw, path.parent))
+        except RequestValidationError as exc:
+            message = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items())
+            errors.append((number, message))
+        except ConfigurationError as exc:
+            errors.append((number, str(exc)))
+    if errors:
+        raise BatchValidationError(errors)
+    return rows
+
+
+def queue_rows(rows: Iterable[BatchRow], *, user: Any = None, enqueue: bool = True
+               ) -> list[AssetVersion]:
+    """Queue every row in one transaction: all of them or none."""
+    versions = []
+    with transaction.atomic():
+        for row in rows:
+            refs = tuple(str(store_reference(Path(p).read_bytes(), user=user,
+                                             name=Path(p).name).pk)
+                         for p in row.reference_paths)
+            params = GenerationParams(**{**row.params.__dict__, "references": refs})
+            versions.append(generate(params, title=row.title, alt_text=row.alt_text,
+                                     overlay=row.overlay, user=user, source=Source.BATCH,
+                                     enqueue=enqueue))
+    return versions
+
+
+def summary(version_ids: Iterable[Any]) -> dict[str, Any]:
+    """Counts by state and the total cost of a batch."""
+    queryset = AssetVersion.objects.filter(pk__in=list(version_ids))
+    counts = {state: 0 for state in State.values}
+    for state in queryset.values_list("state", flat=True):
+        counts[state] += 1
+    cost = queryset.aggregate(total=Sum("cost"))["total"] or Decimal("0")
+    return {**counts, "total": sum(counts.values()), "cost": str(cost)}

@@ -1,0 +1,95 @@
+"""The reaper: no version stays ``running`` (or ``queued`` with a lost task) forever.
+
+A version is ``running`` under a lease. If its worker is killed or its task lost, the
+lease runs out; the reaper then puts it back to ``queued`` (and enqueues it again) while
+attempts remain, or fails it with a reason and releases its reservation. All transitions
+are conditional updates, so reaping concurrently with a late worker is safe: whichever
+update lands first wins, the other changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import signals
+from ..conf import nanobanana_settings
+from ..models import AssetVersion, State
+from . import accounting
+
+logger = logging.getLogger(__name__)
+
+
+def reap(*, now: Any = None) -> dict[str, int]:
+    """Requeue or fail versions whose lease expired; re-enqueue stale queued ones."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    max_attempts = nanobanana_settings.MAX_ATTEMPTS
+    expired = AssetVersion.objects.filter(state=State.RUNNING, lease_expires_at__lt=now)
+    for version in expired.only("pk", "attempts"):
+        if version.attempts < max_attempts:
+            with transaction.atomic():
+                moved = AssetVersion.objects.filter(
+                    pk=version.pk, state=State.RUNNING, attempts=version.attempts,
+                    lease_expires_at__lt=now,
+                ).update(state=State.QUEUED, lease_expires_at=None,
+                         error_code="LEASE_EXPIRED",
+                         error=_("The worker was lost; queued again."))
+                if moved:
+                    counts["requeued"] += 1
+                    pk = version.pk
+                    transaction.on_commit(lambda pk=pk: _enqueue(pk))
+        else:
+            with transaction.atomic():
+                moved = AssetVersion.objects.filter(
+                    pk=version.pk, state=State.RUNNING, attempts=version.attempts,
+                    lease_expires_at__lt=now,
+                ).update(state=State.FAILED, lease_expires_at=None, finished_at=now,
+                         error_code="ATTEMPTS_EXHAUSTED",
+                         error=_("The worker was lost %(n)d times; giving up.")
+                         % {"n": version.attempts})
+                if moved:
+                    counts["failed"] += 1
+                    failed = AssetVersion.objects.get(pk=version.pk)
+                    accounting.release(failed, outcome=State.FAILED)
+                    transaction.on_commit(lambda v=failed: signals.version_finished.send(
+                        sender=AssetVersion, version=v))
+    stale_after = nanobanana_settings.REQUEUE_AFTER_SECONDS
+    if stale_after:
+        stale = AssetVersion.objects.filter(
+            state=State.QUEUED, created_at__lt=now - timedelta(seconds=stale_after),
+            reused_from__isnull=True,
+        ).values_list("pk", flat=True)
+        for pk in stale:
+            _enqueue(pk)  # a duplicate delivery is harmless: the claim is conditional
+            counts["reenqueued"] += 1
+    if any(counts.values()):
+        logger.warning("reaper: %s", counts)
+    return counts
+
+
+def _enqueue(version_id: Any) -> None:
+    from ..tasks import enqueue_version
+
+    enqueue_version(version_id)
+
+
+def ensure_schedule(**kwargs: Any) -> None:
+    """Create or update the django-q2 schedule that runs the reaper (post_migrate hook)."""
+    from django_q.models import Schedule
+
+    minutes = nanobanana_settings.REAPER_EVERY_MINUTES
+    name = "nanobanana-reaper"
+    if not minutes:
+        Schedule.objects.filter(name=name).delete()
+        return
+    Schedule.objects.update_or_create(
+        name=name,
+        defaults={"func": "django_nanobanana.tasks.reap", "schedule_type": Schedule.MINUTES,
+                  "minutes": int(minutes), "repeats": -1},
+    )
