@@ -129,7 +129,9 @@ class FakeGeminiServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start(self) -> FakeGeminiServer:
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="fake-gemini")
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            name="fake-gemini")
         self._thread.start()
         return self
 
