@@ -24,6 +24,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     messages += _check_providers()
     messages += _check_models()
     messages += _check_storage()
+    messages += _check_imaging()
+    return messages
+
+
+def _check_imaging() -> list[Any]:
+    from .imaging.overlay import fribidi_available, raqm_available
+    from .imaging.renditions import avif_available
+
+    messages: list[Any] = []
+    if not (raqm_available() and fribidi_available()):
+        messages.append(Warning(
+            "Pillow has no raqm/FriBiDi layout: Arabic, Hebrew and Devanagari overlays "
+            "will not be shaped correctly.",
+            hint="Use Pillow's binary wheels, or install libraqm and libfribidi "
+                 "(Debian: libraqm0 libfribidi0) before building Pillow.",
+            id="nanobanana.W003",
+        ))
+    formats = {str(f).lower() for f in nanobanana_settings.RENDITION_FORMATS}
+    if "avif" in formats and not avif_available():
+        messages.append(Warning(
+            "RENDITION_FORMATS includes AVIF but this Pillow cannot encode it; AVIF "
+            "renditions are skipped.", hint="Pillow >= 11.2 wheels include AVIF.",
+            id="nanobanana.W004",
+        ))
     return messages
 
 

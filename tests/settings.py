@@ -20,6 +20,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
     "django_q",
     "django_nanobanana",
 ]
@@ -56,6 +59,13 @@ else:
                     "init_command": "PRAGMA journal_mode=WAL;"},
     }}
 
+# Worker processes started by tests (qcluster) are pointed at the test process's database,
+# media folder and settings through these variables.
+if os.environ.get("NANOBANANA_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["NANOBANANA_TEST_DB_NAME"]
+if os.environ.get("NANOBANANA_TEST_MEDIA"):
+    BASE_TMP = os.path.dirname(os.environ["NANOBANANA_TEST_MEDIA"])
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": os.path.join(BASE_TMP, "media"), "base_url": "/media/"}},
@@ -75,4 +85,11 @@ NANOBANANA = {
     "PROVIDERS": {"gemini": {"API_KEY": "tests-placeholder-key", "API_KEY_ENV": None,
                              "BASE_URL": "http://127.0.0.1:9"}},
 }
+if os.environ.get("NANOBANANA_TEST_SETTINGS_JSON"):
+    import json
+
+    NANOBANANA = json.loads(os.environ["NANOBANANA_TEST_SETTINGS_JSON"])
+if os.environ.get("NANOBANANA_TEST_SIGNAL_LOG"):
+    INSTALLED_APPS.append("tests.signal_log")
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

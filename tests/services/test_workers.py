@@ -1,0 +1,131 @@
+"""Real django-q2 workers (ORM broker) against the fake server: throughput, a worker
+killed mid-generation, and a task delivered twice. Bounded by counts and timeouts."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from django_nanobanana.models import AssetVersion, State
+from django_nanobanana.models.ledger import LedgerEntry
+from django_nanobanana.services import GenerationParams, generate
+from django_nanobanana.services.reaper import reap
+from django_nanobanana.tasks import enqueue_version
+from django_nanobanana.testing.pytest_plugin import fake_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Cluster:
+    """A ``manage.py qcluster`` subprocess sharing the test database and media folder."""
+
+    def __init__(self, server, media_root, tmp_path, **nanobanana):
+        self.log = tmp_path / "signals.log"
+        self.log.touch()
+        settings = fake_settings(server, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"],
+                                 **nanobanana)
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "NANOBANANA_TEST_DB_NAME": str(connection.settings_dict["NAME"]),
+            "NANOBANANA_TEST_MEDIA": str(media_root),
+            "NANOBANANA_TEST_SETTINGS_JSON": json.dumps(settings),
+            "NANOBANANA_TEST_SIGNAL_LOG": str(self.log),
+            "PYTHONPATH": str(ROOT),
+        }
+        self.output = tmp_path / "qcluster.out"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "django", "qcluster"], env=self.env, cwd=ROOT,
+            stdout=open(self.output, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def kill(self):
+        """SIGKILL the whole cluster (sentinel, workers, pusher): a machine dying."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def signals(self):
+        return self.log.read_text().splitlines()
+
+
+@pytest.fixture
+def cluster_factory(media_root, tmp_path):
+    clusters = []
+
+    def make(server, **nanobanana):
+        cluster = Cluster(server, media_root, tmp_path, **nanobanana)
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in clusters:
+        cluster.stop()
+
+
+def wait_for(predicate, timeout, message):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(message)
+
+
+def test_a_real_cluster_finishes_20_generations(nanobanana_fake, media_root, cluster_factory,
+                                                settings):
+    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
+                                        RENDITION_FORMATS=["jpeg"])
+    cluster = cluster_factory(nanobanana_fake).start()
+    ids = [generate(GenerationParams(prompt=f"Tile {i}", image_size="512")).pk
+           for i in range(20)]
+    wait_for(lambda: AssetVersion.objects.filter(pk__in=ids, state__in=State.final()).count()
+             == 20, 120, f"not finished; worker output:\n{cluster.output.read_text()[-3000:]}")
+    assert AssetVersion.objects.filter(pk__in=ids, state=State.SUCCEEDED).count() == 20
+    originals = list(media_root.rglob("original-*.png"))
+    assert len(originals) == 20
+    assert len(nanobanana_fake.generate_requests()) == 20
+    assert sorted(line.split()[0] for line in cluster.signals()) == sorted(map(str, ids))
+
+
+def test_killed_worker_and_double_delivery_finish_exactly_once(
+        nanobanana_fake, media_root, cluster_factory, settings):
+    nanobanana = {"TASK_LEASE_SECONDS": 3, "REQUEUE_AFTER_SECONDS": None}
+    settings.NANOBANANA = fake_settings(nanobanana_fake, **nanobanana)
+    nanobanana_fake.latency = 4.0
+    first = cluster_factory(nanobanana_fake, **nanobanana).start()
+    version = generate(GenerationParams(prompt="Interrupted", image_size="512"))
+    wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING, 60,
+             f"never started:\n{first.output.read_text()[-3000:]}")
+    first.kill()  # mid-generation: the fake server is still sleeping on the request
+    time.sleep(3.5)  # past the lease
+    assert reap()["requeued"] == 1
+    enqueue_version(version.pk)  # and a duplicate delivery on purpose
+    nanobanana_fake.latency = 0.0
+    second = cluster_factory(nanobanana_fake, **nanobanana).start()
+    wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state in State.final(), 60,
+             f"never finished:\n{second.output.read_text()[-3000:]}")
+    time.sleep(2)  # give the duplicate task time to run (it must find nothing to claim)
+    version.refresh_from_db()
+    assert version.state == State.SUCCEEDED and version.attempts == 2
+    assert [p.name for p in media_root.rglob("original-*")] == ["original-2.png"]
+    settles = LedgerEntry.objects.filter(version_id=version.pk, kind="settle")
+    assert settles.count() == 1 and settles.get().amount == version.cost
+    assert first.signals() == [f"{version.pk} succeeded"]  # one log file for both clusters
