@@ -38,7 +38,7 @@ def test_large_references_go_through_the_files_api(fake_gemini, nanobanana_clock
     assert "inlineData" in parts[1]
     file_part = parts[2]["fileData"]
     assert file_part["mimeType"] == "image/png"
-    (name, stored), = fake_gemini.files.items()
+    (_name, stored), = fake_gemini.files.items()
     assert file_part["fileUri"] == stored["uri"]
     assert stored["data"] == large
     start, upload = [r for r in fake_gemini.requests if r.path.startswith("/upload/")]
@@ -73,7 +73,7 @@ def test_reference_byte_limits(fake_gemini, settings):
     settings.NANOBANANA = {**settings.NANOBANANA, "MODELS": {MODEL: {
         "MAX_INLINE_BYTES": 100, "MAX_REFERENCE_BYTES": 1000}}}
     too_big = ReferenceImage(b"x" * 1001, "image/png")
-    with pytest.raises(RequestValidationError, match="at most 0.0 MB per image") as caught:
+    with pytest.raises(RequestValidationError, match="at most 1000 bytes per image") as caught:
         gemini(fake_gemini).generate(ImageRequest(prompt="x", model=MODEL, references=[too_big]))
     assert "references" in caught.value.field_errors
     with pytest.raises(RequestValidationError, match="empty"):

@@ -12,7 +12,7 @@ from django_nanobanana.testing.fake_gemini import FakeGeminiServer
 
 from .helpers import MODEL, gemini, openai
 
-SECRET = "AIzaSy-very-secret-key-0123456789"  # noqa: S105 - the thing we look for
+SECRET = "AIzaSy-very-secret-key-0123456789"
 
 ALL_FAULTS = [
     {"status": 429, "retry_delay": "1s", "retry_after": 1}, {"status": 429, "quota": "per_day"},
