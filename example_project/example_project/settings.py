@@ -6,6 +6,9 @@ Everything that differs between machines comes from the environment:
 - ``NANOBANANA_GEMINI_BASE_URL``: where the Gemini API is (Google, a proxy, the fake).
 - ``DATABASE_URL``: another database (default: SQLite next to this file).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``.
+- ``DJANGO_MEDIA_ROOT``: where uploaded and generated files go (default: ``media/`` here).
+- ``NANOBANANA_API_GENERATE_RATE``: per-user throttle of the REST API's generation
+  endpoints (default ``30/minute``; ``none`` turns it off).
 """
 
 import os
@@ -30,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
     "django_q",
     "django_nanobanana",
     "demo",
@@ -74,7 +80,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
@@ -109,6 +115,27 @@ NANOBANANA = {
             ),
         },
     },
+}
+
+# REST API (docs/api.md): token and session authentication, the per-user throttle of the
+# generation endpoints, the OpenAPI schema with drf-spectacular.
+_generate_rate = os.environ.get("NANOBANANA_API_GENERATE_RATE", "30/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "django_nanobanana.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "nanobanana_generate": None if _generate_rate.lower() == "none" else _generate_rate,
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-nanobanana example site",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -1,0 +1,508 @@
+"""Serializers: input validation of the API's requests and the shapes of its answers.
+
+Input serializers check types and sizes only; the rules (ratios, sizes and reference
+limits of the model, prompt length, overlay spec, budgets) are checked by the services,
+whose errors the API reports in the same shape as these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.reverse import reverse
+
+from ..models import AssetVersion, GeneratedAsset, ReferenceImage, State
+from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
+
+#: Gemini takes a 32-bit seed.
+SEED_MIN, SEED_MAX = -(2**31), 2**31 - 1
+#: A hard ceiling on reference ids in one request (the model's own limit is checked too).
+MAX_REFERENCES = 32
+URL_NAMESPACE = "nanobanana-api"
+
+
+def api_url(name: str, request: Request | None, **kwargs: Any) -> str:
+    """Absolute URL of one of the API's routes, under whatever prefix the API is mounted."""
+    namespace = URL_NAMESPACE
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace:
+        namespace = match.namespace
+    return reverse(f"{namespace}:{name}", kwargs=kwargs or None, request=request)
+
+
+def _absolute(url: str, request: Request | None) -> str:
+    if request is not None and url.startswith("/"):
+        return request.build_absolute_uri(url)
+    return url
+
+
+# -- shared pieces --------------------------------------------------------------------------
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.CharField(source="pk", read_only=True, help_text=_("User id."))
+    username = serializers.CharField(source="get_username", read_only=True)
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
+    bytes = serializers.IntegerField()
+
+
+class PictureSourceSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
+    mime_type = serializers.CharField()
+    srcset = serializers.CharField(help_text=_("Ready for <source srcset>: 'url 320w, ...'."))
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
+
+    class Meta:
+        model = AssetVersion
+        fields = ("id", "url", "kind", "state", "model", "prompt", "width", "height", "cost",
+                  "created_at", "finished_at")
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, version: AssetVersion) -> str:
+        return api_url("version-detail", self.context.get("request"), id=version.pk)
+
+
+# -- versions -------------------------------------------------------------------------------
+
+class VersionSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
+    asset = serializers.UUIDField(source="asset_id", read_only=True)
+    parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
+    reused_from = serializers.UUIDField(source="reused_from_id", read_only=True,
+                                        allow_null=True)
+    created_by = serializers.CharField(source="created_by_id", read_only=True, allow_null=True)
+    reason = serializers.CharField(source="error", read_only=True,
+                                   help_text=_("Why the version failed or was blocked."))
+    thinking_level = serializers.SerializerMethodField()
+    references = serializers.SerializerMethodField(
+        help_text=_("Ids of the reference images sent with the request."))
+    original_url = serializers.SerializerMethodField()
+    is_final = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = AssetVersion
+        fields = (
+            "id", "url", "asset", "parent", "kind", "source", "state", "is_final", "error_code",
+            "reason", "attempts", "prompt", "model", "aspect_ratio", "image_size", "seed",
+            "thinking_level", "references", "reused_from", "width", "height", "mime_type",
+            "original_url", "dominant_color", "estimated_cost", "cost", "created_by",
+            "created_at", "started_at", "finished_at",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, version: AssetVersion) -> str:
+        return api_url("version-detail", self.context.get("request"), id=version.pk)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_thinking_level(self, version: AssetVersion) -> str | None:
+        return (version.params or {}).get("thinking_level")
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_references(self, version: AssetVersion) -> list[str]:
+        return [str(r["id"]) for r in version.references or () if r.get("id")]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_original_url(self, version: AssetVersion) -> str | None:
+        if not version.original:
+            return None
+        return _absolute(version.original.url, self.context.get("request"))
+
+
+# -- assets ---------------------------------------------------------------------------------
+
+class AssetSerializer(serializers.ModelSerializer):
+    """An asset with what a page needs to show it (renditions, srcset per format)."""
+
+    url = serializers.SerializerMethodField()
+    owner = OwnerSerializer(read_only=True, allow_null=True)
+    state = serializers.ChoiceField(
+        source="latest_state", choices=State.choices, read_only=True, allow_null=True,
+        help_text=_("State of the newest version (queued, running, ... succeeded)."))
+    model = serializers.CharField(source="latest_model", read_only=True, allow_null=True,
+                                  help_text=_("Model of the newest version."))
+    latest_version = serializers.SerializerMethodField(
+        help_text=_("Status URL of the newest version (may still be queued or running)."))
+    latest_version_id = serializers.UUIDField(read_only=True, allow_null=True)
+    current_version = VersionSummarySerializer(
+        read_only=True, allow_null=True,
+        help_text=_("The version pages show: the newest that succeeded (or reverted to)."))
+    cost = serializers.DecimalField(
+        source="total_cost", max_digits=14, decimal_places=6, read_only=True, allow_null=True,
+        help_text=_("What every version of this asset cost together (USD)."))
+    width = serializers.SerializerMethodField()
+    height = serializers.SerializerMethodField()
+    src = serializers.SerializerMethodField(
+        help_text=_("Fallback <img src>: the JPEG/PNG rendition closest to 1024 px wide."))
+    placeholder = serializers.SerializerMethodField(
+        help_text=_("Dominant colour (#rrggbb) to show while the image loads."))
+    lqip = serializers.SerializerMethodField(
+        help_text=_("A tiny blurred preview as a data: URI."))
+    renditions = serializers.SerializerMethodField()
+    srcset = serializers.SerializerMethodField(
+        help_text=_("A ready-made srcset string per format, e.g. {'webp': 'url 320w, ...'}."))
+    sources = serializers.SerializerMethodField(
+        help_text=_("<picture> sources in the order to emit them (modern formats first), "
+                    "then the fallback."))
+
+    class Meta:
+        model = GeneratedAsset
+        fields = (
+            "id", "url", "title", "alt_text", "owner", "state", "model", "latest_version",
+            "latest_version_id", "current_version", "overlay", "cost", "width", "height",
+            "src", "placeholder", "lqip", "renditions", "srcset", "sources", "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    # The picture is built once per asset from prefetched rows (see pictures.py).
+    def _picture(self, asset: GeneratedAsset) -> Picture | None:
+        cache = getattr(asset, "_nb_picture", False)
+        if cache is False:
+            cache = picture_for(asset)
+            if cache is not None:
+                cache = self._absolutised(cache)
+            asset._nb_picture = cache  # type: ignore[attr-defined]
+        return cache
+
+    def _absolutised(self, picture: Picture) -> Picture:
+        request = self.context.get("request")
+
+        def source(src: PictureSource) -> PictureSource:
+            return dataclasses.replace(src, renditions=[
+                RenditionInfo(url=_absolute(r.url, request), width=r.width, height=r.height,
+                              bytes=r.bytes) for r in src.renditions])
+
+        return dataclasses.replace(picture, sources=[source(s) for s in picture.sources],
+                                   fallback=source(picture.fallback))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, asset: GeneratedAsset) -> str:
+        return api_url("asset-detail", self.context.get("request"), id=asset.pk)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_latest_version(self, asset: GeneratedAsset) -> str | None:
+        pk = getattr(asset, "latest_version_id", None)
+        return api_url("version-detail", self.context.get("request"), id=pk) if pk else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_width(self, asset: GeneratedAsset) -> int | None:
+        picture = self._picture(asset)
+        return picture.width if picture else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_height(self, asset: GeneratedAsset) -> int | None:
+        picture = self._picture(asset)
+        return picture.height if picture else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_src(self, asset: GeneratedAsset) -> str | None:
+        picture = self._picture(asset)
+        return picture.src if picture else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_placeholder(self, asset: GeneratedAsset) -> str:
+        picture = self._picture(asset)
+        return picture.placeholder if picture else ""
+
+    @extend_schema_field(serializers.CharField())
+    def get_lqip(self, asset: GeneratedAsset) -> str:
+        picture = self._picture(asset)
+        return picture.lqip if picture else ""
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, asset: GeneratedAsset) -> list[dict[str, Any]]:
+        picture = self._picture(asset)
+        if picture is None:
+            return []
+        return [
+            {"url": r.url, "width": r.width, "height": r.height, "format": source.format,
+             "bytes": r.bytes}
+            for source in (*picture.sources, picture.fallback) for r in source.renditions
+        ]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_srcset(self, asset: GeneratedAsset) -> dict[str, str]:
+        picture = self._picture(asset)
+        if picture is None:
+            return {}
+        return {s.format: s.srcset for s in (*picture.sources, picture.fallback)}
+
+    @extend_schema_field(PictureSourceSerializer(many=True))
+    def get_sources(self, asset: GeneratedAsset) -> list[dict[str, str]]:
+        picture = self._picture(asset)
+        if picture is None:
+            return []
+        return [{"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
+                for s in (*picture.sources, picture.fallback)]
+
+
+class GenerationAcceptedSerializer(serializers.Serializer):
+    """The answer to a request that queued a generation (202)."""
+
+    asset = AssetSerializer()
+    version = VersionSerializer()
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+def _references_field(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.UUIDField(), max_length=MAX_REFERENCES, required=False,
+        help_text=_("Ids of reference images uploaded with POST /references/."), **kwargs)
+
+
+OVERLAY_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "Text overlay: text (required), font, size, anchor, margin_x, margin_y, "
+                   "max_width, min_size, color, stroke_width, stroke_color, background, "
+                   "background_color, background_opacity, padding, align, direction, "
+                   "line_spacing. See docs/api.md.",
+    "additionalProperties": True,
+}
+
+@extend_schema_field(OVERLAY_SCHEMA)
+class OverlayField(serializers.JSONField):
+    """A text overlay spec (an object) or null; validated by the overlay service."""
+
+    default_error_messages = {"not_object": _("The overlay must be an object or null.")}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if value is not None and not isinstance(value, dict):
+            self.fail("not_object")
+        return value
+
+
+class GenerateSerializer(serializers.Serializer):
+    prompt = serializers.CharField(trim_whitespace=False,
+                                   help_text=_("What to draw (length limit per site)."))
+    model = serializers.CharField(required=False, max_length=100,
+                                  help_text=_("Model id from GET /models/ (default: site's)."))
+    aspect_ratio = serializers.CharField(required=False, max_length=10,
+                                         help_text=_("One of the model's aspect ratios."))
+    image_size = serializers.CharField(required=False, max_length=10,
+                                       help_text=_("One of the model's image sizes."))
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=SEED_MIN,
+                                    max_value=SEED_MAX)
+    thinking_level = serializers.CharField(required=False, max_length=20)
+    references = _references_field()
+    use_cache = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text=_("Reuse an identical finished image at no cost (default: site setting)."))
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                     default="")
+    overlay = OverlayField(required=False, allow_null=True, default=None)
+
+
+class RegenerateSerializer(serializers.Serializer):
+    version = serializers.UUIDField(
+        required=False, help_text=_("Version to start from (default: the current one, else "
+                                    "the newest)."))
+    prompt = serializers.CharField(required=False, trim_whitespace=False)
+    model = serializers.CharField(required=False, max_length=100)
+    aspect_ratio = serializers.CharField(required=False, max_length=10)
+    image_size = serializers.CharField(required=False, max_length=10)
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=SEED_MIN,
+                                    max_value=SEED_MAX,
+                                    help_text=_("null: a new random seed."))
+    thinking_level = serializers.CharField(required=False, max_length=20)
+    references = _references_field()
+
+
+class EditSerializer(serializers.Serializer):
+    version = serializers.UUIDField(
+        required=False, help_text=_("Finished version to edit (default: the current one)."))
+    instruction = serializers.CharField(trim_whitespace=False,
+                                        help_text=_("What to change in the image."))
+    references = _references_field()
+
+
+class OverlayInputSerializer(serializers.Serializer):
+    overlay = OverlayField(allow_null=True, help_text=_(
+        "PUT: the whole overlay (null removes it). PATCH: the fields to change."))
+
+
+class RevertSerializer(serializers.Serializer):
+    version = serializers.UUIDField(help_text=_("A finished version of this asset."))
+
+
+class AssetUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=200)
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ReferenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("A PNG, JPEG, WebP or AVIF image."))
+
+
+class ReferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReferenceImage
+        fields = ("id", "sha256", "mime_type", "width", "height", "bytes", "original_name",
+                  "created_at")
+        read_only_fields = fields
+
+
+# -- usage and models -----------------------------------------------------------------------
+
+GROUP_CHOICES = ("user", "model", "source", "day")
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text=_(
+        "First day (budget time zone), inclusive. Default: first day of this month."))
+    until = serializers.DateField(required=False, help_text=_("Last day, inclusive."))
+    group_by = serializers.CharField(required=False, allow_blank=True, max_length=50,
+                                     help_text=_("Comma-separated: user, model, source, day."))
+    model = serializers.CharField(required=False, max_length=100)
+    source = serializers.CharField(required=False, max_length=16)
+    user = serializers.CharField(required=False, max_length=150, help_text=_(
+        "Username (staff with nanobanana.view_usage only)."))
+
+    def validate_group_by(self, value: str) -> tuple[str, ...]:
+        groups = tuple(g.strip() for g in value.split(",") if g.strip())
+        unknown = sorted(set(groups) - set(GROUP_CHOICES))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Cannot group by %(unknown)s; use %(allowed)s.")
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(GROUP_CHOICES)})
+        return tuple(dict.fromkeys(groups))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise serializers.ValidationError({"until": [_("Must not be before since.")]})
+        return attrs
+
+
+_MONEY = {"max_digits": 20, "decimal_places": 6}
+
+
+class UsageRowSerializer(serializers.Serializer):
+    user = serializers.CharField(required=False, help_text=_("Present when grouped by user."))
+    model = serializers.CharField(required=False)
+    source = serializers.CharField(required=False)
+    day = serializers.DateField(required=False, allow_null=True)
+    requests = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    images = serializers.IntegerField()
+    cached = serializers.IntegerField()
+    cost = serializers.DecimalField(**_MONEY)
+    avoided_cost = serializers.DecimalField(**_MONEY)
+    prompt_text_tokens = serializers.IntegerField()
+    prompt_image_tokens = serializers.IntegerField()
+    output_text_tokens = serializers.IntegerField()
+    output_image_tokens = serializers.IntegerField()
+    thoughts_tokens = serializers.IntegerField()
+
+
+class BudgetStatusSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    scope = serializers.CharField()
+    period = serializers.CharField()
+    who = serializers.CharField()
+    amount_limit = serializers.DecimalField(allow_null=True, **_MONEY)
+    spent = serializers.DecimalField(**_MONEY)
+    reserved = serializers.DecimalField(**_MONEY)
+    left = serializers.DecimalField(allow_null=True, **_MONEY)
+    image_limit = serializers.IntegerField(allow_null=True)
+    spent_images = serializers.IntegerField()
+    reserved_images = serializers.IntegerField()
+    images_left = serializers.IntegerField(allow_null=True)
+    window_start = serializers.DateTimeField()
+    resets_at = serializers.DateTimeField()
+
+
+class UsageSerializer(serializers.Serializer):
+    user = serializers.CharField(allow_null=True, help_text=_("Whose usage (null: everyone)."))
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    group_by = serializers.ListField(child=serializers.CharField())
+    rows = UsageRowSerializer(many=True)
+    budgets = BudgetStatusSerializer(many=True, help_text=_(
+        "Budgets that apply and what is left of them in their current window."))
+
+
+class PricesSerializer(serializers.Serializer):
+    input_text = serializers.DecimalField(help_text=_("USD per million tokens."), **_MONEY)
+    input_image = serializers.DecimalField(**_MONEY)
+    output_text = serializers.DecimalField(**_MONEY)
+    output_image = serializers.DecimalField(**_MONEY)
+    batch_discount = serializers.DecimalField(**_MONEY)
+    taken_on = serializers.DateField()
+
+
+class DimensionSerializer(serializers.Serializer):
+    aspect_ratio = serializers.CharField()
+    image_size = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class ModelSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    default = serializers.BooleanField(help_text=_("The site's default model."))
+    aspect_ratios = serializers.ListField(child=serializers.CharField())
+    image_sizes = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Empty: the model has one fixed size."))
+    default_image_size = serializers.CharField(allow_null=True)
+    max_reference_images = serializers.IntegerField()
+    max_reference_bytes = serializers.IntegerField()
+    thinking_levels = serializers.ListField(child=serializers.CharField())
+    supports_seed = serializers.BooleanField()
+    prices = PricesSerializer()
+    image_costs = serializers.DictField(
+        child=serializers.DecimalField(**_MONEY),
+        help_text=_("Output cost of one image (USD) by image size."))
+    dimensions = DimensionSerializer(many=True, help_text=_(
+        "Output pixel size for each aspect ratio and image size."))
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+class BudgetDetailSerializer(serializers.Serializer):
+    budget = serializers.DictField(help_text=_("id, name, scope, period of the budget."))
+    unit = serializers.ChoiceField(choices=["USD", "images"])
+    limit = serializers.CharField()
+    remaining = serializers.CharField()
+    requested = serializers.CharField()
+    resets_at = serializers.DateTimeField()
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_(
+        "Stable code: invalid, parse_error, not_authenticated, authentication_failed, "
+        "permission_denied, not_found, method_not_allowed, not_acceptable, "
+        "unsupported_media_type, over_budget, state_conflict, idempotency_conflict, "
+        "throttled, configuration_error."))
+    message = serializers.CharField(help_text=_("A translated sentence for people."))
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Messages by input field ('overlay.text', 'references.0', "
+                    "'non_field_errors'); empty when the error is not about a field."))
+    budget = BudgetDetailSerializer(required=False, help_text=_("Only with over_budget."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+

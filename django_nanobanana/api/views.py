@@ -1,0 +1,508 @@
+"""The API's views: validate input, call :mod:`django_nanobanana.services`, answer.
+
+No flow lives here. Authentication: token (when ``rest_framework.authtoken`` is installed)
+and session with CSRF, unless the project sets DRF's ``DEFAULT_AUTHENTICATION_CLASSES``,
+which are then used instead. Errors: :mod:`.errors`. Permissions: :mod:`.permissions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from .. import reports, services
+from ..budgets import window
+from ..conf import nanobanana_settings
+from ..exceptions import RequestValidationError, StateConflict
+from ..models import AssetVersion, GeneratedAsset, Source
+from ..models.ledger import BudgetPeriod
+from ..pictures import prefetch_pictures
+from ..providers.models_registry import get_registry
+from . import serializers as s
+from .errors import ErrorHandlingMixin
+from .filters import AssetFilter
+from .pagination import Pagination
+from .permissions import AssetPermission, visible_assets, visible_versions
+from .schema import COMMON, GENERATION, IDEMPOTENCY_KEY, errors
+from .throttles import GenerationRateThrottle
+
+#: Largest reference upload read into memory (the services refuse larger references).
+MAX_REFERENCE_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+#: Actions that queue a generation: throttled per user.
+GENERATING_ACTIONS = frozenset({"create", "regenerate", "edit"})
+
+
+def authentication_classes() -> list[type]:
+    """The project's DRF authentication classes if it sets them, else token + session."""
+    if "DEFAULT_AUTHENTICATION_CLASSES" in (getattr(settings, "REST_FRAMEWORK", None) or {}):
+        return list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    classes: list[type] = []
+    if apps.is_installed("rest_framework.authtoken"):
+        classes.append(TokenAuthentication)
+    classes.append(SessionAuthentication)
+    return classes
+
+
+def client_ip(request: Request) -> str | None:
+    """``REMOTE_ADDR``. Behind a proxy the site must set it from a trusted header."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise ValidationError({"Idempotency-Key": [
+            _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}]})
+    return key or None
+
+
+def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAsset]:
+    """What the asset serializer reads, in a fixed number of queries for any number of
+    assets: the newest version's id/state/model and the total cost as subqueries, the
+    owner joined, the current version and its renditions prefetched."""
+    newest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-pk")
+    total = (
+        AssetVersion.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
+        .annotate(total=Sum("cost")).values("total")
+    )
+    queryset = queryset.annotate(
+        latest_version_id=Subquery(newest.values("pk")[:1]),
+        latest_state=Subquery(newest.values("state")[:1]),
+        latest_model=Subquery(newest.values("model")[:1]),
+        total_cost=Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=6)),
+    ).select_related("owner")
+    return prefetch_pictures(queryset).order_by("-updated_at", "-pk")
+
+
+def document(**kwargs: Any) -> Any:
+    """``extend_schema`` on a view method, based on drf-spectacular's inspector even when
+    the project's ``DEFAULT_SCHEMA_CLASS`` is another one."""
+    def decorator(function: Any) -> Any:
+        function.schema = AutoSchema
+        return extend_schema(**kwargs)(function)
+    return decorator
+
+
+class APIMixin(ErrorHandlingMixin):
+    """What every view of the API shares: JSON, authentication, permissions, errors."""
+
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    permission_classes = [AssetPermission]
+    # drf-spectacular's inspector whatever the project's DEFAULT_SCHEMA_CLASS is.
+    schema = AutoSchema()
+
+    def get_authenticators(self) -> list[Any]:
+        return [cls() for cls in authentication_classes()]
+
+    def asset_action_kind(self, action_name: str) -> str:
+        return "view"
+
+
+def _field_errors_as(exc: RequestValidationError, name: str) -> RequestValidationError:
+    return RequestValidationError({name: [m for msgs in exc.field_errors.values() for m in msgs]})
+
+
+@extend_schema(tags=["assets"])
+class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   viewsets.GenericViewSet):
+    """Generated images: create, list, read, regenerate, edit, overlay, revert, delete."""
+
+    serializer_class = s.AssetSerializer
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AssetFilter
+    queryset = GeneratedAsset.objects.none()  # for the schema; see get_queryset
+    lookup_url_kwarg = "id"
+
+    ACTION_KINDS = {
+        "partial_update": "change", "overlay": "change", "revert": "change",
+        "regenerate": "generate", "edit": "generate", "destroy": "delete",
+    }
+
+    def asset_action_kind(self, action_name: str) -> str:
+        return self.ACTION_KINDS.get(action_name, "view")
+
+    def get_queryset(self) -> QuerySet[GeneratedAsset]:
+        return annotate_assets(visible_assets(self.request.user))
+
+    def get_object(self) -> GeneratedAsset:
+        # No filtering of detail routes by query parameters; invalid ids are a 404.
+        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["id"])
+        self.check_object_permissions(self.request, asset)
+        return asset
+
+    def get_throttles(self) -> list[Any]:
+        throttles = list(super().get_throttles())
+        if self.action in GENERATING_ACTIONS:
+            throttles.append(GenerationRateThrottle())
+        return throttles
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _asset_data(self, pk: Any) -> dict[str, Any]:
+        asset = annotate_assets(GeneratedAsset.objects.filter(pk=pk)).get()
+        return s.AssetSerializer(asset, context=self.get_serializer_context()).data
+
+    def _accepted(self, version: AssetVersion, started: dt.datetime) -> Response:
+        """202 with the asset, the version and the version's status URL in Location."""
+        asset = annotate_assets(GeneratedAsset.objects.filter(pk=version.asset_id)).get()
+        data = s.GenerationAcceptedSerializer(
+            {"asset": asset, "version": version}, context=self.get_serializer_context()
+        ).data
+        headers = {"Location": data["version"]["url"]}
+        if version.created_at < started:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+    @staticmethod
+    def _version_of(asset: GeneratedAsset, version_id: Any) -> AssetVersion:
+        version = AssetVersion.objects.filter(asset=asset, pk=version_id).first()
+        if version is None:
+            raise ValidationError({"version": [_("This image has no such version.")]})
+        return version
+
+    @staticmethod
+    def _input(serializer_class: type[serializers.Serializer], request: Request
+               ) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    # -- routes -----------------------------------------------------------------------------
+
+    @document(
+        operation_id="assets_list",
+        summary=_("List images"),
+        responses={200: s.AssetSerializer(many=True), **errors(400, 404, *COMMON)},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @document(
+        summary=_("Read an image"),
+        responses={200: s.AssetSerializer, **errors(404, *COMMON)},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @document(
+        summary=_("Create an image and queue its generation"),
+        request=s.GenerateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: OpenApiResponse(
+            s.GenerationAcceptedSerializer,
+            description=_("Queued (or, for a replayed Idempotency-Key, the version the first "
+                          "request created; header Idempotent-Replayed: true). Location: the "
+                          "version's status URL.")),
+            **errors(*GENERATION)},
+    )
+    def create(self, request: Request) -> Response:
+        data = self._input(s.GenerateSerializer, request)
+        key = idempotency_key(request)
+        params = services.GenerationParams(
+            prompt=data["prompt"], model=data.get("model"),
+            aspect_ratio=data.get("aspect_ratio"), image_size=data.get("image_size"),
+            seed=data.get("seed"), thinking_level=data.get("thinking_level"),
+            references=tuple(str(r) for r in data.get("references", ())),
+            use_cache=data.get("use_cache"),
+        )
+        started = timezone.now()
+        version = services.generate(
+            params, title=data.get("title", ""), alt_text=data.get("alt_text", ""),
+            overlay=data.get("overlay"), user=request.user, source=Source.API,
+            idempotency_key=key, client_ip=client_ip(request),
+        )
+        return self._accepted(version, started)
+
+    @document(
+        summary=_("Change the title or alt text"),
+        request=s.AssetUpdateSerializer,
+        responses={200: s.AssetSerializer, **errors(400, 404, *COMMON)},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        data = self._input(s.AssetUpdateSerializer, request)
+        if data:
+            for name, value in data.items():
+                setattr(asset, name, value)
+            asset.save(update_fields=[*data, "updated_at"])
+        return Response(self._asset_data(asset.pk))
+
+    @document(
+        summary=_("Delete an image with its versions and files"),
+        request=None,
+        responses={204: OpenApiResponse(description=_("Deleted.")), **errors(404, 409, *COMMON)},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.delete_asset(self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @document(
+        summary=_("Generate a new version from an earlier request, with changes"),
+        request=s.RegenerateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: s.GenerationAcceptedSerializer, **errors(404, 409, *GENERATION)},
+    )
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        changes = self._input(s.RegenerateSerializer, request)
+        version_id = changes.pop("version", None)
+        if version_id is not None:
+            base = self._version_of(asset, version_id)
+        else:
+            base = asset.current_version or asset.versions.order_by("-created_at").first()
+            if base is None:
+                raise StateConflict(_("This image has no version to regenerate."))
+        if "references" in changes:
+            changes["references"] = [str(r) for r in changes["references"]]
+        started = timezone.now()
+        version = services.regenerate(
+            base, changes=changes, user=request.user, source=Source.API,
+            idempotency_key=idempotency_key(request), client_ip=client_ip(request),
+        )
+        return self._accepted(version, started)
+
+    @document(
+        summary=_("Edit a finished version with an instruction"),
+        request=s.EditSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: s.GenerationAcceptedSerializer, **errors(404, 409, *GENERATION)},
+    )
+    @action(detail=True, methods=["post"])
+    def edit(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        data = self._input(s.EditSerializer, request)
+        if data.get("version") is not None:
+            base = self._version_of(asset, data["version"])
+        else:
+            base = asset.current_version
+            if base is None:
+                raise StateConflict(_("This image has no finished version to edit yet."))
+        started = timezone.now()
+        version = services.edit(
+            base, instruction=data["instruction"],
+            references=[str(r) for r in data.get("references", ())], user=request.user,
+            source=Source.API, idempotency_key=idempotency_key(request),
+            client_ip=client_ip(request),
+        )
+        return self._accepted(version, started)
+
+    @document(
+        summary=_("Set (PUT) or change (PATCH) the text overlay; re-renders, no generation"),
+        request=s.OverlayInputSerializer,
+        responses={202: OpenApiResponse(s.AssetSerializer, description=_(
+            "Saved; the renditions are re-rendered in the background (srcset keeps the "
+            "previous renditions until the new set is complete).")),
+            **errors(400, 404, *COMMON)},
+    )
+    @action(detail=True, methods=["put", "patch"])
+    def overlay(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        partial = request.method == "PATCH"
+        serializer = s.OverlayInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        if "overlay" in serializer.validated_data:  # PATCH without it changes nothing
+            spec = serializer.validated_data["overlay"]
+            if partial and spec is not None:
+                spec = {**(asset.overlay or {}), **spec}
+            services.rerender_overlay(asset, spec, user=request.user)
+        return Response(self._asset_data(asset.pk), status=status.HTTP_202_ACCEPTED)
+
+    @document(
+        summary=_("Make an earlier finished version current again"),
+        request=s.RevertSerializer,
+        responses={200: s.AssetSerializer, **errors(400, 404, 409, *COMMON)},
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        version = self._version_of(asset, self._input(s.RevertSerializer, request)["version"])
+        services.revert(asset, version, user=request.user)
+        return Response(self._asset_data(asset.pk))
+
+    @document(
+        summary=_("The versions of an image, newest first"),
+        request=None,
+        responses={200: s.VersionSerializer(many=True), **errors(404, *COMMON)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def versions(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        queryset = AssetVersion.objects.filter(asset=asset).order_by("-created_at", "-pk")
+        page = self.paginate_queryset(queryset)
+        context = self.get_serializer_context()
+        return self.get_paginated_response(s.VersionSerializer(page, many=True,
+                                                               context=context).data)
+
+
+@extend_schema(tags=["versions"])
+class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One generation: its state, reason, attempts, parameters and cost."""
+
+    serializer_class = s.VersionSerializer
+    queryset = AssetVersion.objects.none()
+    lookup_url_kwarg = "id"
+
+    def asset_action_kind(self, action_name: str) -> str:
+        return "change" if action_name == "cancel" else "view"
+
+    def get_queryset(self) -> QuerySet[AssetVersion]:
+        return visible_versions(self.request.user).select_related("asset")
+
+    def get_object(self) -> AssetVersion:
+        version = get_object_or_404(self.get_queryset(), pk=self.kwargs["id"])
+        self.check_object_permissions(self.request, version)
+        return version
+
+    @document(
+        summary=_("Read a version (poll it until is_final)"),
+        responses={200: s.VersionSerializer, **errors(404, *COMMON)},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @document(
+        summary=_("Cancel queued work"),
+        request=None,
+        responses={200: s.VersionSerializer, **errors(404, 409, *COMMON)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, **kwargs: Any) -> Response:
+        version = services.cancel(self.get_object(), user=request.user)
+        return Response(s.VersionSerializer(version, context=self.get_serializer_context()).data)
+
+
+@extend_schema(tags=["references"])
+class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
+    """Reference images for generations and edits, validated by the safe decoder."""
+
+    serializer_class = s.ReferenceSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    queryset = AssetVersion.objects.none()
+
+    @document(
+        summary=_("Upload a reference image"),
+        request={"multipart/form-data": s.ReferenceUploadSerializer},
+        responses={
+            201: OpenApiResponse(s.ReferenceSerializer, description=_("Stored.")),
+            200: OpenApiResponse(s.ReferenceSerializer, description=_(
+                "You had uploaded the same image before: that reference.")),
+            **errors(400, *COMMON),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        serializer = s.ReferenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > MAX_REFERENCE_UPLOAD_BYTES:
+            raise ValidationError({"file": [
+                _("Reference images may be at most %(mb)d MB.")
+                % {"mb": MAX_REFERENCE_UPLOAD_BYTES // (1024 * 1024)}]})
+        started = timezone.now()
+        try:
+            reference = services.store_reference(upload.read(), user=request.user,
+                                                 name=upload.name or "")
+        except RequestValidationError as exc:
+            raise _field_errors_as(exc, "file") from None
+        code = status.HTTP_200_OK if reference.created_at < started else status.HTTP_201_CREATED
+        return Response(s.ReferenceSerializer(reference).data, status=code)
+
+
+class UsageView(APIMixin, APIView):
+    """Usage and the budgets left: your own; staff with nanobanana.view_usage: anyone's."""
+
+    @document(
+        tags=["usage"],
+        summary=_("Usage and budgets left"),
+        parameters=[s.UsageQuerySerializer],
+        responses={200: s.UsageSerializer, **errors(400, *COMMON)},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        since = data.get("since") or window(BudgetPeriod.MONTH)[0].date()
+        until = data.get("until")
+        if until is not None and since > until:
+            raise ValidationError({"since": [_("Must not be after until.")]})
+        group_by = data.get("group_by") or ()
+        named = data.get("user")
+        rows = reports.visible_usage(
+            request.user, user=named, since=since, until=until, group_by=group_by,
+            model=data.get("model"), source=data.get("source"),
+        )
+        if reports.can_view_all(request.user):
+            if named:
+                user_model = get_user_model()
+                target = user_model._default_manager.filter(
+                    **{user_model.USERNAME_FIELD: named}).first()
+                budgets = reports.budget_status(target) if target else []
+            else:
+                budgets = reports.site_budget_status()
+            whose = named or None
+        else:
+            budgets = reports.budget_status(request.user)
+            whose = request.user.get_username()
+        body = {"user": whose, "since": since, "until": until, "group_by": list(group_by),
+                "rows": rows, "budgets": budgets}
+        return Response(s.UsageSerializer(body).data)
+
+
+class ModelsView(APIMixin, APIView):
+    """The capabilities registry: ratios, sizes, reference limits, prices."""
+
+    @document(
+        tags=["models"],
+        summary=_("Image models, their capabilities and prices"),
+        responses={200: s.ModelSerializer(many=True), **errors(*COMMON)},
+    )
+    def get(self, request: Request) -> Response:
+        default = nanobanana_settings.DEFAULT_MODEL
+        out = []
+        for model_id, caps in sorted(get_registry().items()):
+            sizes = caps.image_sizes or ("1K",)
+            out.append({
+                "id": model_id, "name": caps.name, "default": model_id == default,
+                "aspect_ratios": list(caps.aspect_ratios), "image_sizes": list(caps.image_sizes),
+                "default_image_size": caps.default_image_size,
+                "max_reference_images": caps.max_reference_images,
+                "max_reference_bytes": caps.max_reference_bytes,
+                "thinking_levels": list(caps.thinking_levels),
+                "supports_seed": caps.supports_seed,
+                "prices": caps.prices,
+                "image_costs": {size: caps.image_cost(size) for size in sizes
+                                if size in caps.output_image_tokens},
+                "dimensions": [
+                    {"aspect_ratio": ratio, "image_size": size,
+                     "width": caps.dimensions(ratio, size)[0],
+                     "height": caps.dimensions(ratio, size)[1]}
+                    for ratio in caps.aspect_ratios if ratio in caps.dimensions_1k
+                    for size in sizes
+                ],
+            })
+        return Response(s.ModelSerializer(out, many=True).data)
+
