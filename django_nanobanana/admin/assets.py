@@ -1,124 +1,240 @@
-"""Admin for generated images: create with a prompt, see versions, state and cost."""
+"""Admin of generated images: the list editors work from, the change page with the image,
+overlay editor and version history, and the actions (in :mod:`.actions`).
+
+The list costs a fixed number of queries however many rows it shows: the latest state and
+the cost to date are subqueries of the one list query, owner and current version are
+joined, and the thumbnails' renditions are prefetched in one more query.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import GenerationForm
-from ..models import AssetVersion, GeneratedAsset, Source
-from ..services import generate
+from ..exceptions import NanobananaError
+from ..models import AssetVersion, GeneratedAsset, State
+from ..pictures import prefetch_pictures
+from ..providers.models_registry import get_registry
+from ..services import delete_asset
+from .actions import AssetActionsMixin
+from .forms import OverlayForm, capabilities_json
+from .views import (
+    dashboard_view,
+    export_csv_view,
+    overlay_preview_view,
+    panel_context,
+    poll_seconds,
+    status_view,
+    thumbnail_url,
+)
+
+STATE_COLOURS = {
+    State.QUEUED: "#79aec8", State.RUNNING: "#e6a700", State.SUCCEEDED: "#2e7d32",
+    State.FAILED: "#ba2121", State.BLOCKED: "#ba2121", State.CANCELLED: "#777",
+}
 
 
-class AssetCreationForm(forms.ModelForm):
-    """The add form: the asset's title and alt text plus what to generate."""
+def state_badge(state: str, label: str) -> str:
+    return format_html(
+        '<span class="nb-state nb-state-{}" data-nb-state="{}" style="background:{}">{}</span>',
+        state, state, STATE_COLOURS.get(state, "#777"), label,
+    )
 
-    class Meta:
-        model = GeneratedAsset
-        fields = ("title", "alt_text")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.generation = GenerationForm(data=self.data or None, prefix=None)
-        self.fields.update(self.generation.fields)
+class StateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not self.generation.is_valid():
-            for field, errors in self.generation.errors.items():
-                for error in errors:
-                    self.add_error(None if field == "__all__" else field, error)
-        return data
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [*State.choices, ("none", _("No version yet"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(latest_state__isnull=True)
+        if value in State.values:
+            return queryset.filter(latest_state=value)
+        return None
+
+
+class ModelFilter(admin.SimpleListFilter):
+    title = _("model")
+    parameter_name = "model"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(m.id, m.name) for m in get_registry().values()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        if self.value():
+            return queryset.filter(current_version__model=self.value())
+        return None
 
 
 class AssetVersionInline(admin.TabularInline):
+    """Read-only versions (kept for other admins; the change page shows its own history)."""
+
     model = AssetVersion
     fk_name = "asset"
     extra = 0
     can_delete = False
-    show_change_link = False
-    fields = ("thumbnail", "state", "kind", "prompt", "model", "image_size", "cost",
-              "created_by", "created_at", "error")
+    fields = ("state", "kind", "prompt", "model", "image_size", "cost", "created_by",
+              "created_at", "error")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("image"))
-    def thumbnail(self, obj: AssetVersion) -> str:
-        if not obj.original:
-            return "—"
-        return format_html('<img src="{}" style="max-height:80px" alt="">', obj.original.url)
-
 
 @admin.register(GeneratedAsset)
-class GeneratedAssetAdmin(admin.ModelAdmin):
-    list_display = ("title", "preview_small", "state", "model", "owner", "updated_at")
-    list_select_related = ("current_version", "owner")
+class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
+    list_display = ("thumbnail", "title", "state", "model", "size", "cost_to_date", "owner",
+                    "updated_at")
+    list_display_links = ("thumbnail", "title")
+    list_filter = (StateFilter, ModelFilter, ("owner", admin.RelatedOnlyFieldListFilter),
+                   ("updated_at", admin.DateFieldListFilter))
     search_fields = ("title", "versions__prompt")
-    readonly_fields = ("preview", "owner", "current_version", "created_at", "updated_at")
-    inlines = [AssetVersionInline]
+    list_per_page = 50
+    actions = ["generate_action", "regenerate_action", "edit_action", "overlay_action",
+               "delete_selected"]
+    fields = ("title", "alt_text", "focal_point_x", "focal_point_y", "owner", "created_at",
+              "updated_at")
+    readonly_fields = ("owner", "created_at", "updated_at")
+    change_form_template = "admin/nanobanana/change_form.html"
+    change_list_template = "admin/nanobanana/change_list.html"
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        if obj is None:
-            kwargs["form"] = AssetCreationForm
-            kwargs["fields"] = ("title", "alt_text")
-        return super().get_form(request, obj, **kwargs)
+    class Media:
+        css = {"all": ("nanobanana/admin.css",)}
+        js = ("nanobanana/admin.js",)
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None:
-            return [
-                (None, {"fields": ("title", "alt_text")}),
-                (_("Generate"), {"fields": ("prompt", "model", "aspect_ratio", "image_size",
-                                            "seed")}),
-            ]
-        return [
-            (None, {"fields": ("preview", "title", "alt_text", "owner", "current_version")}),
-            (_("Dates"), {"fields": ("created_at", "updated_at")}),
-        ]
-
-    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        return self.inlines if obj is not None else []
-
-    def save_model(self, request: HttpRequest, obj: GeneratedAsset, form: Any, change: bool) -> None:
-        if not change:
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            generate(form.generation.generation_params(), asset=obj, user=request.user,
-                     source=Source.ADMIN)
-            self.message_user(request, _("Generation queued; the image appears when it is ready."),
-                              messages.SUCCESS)
+    # -- queries -----------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("current_version", "owner")
+        latest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at")
+        spent = (AssetVersion.objects.filter(asset=OuterRef("pk")).order_by()
+                 .values("asset").annotate(total=Sum("cost")).values("total"))
+        money = DecimalField(max_digits=14, decimal_places=6)
+        # Thumbnails: the current versions' renditions in one query for the whole page.
+        return (
+            prefetch_pictures(super().get_queryset(request))
+            .select_related("owner")
+            .annotate(
+                latest_state=Subquery(latest.values("state")[:1]),
+                cost_total=Coalesce(Subquery(spent, output_field=money), Value(0),
+                                    output_field=money),
+            )
+        )
 
-    @admin.display(description=_("state"))
+    # -- permissions -------------------------------------------------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Adding an image means generating one."""
+        return super().has_add_permission(request) and request.user.has_perm("nanobanana.generate")
+
+    # -- list columns ------------------------------------------------------------------------
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj: GeneratedAsset) -> str:
+        version = obj.current_version
+        if version is None or not version.original:
+            return format_html('<span class="nb-thumb nb-thumb-empty">{}</span>', "—")
+        return format_html('<img class="nb-thumb" src="{}" alt="{}" loading="lazy">',
+                           thumbnail_url(version, obj.rendered_overlay_hash), obj.alt_text)
+
+    @admin.display(description=_("state"), ordering="latest_state")
     def state(self, obj: GeneratedAsset) -> str:
-        latest = obj.versions.order_by("-created_at").values_list("state", flat=True).first()
-        return latest or "—"
+        state = getattr(obj, "latest_state", None)
+        if not state:
+            return "—"
+        return state_badge(state, State(state).label)
 
-    @admin.display(description=_("model"))
+    @admin.display(description=_("model"), ordering="current_version__model")
     def model(self, obj: GeneratedAsset) -> str:
         return obj.current_version.model if obj.current_version else "—"
 
-    @admin.display(description=_("image"))
-    def preview_small(self, obj: GeneratedAsset) -> str:
+    @admin.display(description=_("size"))
+    def size(self, obj: GeneratedAsset) -> str:
         version = obj.current_version
-        if not version or not version.original:
+        if version is None or not version.width:
             return "—"
-        return format_html('<img src="{}" style="max-height:48px" alt="">', version.original.url)
+        label = f"{version.width}\u00d7{version.height}"
+        return f"{label} ({version.image_size})" if version.image_size else label
 
-    @admin.display(description=_("current image"))
-    def preview(self, obj: GeneratedAsset) -> str:
-        version = obj.current_version
-        if not version or not version.original:
-            return _("No image yet.")
-        return format_html('<img src="{}" style="max-width:640px;width:100%" alt="{}">',
-                           version.original.url, obj.alt_text)
+    @admin.display(description=_("cost to date (USD)"), ordering="cost_total")
+    def cost_to_date(self, obj: GeneratedAsset) -> str:
+        total = getattr(obj, "cost_total", None) or 0
+        return f"{total:.4f}"
+
+    # -- change page -------------------------------------------------------------------------
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        asset = self.get_object(request, object_id)
+        if asset is not None and self.has_view_or_change_permission(request, asset):
+            current = asset.current_version
+            size = (current.width, current.height) if current and current.width else None
+            prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+            extra_context.update(panel_context(self, request, asset))
+            extra_context.update({
+                "overlay_form": OverlayForm(prefix="overlay", image_size=size,
+                                            initial=OverlayForm.initial_from(asset.overlay)),
+                "url_status": reverse(f"admin:{prefix}_status", args=[asset.pk]),
+                "url_preview": reverse(f"admin:{prefix}_overlay_preview", args=[asset.pk]),
+                "url_overlay": reverse(f"admin:{prefix}_overlay", args=[asset.pk]),
+                "url_generate": reverse(f"admin:{prefix}_generate", args=[asset.pk]),
+                "poll_seconds": poll_seconds(),
+                "capabilities": capabilities_json(),
+            })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+                        ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        extra_context["can_view_usage"] = request.user.has_perm("nanobanana.view_usage")
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: GeneratedAsset, form: Any,
+                   change: bool) -> None:
+        if not change and obj.owner_id is None:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+    # -- deletion goes through the service (queued work is cancelled first) -------------------
+
+    def delete_model(self, request: HttpRequest, obj: GeneratedAsset) -> None:
+        try:
+            delete_asset(obj, user=request.user)
+        except NanobananaError as exc:
+            messages.error(request, f"{obj.title}: {exc}")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for asset in queryset:
+            self.delete_model(request, asset)
+
+    # -- urls --------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+
+        def bind(view: Any) -> Any:
+            def bound(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                return view(self, request, *args, **kwargs)
+            return wrap(bound)
+
+        return [
+            path("usage/", bind(dashboard_view), name=f"{prefix}_usage"),
+            path("usage/export.csv", bind(export_csv_view), name=f"{prefix}_usage_csv"),
+            path("<path:object_id>/status/", bind(status_view), name=f"{prefix}_status"),
+            path("<path:object_id>/overlay/preview/", bind(overlay_preview_view),
+                 name=f"{prefix}_overlay_preview"),
+            *self.object_action_urls(),
+            *super().get_urls(),
+        ]

@@ -1,0 +1,241 @@
+"""Small admin views: the state of an image as JSON (polled by the change page), the
+overlay preview (drawn server-side at a small size, no generation), the usage dashboard
+and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib.admin.utils import quote
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from .. import reports
+from ..conf import nanobanana_settings
+from ..imaging.overlay import OverlaySpec, OverlayValidationError, render_overlay
+from ..models import AssetVersion, GeneratedAsset, Rendition, State
+from ..pictures import picture_for
+from ..services.renditions import overlay_hash, overlay_spec
+from .dashboard import CSV_GROUPS, dashboard_context
+from .forms import OverlayForm
+
+VIEW_USAGE = "nanobanana.view_usage"
+MANAGE_BUDGETS = "nanobanana.manage_budgets"
+#: Width of the overlay preview, in pixels.
+PREVIEW_WIDTH = 480
+BUSY = (State.QUEUED, State.RUNNING)
+
+
+def poll_seconds() -> float:
+    return float(getattr(nanobanana_settings, "ADMIN_STATUS_POLL_SECONDS", None) or 2.0)
+
+
+# -- the change page's panels -----------------------------------------------------------------
+
+def smallest_rendition(version: AssetVersion, overlay: str | None = None) -> Rendition | None:
+    """The smallest JPEG/WebP/PNG rendition (prefetched ``renditions``), for thumbnails."""
+    rows = [r for r in version.renditions.all() if r.format in ("jpeg", "webp", "png")
+            and (overlay is None or r.overlay_hash == overlay)]
+    return min(rows, key=lambda r: (r.width, r.format != "jpeg"), default=None)
+
+
+def thumbnail_url(version: AssetVersion | None, overlay: str | None = None) -> str:
+    if version is None or not version.original:
+        return ""
+    rendition = smallest_rendition(version, overlay)
+    return rendition.file.url if rendition else version.original.url
+
+
+def overlay_pending(asset: GeneratedAsset) -> bool:
+    """A changed overlay whose renditions are still being written."""
+    if asset.current_version_id is None:
+        return False
+    try:
+        wanted = overlay_hash(overlay_spec(asset.overlay))
+    except OverlayValidationError:
+        return False
+    return wanted != asset.rendered_overlay_hash
+
+
+def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
+                  ) -> dict[str, Any]:
+    """What the current-image and history panels need (the change page and status JSON)."""
+    versions = list(
+        asset.versions.select_related("created_by").prefetch_related("renditions")
+        .order_by("-created_at")
+    )
+    current = next((v for v in versions if v.pk == asset.current_version_id), None)
+    if current is not None:
+        asset.current_version = current  # renditions prefetched: picture_for queries nothing
+    for version in versions:
+        version.thumb = thumbnail_url(version)
+    latest = versions[0] if versions else None
+    prefix = f"{modeladmin.opts.app_label}_{modeladmin.opts.model_name}"
+    can_change = modeladmin.has_change_permission(request, asset)
+    return {
+        "asset": asset,
+        "versions": versions,
+        "current": current,
+        "latest": latest,
+        "picture": picture_for(asset) if current is not None else None,
+        "busy": any(v.state in BUSY for v in versions),
+        "overlay_pending": overlay_pending(asset),
+        "can_change": can_change,
+        "can_generate": modeladmin.has_generate_permission(request, asset),
+        "url_make_current": reverse(f"admin:{prefix}_make_current", args=[quote(asset.pk)]),
+        "url_cancel": reverse(f"admin:{prefix}_cancel", args=[quote(asset.pk)]),
+        "url_edit": reverse(f"admin:{prefix}_edit", args=[quote(asset.pk)]),
+        "url_regenerate": reverse(f"admin:{prefix}_regenerate", args=[quote(asset.pk)]),
+    }
+
+
+def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
+    """The image's state as JSON, with the two panels re-rendered (the page swaps them in)."""
+    asset = modeladmin._asset(request, object_id)
+    if not modeladmin.has_view_or_change_permission(request, asset):
+        raise PermissionDenied
+    context = panel_context(modeladmin, request, asset)
+    versions = context["versions"]
+    latest = context["latest"]
+    data = {
+        "asset": str(asset.pk),
+        "busy": context["busy"] or context["overlay_pending"],
+        "state": latest.state if latest else "",
+        "state_label": str(latest.get_state_display()) if latest else "",
+        "current_version": str(asset.current_version_id or ""),
+        "overlay_pending": context["overlay_pending"],
+        "versions": [
+            {"id": str(v.pk), "state": v.state, "state_label": str(v.get_state_display()),
+             "error": v.error, "error_code": v.error_code}
+            for v in versions
+        ],
+        "poll_seconds": poll_seconds(),
+        "html": {
+            "current": render_to_string("admin/nanobanana/_current.html", context, request),
+            "history": render_to_string("admin/nanobanana/_history.html", context, request),
+        },
+    }
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# -- overlay preview ---------------------------------------------------------------------------
+
+def _preview_base(version: AssetVersion) -> Image.Image:
+    """The version's image at preview size (cached: typing must not decode a 4K PNG)."""
+    key = f"nanobanana:preview-base:{version.pk}"
+    data = cache.get(key)
+    if data is None:
+        with version.original.open("rb") as handle:
+            with Image.open(handle) as image:
+                image.draft("RGB", (PREVIEW_WIDTH * 2, PREVIEW_WIDTH * 2))
+                base = image.convert("RGB")
+        base.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 4))
+        out = io.BytesIO()
+        base.save(out, format="PNG")
+        data = out.getvalue()
+        cache.set(key, data, 600)
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.convert("RGB")
+
+
+def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST the overlay editor's fields; answer with a JPEG of the current image with that
+    overlay, or 400 with the field errors as JSON. Nothing is stored or generated."""
+    asset = modeladmin._asset(request, object_id)
+    if not modeladmin.has_change_permission(request, asset):
+        raise PermissionDenied
+    version = asset.current_version
+    if request.GET.get("version"):
+        version = modeladmin._version(asset, request.GET["version"])
+    if version is None or not version.original:
+        return JsonResponse({"errors": {"__all__": [_("There is no image to preview yet.")]}},
+                            status=400)
+    form = OverlayForm(request.POST or request.GET, prefix="overlay")
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    image = _preview_base(version)
+    spec = form.spec()
+    if spec:
+        try:
+            image = render_overlay(image, OverlaySpec.from_dict(spec))
+        except OverlayValidationError as exc:
+            errors = {k: [{"message": str(m)} for m in v] for k, v in exc.field_errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    response = HttpResponse(out.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# -- usage dashboard ---------------------------------------------------------------------------
+
+def _require_usage(request: HttpRequest) -> None:
+    if not request.user.has_perm(VIEW_USAGE):
+        raise PermissionDenied
+
+
+def dashboard_view(modeladmin: Any, request: HttpRequest) -> TemplateResponse:
+    _require_usage(request)
+    try:
+        days = max(1, min(int(request.GET.get("days", 30)), 366))
+    except ValueError:
+        days = 30
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        **dashboard_context(days=days),
+        "title": _("Image generation usage"),
+        "opts": modeladmin.opts,
+        "can_manage_budgets": request.user.has_perm(MANAGE_BUDGETS),
+        "csv_groups": CSV_GROUPS,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/nanobanana/dashboard.html", context)
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def export_csv_view(modeladmin: Any, request: HttpRequest) -> HttpResponse:
+    """Usage rows as CSV: ``since``/``until`` (ISO dates, inclusive), ``group`` (repeatable:
+    day, user, model, source; default day+user+model)."""
+    _require_usage(request)
+    today = dt.date.today()
+    until = _date(request.GET.get("until"), today)
+    since = _date(request.GET.get("since"), until - dt.timedelta(days=29))
+    groups = [g for g in request.GET.getlist("group") if g in CSV_GROUPS] or ["day", "user",
+                                                                              "model"]
+    rows = reports.to_json(reports.usage(since=since, until=until, group_by=tuple(groups)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*groups, *reports.METRICS], extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="nanobanana-usage-{since.isoformat()}-{until.isoformat()}.csv"'
+    )
+    return response
+
+
+def _safe_cell(value: Any) -> Any:
+    """Keep spreadsheet programs from running a username as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,126 @@
+/* django-nanobanana admin: live state of an image (polls a small JSON endpoint), the
+   overlay editor's server-side preview, and model-aware ratio/size choices. No library. */
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  /* -- live state ---------------------------------------------------------------------- */
+  function startPolling(root) {
+    var url = root.dataset.url;
+    var interval = Math.max(0.5, parseFloat(root.dataset.interval || "2")) * 1000;
+    var history = document.getElementById("nb-history");
+    var current = document.getElementById("nb-current");
+    var timer = null;
+
+    function apply(data) {
+      if (current && data.html) { current.innerHTML = data.html.current; }
+      if (history && data.html) { history.innerHTML = data.html.history; }
+      root.dataset.busy = data.busy ? "1" : "0";
+      root.dataset.state = data.state || "";
+      document.dispatchEvent(new CustomEvent("nanobanana:status", {detail: data}));
+    }
+
+    function poll() {
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (data) {
+          apply(data);
+          if (data.busy) { timer = setTimeout(poll, interval); }
+        })
+        .catch(function () { timer = setTimeout(poll, interval * 3); });
+    }
+
+    if (root.dataset.busy === "1") { timer = setTimeout(poll, interval); }
+    return function () { if (timer) { clearTimeout(timer); } };
+  }
+
+  /* -- overlay preview ------------------------------------------------------------------ */
+  function startPreview(form) {
+    var url = form.dataset.previewUrl;
+    var img = document.getElementById("nb-overlay-preview");
+    var errors = document.getElementById("nb-overlay-errors");
+    var seq = 0;
+    var pending = null;
+    var lastUrl = null;
+
+    function showErrors(data) {
+      var lines = [];
+      var all = (data && data.errors) || {};
+      Object.keys(all).forEach(function (field) {
+        (all[field] || []).forEach(function (e) {
+          lines.push((field === "__all__" ? "" : field + ": ") + (e.message || e));
+        });
+      });
+      errors.textContent = lines.join(" ");
+      errors.hidden = lines.length === 0;
+    }
+
+    function refresh() {
+      var mine = ++seq;
+      fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
+                  headers: {"X-CSRFToken": csrfToken(form)}})
+        .then(function (r) {
+          if (mine !== seq) { return null; }
+          if (r.ok) { return r.blob().then(function (b) { return {blob: b}; }); }
+          return r.json().then(function (d) { return {errors: d}; });
+        })
+        .then(function (result) {
+          if (!result || mine !== seq) { return; }
+          if (result.blob) {
+            if (lastUrl) { URL.revokeObjectURL(lastUrl); }
+            lastUrl = URL.createObjectURL(result.blob);
+            img.onload = function () { img.dataset.seq = String(mine); };
+            img.src = lastUrl;
+            showErrors(null);
+          } else {
+            showErrors(result.errors);
+          }
+        })
+        .catch(function () { /* the next change tries again */ });
+    }
+
+    function schedule() {
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(refresh, 250);
+    }
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", schedule);
+    refresh();
+  }
+
+  /* -- ratios and sizes the chosen model supports ------------------------------------------ */
+  function startCapabilities(form) {
+    var caps;
+    try { caps = JSON.parse(form.dataset.capabilities || "{}"); } catch (e) { return; }
+    var model = form.querySelector("select[name=model]");
+    if (!model) { return; }
+    function update() {
+      var c = caps[model.value];
+      if (!c) { return; }
+      [["aspect_ratio", c.ratios], ["image_size", c.sizes]].forEach(function (pair) {
+        var select = form.querySelector("select[name=" + pair[0] + "]");
+        if (!select) { return; }
+        Array.prototype.forEach.call(select.options, function (option) {
+          var ok = option.value === "" || pair[1].indexOf(option.value) !== -1;
+          option.disabled = !ok;
+          option.hidden = !ok;
+        });
+      });
+    }
+    model.addEventListener("change", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var root = document.getElementById("nb-status");
+    if (root) { startPolling(root); }
+    var overlay = document.getElementById("nb-overlay-form");
+    if (overlay) { startPreview(overlay); }
+    var action = document.getElementById("nb-action-form");
+    if (action) { startCapabilities(action); }
+  });
+})();
