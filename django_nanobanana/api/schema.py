@@ -41,7 +41,7 @@ GENERATION = (400, 401, OVER_BUDGET_STATUS, 403, 422, 429, 503)
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses in the one error shape for the given status codes."""
     return {
-        code: OpenApiResponse(response=ErrorSerializer, description=str(ERROR_DESCRIPTIONS[code]))
+        code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in sorted(set(codes))
     }
 
@@ -49,10 +49,10 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key", type=OpenApiTypes.STR, location=OpenApiParameter.HEADER,
     required=False,
-    description=str(_(
+    description=_(
         "Any unique string (at most 255 characters), e.g. a UUID. Repeating a request with "
         "the same key returns the version the first one created and queues nothing; the "
-        "same key with a different request is refused with 422.")),
+        "same key with a different request is refused with 422."),
 )
 
 

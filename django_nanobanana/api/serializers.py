@@ -372,8 +372,10 @@ class UsageQuerySerializer(serializers.Serializer):
     until = serializers.DateField(required=False, help_text=_("Last day, inclusive."))
     group_by = serializers.CharField(required=False, allow_blank=True, max_length=50,
                                      help_text=_("Comma-separated: user, model, source, day."))
-    model = serializers.CharField(required=False, max_length=100)
-    source = serializers.CharField(required=False, max_length=16)
+    model = serializers.CharField(required=False, max_length=100,
+                                  help_text=_("Only this model id."))
+    source = serializers.CharField(required=False, max_length=16, help_text=_(
+        "Only this source: admin, api, cli or batch."))
     user = serializers.CharField(required=False, max_length=150, help_text=_(
         "Username (staff with nanobanana.view_usage only)."))
 

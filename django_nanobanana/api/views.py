@@ -14,9 +14,9 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,6 +24,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -121,6 +122,14 @@ class APIMixin(ErrorHandlingMixin):
         return "view"
 
 
+ACCEPTED = OpenApiResponse(
+    s.GenerationAcceptedSerializer,
+    description=_l("Queued (or, for a replayed Idempotency-Key, the version the first request "
+                  "created, with the header Idempotent-Replayed: true). Location: the "
+                  "version's status URL."),
+)
+
+
 def _field_errors_as(exc: RequestValidationError, name: str) -> RequestValidationError:
     return RequestValidationError({name: [m for msgs in exc.field_errors.values() for m in msgs]})
 
@@ -195,29 +204,26 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @document(
         operation_id="assets_list",
-        summary=_("List images"),
-        responses={200: s.AssetSerializer(many=True), **errors(400, 404, *COMMON)},
+        summary=_l("List images"),
+        responses={200: OpenApiResponse(s.AssetSerializer(many=True), _l(
+            "A page of images, newest change first.")), **errors(400, 404, *COMMON)},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @document(
-        summary=_("Read an image"),
-        responses={200: s.AssetSerializer, **errors(404, *COMMON)},
+        summary=_l("Read an image"),
+        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image.")),
+                   **errors(404, *COMMON)},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
     @document(
-        summary=_("Create an image and queue its generation"),
+        summary=_l("Create an image and queue its generation"),
         request=s.GenerateSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={202: OpenApiResponse(
-            s.GenerationAcceptedSerializer,
-            description=_("Queued (or, for a replayed Idempotency-Key, the version the first "
-                          "request created; header Idempotent-Replayed: true). Location: the "
-                          "version's status URL.")),
-            **errors(*GENERATION)},
+        responses={202: ACCEPTED, **errors(*GENERATION)},
     )
     def create(self, request: Request) -> Response:
         data = self._input(s.GenerateSerializer, request)
@@ -238,9 +244,10 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._accepted(version, started)
 
     @document(
-        summary=_("Change the title or alt text"),
+        summary=_l("Change the title or alt text"),
         request=s.AssetUpdateSerializer,
-        responses={200: s.AssetSerializer, **errors(400, 404, *COMMON)},
+        responses={200: OpenApiResponse(s.AssetSerializer, _l("The changed image.")),
+                   **errors(400, 404, *COMMON)},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         asset = self.get_object()
@@ -252,19 +259,19 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self._asset_data(asset.pk))
 
     @document(
-        summary=_("Delete an image with its versions and files"),
+        summary=_l("Delete an image with its versions and files"),
         request=None,
-        responses={204: OpenApiResponse(description=_("Deleted.")), **errors(404, 409, *COMMON)},
+        responses={204: OpenApiResponse(description=_l("Deleted.")), **errors(404, 409, *COMMON)},
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.delete_asset(self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @document(
-        summary=_("Generate a new version from an earlier request, with changes"),
+        summary=_l("Generate a new version from an earlier request, with changes"),
         request=s.RegenerateSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={202: s.GenerationAcceptedSerializer, **errors(404, 409, *GENERATION)},
+        responses={202: ACCEPTED, **errors(404, 409, *GENERATION)},
     )
     @action(detail=True, methods=["post"])
     def regenerate(self, request: Request, **kwargs: Any) -> Response:
@@ -287,10 +294,10 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._accepted(version, started)
 
     @document(
-        summary=_("Edit a finished version with an instruction"),
+        summary=_l("Edit a finished version with an instruction"),
         request=s.EditSerializer,
         parameters=[IDEMPOTENCY_KEY],
-        responses={202: s.GenerationAcceptedSerializer, **errors(404, 409, *GENERATION)},
+        responses={202: ACCEPTED, **errors(404, 409, *GENERATION)},
     )
     @action(detail=True, methods=["post"])
     def edit(self, request: Request, **kwargs: Any) -> Response:
@@ -312,9 +319,9 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._accepted(version, started)
 
     @document(
-        summary=_("Set (PUT) or change (PATCH) the text overlay; re-renders, no generation"),
+        summary=_l("Set (PUT) or change (PATCH) the text overlay; re-renders, no generation"),
         request=s.OverlayInputSerializer,
-        responses={202: OpenApiResponse(s.AssetSerializer, description=_(
+        responses={202: OpenApiResponse(s.AssetSerializer, description=_l(
             "Saved; the renditions are re-rendered in the background (srcset keeps the "
             "previous renditions until the new set is complete).")),
             **errors(400, 404, *COMMON)},
@@ -333,9 +340,11 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self._asset_data(asset.pk), status=status.HTTP_202_ACCEPTED)
 
     @document(
-        summary=_("Make an earlier finished version current again"),
+        summary=_l("Make an earlier finished version current again"),
         request=s.RevertSerializer,
-        responses={200: s.AssetSerializer, **errors(400, 404, 409, *COMMON)},
+        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image, with that version "
+                                                           "current.")),
+                   **errors(400, 404, 409, *COMMON)},
     )
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, **kwargs: Any) -> Response:
@@ -345,9 +354,10 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self._asset_data(asset.pk))
 
     @document(
-        summary=_("The versions of an image, newest first"),
+        summary=_l("The versions of an image, newest first"),
         request=None,
-        responses={200: s.VersionSerializer(many=True), **errors(404, *COMMON)},
+        responses={200: OpenApiResponse(s.VersionSerializer(many=True), _l("A page of versions.")),
+                   **errors(404, *COMMON)},
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def versions(self, request: Request, **kwargs: Any) -> Response:
@@ -379,16 +389,18 @@ class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSe
         return version
 
     @document(
-        summary=_("Read a version (poll it until is_final)"),
-        responses={200: s.VersionSerializer, **errors(404, *COMMON)},
+        summary=_l("Read a version (poll it until is_final)"),
+        responses={200: OpenApiResponse(s.VersionSerializer, _l("The version.")),
+                   **errors(404, *COMMON)},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
     @document(
-        summary=_("Cancel queued work"),
+        summary=_l("Cancel queued work"),
         request=None,
-        responses={200: s.VersionSerializer, **errors(404, 409, *COMMON)},
+        responses={200: OpenApiResponse(s.VersionSerializer, _l("Cancelled.")),
+                   **errors(404, 409, *COMMON)},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, **kwargs: Any) -> Response:
@@ -405,11 +417,11 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
     queryset = AssetVersion.objects.none()
 
     @document(
-        summary=_("Upload a reference image"),
+        summary=_l("Upload a reference image"),
         request={"multipart/form-data": s.ReferenceUploadSerializer},
         responses={
-            201: OpenApiResponse(s.ReferenceSerializer, description=_("Stored.")),
-            200: OpenApiResponse(s.ReferenceSerializer, description=_(
+            201: OpenApiResponse(s.ReferenceSerializer, description=_l("Stored.")),
+            200: OpenApiResponse(s.ReferenceSerializer, description=_l(
                 "You had uploaded the same image before: that reference.")),
             **errors(400, *COMMON),
         },
@@ -437,9 +449,10 @@ class UsageView(APIMixin, APIView):
 
     @document(
         tags=["usage"],
-        summary=_("Usage and budgets left"),
+        summary=_l("Usage and budgets left"),
         parameters=[s.UsageQuerySerializer],
-        responses={200: s.UsageSerializer, **errors(400, *COMMON)},
+        responses={200: OpenApiResponse(s.UsageSerializer, _l("Usage rows and budgets.")),
+                   **errors(400, *COMMON)},
     )
     def get(self, request: Request) -> Response:
         query = s.UsageQuerySerializer(data=request.query_params)
@@ -477,8 +490,9 @@ class ModelsView(APIMixin, APIView):
 
     @document(
         tags=["models"],
-        summary=_("Image models, their capabilities and prices"),
-        responses={200: s.ModelSerializer(many=True), **errors(*COMMON)},
+        summary=_l("Image models, their capabilities and prices"),
+        responses={200: OpenApiResponse(s.ModelSerializer(many=True), _l("Every model.")),
+                   **errors(*COMMON)},
     )
     def get(self, request: Request) -> Response:
         default = nanobanana_settings.DEFAULT_MODEL
