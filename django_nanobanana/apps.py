@@ -14,6 +14,11 @@ class NanobananaConfig(AppConfig):
         from . import checks, conf  # noqa: F401  (registers checks and the settings hook)
         post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="nanobanana-reaper")
 
+        from .services.webhooks import on_version_finished
+        from .signals import version_finished
+
+        version_finished.connect(on_version_finished, dispatch_uid="nanobanana-webhooks")
+
 
 def _ensure_schedule(sender: AppConfig, **kwargs: object) -> None:
     """After migrate: the django-q2 schedule that runs the reaper exists (or is removed)."""

@@ -95,6 +95,17 @@ DEFAULTS: dict[str, Any] = {
     # Prompt cache: an identical request (model, prompt, parameters, reference contents)
     # reuses a finished original at no cost. Per request: GenerationParams.use_cache.
     "PROMPT_CACHE": {"ENABLED": True, "TTL_SECONDS": 7 * 24 * 3600},
+    # Signed webhooks when a version finishes (services/webhooks.py). A request's
+    # webhook_url must start with one of ALLOWED_URLS; the body is signed with HMAC-SHA256.
+    "WEBHOOKS": {
+        "ALLOWED_URLS": (),
+        "SECRET_ENV": "NANOBANANA_WEBHOOK_SECRET",
+        "SECRET": None,
+        "TIMEOUT": 5.0,
+        "MAX_ATTEMPTS": 5,
+        "BACKOFF": 1.0,
+        "DEADLINE_SECONDS": 120,
+    },
     # Work queue.
     "QUEUE_NAME": None,  # django-q2 cluster name (None: the default cluster)
     # A worker owns a running version for this long; past it the reaper requeues it.
@@ -106,6 +117,9 @@ DEFAULTS: dict[str, Any] = {
     "REQUEUE_AFTER_SECONDS": 900,
     # How often the django-q2 schedule runs the reaper (minutes); None: no schedule.
     "REAPER_EVERY_MINUTES": 5,
+    # Admin: how often (seconds) the change page polls an image's state while a version is
+    # queued or running (or a new overlay is being rendered).
+    "ADMIN_STATUS_POLL_SECONDS": 2.0,
 }
 
 

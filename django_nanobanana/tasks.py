@@ -50,3 +50,21 @@ def reap() -> dict[str, int]:
     from .services.reaper import reap as reap_versions
 
     return reap_versions()
+
+
+def enqueue_webhook(version_id: Any) -> str:
+    """Queue :func:`deliver_webhook` for a finished version."""
+    options: dict[str, Any] = {"task_name": f"nanobanana-webhook-{version_id}"}
+    if nanobanana_settings.QUEUE_NAME:
+        options["cluster"] = nanobanana_settings.QUEUE_NAME
+    return async_task("django_nanobanana.tasks.deliver_webhook", str(version_id),
+                      q_options=options)
+
+
+def deliver_webhook(version_id: str) -> bool:
+    """POST the signed ``version.finished`` event to the version's webhook URL."""
+    from .models import AssetVersion
+    from .services.webhooks import deliver
+
+    version = AssetVersion.objects.filter(pk=version_id).first()
+    return deliver(version) if version is not None else False

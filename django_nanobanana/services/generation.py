@@ -59,6 +59,8 @@ class GenerationParams:
     references: tuple[str, ...] = ()
     #: None: the site's PROMPT_CACHE setting decides
     use_cache: bool | None = None
+    #: notified (signed POST) when the version is finished; must be allow-listed
+    webhook_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_model(self) -> str:
@@ -75,6 +77,9 @@ def validate_params(params: GenerationParams, *, reference_count: int | None = N
     Raises :class:`RequestValidationError` (bad input, every field at once) or
     :class:`ConfigurationError` (unknown provider, no API key) before anything is spent.
     """
+    from .webhooks import validate_webhook_url
+
+    validate_webhook_url(params.webhook_url)
     capabilities = get_model(params.resolved_model())
     capabilities.validate(
         aspect_ratio=params.aspect_ratio,
@@ -133,6 +138,7 @@ def _scoped_idempotency_key(user: Any, key: str | None) -> str | None:
 def _request_fingerprint(kind: str, asset_id: Any, parent_id: Any, params: GenerationParams) -> str:
     data = asdict(params)
     data.pop("use_cache", None)
+    data.pop("webhook_url", None)
     return hashlib.sha256(_canonical([kind, str(asset_id), str(parent_id), data]).encode()
                           ).hexdigest()
 
@@ -253,6 +259,8 @@ def _stored_params(params: GenerationParams, fingerprint: str) -> dict[str, Any]
         stored["thinking_level"] = params.thinking_level
     if params.extra:
         stored["extra"] = params.extra
+    if params.webhook_url:
+        stored["webhook_url"] = params.webhook_url
     return stored
 
 
@@ -352,7 +360,7 @@ def regenerate(
         references=tuple(r["id"] for r in version.references if r.get("id")),
     )
     allowed = {"prompt", "model", "aspect_ratio", "image_size", "seed", "provider",
-               "thinking_level", "references"}
+               "thinking_level", "references", "webhook_url"}
     changes = {k: v for k, v in (changes or {}).items() if v is not None or k == "seed"}
     unknown = set(changes) - allowed
     if unknown:
@@ -380,6 +388,7 @@ def edit(
     source: str = Source.API,
     idempotency_key: str | None = None,
     client_ip: str | None = None,
+    webhook_url: str | None = None,
     enqueue: bool = True,
 ) -> AssetVersion:
     """Edit a finished version with an instruction (multi-turn on 3.x models)."""
@@ -390,7 +399,7 @@ def edit(
     params = GenerationParams(
         prompt=instruction, model=version.model, aspect_ratio=version.aspect_ratio or None,
         image_size=version.image_size or None, provider=version.provider,
-        references=tuple(str(r.pk) for r in refs), use_cache=False,
+        references=tuple(str(r.pk) for r in refs), use_cache=False, webhook_url=webhook_url,
     )
     # The edited image travels as one more input image.
     capabilities = _validated(params, refs, user=user, source=source, client_ip=client_ip,
