@@ -1,0 +1,113 @@
+"""What every chooser (plain Django, Wagtail, django CMS) shares: who sees what, how an
+asset is summarised for a picker, and the "generate new" form that queues via services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ..budgets import BudgetExceeded
+from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
+from ..forms import GenerationForm
+from ..models import AssetVersion, GeneratedAsset, Source
+from ..pictures import picture_for
+
+VIEW = "nanobanana.view_generatedasset"
+GENERATE = "nanobanana.generate"
+#: Thumbnails: the smallest rendition at least this wide.
+THUMBNAIL_WIDTH = 160
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def visible_assets(user: Any) -> QuerySet[GeneratedAsset]:
+    """Every asset for staff with the view permission, otherwise the user's own (the same
+    rule as the REST API)."""
+    if not _active(user):
+        return GeneratedAsset.objects.none()
+    if user.is_staff and user.has_perm(VIEW):
+        return GeneratedAsset.objects.all()
+    return GeneratedAsset.objects.filter(owner=user)
+
+
+def may_view(user: Any, asset: GeneratedAsset) -> bool:
+    if not _active(user):
+        return False
+    return asset.owner_id == user.pk or bool(user.is_staff and user.has_perm(VIEW))
+
+
+def can_generate(user: Any) -> bool:
+    return _active(user) and user.has_perm(GENERATE)
+
+
+def search_assets(queryset: QuerySet[GeneratedAsset], query: str) -> QuerySet[GeneratedAsset]:
+    """Title, alt text, or the current version's prompt contains every word of ``query``."""
+    for word in query.split():
+        queryset = queryset.filter(
+            Q(title__icontains=word) | Q(alt_text__icontains=word)
+            | Q(current_version__prompt__icontains=word)
+        )
+    return queryset
+
+
+def thumbnail_url(asset: GeneratedAsset, width: int = THUMBNAIL_WIDTH) -> str:
+    """A small image for pickers: the smallest WebP (else fallback) rendition >= ``width``."""
+    picture = picture_for(asset)
+    if picture is None:
+        return ""
+    source = next((s for s in picture.sources if s.format == "webp"), picture.fallback)
+    wide_enough = [r for r in source.renditions if r.width >= width]
+    return (wide_enough[0] if wide_enough else source.renditions[-1]).url
+
+
+def asset_summary(asset: GeneratedAsset) -> dict[str, Any]:
+    """JSON-able description of an asset for choosers (id, title, thumbnail, state)."""
+    version = asset.current_version
+    return {
+        "id": str(asset.pk),
+        "title": asset.title,
+        "alt": asset.alt_text,
+        "thumbnail": thumbnail_url(asset),
+        "width": getattr(version, "width", None),
+        "height": getattr(version, "height", None),
+        "ready": bool(version is not None and version.original),
+    }
+
+
+class ChooserGenerationForm(GenerationForm):
+    """Title and alt text, then the generation parameters (validated by the base form)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+                            help_text=_("Defaults to the prompt."))
+    alt_text = forms.CharField(label=_("Alt text"), max_length=500, required=False,
+                               help_text=_("Describe the image for people who cannot see it."))
+    field_order = ["prompt", "title", "alt_text", "model", "aspect_ratio", "image_size", "seed"]
+
+
+def queue_generation(form: ChooserGenerationForm, user: Any,
+                     source: str = Source.ADMIN) -> AssetVersion | None:
+    """Queue the form's generation through :func:`services.generate`.
+
+    Returns the queued version, or None after adding the refusal (budget, validation,
+    configuration) to the form's errors.
+    """
+    from .. import services
+
+    data = form.cleaned_data
+    try:
+        return services.generate(
+            form.generation_params(), title=data.get("title") or "",
+            alt_text=data.get("alt_text") or "", user=user, source=source,
+        )
+    except RequestValidationError as exc:
+        for field, messages in exc.field_errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    except (BudgetExceeded, ConfigurationError, NanobananaError) as exc:
+        form.add_error(None, str(exc))
+    return None

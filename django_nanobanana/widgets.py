@@ -1,0 +1,58 @@
+"""``GeneratedAssetChooserWidget``: pick a generated image, or generate one, in a popup.
+
+The popup is :mod:`django_nanobanana.chooser` (mount ``django_nanobanana.chooser.urls``);
+the chosen image comes back through ``window.postMessage`` (same origin only). The widget
+is a hidden input holding the asset's id, a thumbnail and "Choose" / "Generate new" /
+"Clear" buttons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
+
+
+class GeneratedAssetChooserWidget(forms.Widget):
+    template_name = "nanobanana/chooser/widget.html"
+    input_type = "hidden"
+
+    class Media:
+        js = ("nanobanana/chooser/chooser.js",)
+        css = {"all": ("nanobanana/chooser/chooser.css",)}
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, generate: bool = True) -> None:
+        super().__init__(attrs)
+        self.generate = generate
+
+    def format_value(self, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        return str(getattr(value, "pk", value))
+
+    def chosen_asset(self, value: Any) -> dict[str, Any] | None:
+        from .chooser.core import asset_summary
+        from .models import GeneratedAsset
+        from .pictures import prefetch_pictures
+
+        pk = self.format_value(value)
+        if pk is None:
+            return None
+        try:
+            asset = prefetch_pictures(GeneratedAsset.objects.filter(pk=pk)).first()
+        except (ValueError, ValidationError):
+            return None
+        return asset_summary(asset) if asset is not None else None
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        try:
+            choose_url = reverse("nanobanana_chooser:choose")
+            generate_url = reverse("nanobanana_chooser:generate") if self.generate else ""
+        except NoReverseMatch:
+            choose_url = generate_url = ""
+        context.update(asset=self.chosen_asset(value), choose_url=choose_url,
+                       generate_url=generate_url)
+        return context
