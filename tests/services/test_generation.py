@@ -91,10 +91,18 @@ def test_regenerate_and_edit_keep_lineage(nanobanana_fake, media_root, small_ren
     run_queued()
     edited.refresh_from_db()
     assert edited.state == State.SUCCEEDED
-    # The edit continued the conversation: the earlier turns were sent back.
+    # The edit continued the conversation: the earlier turns were sent back, with the
+    # model's thought signatures unchanged and the stored original filled back in.
+    previous = nanobanana_fake.generate_requests()[-2].body
     body = nanobanana_fake.generate_requests()[-1].body
-    roles = [turn.get("role") for turn in body["contents"]]
-    assert (roles[-1] == "user" and "model" in roles) or len(body["contents"][-1]["parts"]) >= 2
+    assert [turn.get("role") for turn in body["contents"]] == ["user", "model", "user"]
+    assert body["contents"][0]["parts"][0]["text"] == "A cat in a hat"
+    model_parts = body["contents"][1]["parts"]
+    assert all(p.get("thoughtSignature") for p in model_parts)
+    image_part = next(p for p in model_parts if "inlineData" in p)
+    assert image_part["inlineData"]["data"] not in ("", "@original")
+    assert body["contents"][2]["parts"][0]["text"] == "Make the hat red"
+    assert previous["contents"][-1]["parts"][0]["text"] == "A cat in a hat"
     asset = GeneratedAsset.objects.get(pk=first.asset_id)
     assert asset.current_version_id == edited.pk
     assert asset.versions.count() == 3
