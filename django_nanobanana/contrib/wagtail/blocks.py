@@ -1,0 +1,64 @@
+"""``GeneratedAssetChooserBlock``: a generated image in a StreamField.
+
+::
+
+    from django_nanobanana.contrib.wagtail.blocks import GeneratedAssetChooserBlock
+
+    body = StreamField([("image", GeneratedAssetChooserBlock(sizes="50vw"))])
+
+``{% include_block block %}`` renders the responsive ``<picture>``; ``value`` is the
+:class:`~django_nanobanana.models.GeneratedAsset` (use ``{% nanobanana_picture value %}``
+in a custom template).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import require
+
+require("wagtail")
+
+from django.utils.safestring import SafeString  # noqa: E402
+
+from ...models import GeneratedAsset  # noqa: E402
+from ...pictures import prefetch_pictures  # noqa: E402
+from ...templatetags.nanobanana import nanobanana_picture  # noqa: E402
+from .viewsets import chooser_viewset  # noqa: E402
+
+_BaseBlock = chooser_viewset.get_block_class(
+    name="BaseGeneratedAssetChooserBlock", module_path="django_nanobanana.contrib.wagtail.blocks")
+
+
+class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
+    def __init__(self, required: bool = True, help_text: str | None = None,
+                 sizes: str | None = None, **kwargs: Any) -> None:
+        if sizes is not None:
+            kwargs["sizes"] = sizes
+        super().__init__(required=required, help_text=help_text, **kwargs)
+
+    def get_prep_value(self, value: Any) -> Any:
+        # UUID primary keys: stored as strings in the StreamField's JSON.
+        prepared = super().get_prep_value(value)
+        return str(prepared) if prepared is not None else None
+
+    def bulk_to_python(self, values: Any) -> list[GeneratedAsset | None]:
+        """All the stream's assets with their renditions in a fixed number of queries."""
+        keys = [str(v) for v in values if v]
+        assets = {str(a.pk): a for a in
+                  prefetch_pictures(GeneratedAsset.objects.filter(pk__in=keys))}
+        return [assets.get(str(v)) if v else None for v in values]
+
+    def render_basic(self, value: GeneratedAsset | None, context: Any = None) -> SafeString | str:
+        if value is None:
+            return ""
+        return nanobanana_picture(value, sizes=self.meta.sizes)
+
+    def get_api_representation(self, value: Any, context: Any = None) -> Any:
+        from ...chooser.core import asset_summary
+
+        return asset_summary(value) if value is not None else None
+
+    class Meta:
+        icon = "image"
+        sizes = "100vw"
