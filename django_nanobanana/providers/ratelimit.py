@@ -15,13 +15,14 @@ Two stores:
 * **Django cache alias** (:class:`CacheWindowStore`): a sliding window made of ten
   sub-windows per period, each an atomic counter (``cache.add`` + ``cache.incr``).
   A caller increments first, then sums the sub-windows covering the last period (plus
-  one on either side) and takes its increment back if the sum is over the limit. Every
-  admitted caller therefore saw itself and all admitted callers before it: the limit
-  holds in any window of one period, at the cost of admitting slightly fewer than
-  allowed. It relies on the cache's ``incr`` being atomic and shared, which holds for
-  Django's Redis and Memcached backends; **not** for LocMem (per process), the dummy
-  cache, the file cache or the database cache (their ``incr`` is a read then a write,
-  see ``BaseCache.incr``). :func:`limiter_is_shared` tells which.
+  one on either side) and takes its increment back if the sum is over the limit (or if
+  it stalled longer than a sub-window in between). Of any callers admitted within one
+  period, the last to count saw all the others: the limit holds in every window of one
+  period, at the cost of admitting slightly fewer than allowed. Clocks of the machines
+  must agree to well under a sub-window (NTP). It relies on the cache's ``incr`` being
+  atomic and shared, which holds for Django's Redis and Memcached backends; **not** for
+  LocMem (per process), the dummy cache, the file cache or the database cache (their
+  ``incr`` is a read then a write, see ``BaseCache.incr``). :func:`limiter_is_shared` tells which.
 
 Why not a library: ``limits`` and ``pyrate-limiter`` are well kept and have Redis
 backends, but neither can store its counters in a Django cache, which is the default
@@ -158,10 +159,11 @@ class CacheWindowStore:
 
     def try_acquire(self, key: str, limits: Sequence[Limit], period: float,
                     now: float | None) -> tuple[float, float]:
+        injected = now is not None
         now = time.time() if now is None else now
         slot = period / self.SLOTS
         current = math.floor(now / slot)
-        timeout = period + 3 * slot
+        timeout = period + 4 * slot
         for limit in limits:
             if limit.cost > limit.limit:
                 return -1.0, now
@@ -170,15 +172,20 @@ class CacheWindowStore:
             self._incr(mine[limit.name], limit.cost, timeout)
         wait = 0.0
         for limit in limits:
-            # The window covers the last period, the slot in progress, and the next slot:
-            # a caller that read the clock just before a slot boundary is still counted.
-            indexes = range(current - self.SLOTS, current + 2)
+            # The window covers the last period and one slot more on each side: callers
+            # whose clock reading and increment straddle a slot boundary are still seen.
+            indexes = range(current - self.SLOTS - 1, current + 2)
             keys = {f"{key}:{limit.name}:{i}": i for i in indexes}
             counts = self.cache.get_many(list(keys))
             total = sum(int(v) for v in counts.values())
             if total > limit.limit:
                 oldest = min((keys[k] for k, v in counts.items() if int(v) > 0), default=current)
-                wait = max(wait, (oldest + self.SLOTS + 1) * slot - now, slot / 2)
+                wait = max(wait, (oldest + self.SLOTS + 2) * slot - now, slot / 2)
+        admitted_at = now if injected else time.time()
+        if wait == 0 and admitted_at - now >= slot:
+            # Stalled longer than a slot between reading the clock and counting: the
+            # count may have missed newer slots. Give the slot back and try again.
+            wait = 0.001
         if wait > 0:
             cache = self.cache
             for limit in limits:
@@ -186,7 +193,8 @@ class CacheWindowStore:
                     cache.decr(mine[limit.name], limit.cost)
                 except ValueError:
                     pass
-        return wait, now
+            return wait, now
+        return 0.0, admitted_at
 
 
 # -- the limiter --------------------------------------------------------------------------
