@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
+
+
+class NanobananaDjangoCMSConfig(AppConfig):
+    name = "django_nanobanana.contrib.djangocms"
+    label = "nanobanana_djangocms"
+    verbose_name = _("Nano Banana images for django CMS")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ..checks import missing_extra_check
+
+        checks.register(missing_extra_check("djangocms"))

@@ -1,0 +1,76 @@
+"""The plugin's form: the image (chooser with "Generate new") and its text overlay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .. import require
+
+require("djangocms")
+
+from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
+from .models import GeneratedAssetPluginModel  # noqa: E402
+
+COLOR = forms.CharField(label=_("Overlay colour"), required=False, max_length=9,
+                        initial=DEFAULT_COLOR, widget=forms.TextInput(attrs={"type": "color"}))
+
+
+class GeneratedAssetPluginForm(forms.ModelForm):
+    """The overlay fields edit the image's own overlay (every page that shows the image
+    gets it), re-rendered through :func:`services.rerender_overlay` without a new
+    generation."""
+
+    overlay_text = forms.CharField(
+        label=_("Overlay text"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Text drawn exactly over the image. Changes the image everywhere it is "
+                    "used. Leave empty for no overlay."))
+    overlay_anchor = forms.ChoiceField(
+        label=_("Overlay position"), required=False, initial=DEFAULT_ANCHOR,
+        choices=[(a, a.replace("-", " ").capitalize()) for a in ANCHORS])
+    overlay_color = COLOR
+
+    class Meta:
+        model = GeneratedAssetPluginModel
+        fields = ["asset", "alt_text", "caption", "sizes", "loading", "css_class"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["asset"].required = True
+        asset = self.instance.asset if self.instance.pk and self.instance.asset_id else None
+        overlay = (asset.overlay or {}) if asset is not None else {}
+        self.initial.setdefault("overlay_text", overlay.get("text", ""))
+        self.initial.setdefault("overlay_anchor", overlay.get("anchor", DEFAULT_ANCHOR))
+        self.initial.setdefault("overlay_color", overlay.get("color", DEFAULT_COLOR))
+
+    def overlay_spec(self) -> dict[str, Any] | None:
+        """The overlay the form asks for, on top of the image's current one (None: none)."""
+        text = (self.cleaned_data.get("overlay_text") or "").strip()
+        if not text:
+            return None
+        asset = self.cleaned_data.get("asset")
+        spec = dict((asset.overlay or {}) if asset is not None else {})
+        spec.update(text=text, anchor=self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
+                    color=(self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper())
+        return spec
+
+    def overlay_changed(self) -> bool:
+        asset = self.cleaned_data.get("asset")
+        return asset is not None and (asset.overlay or None) != self.overlay_spec()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        asset = data.get("asset")
+        if asset is not None and self.overlay_changed():
+            from ... import services
+            from ...exceptions import RequestValidationError
+
+            current = asset.current_version
+            size = (current.width, current.height) if current and current.width else None
+            try:
+                services.validate_overlay(self.overlay_spec(), size=size)
+            except RequestValidationError as exc:
+                self.add_error("overlay_text", exc.message)
+        return data

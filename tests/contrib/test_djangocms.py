@@ -1,0 +1,78 @@
+"""django CMS: the "Generated image" plugin renders a <picture> and edits the overlay."""
+
+from __future__ import annotations
+
+import pytest
+from cms.api import add_plugin, create_page
+from cms.models import PageContent
+from cms.utils.placeholder import rescan_placeholders_for_obj
+from django.urls import reverse
+
+from django_nanobanana.contrib.djangocms.cms_plugins import GeneratedAssetPlugin
+from django_nanobanana.contrib.djangocms.models import GeneratedAssetPluginModel
+from django_nanobanana.models import GeneratedAsset
+
+pytestmark = pytest.mark.django_db
+
+
+def _srcset(asset, fmt):
+    asset.refresh_from_db()
+    rows = asset.current_version.renditions.filter(
+        format=fmt, overlay_hash=asset.rendered_overlay_hash).order_by("width")
+    return ", ".join(f"{r.file.url} {r.width}w" for r in rows)
+
+
+@pytest.fixture
+def cms_page(editor):
+    page = create_page("Home", "cms_page.html", "en", created_by=editor)
+    content = PageContent.admin_manager.get(page=page, language="en")
+    placeholder = rescan_placeholders_for_obj(content)["content"]
+    return page, placeholder
+
+
+def test_plugin_renders_picture_with_srcset(client, cms_page, make_asset):
+    asset = make_asset(alt_text="A lighthouse")
+    page, placeholder = cms_page
+    add_plugin(placeholder, GeneratedAssetPlugin, "en", asset=asset, sizes="50vw",
+               caption="At dusk", css_class="hero")
+    html = client.get(page.get_absolute_url("en")).content.decode()
+    assert '<figure class="nanobanana-figure hero">' in html
+    assert "<figcaption>At dusk</figcaption>" in html
+    assert f'srcset="{_srcset(asset, "webp")}"' in html
+    assert f'srcset="{_srcset(asset, "jpeg")}"' in html
+    assert 'sizes="50vw"' in html and 'alt="A lighthouse"' in html
+
+
+def test_plugin_without_an_image_renders_nothing(client, cms_page, make_asset):
+    asset = make_asset()
+    page, placeholder = cms_page
+    add_plugin(placeholder, GeneratedAssetPlugin, "en", asset=asset, alt_text="Own alt")
+    assert 'alt="Own alt"' in client.get(page.get_absolute_url("en")).content.decode()
+    asset.delete()  # SET_NULL: the plugin stays, empty
+    plugin = GeneratedAssetPluginModel.objects.get()
+    assert plugin.asset is None
+    assert "<picture" not in client.get(page.get_absolute_url("en")).content.decode()
+
+
+def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make_asset):
+    asset = make_asset(title="Lake")
+    _page, placeholder = cms_page
+    client.force_login(editor)
+    url = reverse("admin:cms_placeholder_add_plugin") + (
+        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
+        "&plugin_language=en&plugin_position=1")
+    form = client.get(url).content.decode()
+    assert "data-nb-chooser" in form and reverse("nanobanana_chooser:generate") in form
+    assert 'name="overlay_text"' in form
+    response = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "eager",
+                                 "overlay_text": "Summer sale", "overlay_anchor": "center",
+                                 "overlay_color": "#ffcc00"})
+    assert response.status_code == 200, response.content[:2000]
+    plugin = GeneratedAssetPluginModel.objects.get()
+    assert plugin.asset == asset and plugin.loading == "eager"
+    asset = GeneratedAsset.objects.get(pk=asset.pk)
+    assert asset.overlay["text"] == "Summer sale" and asset.overlay["anchor"] == "center"
+    assert asset.overlay["color"] == "#FFCC00"
+    bad = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy",
+                            "overlay_text": "x", "overlay_anchor": "nowhere"})
+    assert b"overlay_anchor" in bad.content and GeneratedAssetPluginModel.objects.count() == 1
