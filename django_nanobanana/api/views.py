@@ -145,6 +145,8 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_class = AssetFilter
     queryset = GeneratedAsset.objects.none()  # for the schema; see get_queryset
     lookup_url_kwarg = "id"
+    # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
+    lookup_value_regex = "[^/]+"
 
     ACTION_KINDS = {
         "partial_update": "change", "overlay": "change", "revert": "change",
@@ -376,6 +378,8 @@ class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSe
     serializer_class = s.VersionSerializer
     queryset = AssetVersion.objects.none()
     lookup_url_kwarg = "id"
+    # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
+    lookup_value_regex = "[^/]+"
 
     def asset_action_kind(self, action_name: str) -> str:
         return "change" if action_name == "cancel" else "view"
