@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -66,6 +67,21 @@ def overlay_pending(asset: GeneratedAsset) -> bool:
     return wanted != asset.rendered_overlay_hash
 
 
+def _finishing(asset: GeneratedAsset, latest: AssetVersion | None,
+               current: AssetVersion | None) -> bool:
+    """A version just succeeded and is being made current (its renditions are written
+    first). Making it current touches the asset, so an asset not touched since the version
+    finished is still waiting; bounded in time so a failure never keeps the page polling."""
+    if latest is None or latest.state != State.SUCCEEDED or latest is current:
+        return False
+    if current is not None and current.created_at >= latest.created_at:
+        return False
+    finished = latest.finished_at
+    if finished is None or timezone.now() - finished > dt.timedelta(minutes=2):
+        return False
+    return asset.updated_at <= finished
+
+
 def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
                   ) -> dict[str, Any]:
     """What the current-image and history panels need (the change page and status JSON)."""
@@ -87,7 +103,7 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "current": current,
         "latest": latest,
         "picture": picture_for(asset) if current is not None else None,
-        "busy": any(v.state in BUSY for v in versions),
+        "busy": any(v.state in BUSY for v in versions) or _finishing(asset, latest, current),
         "overlay_pending": overlay_pending(asset),
         "can_change": can_change,
         "can_generate": modeladmin.has_generate_permission(request, asset),

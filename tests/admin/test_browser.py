@@ -1,0 +1,288 @@
+"""The admin in a real browser (Debian's Chromium, headless, through Selenium).
+
+One editor's session, step by step, with a screenshot of each step under
+``test-artifacts/screenshots/``: log in, create an image (Generate) against the fake
+Gemini server, watch its state turn to succeeded without reloading, change the overlay
+and see the server-side preview update, regenerate and make the older version current,
+open the usage dashboard and see the charts drawn.
+
+The worker: a thread in the test process takes the tasks from django-q2's ORM broker
+(the same queue, payloads and task functions ``qcluster`` runs) and executes them. A
+``qcluster`` subprocess would need the fake server's address and the test database
+passed through the environment and costs seconds to start and stop; the thread shares
+the test's settings (``nanobanana_fake``) and database file and is stopped in
+microseconds, so the tests stay fast and deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.urls import reverse
+
+from django_nanobanana.models import GeneratedAsset
+
+from ..conftest import require_service
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+STEP_TIMEOUT = 20  # seconds for one step (the fake server answers in ~1 s; slack for busy CI)
+
+
+class QueueWorker(threading.Thread):
+    """Runs django-q2 tasks from the ORM broker, like ``qcluster`` would."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="nanobanana-test-worker")
+        self.stopping = threading.Event()
+        self.errors: list[BaseException] = []  # raised by a task
+        self.broker_errors: list[BaseException] = []  # e.g. a busy database: retried
+        self.done = 0
+
+    def run(self) -> None:
+        from django.utils.module_loading import import_string
+        from django_q.brokers import get_broker
+        from django_q.signing import SignedPackage
+
+        broker = get_broker()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    tasks = broker.dequeue() or []
+                except Exception as exc:  # a locked database: try again
+                    self.broker_errors.append(exc)
+                    tasks = []
+                if not tasks:
+                    self.stopping.wait(0.1)
+                    continue
+                for ack_id, payload in tasks:
+                    task = SignedPackage.loads(payload)
+                    func = task["func"]
+                    func = import_string(func) if isinstance(func, str) else func
+                    try:
+                        func(*task.get("args", ()), **task.get("kwargs", {}))
+                    except Exception as exc:
+                        self.errors.append(exc)
+                    broker.acknowledge(ack_id)
+                    self.done += 1
+        finally:
+            connections.close_all()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+@pytest.fixture
+def worker() -> Iterator[QueueWorker]:
+    thread = QueueWorker()
+    thread.start()
+    try:
+        yield thread
+    finally:
+        thread.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not (shutil.which("chromium") or os.path.exists(CHROMIUM)) or not (
+        shutil.which("chromedriver") or os.path.exists(CHROMEDRIVER)
+    ):
+        require_service("chromium", "Chromium is not installed: apt-get install chromium "
+                                    "chromium-driver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        require_service("selenium", "selenium is not installed: pip install -e '.[dev]'")
+    profile = tempfile.mkdtemp(prefix="nanobanana-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1400,1000",
+                f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    service = Service(shutil.which("chromedriver") or CHROMEDRIVER)
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(STEP_TIMEOUT)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def site(settings, nanobanana_fake, media_root, live_server) -> Any:
+    """Live server + fake Gemini server + media served from the test's folder."""
+    settings.MEDIA_ROOT = str(media_root)
+    current = dict(settings.NANOBANANA)
+    current.update({"RENDITION_WIDTHS": (320, 640), "RENDITION_FORMATS": ("webp", "jpeg"),
+                    "ADMIN_STATUS_POLL_SECONDS": 0.5})
+    settings.NANOBANANA = current
+    nanobanana_fake.latency = 1.0  # long enough to see "queued"/"running" first
+    get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
+    return live_server
+
+
+def shot(driver: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+def wait(driver: Any, condition: Any, timeout: float = STEP_TIMEOUT) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+
+
+def css(selector: str) -> Any:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    return ec.presence_of_element_located(("css selector", selector))
+
+
+def login(driver: Any, base: str) -> None:
+    driver.get(base + reverse("admin:login"))
+    driver.find_element("name", "username").send_keys("editor")
+    driver.find_element("name", "password").send_keys("pw")
+    driver.find_element("css selector", "input[type=submit]").click()
+    wait(driver, css("#user-tools"))
+
+
+def test_editor_session(browser, site, worker):
+    base = site.url
+    started = time.monotonic()
+
+    # 1. log in
+    login(browser, base)
+    shot(browser, "01-logged-in")
+
+    # 2. create an image: the add page is Generate (prompt, model, ratio, size, overlay)
+    browser.get(base + reverse("admin:nanobanana_generatedasset_add"))
+    browser.find_element("id", "id_title").send_keys("Banana boat")
+    browser.find_element("id", "id_prompt").send_keys("a yellow banana boat on a calm sea")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "id_aspect_ratio")).select_by_value("3:2")
+    Select(browser.find_element("id", "id_image_size")).select_by_value("512")
+    shot(browser, "02-generate-form")
+    browser.find_element("id", "nb-submit").click()
+    wait(browser, css("#nb-status"))
+    asset = GeneratedAsset.objects.get(title="Banana boat")
+    state = browser.find_element("id", "nb-latest-state").get_attribute("data-nb-state")
+    assert state in ("queued", "running"), state
+    shot(browser, "03-queued")
+
+    # 3. the state turns to succeeded without reloading the page
+    browser.execute_script("window.nbNoReload = 'still here';")
+    wait(browser, css("#nb-latest-state[data-nb-state=succeeded]"))
+    wait(browser, css("#nb-current-img"))
+    assert browser.execute_script("return window.nbNoReload") == "still here"
+    assert "Banana boat" in browser.title
+    shot(browser, "04-succeeded")
+
+    # 4. the overlay editor: the server-side preview follows the text
+    browser.get(base + reverse("admin:nanobanana_generatedasset_change", args=[asset.pk]))
+    wait(browser, css("#nb-overlay-preview[data-seq]:not([data-seq='0'])"))
+    first_src = browser.find_element("id", "nb-overlay-preview").get_attribute("src")
+    first_seq = int(browser.find_element("id", "nb-overlay-preview").get_attribute("data-seq"))
+    text = browser.find_element("id", "id_overlay-text")
+    text.send_keys("SALE 50%")
+    Select(browser.find_element("id", "id_overlay-background")).select_by_value("band")
+    wait(browser, lambda d: int(d.find_element("id", "nb-overlay-preview")
+                                .get_attribute("data-seq") or 0) > first_seq)
+    assert browser.find_element("id", "nb-overlay-preview").get_attribute("src") != first_src
+    browser.execute_script("document.getElementById('nb-overlay-form').scrollIntoView()")
+    shot(browser, "05-overlay-preview")
+    browser.find_element("id", "nb-overlay-save").click()
+    wait(browser, css("#nb-status[data-busy='0'] #nb-current-img"))
+    asset.refresh_from_db()
+    assert asset.overlay["text"] == "SALE 50%"
+
+    # 5. regenerate, then make the older version current again
+    first_version = asset.current_version_id
+    browser.find_element("id", "nb-tool-regenerate").click()
+    prompt = wait(browser, css("#id_prompt"))
+    prompt.clear()
+    prompt.send_keys("a yellow banana boat at sunset")
+    browser.find_element("id", "nb-submit").click()
+    wait(browser, css("#nb-status"))
+    wait(browser, lambda d: len(d.find_elements(
+        "css selector", "#nb-history .nb-version[data-state=succeeded]")) == 2)
+    try:
+        wait(browser, lambda d: d.find_element("id", "nb-current-img")
+             .get_attribute("data-version") != str(first_version))
+    except Exception:
+        asset.refresh_from_db()
+        print("diagnostics: asset", asset.updated_at, asset.current_version_id, first_version)
+        for v in asset.versions.all():
+            print("diagnostics: v", v.pk, v.state, v.created_at, v.finished_at,
+                  v.renditions.count())
+        status = browser.find_element("id", "nb-status")
+        print("diagnostics: busy", status.get_attribute("data-busy"))
+        print("diagnostics: errors", worker.errors, worker.broker_errors)
+        raise
+    shot(browser, "06-regenerated")
+    browser.find_element(
+        "css selector", f"#nb-version-{first_version} .nb-make-current").click()
+    wait(browser, lambda d: d.find_element("id", "nb-current-img")
+         .get_attribute("data-version") == str(first_version))
+    asset.refresh_from_db()
+    assert str(asset.current_version_id) == str(first_version)
+    shot(browser, "07-made-current")
+    browser.execute_script("window.scrollTo(0, 0)")
+    shot(browser, "admin-asset")
+
+    # 6. the usage dashboard draws its charts
+    browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
+    wait(browser, css("body[data-charts-drawn='1'] #nb-chart-day[data-drawn='1']"))
+    painted = browser.execute_script("""
+        const c = document.getElementById('nb-chart-day');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; }
+        return n;""")
+    assert painted > 1000, painted
+    shot(browser, "08-dashboard")
+
+    assert not worker.errors, worker.errors
+    assert worker.done >= 3  # two generations and the overlay render went through the queue
+    assert time.monotonic() - started < 90
+
+
+def test_bad_ratio_is_shown_on_the_form(browser, site, worker):
+    base = site.url
+    login(browser, base)
+    browser.get(base + reverse("admin:nanobanana_generatedasset_add"))
+    browser.find_element("id", "id_prompt").send_keys("a very wide banana")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "id_model")).select_by_value("gemini-3-pro-image-preview")
+    # the script offers only the model's ratios: 8:1 is hidden for this model
+    option = browser.find_element("css selector", "#id_aspect_ratio option[value='8:1']")
+    assert option.get_attribute("disabled") is not None
+    # forced anyway (an old form, a crafted request): a clear error, never a 500
+    browser.execute_script(
+        "const s = document.getElementById('id_aspect_ratio');"
+        "s.querySelector(\"option[value='8:1']\").disabled = false; s.value = '8:1';")
+    browser.find_element("id", "nb-submit").click()
+    error = wait(browser, css(".field-aspect_ratio .errorlist"))
+    assert "does not support aspect ratio 8:1" in error.text
+    shot(browser, "09-bad-ratio")
+    assert not GeneratedAsset.objects.exists()
