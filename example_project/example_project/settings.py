@@ -144,3 +144,41 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django_nanobanana": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# -- CMS integrations: enabled when their extras are installed (make demo installs them) ------
+# docs/integrations.md. Without Wagtail / django CMS the site runs as before.
+import importlib.util  # noqa: E402
+
+if importlib.util.find_spec("wagtail"):
+    INSTALLED_APPS += [
+        "wagtail.contrib.forms", "wagtail.contrib.redirects", "wagtail.sites", "wagtail.users",
+        "wagtail.snippets", "wagtail.documents", "wagtail.images", "wagtail.search",
+        "wagtail.admin", "wagtail", "modelcluster", "taggit",
+        "django_nanobanana.contrib.wagtail", "demo.wagtail_pages",
+    ]
+    WAGTAIL_SITE_NAME = "django-nanobanana demo"
+    WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+if importlib.util.find_spec("cms"):
+    INSTALLED_APPS += ["django.contrib.sites", "cms", "menus", "treebeard", "sekizai",
+                       "django_nanobanana.contrib.djangocms"]
+    MIDDLEWARE += [
+        "django.middleware.locale.LocaleMiddleware",
+        "cms.middleware.user.CurrentUserMiddleware",
+        "cms.middleware.page.CurrentPageMiddleware",
+        "cms.middleware.toolbar.ToolbarMiddleware",
+        "cms.middleware.language.LanguageCookieMiddleware",
+    ]
+    TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+        "django.template.context_processors.i18n",
+        "sekizai.context_processors.sekizai",
+        "cms.context_processors.cms_settings",
+    ]
+    SITE_ID = 1
+    LANGUAGES = [("en-us", "English")]
+    CMS_CONFIRM_VERSION4 = True
+    CMS_TEMPLATES = [("cms_demo.html", "Demo page")]
+    X_FRAME_OPTIONS = "SAMEORIGIN"  # django CMS edits in frames
+    # django CMS 5.1 with treebeard 5.3: a forward-compatibility warning from django CMS itself.
+    SILENCED_SYSTEM_CHECKS = ["treebeard.E001"]

@@ -6,6 +6,7 @@ The password is regenerated on every run, so the printed one is always the valid
 
 import secrets
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -22,7 +23,37 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        pages = [self._wagtail_page(), self._cms_page(user)]
         self.stdout.write(self.style.SUCCESS(
-            "\n  Admin: http://127.0.0.1:8000/admin/\n"
+            "\n  Demo:  http://127.0.0.1:8000/\n"
+            "  Admin: http://127.0.0.1:8000/admin/\n"
             f"  User:  demo\n  Password: {password}\n"
+            + "".join(f"  {line}\n" for line in pages if line)
         ))
+
+    def _wagtail_page(self) -> str:
+        """The Wagtail gallery page under the default site's root page (once)."""
+        if not apps.is_installed("demo.wagtail_pages"):
+            return ""
+        from wagtail.models import Site
+
+        from demo.wagtail_pages.models import GalleryPage
+
+        if not GalleryPage.objects.exists():
+            root = Site.objects.get(is_default_site=True).root_page
+            page = root.add_child(instance=GalleryPage(title="Generated images on Wagtail",
+                                                       slug="gallery"))
+            page.save_revision().publish()
+        return "Wagtail admin: http://127.0.0.1:8000/wagtail-admin/"
+
+    def _cms_page(self, user) -> str:
+        """A django CMS page (with its placeholder) for the "Generated image" plugin (once)."""
+        if not apps.is_installed("cms"):
+            return ""
+        from cms.api import create_page
+        from cms.models import Page
+
+        if not Page.objects.exists():
+            create_page("Generated images on django CMS", "cms_demo.html", "en-us",
+                        slug="generated-images", created_by=user)
+        return "django CMS page: http://127.0.0.1:8000/cms/generated-images/?edit"
