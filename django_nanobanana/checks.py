@@ -70,6 +70,7 @@ def _check_providers() -> list[Any]:
                 id="nanobanana.E005",
             ))
             continue
+        messages += _check_limiter(alias, config)
         if config.get("AUTH") == "google-auth":
             continue  # Vertex AI uses service-account credentials, not a key
         if not nanobanana_settings.api_key(alias):
@@ -81,6 +82,21 @@ def _check_providers() -> list[Any]:
             cls, level = (Warning, "W") if settings.DEBUG else (Error, "E")
             messages.append(cls(f"{text}.", hint=DOCS, id=f"nanobanana.{level}002"))
     return messages
+
+
+def _check_limiter(alias: str, config: dict[str, Any]) -> list[Any]:
+    from .providers.ratelimit import limiter_is_shared, limiter_status
+
+    if limiter_is_shared(alias):
+        return []
+    status = limiter_status(str(config.get("RATE_LIMIT_BACKEND") or "default"))
+    return [Warning(
+        f"Provider {alias!r} has RATE_LIMITS but its limiter is not shared between "
+        f"processes ({status.message}): N workers may together exceed the quota.",
+        hint="Set RATE_LIMIT_BACKEND to a Redis URL or a Redis/Memcached cache alias "
+             "(see docs/providers.md).",
+        id="nanobanana.W005",
+    )]
 
 
 def _check_models() -> list[Any]:

@@ -43,3 +43,15 @@ def test_a_new_model_id_can_be_declared_from_settings(monkeypatch):
         "MODELS": {"gemini-3.1-flash-image": {"BASED_ON": "gemini-3.1-flash-image-preview"}},
     }):
         assert ids(run_checks()) == set()
+
+
+def test_rate_limits_on_a_per_process_cache_are_flagged(monkeypatch, settings):
+    monkeypatch.setenv("GEMINI_API_KEY", "present")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    limits = {"requests_per_minute": 10}
+    with override_settings(NANOBANANA={"PROVIDERS": {"gemini": {"RATE_LIMITS": limits}}}):
+        found = [m for m in run_checks() if m.id == "nanobanana.W005"]
+        assert found and "not shared" in found[0].msg
+    with override_settings(NANOBANANA={"PROVIDERS": {"gemini": {
+            "RATE_LIMITS": limits, "RATE_LIMIT_BACKEND": "redis://127.0.0.1:6379/15"}}}):
+        assert "nanobanana.W005" not in ids(run_checks())
