@@ -248,6 +248,8 @@ def test_editor_session(browser, site, worker):
     assert str(asset.current_version_id) == str(first_version)
     shot(browser, "07-made-current")
     browser.execute_script("window.scrollTo(0, 0)")
+    browser.execute_script("window.getSelection().removeAllRanges();"
+                           "document.activeElement && document.activeElement.blur();")
     shot(browser, "admin-asset")
 
     # 6. the usage dashboard draws its charts
