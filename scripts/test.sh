@@ -15,6 +15,9 @@ echo "== ruff"
 echo "== pytest (SQLite)"
 "$PY" -m pytest -m "not postgres" "$@"
 
+echo "== pytest (CMS integrations: Wagtail, django CMS)"
+"$PY" -m pytest --ds=tests.settings_cms tests/contrib -p no:cacheprovider "$@"
+
 echo "== pytest (PostgreSQL)"
 if "$PY" scripts/service_up.py postgres; then
   NANOBANANA_TEST_DATABASE_URL="$NANOBANANA_TEST_POSTGRES_URL" \

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,8 +25,21 @@ from django.utils.translation import gettext as _
 from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
 from ..imaging.decode import ImageValidationError, decode_image
 from ..models import AssetVersion, Source, State
+from ..providers import get_provider
+from ..providers.base import RawResponse
+from ..providers.batch_api import BatchJob, GeminiBatchClient
+from ..providers.errors import ProviderError
+from ..providers.models_registry import get_model
 from .assets import validate_overlay
-from .generation import GenerationParams, generate, validate_params
+from .generation import (
+    GenerationParams,
+    _build_request,
+    _claim,
+    _finish,
+    apply_result,
+    generate,
+    validate_params,
+)
 from .references import store_reference
 
 ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_size"}
@@ -157,3 +171,113 @@ def summary(version_ids: Iterable[Any]) -> dict[str, Any]:
         counts[state] += 1
     cost = queryset.aggregate(total=Sum("cost"))["total"] or Decimal("0")
     return {**counts, "total": sum(counts.values()), "cost": str(cost)}
+
+
+# -- Gemini Batch API ---------------------------------------------------------------------------
+
+def run_with_batch_api(
+    versions: Iterable[AssetVersion],
+    *,
+    timeout: float,
+    poll_interval: float = 30.0,
+    sleep: Any = time.sleep,
+    monotonic: Any = time.monotonic,
+    report: Any = None,
+) -> None:
+    """Run queued versions through Gemini's Batch API (half price, asynchronous).
+
+    The versions are claimed (``running``, with a lease longer than ``timeout``), sent as
+    one job per (provider, model), polled every ``poll_interval`` seconds until done or
+    ``timeout``, and each result is applied exactly like a worker's (state, file, cost at
+    the batch price). On timeout the jobs are cancelled and the versions fail with
+    ``BATCH_TIMEOUT``, their reservations refunded. Should this process die, the reaper
+    returns the versions to the normal queue when their lease expires.
+    """
+    lease = timeout + 600
+    groups: dict[tuple[str, str], list[AssetVersion]] = {}
+    for version in versions:
+        claimed = _claim(version.pk, lease_seconds=lease)
+        if claimed is not None:
+            groups.setdefault((claimed.provider, claimed.model), []).append(claimed)
+
+    jobs = []
+    for (alias, model), group in groups.items():
+        try:
+            provider = get_provider(alias)
+            client = GeminiBatchClient(provider)
+            capabilities = get_model(model)
+            built: dict[str, tuple[AssetVersion, Any]] = {}
+            requests = []
+            for version in group:
+                request = _build_request(version, capabilities)
+                checked = provider.check_request(request)
+                request = provider.prepare_request(request, checked)
+                requests.append((str(version.pk), provider.build_payload(request, checked)))
+                built[str(version.pk)] = (version, request)
+            job = client.create(model, requests)
+        except (ProviderError, TypeError, NanobananaError) as exc:
+            _fail_all(group, "BATCH_CREATE_FAILED", str(exc))
+            continue
+        jobs.append({"client": client, "job": job, "built": built, "provider": provider,
+                     "capabilities": capabilities})
+    deadline = monotonic() + timeout
+    pending = list(jobs)
+    while pending:
+        for entry in list(pending):
+            try:
+                job = entry["client"].get(entry["job"].name)
+            except ProviderError as exc:  # retries are exhausted: the job is lost to us
+                pending.remove(entry)
+                _fail_all([v for v, _ in entry["built"].values()], "BATCH_POLL_FAILED", str(exc))
+                continue
+            if report:
+                report(entry["job"].name, job.state)
+            if job.done:
+                pending.remove(entry)
+                _collect(job, entry)
+        if not pending:
+            break
+        if monotonic() + poll_interval > deadline:
+            for entry in pending:
+                try:
+                    entry["client"].cancel(entry["job"].name)
+                except ProviderError:
+                    pass  # the versions fail either way; the job expires on its own
+                _fail_all([v for v, _ in entry["built"].values()], "BATCH_TIMEOUT",
+                     _("The batch job did not finish within %(s)d seconds and was cancelled.")
+                     % {"s": timeout})
+            break
+        sleep(poll_interval)
+
+
+def _fail_all(group: Iterable[AssetVersion], code: str, reason: str) -> None:
+    """Fail claimed versions with nothing spent (their reservations are refunded)."""
+    for version in group:
+        _finish(version, State.FAILED, error_code=code, error=reason, cost=0)
+
+
+def _collect(job: BatchJob, entry: dict[str, Any]) -> None:
+    """Apply a finished job's inline results to its versions, like a worker would."""
+    built = entry["built"]
+    if job.state != "SUCCEEDED":
+        _fail_all([v for v, _ in built.values()], f"BATCH_{job.state}"[:64],
+             _("The batch job ended in state %(state)s.") % {"state": job.state})
+        return
+    results = {key: (response, error) for key, response, error in job.results}
+    provider, capabilities = entry["provider"], entry["capabilities"]
+    for key, (version, request) in built.items():
+        response, error = results.get(key, (None, {"message": _("No result for this request.")}))
+        if error or not response:
+            error = error or {}
+            _finish(version, State.FAILED,
+                    error_code=str(error.get("status") or "BATCH_ERROR")[:64],
+                    error=str(error.get("message") or ""), cost=0)
+            continue
+        raw = RawResponse(200, {}, response)
+        try:
+            result = provider.parse_response(request, raw)
+        except ProviderError as exc:
+            _finish(version, State.FAILED, error_code=exc.reason[:64], error=str(exc), cost=0)
+            continue
+        result.usage = provider.parse_usage(raw)
+        apply_result(version, result, capabilities, batch=True)

@@ -458,9 +458,9 @@ def _validated(params: GenerationParams, references: list[ReferenceImage], *, us
 
 # -- the worker side --------------------------------------------------------------------------
 
-def _claim(version_id: Any) -> AssetVersion | None:
+def _claim(version_id: Any, *, lease_seconds: float | None = None) -> AssetVersion | None:
     now = timezone.now()
-    lease = timedelta(seconds=nanobanana_settings.TASK_LEASE_SECONDS)
+    lease = timedelta(seconds=lease_seconds or nanobanana_settings.TASK_LEASE_SECONDS)
     claimed = AssetVersion.objects.filter(pk=version_id, state=State.QUEUED).update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,
@@ -571,7 +571,16 @@ def _run(version: AssetVersion) -> None:
         _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)),
                 cost=0)
         return
+    apply_result(version, result, capabilities)
+
+
+def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabilities, *,
+                 batch: bool = False) -> None:
+    """Finish a running version from a provider result: blocked/failed with the reason, or
+    decode, store the original, settle, then write renditions and make it current."""
     usage = _usage_fields(result, capabilities)
+    if batch:
+        usage["cost"] = capabilities.cost_from_usage(result.usage, batch=True)
     if result.outcome != "succeeded":
         state = State.BLOCKED if result.outcome == "blocked" else State.FAILED
         code = result.block_reason or result.finish_reason or "NO_IMAGE"

@@ -71,6 +71,12 @@ _VERTEX = re.compile(
 _OPENAI = "/v1/images/generations"
 _UPLOAD = re.compile(r"^/upload/(?P<version>v1beta|v1)/files$")
 _TOKEN = "/token"  # noqa: S105 - a path, not a password
+_BATCH_CREATE = re.compile(
+    r"^/(?P<version>v1beta|v1)/models/(?P<model>[^/:]+):batchGenerateContent$"
+)
+_BATCH = re.compile(
+    r"^/(?P<version>v1beta|v1)/(?P<name>batches/[A-Za-z0-9_-]+)(?P<cancel>:cancel)?$"
+)
 FAULT_KINDS = ("status", "reset", "hang", "malformed_json", "truncated_base64", "no_image",
                "block", "finish")
 _STATUS_NAMES = {
@@ -122,6 +128,10 @@ class FakeGeminiServer(ThreadingHTTPServer):
         self._uploads: dict[str, dict[str, Any]] = {}
         #: OAuth access tokens issued by the token endpoint (accepted on Vertex paths).
         self.tokens: set[str] = set()
+        #: Batch jobs by name ("batches/abc"). A job answers RUNNING to this many polls,
+        #: then SUCCEEDED with its results; None keeps it running forever (timeouts).
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls_to_finish: int | None = 1
 
     @property
     def base_url(self) -> str:
@@ -251,6 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path in ("/", "/health"):
             self._send_json(200, {"status": "ok", "fake": "gemini"})
             return
+        match = _BATCH.match(path)
+        if match and not match.group("cancel"):
+            if self._check_key():
+                self._batch_get(match.group("name"))
+            return
         self._send_json(404, google_error(404, "NOT_FOUND", f"Unknown path {path}"))
 
     def do_POST(self) -> None:
@@ -271,6 +286,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == _OPENAI:
             self._openai(raw)
+            return
+        batch_create, batch = _BATCH_CREATE.match(path), _BATCH.match(path)
+        if batch_create or (batch and batch.group("cancel")):
+            if not self._check_key():
+                return
+            if batch_create:
+                self._batch_create(batch_create.group("model"), raw)
+            else:
+                self._batch_cancel(batch.group("name"))
             return
         match = _GENERATE.match(path) or _VERTEX.match(path)
         if not match:
@@ -648,6 +672,96 @@ class _Handler(BaseHTTPRequestHandler):
         mime = "image/jpeg" if fmt.upper() == "JPEG" else "image/png"
         self._send_json(200, self._fault_answer(self._answer(
             model, model_id, prompt, image, mime, effective_size, ref_count, body)))
+
+    # -- batch mode ----------------------------------------------------------------------------
+    def _batch_operation(self, job: dict[str, Any]) -> dict[str, Any]:
+        operation: dict[str, Any] = {
+            "name": job["name"],
+            "metadata": {
+                "@type": "type.googleapis.com/google.ai.generativelanguage.v1main."
+                         "GenerateContentBatch",
+                "name": job["name"], "model": f"models/{job['model']}",
+                "displayName": job["display_name"], "state": job["state"],
+                "createTime": job["created"],
+            },
+            "done": job["state"] in ("BATCH_STATE_SUCCEEDED", "BATCH_STATE_FAILED",
+                                     "BATCH_STATE_CANCELLED", "BATCH_STATE_EXPIRED"),
+        }
+        if job.get("results") is not None:
+            operation["response"] = {
+                "@type": "type.googleapis.com/google.ai.generativelanguage.v1main."
+                         "GenerateContentBatchOutput",
+                "inlinedResponses": {"inlinedResponses": job["results"]},
+            }
+        return operation
+
+    def _batch_create(self, model_id: str, raw: bytes) -> None:
+        try:
+            body = json.loads(raw or b"null")
+            batch = body["batch"]
+            requests = batch["inputConfig"]["requests"]["requests"]
+            assert isinstance(requests, list) and requests
+        except (ValueError, KeyError, TypeError, AssertionError):
+            self._invalid("batch.input_config.requests: at least one request is required")
+            return
+        if model_id not in BUILTIN_MODELS:
+            self._send_json(404, google_error(404, "NOT_FOUND", f"models/{model_id} is not found"))
+            return
+        self._logged.body = {"batch": {**batch, "inputConfig": {"requests": {
+            "count": len(requests)}}}}
+        name = f"batches/{uuid.uuid4().hex[:16]}"
+        job = {"name": name, "model": model_id, "display_name": batch.get("displayName", ""),
+               "state": "BATCH_STATE_PENDING", "requests": requests, "polls": 0,
+               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": None}
+        with self.server.lock:
+            self.server.batches[name] = job
+        self._send_json(200, self._batch_operation(job))
+
+    def _batch_get(self, name: str) -> None:
+        with self.server.lock:
+            job = self.server.batches.get(name)
+        if job is None:
+            self._send_json(404, google_error(404, "NOT_FOUND", f"{name} not found"))
+            return
+        job["polls"] += 1
+        finish_after = self.server.batch_polls_to_finish
+        if job["state"] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
+            if finish_after is not None and job["polls"] > finish_after:
+                job["results"] = [self._batch_result(job["model"], item)
+                                  for item in job["requests"]]
+                job["state"] = "BATCH_STATE_SUCCEEDED"
+            else:
+                job["state"] = "BATCH_STATE_RUNNING"
+        self._send_json(200, self._batch_operation(job))
+
+    def _batch_result(self, model_id: str, item: dict[str, Any]) -> dict[str, Any]:
+        """One inlined response: what generateContent would have answered."""
+        captured: list[tuple[int, Any]] = []
+        original = self._send_json
+        self._send_json = lambda status, payload, headers=None: captured.append(  # type: ignore[method-assign]
+            (status, payload))
+        self._fault = None
+        try:
+            self._generate(model_id, item.get("request") or {})
+        finally:
+            self._send_json = original  # type: ignore[method-assign]
+        status, payload = captured[-1]
+        result: dict[str, Any] = {"metadata": item.get("metadata") or {}}
+        if status == 200:
+            result["response"] = payload
+        else:
+            result["error"] = payload.get("error", {})
+        return result
+
+    def _batch_cancel(self, name: str) -> None:
+        with self.server.lock:
+            job = self.server.batches.get(name)
+        if job is None:
+            self._send_json(404, google_error(404, "NOT_FOUND", f"{name} not found"))
+            return
+        if job["state"] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
+            job["state"] = "BATCH_STATE_CANCELLED"
+        self._send_json(200, {})
 
     def _known_file(self, uri: str) -> bool:
         name = "files/" + uri.rsplit("/files/", 1)[-1] if "/files/" in uri else uri

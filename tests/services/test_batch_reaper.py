@@ -111,3 +111,52 @@ def test_migrate_installs_the_reaper_schedule(db):
     schedule = Schedule.objects.get(name="nanobanana-reaper")
     assert schedule.func == "django_nanobanana.tasks.reap"
     assert schedule.minutes == 5
+
+
+def batch_file(tmp_path, count):
+    rows = [{"prompt": f"Batch poster {i}", "ratio": "1:1", "size": "512"} for i in range(count)]
+    return write(tmp_path, "api.jsonl", "\n".join(json.dumps(r) for r in rows))
+
+
+def test_batch_api_mode_runs_one_job_at_half_price(nanobanana_fake, media_root, tmp_path,
+                                                   settings):
+    from django_nanobanana.models.ledger import LedgerEntry
+    from django_nanobanana.providers.models_registry import get_model
+
+    settings.NANOBANANA = {**settings.NANOBANANA, "RENDITION_WIDTHS": (320,),
+                           "RENDITION_FORMATS": ("jpeg",)}
+    out, err = io.StringIO(), io.StringIO()
+    call_command("nanobanana_batch", str(batch_file(tmp_path, 5)), "--mode", "batch-api",
+                 "--poll-interval", "0.05", "--json", stdout=out, stderr=err)
+    result = json.loads(out.getvalue())
+    assert result["succeeded"] == 5
+    paths = [r.path for r in nanobanana_fake.requests if r.method == "POST"]
+    assert len([p for p in paths if p.endswith(":batchGenerateContent")]) == 1
+    assert not [p for p in paths if p.endswith(":generateContent")]
+    assert "BATCH_STATE_SUCCEEDED" not in err.getvalue() and "SUCCEEDED" in err.getvalue()
+    for version in AssetVersion.objects.all():
+        assert version.state == State.SUCCEEDED and version.original
+        full = get_model(version.model).cost_from_usage(version)  # tokens are on the row
+        assert version.cost == (full / 2).quantize(version.cost)
+        assert LedgerEntry.objects.get(version_id=version.pk, kind="settle").amount == version.cost
+
+
+def test_batch_api_timeout_cancels_the_job_and_refunds(nanobanana_fake, media_root, tmp_path):
+    from django_nanobanana.models.ledger import LedgerEntry
+
+    nanobanana_fake.batch_polls_to_finish = None  # the job never finishes
+    with pytest.raises(CommandError, match="did not succeed"):
+        call_command("nanobanana_batch", str(batch_file(tmp_path, 3)), "--mode", "batch-api",
+                     "--poll-interval", "0.05", "--timeout", "0.3", stdout=io.StringIO(),
+                     stderr=io.StringIO())
+    versions = AssetVersion.objects.all()
+    assert versions.count() == 3
+    assert {v.state for v in versions} == {State.FAILED}
+    assert {v.error_code for v in versions} == {"BATCH_TIMEOUT"}
+    assert any(r.path.endswith(":cancel") for r in nanobanana_fake.requests)
+    (job,) = nanobanana_fake.batches.values()
+    assert job["state"] == "BATCH_STATE_CANCELLED"
+    for version in versions:
+        kinds = sorted(LedgerEntry.objects.filter(version_id=version.pk)
+                       .values_list("kind", flat=True))
+        assert kinds == ["refund", "reserve"]

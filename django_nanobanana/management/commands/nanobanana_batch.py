@@ -13,7 +13,13 @@ from tqdm import tqdm
 from ...exceptions import NanobananaError
 from ...models import AssetVersion, State
 from ...services import execute_version
-from ...services.batch import BatchValidationError, queue_rows, summary, validate_file
+from ...services.batch import (
+    BatchValidationError,
+    queue_rows,
+    run_with_batch_api,
+    summary,
+    validate_file,
+)
 
 
 class Command(BaseCommand):
@@ -22,8 +28,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--mode", choices=["queue", "inline"], default="queue",
-                            help="queue: django-q2 workers run the rows; inline: run them here")
+        parser.add_argument(
+            "--mode", choices=["queue", "inline", "batch-api"], default="queue",
+            help="queue: django-q2 workers run the rows; inline: run them here one by one; "
+                 "batch-api: send them as one Gemini Batch API job (half price, "
+                 "asynchronous) and wait for it")
+        parser.add_argument("--poll-interval", type=float, default=30.0,
+                            help="seconds between Batch API polls (default: %(default)s)")
         parser.add_argument("--wait", action="store_true", help="wait for every row to finish")
         parser.add_argument("--timeout", type=float, default=3600.0)
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -39,14 +50,18 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}:{line}: {message}")
             raise CommandError(
                 f"{len(exc.errors)} bad row(s) in {path.name}; nothing was queued") from None
-        inline = options["mode"] == "inline"
+        inline = options["mode"] in ("inline", "batch-api")
         try:
             versions = queue_rows(rows, enqueue=not inline)
         except NanobananaError as exc:
             raise CommandError(" ".join(str(exc).split())) from None
         ids = [v.pk for v in versions]
         self.stderr.write(f"queued {len(ids)} generation(s)")
-        if inline:
+        if options["mode"] == "batch-api":
+            run_with_batch_api(
+                versions, timeout=options["timeout"], poll_interval=options["poll_interval"],
+                report=lambda job, state: self.stderr.write(f"{job}: {state}"))
+        elif inline:
             for pk in tqdm(ids, desc="generating", unit="image", file=self.stderr):
                 execute_version(pk)
         elif options["wait"]:
