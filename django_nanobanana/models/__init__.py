@@ -19,8 +19,8 @@ from .ledger import (
     UsageTotal,
 )
 
-__all__ = ["AssetVersion", "GeneratedAsset", "ReferenceImage", "Rendition", "Source", "State", "VersionKind"]
-__all__ += [
-    "AuditRecord", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope", "EntryKind",
-    "LedgerEntry", "Outcome", "UsageTotal",
+__all__ = [
+    "AssetVersion", "AuditRecord", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope",
+    "EntryKind", "GeneratedAsset", "LedgerEntry", "Outcome", "ReferenceImage", "Rendition",
+    "Source", "State", "UsageTotal", "VersionKind",
 ]

@@ -1,7 +1,5 @@
 """OverlaySpec validation, canonical form and digest."""
 
-# ruff: noqa: RUF001 (some test strings are in Hebrew)
-
 from __future__ import annotations
 
 import dataclasses
