@@ -129,3 +129,22 @@ def test_killed_worker_and_double_delivery_finish_exactly_once(
     settles = LedgerEntry.objects.filter(version_id=version.pk, kind="settle")
     assert settles.count() == 1 and settles.get().amount == version.cost
     assert first.signals() == [f"{version.pk} succeeded"]  # one log file for both clusters
+
+
+def test_cli_background_wait_returns_the_final_record(nanobanana_fake, media_root,
+                                                      cluster_factory, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
+                                        RENDITION_FORMATS=["jpeg"])
+    cluster_factory(nanobanana_fake).start()
+    out = io.StringIO()
+    call_command("nanobanana_generate", "--prompt", "Queued from the shell", "--size", "512",
+                 "--background", "--wait", "--timeout", "90", "--json", stdout=out)
+    record = json.loads(out.getvalue())
+    assert record["state"] == "succeeded" and record["reason"] is None
+    assert os.path.isfile(record["file"]) and record["renditions"]
+    version = AssetVersion.objects.get(pk=record["version"])
+    assert version.source == "cli" and version.attempts == 1
