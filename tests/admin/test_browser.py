@@ -147,9 +147,12 @@ def shot(driver: Any, name: str) -> Path:
 
 
 def wait(driver: Any, condition: Any, timeout: float = STEP_TIMEOUT) -> Any:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    # The page swaps its panels while polling and reloads after a form: elements go stale.
+    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
+        NoSuchElementException, StaleElementReferenceException)).until(condition)
 
 
 def css(selector: str) -> Any:
