@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"
-MAX_EXAMPLES = 20
-RUN_TIMEOUT = 150
+MAX_EXAMPLES = 15
+RUN_TIMEOUT = 160
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance," \
          "content_type_conformance"
 
