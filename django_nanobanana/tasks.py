@@ -13,12 +13,17 @@ from django_q.tasks import async_task
 from .conf import nanobanana_settings
 
 
-def enqueue_version(version_id: Any) -> str:
-    """Queue :func:`run_version` for a version; returns the django-q2 task id."""
-    options: dict[str, Any] = {"task_name": f"nanobanana-version-{version_id}"}
+def _enqueue(function: str, object_id: Any, name: str) -> str:
+    """Queue one of this module's task functions; returns the django-q2 task id."""
+    options: dict[str, Any] = {"task_name": f"nanobanana-{name}-{object_id}"}
     if nanobanana_settings.QUEUE_NAME:
         options["cluster"] = nanobanana_settings.QUEUE_NAME
-    return async_task("django_nanobanana.tasks.run_version", str(version_id), q_options=options)
+    return async_task(f"django_nanobanana.tasks.{function}", str(object_id), q_options=options)
+
+
+def enqueue_version(version_id: Any) -> str:
+    """Queue :func:`run_version` for a version."""
+    return _enqueue("run_version", version_id, "version")
 
 
 def run_version(version_id: str) -> str | None:
@@ -31,10 +36,7 @@ def run_version(version_id: str) -> str | None:
 
 def enqueue_render(asset_id: Any) -> str:
     """Queue :func:`render_asset` (renditions after an overlay change)."""
-    options: dict[str, Any] = {"task_name": f"nanobanana-render-{asset_id}"}
-    if nanobanana_settings.QUEUE_NAME:
-        options["cluster"] = nanobanana_settings.QUEUE_NAME
-    return async_task("django_nanobanana.tasks.render_asset", str(asset_id), q_options=options)
+    return _enqueue("render_asset", asset_id, "render")
 
 
 def render_asset(asset_id: str) -> str | None:
@@ -54,11 +56,7 @@ def reap() -> dict[str, int]:
 
 def enqueue_webhook(version_id: Any) -> str:
     """Queue :func:`deliver_webhook` for a finished version."""
-    options: dict[str, Any] = {"task_name": f"nanobanana-webhook-{version_id}"}
-    if nanobanana_settings.QUEUE_NAME:
-        options["cluster"] = nanobanana_settings.QUEUE_NAME
-    return async_task("django_nanobanana.tasks.deliver_webhook", str(version_id),
-                      q_options=options)
+    return _enqueue("deliver_webhook", version_id, "webhook")
 
 
 def deliver_webhook(version_id: str) -> bool:
