@@ -236,57 +236,51 @@ class AssetActionsMixin:
         )
 
     def regenerate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        asset = self._asset(request, object_id)
-        self._require(self.has_generate_permission(request, asset))
-        version = self._version(asset, request.GET.get("version") or request.POST.get("from"))
-        if request.method == "POST":
-            form = RegenerateForm(request.POST, request.FILES, version=version)
-            if form.is_valid():
-                try:
-                    new = self._regenerate(request, version, form)
-                except NanobananaError as exc:
-                    add_service_errors(form, exc)
-                    messages.error(request, _message(exc))
-                else:
-                    self._log(request, asset, _("Regenerated version %(old)s as %(new)s.")
-                              % {"old": version.pk, "new": new.pk})
-                    messages.success(request, _("Regeneration queued."))
-                    return HttpResponseRedirect(self._change_url(asset))
-        else:
-            form = RegenerateForm(version=version)
-        return self._render_form(
-            request, title=_("Regenerate “%(title)s”") % {"title": asset.title}, form=form,
-            assets=[asset], version=version, submit=_("Regenerate"),
+        return self._version_action_view(
+            request, object_id, form_class=RegenerateForm, run=self._regenerate,
+            log=_("Regenerated version %(old)s as %(new)s."), done=_("Regeneration queued."),
+            title=_("Regenerate “%(title)s”"), submit=_("Regenerate"),
             help_text=_("A new version with the same request, or with what you change here."),
         )
 
     def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._version_action_view(
+            request, object_id, form_class=EditForm, run=self._edit,
+            log=_("Edited version %(old)s as %(new)s."), done=_("Edit queued."),
+            title=_("Edit “%(title)s” with an instruction"), submit=_("Edit"),
+            help_text=_("The model continues from this version and changes what you ask."),
+            warn_unfinished=True,
+        )
+
+    def _version_action_view(self, request: HttpRequest, object_id: str, *, form_class: Any,
+                             run: Any, log: str, done: str, title: str, submit: str,
+                             help_text: str, warn_unfinished: bool = False) -> HttpResponse:
+        """An intermediate form acting on one version (regenerate, edit): validate, call
+        the service, log, redirect at once; service errors land on the form."""
         asset = self._asset(request, object_id)
         self._require(self.has_generate_permission(request, asset))
         version = self._version(asset, request.GET.get("version") or request.POST.get("from"))
         if request.method == "POST":
-            form = EditForm(request.POST, request.FILES, version=version)
+            form = form_class(request.POST, request.FILES, version=version)
             if form.is_valid():
                 try:
-                    new = self._edit(request, version, form)
+                    new = run(request, version, form)
                 except NanobananaError as exc:
                     add_service_errors(form, exc)
                     messages.error(request, _message(exc))
                 else:
-                    self._log(request, asset, _("Edited version %(old)s as %(new)s.")
-                              % {"old": version.pk, "new": new.pk})
-                    messages.success(request, _("Edit queued."))
+                    self._log(request, asset, log % {"old": version.pk, "new": new.pk})
+                    messages.success(request, done)
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = EditForm(version=version)
-            if version.state != State.SUCCEEDED:
+            form = form_class(version=version)
+            if warn_unfinished and version.state != State.SUCCEEDED:
                 messages.warning(request, _("Only a finished image can be edited; this version "
                                             "is %(state)s.") % {"state":
                                                                 version.get_state_display()})
         return self._render_form(
-            request, title=_("Edit “%(title)s” with an instruction") % {"title": asset.title},
-            form=form, assets=[asset], version=version, submit=_("Edit"),
-            help_text=_("The model continues from this version and changes what you ask."),
+            request, title=title % {"title": asset.title}, form=form, assets=[asset],
+            version=version, submit=submit, help_text=help_text,
         )
 
     def overlay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
