@@ -1,5 +1,5 @@
-from .assets import AssetVersionInline, GeneratedAssetAdmin
+from .assets import GeneratedAssetAdmin
 from .ledger import AuditRecordAdmin, BudgetAdmin, LedgerEntryAdmin, UsageTotalAdmin
 
-__all__ = ["AssetVersionInline", "GeneratedAssetAdmin"]
+__all__ = ["GeneratedAssetAdmin"]
 __all__ += ["AuditRecordAdmin", "BudgetAdmin", "LedgerEntryAdmin", "UsageTotalAdmin"]

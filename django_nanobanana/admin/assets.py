@@ -77,21 +77,6 @@ class ModelFilter(admin.SimpleListFilter):
         return None
 
 
-class AssetVersionInline(admin.TabularInline):
-    """Read-only versions (kept for other admins; the change page shows its own history)."""
-
-    model = AssetVersion
-    fk_name = "asset"
-    extra = 0
-    can_delete = False
-    fields = ("state", "kind", "prompt", "model", "image_size", "cost", "created_by",
-              "created_at", "error")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(GeneratedAsset)
 class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "title", "state", "model", "size", "cost_to_date", "owner",

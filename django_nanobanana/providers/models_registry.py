@@ -77,8 +77,9 @@ class ModelCapabilities:
     #: 3.x image models always think (billed as output text), whether or not a level is set
     thinks: bool = False
     supports_seed: bool = True
-    #: Largest reference image accepted at all (through the Files API).
-    max_reference_bytes: int = 30 * 1024 * 1024
+    #: Largest reference image accepted at all (through the Files API); the same 20 MB
+    #: the REST API accepts per upload, so every edge applies one limit.
+    max_reference_bytes: int = 20 * 1024 * 1024
     #: Inline data of one request together (Google: 20 MB per request, JSON included).
     max_inline_total_bytes: int = 18 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -121,7 +121,8 @@ def _clean_row(number: int, raw: dict[str, Any], base: Path) -> BatchRow:
         aspect_ratio=value.get("aspect_ratio") or None,
         image_size=value.get("image_size") or None, seed=seed,
     )
-    validate_params(params, reference_count=len(paths))
+    validate_params(params, reference_count=len(paths),
+                    reference_sizes=[Path(p).stat().st_size for p in paths])
     overlay = validate_overlay({"text": value["overlay"]}) if value.get("overlay") else None
     return BatchRow(line=number, params=params, title=value.get("title") or "",
                     alt_text=value.get("alt_text") or "", overlay=overlay,

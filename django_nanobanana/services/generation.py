@@ -37,7 +37,7 @@ from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State
 from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model
-from ..storage import EXTENSIONS, delete_files, get_storage, original_name, save_exact
+from ..storage import EXTENSIONS, delete_files, original_name, save_exact
 from . import accounting
 from .references import describe, load_for_request, resolve_references
 
@@ -70,10 +70,12 @@ class GenerationParams:
         return self.provider or nanobanana_settings.DEFAULT_PROVIDER
 
 
-def validate_params(params: GenerationParams, *, reference_count: int | None = None
-                    ) -> ModelCapabilities:
+def validate_params(params: GenerationParams, *, reference_count: int | None = None,
+                    reference_sizes: Sequence[int] = ()) -> ModelCapabilities:
     """Check a request against the model's capabilities and the site's configuration.
 
+    ``reference_sizes`` (bytes of each reference) are checked against the model's limits
+    for this provider (uploadable through the Files API, or inline only).
     Raises :class:`RequestValidationError` (bad input, every field at once) or
     :class:`ConfigurationError` (unknown provider, no API key) before anything is spent.
     """
@@ -81,14 +83,16 @@ def validate_params(params: GenerationParams, *, reference_count: int | None = N
 
     validate_webhook_url(params.webhook_url)
     capabilities = get_model(params.resolved_model())
+    provider = get_provider(params.resolved_provider())
     capabilities.validate(
         aspect_ratio=params.aspect_ratio,
         image_size=params.image_size,
         prompt=params.prompt,
         thinking_level=params.thinking_level,
         reference_count=len(params.references) if reference_count is None else reference_count,
+        reference_sizes=tuple(reference_sizes),
+        can_upload=provider.supports_file_upload,
     )
-    provider = get_provider(params.resolved_provider())
     if not provider.api_key and provider.config.get("AUTH") != "google-auth":
         env = provider.config.get("API_KEY_ENV")
         raise ConfigurationError(
@@ -444,12 +448,8 @@ def _validated(params: GenerationParams, references: list[ReferenceImage], *, us
                source: str, client_ip: str | None, extra_images: int = 0) -> ModelCapabilities:
     """Validate; a refused request is still recorded in the audit trail."""
     try:
-        capabilities = validate_params(params, reference_count=len(references) + extra_images)
-        too_big = [r for r in references if r.bytes > 20 * 1024 * 1024]
-        if too_big:
-            raise RequestValidationError({"references": [
-                _("Reference images may be at most 20 MB each.")]})
-        return capabilities
+        return validate_params(params, reference_count=len(references) + extra_images,
+                               reference_sizes=[r.bytes for r in references])
     except (RequestValidationError, ConfigurationError) as exc:
         accounting.refused(params, user=user, source=source, client_ip=client_ip,
                            reason=str(getattr(exc, "message", exc)), outcome="invalid")
@@ -626,9 +626,3 @@ def _after_success(version_id: Any, *, decoded: Any = None) -> None:
 
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)
     make_current(version.asset, version, decoded=decoded)
-
-
-def original_bytes(version: AssetVersion) -> bytes:
-    storage = get_storage()
-    with storage.open(version.original.name, "rb") as handle:
-        return handle.read()

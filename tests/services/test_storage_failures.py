@@ -87,3 +87,29 @@ def test_failure_midway_through_renditions_leaves_no_orphans(nanobanana_fake, me
     assert set(Rendition.objects.values_list("pk", flat=True)) == before_rows
     for rendition in Rendition.objects.all():
         assert rendition.file.name in before_files
+
+
+def test_oversized_references_are_refused_at_the_edge_by_the_model_limits(
+        nanobanana_fake, media_root, settings):
+    from django_nanobanana.models import AssetVersion
+
+    reference = store_reference(encoded((64, 64)), name="big.png")
+    # 21 MB recorded: over the 20 MB a reference may have even through the Files API.
+    ReferenceImage.objects.filter(pk=reference.pk).update(bytes=21 * 1024 * 1024)
+    with pytest.raises(RequestValidationError) as info:
+        generate(GenerationParams(prompt="x", references=(str(reference.pk),)))
+    assert "references" in info.value.field_errors
+    # 8 MB: fine with the Files API, but over the 7 MB inline limit of a provider
+    # that can only send references inline.
+    ReferenceImage.objects.filter(pk=reference.pk).update(bytes=8 * 1024 * 1024)
+    generate(GenerationParams(prompt="x", references=(str(reference.pk),)), enqueue=False)
+    settings.NANOBANANA = {**settings.NANOBANANA, "PROVIDERS": {
+        **settings.NANOBANANA["PROVIDERS"],
+        "inline": {"BACKEND": "django_nanobanana.providers.openai_compat."
+                              "OpenAICompatibleProvider",
+                   "BASE_URL": nanobanana_fake.base_url, "API_KEY": "k", "API_KEY_ENV": None}}}
+    with pytest.raises(RequestValidationError) as info:
+        generate(GenerationParams(prompt="y", provider="inline",
+                                  references=(str(reference.pk),)))
+    assert "references" in info.value.field_errors
+    assert AssetVersion.objects.count() == 1
