@@ -25,6 +25,24 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     messages += _check_models()
     messages += _check_storage()
     messages += _check_imaging()
+    messages += _check_sharing()
+    return messages
+
+
+def _check_sharing() -> list[Any]:
+    """Settings that decide what crosses users or leaves the site."""
+    messages: list[Any] = []
+    scope = (nanobanana_settings.PROMPT_CACHE or {}).get("SCOPE", "owner")
+    if scope not in ("owner", "site"):
+        messages.append(Error(
+            f"NANOBANANA['PROMPT_CACHE']['SCOPE'] is {scope!r}; use 'owner' or 'site'.",
+            hint=DOCS, id="nanobanana.E010",
+        ))
+    from .services.webhooks import allow_list_errors
+
+    for problem in allow_list_errors():
+        messages.append(Error(f"NANOBANANA['WEBHOOKS']: {problem}", hint=DOCS,
+                              id="nanobanana.E011"))
     return messages
 
 

@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to (or a callable) ``(prompt: str) -> str`` applied before a prompt is
     # stored in the audit trail, e.g. to mask e-mail addresses.
     "PROMPT_REDACTOR": None,
+    # An audit row keeps the (redacted) prompt's first this many characters, with the
+    # whole prompt's length and SHA-256.
+    "AUDIT_PROMPT_MAX_CHARS": 8000,
     # Renditions: widths x formats, written after every generation.
     "RENDITION_WIDTHS": (320, 640, 1024, 1600, 2048),
     "RENDITION_FORMATS": ("avif", "webp", "jpeg"),
@@ -94,11 +97,17 @@ DEFAULTS: dict[str, Any] = {
     "AVIF_SPEED": 8,
     # Prompt cache: an identical request (model, prompt, parameters, reference contents)
     # reuses a finished original at no cost. Per request: GenerationParams.use_cache.
-    "PROMPT_CACHE": {"ENABLED": True, "TTL_SECONDS": 7 * 24 * 3600},
+    # SCOPE "owner": only images of the same owner are reused; "site": any owner's image
+    # (without the model's text, and without saying whose version it was).
+    "PROMPT_CACHE": {"ENABLED": True, "TTL_SECONDS": 7 * 24 * 3600, "SCOPE": "owner"},
     # Signed webhooks when a version finishes (services/webhooks.py). A request's
-    # webhook_url must start with one of ALLOWED_URLS; the body is signed with HMAC-SHA256.
+    # webhook_url must match one of ALLOWED_URLS by scheme, host and port (and lie under
+    # its path); the body is signed with HMAC-SHA256. Delivery refuses hosts that resolve
+    # to private, loopback or link-local addresses unless an ALLOWED_URLS entry names the
+    # address itself or ALLOWED_NETWORKS (CIDR strings) contains it.
     "WEBHOOKS": {
         "ALLOWED_URLS": (),
+        "ALLOWED_NETWORKS": (),
         "SECRET_ENV": "NANOBANANA_WEBHOOK_SECRET",
         "SECRET": None,
         "TIMEOUT": 5.0,
@@ -117,6 +126,10 @@ DEFAULTS: dict[str, Any] = {
     "REQUEUE_AFTER_SECONDS": 900,
     # How often the django-q2 schedule runs the reaper (minutes); None: no schedule.
     "REAPER_EVERY_MINUTES": 5,
+    # Reference images no version uses are deleted (row and file) this many days after
+    # their last use, by a daily django-q2 schedule and ``nanobanana_prune_references``;
+    # None: kept (no schedule; the command then needs --older-than).
+    "REFERENCE_RETENTION_DAYS": 30,
     # Admin: how often (seconds) the change page polls an image's state while a version is
     # queued or running (or a new overlay is being rendered).
     "ADMIN_STATUS_POLL_SECONDS": 2.0,

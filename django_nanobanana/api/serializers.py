@@ -83,8 +83,9 @@ class VersionSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
     asset = serializers.UUIDField(source="asset_id", read_only=True)
     parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
-    reused_from = serializers.UUIDField(source="reused_from_id", read_only=True,
-                                        allow_null=True)
+    reused_from = serializers.SerializerMethodField(help_text=_(
+        "The version of the same owner whose image the prompt cache reused (null: none, "
+        "or another owner's)."))
     created_by = serializers.CharField(source="created_by_id", read_only=True, allow_null=True)
     reason = serializers.CharField(source="error", read_only=True,
                                    help_text=_("Why the version failed or was blocked."))
@@ -112,6 +113,12 @@ class VersionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_thinking_level(self, version: AssetVersion) -> str | None:
         return (version.params or {}).get("thinking_level")
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_reused_from(self, version: AssetVersion) -> str | None:
+        if not version.reused_from_id or (version.params or {}).get("reused_across_owners"):
+            return None
+        return str(version.reused_from_id)
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_references(self, version: AssetVersion) -> list[str]:

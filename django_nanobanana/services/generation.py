@@ -156,11 +156,18 @@ def _cache_allowed(params: GenerationParams, kind: str) -> bool:
     return params.use_cache is not False
 
 
-def _find_cached(key: str) -> AssetVersion | None:
-    ttl = nanobanana_settings.PROMPT_CACHE.get("TTL_SECONDS")
+def _find_cached(key: str, owner: Any) -> AssetVersion | None:
+    """A finished original for ``key``: of the same owner's images unless the cache is
+    shared site-wide (``PROMPT_CACHE["SCOPE"] == "site"``)."""
+    setting = nanobanana_settings.PROMPT_CACHE
+    ttl = setting.get("TTL_SECONDS")
     queryset = AssetVersion.objects.filter(
         cache_key=key, state=State.SUCCEEDED, reused_from__isnull=True
     ).exclude(original="")
+    if setting.get("SCOPE", "owner") != "site":
+        owner_id = getattr(owner, "pk", None)
+        queryset = (queryset.filter(asset__owner_id=owner_id) if owner_id is not None
+                    else queryset.filter(asset__owner__isnull=True))
     if ttl:
         queryset = queryset.filter(finished_at__gte=timezone.now() - timedelta(seconds=ttl))
     return queryset.order_by("-finished_at").first()
@@ -192,7 +199,9 @@ def _create_version(
             return existing
     ref_hashes = [r.sha256 for r in references]
     key = cache_key(params, capabilities, ref_hashes)
-    cached = _find_cached(key) if _cache_allowed(params, kind) else None
+    owner = asset.owner if asset is not None else (
+        user if getattr(user, "is_authenticated", False) else None)
+    cached = _find_cached(key, owner) if _cache_allowed(params, kind) else None
     estimate = capabilities.estimate_cost(
         image_size=params.image_size, prompt_chars=len(params.prompt),
         reference_count=len(references),
@@ -288,12 +297,20 @@ def _copy_cached(cached: AssetVersion, asset_id: Any, version_id: Any) -> str:
 
 def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any,
            client_ip: str | None) -> None:
-    """Finish a version at no cost with a copy of an identical finished original."""
+    """Finish a version at no cost with a copy of an identical finished original.
+
+    From another owner's image (a site-wide cache) only the image is taken: not the
+    model's text or turn, and the API does not show which version it came from.
+    """
     now = timezone.now()
+    shared = cached.asset.owner_id != version.asset.owner_id
     AssetVersion.objects.filter(pk=version.pk).update(
         state=State.SUCCEEDED, reused_from=cached, original=saved, width=cached.width,
         height=cached.height, mime_type=cached.mime_type, sha256=cached.sha256,
-        model_turn=cached.model_turn, model_text=cached.model_text, cost=0,
+        model_turn=None if shared else cached.model_turn,
+        model_text="" if shared else cached.model_text, cost=0,
+        params={**(version.params or {}), "reused_across_owners": True} if shared
+        else version.params,
         response_id=cached.response_id, model_version=cached.model_version,
         finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
         dominant_color=cached.dominant_color, lqip=cached.lqip,

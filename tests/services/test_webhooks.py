@@ -8,7 +8,7 @@ import pytest
 
 from django_nanobanana.exceptions import RequestValidationError
 from django_nanobanana.services import GenerationParams, execute_version, generate
-from django_nanobanana.services.webhooks import verify
+from django_nanobanana.services.webhooks import parse_webhook_url, verify
 from django_nanobanana.tasks import deliver_webhook
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,8 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.statuses = list(statuses)
         self.received = []
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
 
     @property
     def url(self):
@@ -44,7 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
 def receiver(settings, nanobanana_fake):
     server = Receiver([500, 503, 200])
     settings.NANOBANANA = {**settings.NANOBANANA, "WEBHOOKS": {
-        "ALLOWED_URLS": ["http://127.0.0.1:"], "SECRET": SECRET, "BACKOFF": 0.01,
+        "ALLOWED_URLS": [f"http://127.0.0.1:{server.server_address[1]}/hooks/"],
+        "SECRET": SECRET, "BACKOFF": 0.01,
         "MAX_ATTEMPTS": 5}}
     yield server
     server.shutdown()
@@ -82,3 +84,92 @@ def test_urls_outside_the_allow_list_are_refused_at_the_edge(receiver, media_roo
     with pytest.raises(RequestValidationError) as info:
         generate(GenerationParams(prompt="x", webhook_url="http://10.0.0.1/steal"))
     assert "webhook_url" in info.value.field_errors
+
+
+def _allow(settings, urls, networks=()):
+    settings.NANOBANANA = {**settings.NANOBANANA, "WEBHOOKS": {
+        **settings.NANOBANANA.get("WEBHOOKS", {}), "ALLOWED_URLS": urls, "ALLOWED_NETWORKS": networks}}
+
+
+@pytest.mark.parametrize("url", [
+    "http://hooks.example.com@127.0.0.1:{port}/hooks/images",  # userinfo: the host is 127.0.0.1
+    "http://hooks.example.com:x@127.0.0.1:{port}/",
+    "http://hooks.example.com.evil.net/hooks/images",
+    "http://hooks.example.com:8080/hooks/images",  # another port
+    "https://hooks.example.com/hooks/images",  # another scheme
+    "http://hooks.example.com/other",  # outside the entry's path
+    "http://hooks.example.com/hooks/../admin",
+    "http://hooks.example.com\\@127.0.0.1/hooks/",
+    "ftp://hooks.example.com/hooks/",
+])
+def test_webhook_urls_are_compared_by_scheme_host_and_port(receiver, media_root, settings, url):
+    _allow(settings, ["http://hooks.example.com/hooks/"])
+    url = url.format(port=receiver.server_address[1])
+    with pytest.raises(RequestValidationError) as info:
+        generate(GenerationParams(prompt="x", webhook_url=url))
+    assert "webhook_url" in info.value.field_errors
+
+
+def test_userinfo_that_used_to_pass_the_prefix_never_reaches_a_loopback_listener(
+        receiver, media_root, settings):
+    _allow(settings, ["http://hooks.example.com"])
+    url = f"http://hooks.example.com@127.0.0.1:{receiver.server_address[1]}/hooks/images"
+    with pytest.raises(RequestValidationError):
+        generate(GenerationParams(prompt="x", webhook_url=url), enqueue=False)
+    assert receiver.received == []
+
+
+def test_allowed_urls_match_case_insensitively_with_default_ports(receiver, media_root,
+                                                                  settings):
+    _allow(settings, ["https://Hooks.Example.com/hooks"])
+    for url in ("https://hooks.example.com:443/hooks/images", "https://HOOKS.example.com./hooks",
+                "https://hooks.example.com/hooks?x=1"):
+        version = generate(GenerationParams(prompt=url, webhook_url=url), enqueue=False)
+        assert version.params["webhook_url"] == url
+    assert parse_webhook_url("http://[::1]:8080/a").host_header == "[::1]:8080"
+
+
+def _hooked_version(receiver, settings, url):
+    """A version whose stored webhook URL is ``url`` (accepted by the allow-list then)."""
+    _allow(settings, [url])
+    version = generate(GenerationParams(prompt="hooked", image_size="512", webhook_url=url),
+                       enqueue=False)
+    execute_version(version.pk)
+    return version
+
+
+def test_delivery_refuses_a_host_name_that_resolves_to_loopback(receiver, media_root,
+                                                                settings):
+    url = f"http://localhost:{receiver.server_address[1]}/hooks/images"
+    version = _hooked_version(receiver, settings, url)
+    receiver.statuses = []
+    assert deliver_webhook(str(version.pk)) is False
+    assert receiver.received == []  # the listener was never reached
+
+
+def test_a_private_network_named_in_the_allow_list_is_delivered_to_with_its_host_name(
+        receiver, media_root, settings):
+    url = f"http://localhost:{receiver.server_address[1]}/hooks/images"
+    version = _hooked_version(receiver, settings, url)
+    _allow(settings, [url], networks=["127.0.0.0/8", "::1/128"])
+    receiver.statuses = []
+    assert deliver_webhook(str(version.pk)) is True
+    headers, _body = receiver.received[-1]
+    assert headers["host"] == f"localhost:{receiver.server_address[1]}"
+
+
+def test_delivery_checks_the_allow_list_again(receiver, media_root, settings):
+    version = _hooked_version(receiver, settings, receiver.url)
+    _allow(settings, ["http://hooks.example.com/"])  # the site removed the entry since
+    receiver.statuses = []
+    assert deliver_webhook(str(version.pk)) is False
+    assert receiver.received == []
+
+
+def test_bad_allow_list_entries_are_reported_by_the_system_check(settings):
+    from django_nanobanana.checks import check_settings
+
+    _allow(settings, ["http://user@hooks.example.com/", "http://127.0.0.1:"],
+           networks=["not-a-network"])
+    ids = [m.id for m in check_settings()]
+    assert ids.count("nanobanana.E011") == 3
