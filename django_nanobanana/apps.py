@@ -21,10 +21,13 @@ class NanobananaConfig(AppConfig):
 
 
 def _ensure_schedule(sender: AppConfig, **kwargs: object) -> None:
-    """After migrate: the django-q2 schedule that runs the reaper exists (or is removed)."""
+    """After migrate: the django-q2 schedules that run the reaper and the reference
+    clean-up exist (or are removed when their setting is None)."""
     from django.apps import apps
 
     if apps.is_installed("django_q"):
         from .services.reaper import ensure_schedule
+        from .services.references import ensure_cleanup_schedule
 
         ensure_schedule()
+        ensure_cleanup_schedule()

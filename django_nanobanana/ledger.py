@@ -273,20 +273,26 @@ def record_request(
     secrets = _known_secrets()
     user = user if getattr(user, "is_authenticated", False) else None
     final = outcome not in (Outcome.PENDING,)
+    # Redact the whole prompt first (cutting first could leave half a key unscrubbed),
+    # then keep a bounded head plus the length and hash of the whole.
+    redacted = scrub(redact_prompt(prompt), secrets)
+    limit = nanobanana_settings.AUDIT_PROMPT_MAX_CHARS
     values = {
         "user": user,
         "username": user.get_username() if user else "",
         "source": source,
         "client_ip": ip or (client_ip(request) if request is not None else None),
         "asset_id": asset_id,
-        "prompt": scrub(redact_prompt(prompt), secrets),
+        "prompt": redacted if limit is None else redacted[:max(0, int(limit))],
+        "prompt_length": len(redacted),
+        "prompt_sha256": hashlib.sha256(redacted.encode("utf-8", "surrogatepass")).hexdigest(),
         "params": _scrub_value(dict(params or {}), secrets),
         "reference_hashes": [_reference_hash(r) for r in references],
-        "provider": provider,
-        "model": model,
+        "provider": scrub(str(provider or ""), secrets)[:50],
+        "model": scrub(str(model or ""), secrets)[:100],
         "estimated_cost": estimated_cost,
         "outcome": outcome,
-        "reason": scrub(str(reason), secrets),
+        "reason": scrub(str(reason), secrets)[:2000],
         "completed_at": timezone.now() if final else None,
     }
     if version_id is None:

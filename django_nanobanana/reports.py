@@ -13,6 +13,7 @@ Days are local dates in the budget time zone (``BUDGET_TIME_ZONE``).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -22,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .budgets import (
     applicable_budgets,
@@ -42,8 +44,8 @@ from .models.ledger import (
 )
 
 __all__ = [
-    "GROUPS", "METRICS", "budget_status", "dashboard", "site_budget_status", "to_json", "usage",
-    "visible_usage",
+    "GROUPS", "METRICS", "budget_status", "csv_cell", "dashboard", "site_budget_status",
+    "to_json", "usage", "visible_usage", "write_csv",
 ]
 
 #: What rows can be grouped by, and the column each maps to.
@@ -59,7 +61,24 @@ SUCCEEDED = (Outcome.SUCCEEDED, Outcome.CACHED)
 REFUSED = (Outcome.REFUSED, Outcome.INVALID)
 
 
+#: Report days outside this range are refused (the window ends a day later, in any time
+#: zone, and must stay a valid datetime).
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+
+
+def check_day(day: dt.date) -> dt.date:
+    """``day`` if a report may start or end on it, else ValueError with a clear message."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(_("Dates must be between %(first)s and %(last)s.")
+                         % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+    return day
+
+
 def _bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, ...]:
+    for day in (since, until):
+        if day is not None:
+            check_day(day)
     tz = budget_timezone()
     start = dt.datetime.combine(since, dt.time(0), tzinfo=tz) if since else None
     end = (
@@ -189,6 +208,27 @@ def to_json(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: convert(v) for k, v in row.items()} for row in rows]
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a leading ``'`` before a formula start."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(stream: Any, rows: Iterable[dict[str, Any]], fieldnames: Sequence[str]) -> None:
+    """Every CSV export: a header, then ``rows`` with each cell passed through
+    :func:`csv_cell` (model ids and usernames can be chosen by whoever sent a request)."""
+    writer = csv.DictWriter(stream, fieldnames=list(fieldnames), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+
+
 def can_view_all(viewer: Any) -> bool:
     return bool(
         getattr(viewer, "is_active", False) and getattr(viewer, "is_staff", False)
@@ -238,15 +278,23 @@ def _status_row(budget: Any, counter: BudgetCounter | None, start: dt.datetime,
     }
 
 
-def budget_status(user: Any, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def budget_status(user: Any, *, now: dt.datetime | None = None, own_only: bool = False
+                  ) -> list[dict[str, Any]]:
     """Every budget that applies to ``user`` in its current window: limits, ``spent``,
     ``reserved``, ``left`` (money as Decimal, None when there is no such limit),
-    the image equivalents, and ``resets_at``. Read-only (creates no counter)."""
+    the image equivalents, and ``resets_at``. Read-only (creates no counter).
+
+    ``own_only``: only the user's own budgets (scope ``user``), leaving out group and
+    site budgets whose figures are other people's spending too (what a user who may not
+    see everyone's usage is shown)."""
     now = now or timezone.now()
     name = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    budgets = applicable_budgets(user)
+    if own_only:
+        budgets = [b for b in budgets if b.scope == BudgetScope.USER]
     rows = []
     for budget, counter, start, end, subject in counters_for(
-        applicable_budgets(user), user, now, create=False
+        budgets, user, now, create=False
     ):
         if counter is None:
             from .budgets import _settled_in  # a budget not used yet in this window

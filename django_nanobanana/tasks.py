@@ -54,6 +54,13 @@ def reap() -> dict[str, int]:
     return reap_versions()
 
 
+def delete_unused_references() -> dict[str, int]:
+    """Scheduled (daily): delete reference images no version uses, past their retention."""
+    from .services.references import delete_unused_references as delete_references
+
+    return delete_references()
+
+
 def enqueue_webhook(version_id: Any) -> str:
     """Queue :func:`deliver_webhook` for a finished version."""
     return _enqueue("deliver_webhook", version_id, "webhook")

@@ -29,6 +29,7 @@ from ..imaging.overlay import (
 from ..models import AssetVersion, GeneratedAsset
 from ..providers.models_registry import get_registry
 from ..services import GenerationParams, validate_overlay, validate_params
+from ..services.references import MAX_REFERENCE_BYTES, validate_reference
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -101,9 +102,35 @@ class ReferencesMixin(forms.Form):
         )
         self.fields["reference_assets"].label_from_instance = lambda a: a.title
 
+    def clean_reference_uploads(self) -> list[Any]:
+        """Each upload decoded and size-checked now, so a refused file is never stored."""
+        uploads = self.cleaned_data.get("reference_uploads") or []
+        for upload in uploads:
+            name = upload.name or _("upload")
+            if upload.size > MAX_REFERENCE_BYTES:
+                raise forms.ValidationError(
+                    _("%(name)s: reference images may be at most %(mb)d MB.")
+                    % {"name": name, "mb": MAX_REFERENCE_BYTES // (1024 * 1024)},
+                    code="too_large")
+            upload.seek(0)
+            try:
+                validate_reference(upload.read())
+            except RequestValidationError as exc:
+                messages = [m for ms in exc.field_errors.values() for m in ms] or [str(exc)]
+                raise forms.ValidationError(
+                    [f"{name}: {message}" for message in messages], code="invalid_image"
+                ) from None
+            finally:
+                upload.seek(0)
+        return uploads
+
     def reference_count(self) -> int:
         data = self.cleaned_data
         return len(data.get("reference_assets") or ()) + len(data.get("reference_uploads") or ())
+
+    def reference_sizes(self) -> list[int]:
+        """Bytes of each upload, for the model's per-reference limits."""
+        return [upload.size for upload in self.cleaned_data.get("reference_uploads") or ()]
 
 
 # -- overlay -----------------------------------------------------------------------------------
@@ -206,8 +233,10 @@ class _ValidatedGeneration(GenerationForm):
         if self.errors:
             return data
         count = self.reference_count() + self.extra_images  # type: ignore[attr-defined]
+        sizes = self.reference_sizes() if isinstance(self, ReferencesMixin) else []
         try:
-            validate_params(self.generation_params(), reference_count=count)
+            validate_params(self.generation_params(), reference_count=count,
+                            reference_sizes=sizes)
         except (RequestValidationError, ConfigurationError) as exc:
             add_service_errors(self, exc)
         return data
@@ -300,7 +329,8 @@ class EditForm(ReferencesMixin, forms.Form):
             provider=version.provider,
         )
         try:
-            validate_params(params, reference_count=self.reference_count() + 1)
+            validate_params(params, reference_count=self.reference_count() + 1,
+                            reference_sizes=self.reference_sizes())
         except (RequestValidationError, ConfigurationError) as exc:
             add_service_errors(self, exc)
         return data

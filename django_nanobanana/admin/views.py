@@ -4,7 +4,6 @@ and its CSV export."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from django.contrib.admin.utils import quote
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from .. import reports
+from ..budgets import budget_timezone
 from ..conf import nanobanana_settings
 from ..imaging.overlay import OverlaySpec, OverlayValidationError, render_overlay
 from ..models import AssetVersion, GeneratedAsset, Rendition, State
@@ -222,36 +222,37 @@ def dashboard_view(modeladmin: Any, request: HttpRequest) -> TemplateResponse:
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
+    """An ISO date from the query (``default`` when absent); ValueError when bad."""
+    if not value:
         return default
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
+                         ) from None
+    return reports.check_day(day)
 
 
 def export_csv_view(modeladmin: Any, request: HttpRequest) -> HttpResponse:
     """Usage rows as CSV: ``since``/``until`` (ISO dates, inclusive), ``group`` (repeatable:
-    day, user, model, source; default day+user+model)."""
+    day, user, model, source; default day+user+model). Bad dates: 400 with the reason."""
     _require_usage(request)
-    today = dt.date.today()
-    until = _date(request.GET.get("until"), today)
-    since = _date(request.GET.get("since"), until - dt.timedelta(days=29))
+    today = timezone.localdate(timezone=budget_timezone())
+    try:
+        until = _date(request.GET.get("until"), today)
+        since = _date(request.GET.get("since"), max(reports.FIRST_DAY,
+                                                    until - dt.timedelta(days=29)))
+        if since > until:
+            raise ValueError(_("since must not be after until."))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     groups = [g for g in request.GET.getlist("group") if g in CSV_GROUPS] or ["day", "user",
                                                                               "model"]
     rows = reports.to_json(reports.usage(since=since, until=until, group_by=tuple(groups)))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*groups, *reports.METRICS], extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
+    reports.write_csv(out, rows, [*groups, *reports.METRICS])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="nanobanana-usage-{since.isoformat()}-{until.isoformat()}.csv"'
     )
     return response
-
-
-def _safe_cell(value: Any) -> Any:
-    """Keep spreadsheet programs from running a username as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

@@ -8,6 +8,7 @@ whose errors the API reports in the same shape as these.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
-from ..models import AssetVersion, GeneratedAsset, ReferenceImage, State
+from .. import reports
+from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State
 from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
 
 #: Gemini takes a 32-bit seed.
@@ -373,6 +375,13 @@ class ReferenceSerializer(serializers.ModelSerializer):
 GROUP_CHOICES = ("user", "model", "source", "day")
 
 
+def _report_day(value: dt.date) -> dt.date:
+    try:
+        return reports.check_day(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
 class UsageQuerySerializer(serializers.Serializer):
     since = serializers.DateField(required=False, help_text=_(
         "First day (budget time zone), inclusive. Default: first day of this month."))
@@ -385,6 +394,19 @@ class UsageQuerySerializer(serializers.Serializer):
         "Only this source: admin, api, cli or batch."))
     user = serializers.CharField(required=False, max_length=150, help_text=_(
         "Username (staff with nanobanana.view_usage only)."))
+
+    def validate_since(self, value: dt.date) -> dt.date:
+        return _report_day(value)
+
+    def validate_until(self, value: dt.date) -> dt.date:
+        return _report_day(value)
+
+    def validate_source(self, value: str) -> str:
+        if value not in Source.values:
+            raise serializers.ValidationError(
+                _("Unknown source %(source)s; use %(allowed)s.")
+                % {"source": value, "allowed": ", ".join(Source.values)})
+        return value
 
     def validate_group_by(self, value: str) -> tuple[str, ...]:
         groups = tuple(g.strip() for g in value.split(",") if g.strip())

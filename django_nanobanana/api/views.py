@@ -449,7 +449,8 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
 
 
 class UsageView(APIMixin, APIView):
-    """Usage and the budgets left: your own; staff with nanobanana.view_usage: anyone's."""
+    """Usage and the budgets left: your own (and only your own budgets); staff with
+    nanobanana.view_usage: anyone's, and every budget."""
 
     @document(
         tags=["usage"],
@@ -481,8 +482,8 @@ class UsageView(APIMixin, APIView):
             else:
                 budgets = reports.site_budget_status()
             whose = named or None
-        else:
-            budgets = reports.budget_status(request.user)
+        else:  # the user's own figures only: no group or site spending
+            budgets = reports.budget_status(request.user, own_only=True)
             whose = request.user.get_username()
         body = {"user": whose, "since": since, "until": until, "group_by": list(group_by),
                 "rows": rows, "budgets": budgets}

@@ -246,6 +246,10 @@ class ReferenceImage(models.Model):
         on_delete=models.SET_NULL, related_name="nanobanana_references",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(
+        _("last used"), null=True, blank=True, db_index=True,
+        help_text=_("Last upload or use in a request; unused references are deleted "
+                    "REFERENCE_RETENTION_DAYS after it."))
 
     class Meta:
         verbose_name = _("reference image")

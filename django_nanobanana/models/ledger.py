@@ -245,8 +245,9 @@ class Outcome(models.TextChoices):
 class AuditRecord(models.Model):
     """One request as it arrived and how it ended. Append-only from the app's side.
 
-    Never holds an API key; the prompt passes through ``PROMPT_REDACTOR`` first and
-    references are kept as SHA-256 hashes only.
+    Never holds an API key; the prompt passes through ``PROMPT_REDACTOR`` first, is kept
+    up to ``AUDIT_PROMPT_MAX_CHARS`` characters (with the whole prompt's length and
+    SHA-256), and references are kept as SHA-256 hashes only.
     """
 
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
@@ -260,7 +261,12 @@ class AuditRecord(models.Model):
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     version_id = models.UUIDField(_("version id"), null=True, blank=True)
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
-    prompt = models.TextField(_("prompt"), blank=True)
+    prompt = models.TextField(_("prompt"), blank=True, help_text=_(
+        "The redacted prompt's first AUDIT_PROMPT_MAX_CHARS characters."))
+    prompt_length = models.PositiveIntegerField(_("prompt length"), default=0, help_text=_(
+        "Characters of the whole redacted prompt."))
+    prompt_sha256 = models.CharField(_("prompt SHA-256"), max_length=64, blank=True,
+                                     help_text=_("Of the whole redacted prompt (UTF-8)."))
     params = models.JSONField(_("parameters"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     reference_hashes = models.JSONField(_("reference SHA-256"), default=list, blank=True)
     provider = models.CharField(_("provider"), max_length=50, blank=True)

@@ -6,7 +6,9 @@ The protocol, as the official SDK speaks it (``google/genai/_extra_utils.py``
 1. ``POST {BASE_URL}/upload/{API_VERSION}/files`` with ``X-Goog-Upload-Protocol:
    resumable``, ``X-Goog-Upload-Command: start``, ``X-Goog-Upload-Header-Content-Length``
    and ``-Content-Type``, body ``{"file": {"mimeType", "sizeBytes"[, "displayName"]}}``.
-   The answer's ``X-Goog-Upload-URL`` header is where the bytes go.
+   The answer's ``X-Goog-Upload-URL`` header is where the bytes go. It must be on the
+   provider's own host (the scheme, host and port of ``BASE_URL``, no user information);
+   any other URL is refused before the key is sent anywhere.
 2. ``POST {upload URL}`` with ``X-Goog-Upload-Command: upload, finalize`` and
    ``X-Goog-Upload-Offset: 0``, body the bytes. ``X-Goog-Upload-Status: final`` and a
    body ``{"file": {"name", "uri", "mimeType", "state", ...}}`` confirm it.
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from .errors import MalformedResponseError, error_from_response
+from .errors import MalformedResponseError, ProviderError, error_from_response
 
 if TYPE_CHECKING:
     from .gemini import GeminiProvider
@@ -58,6 +61,10 @@ def upload_file(provider: GeminiProvider, data: bytes, mime_type: str,
         if not upload_url:
             raise MalformedResponseError(
                 "The Files API did not return an upload URL.", provider=provider.alias)
+        if _origin(upload_url) != _origin(base) or _origin(upload_url) is None:
+            raise ProviderError(
+                "The Files API named an upload URL on another host than BASE_URL; the "
+                "upload was refused.", reason="UPLOAD_URL_REFUSED", provider=provider.alias)
         finished = provider.http("POST", upload_url, content=data, headers={
             **provider.auth_headers(),
             "x-goog-upload-command": "upload, finalize",
@@ -85,3 +92,19 @@ def _raise_for_status(provider: GeminiProvider, response: Any) -> None:
     if response.status_code >= 300:
         raise error_from_response(response.status_code, response.content, response.headers,
                                   provider=provider.alias, secrets=provider.secrets())
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL without user information, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or "@" in parts.netloc or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]

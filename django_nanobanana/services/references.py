@@ -1,37 +1,61 @@
-"""Reference images: validated by the safe decoder, stored once per owner and content."""
+"""Reference images: validated by the safe decoder, stored once per owner and content,
+deleted when no version has used them for ``REFERENCE_RETENTION_DAYS``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import nanobanana_settings
 from ..exceptions import RequestValidationError
-from ..imaging.decode import ImageValidationError, decode_image, sha256_hex
-from ..models import GeneratedAsset, ReferenceImage
+from ..imaging.decode import DecodedImage, ImageValidationError, decode_image, sha256_hex
+from ..models import AssetVersion, GeneratedAsset, ReferenceImage
 from ..providers import ReferenceImage as ProviderReference
 from ..storage import delete_files, reference_name, save_exact
 
+logger = logging.getLogger(__name__)
+
 _MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "AVIF": "image/avif"}
 
+#: The largest reference any provider takes (the registry's per-reference limit through
+#: the Files API); uploads above it are refused before they are read into memory whole.
+MAX_REFERENCE_BYTES = 20 * 1024 * 1024
 
-def store_reference(data: bytes, *, user: Any = None, name: str = "") -> ReferenceImage:
-    """Validate an uploaded image and store it (once per owner and content)."""
+
+def validate_reference(data: bytes) -> DecodedImage:
+    """Decode an uploaded reference safely (format allow-list, pixel limit, size);
+    :class:`RequestValidationError` on ``references`` when it is not acceptable.
+    Stores nothing: forms call it before anything is written."""
+    if len(data) > MAX_REFERENCE_BYTES:
+        raise RequestValidationError({"references": [
+            _("Reference images may be at most %(mb)d MB.")
+            % {"mb": MAX_REFERENCE_BYTES // (1024 * 1024)}]})
     try:
-        decoded = decode_image(
+        return decode_image(
             data,
             allowed_formats=nanobanana_settings.ALLOWED_INPUT_FORMATS,
             max_pixels=nanobanana_settings.MAX_INPUT_PIXELS,
         )
     except ImageValidationError as exc:
         raise RequestValidationError({"references": [exc.message]}) from None
+
+
+def store_reference(data: bytes, *, user: Any = None, name: str = "") -> ReferenceImage:
+    """Validate an uploaded image and store it (once per owner and content)."""
+    decoded = validate_reference(data)
     user = user if getattr(user, "is_authenticated", False) else None
     digest = sha256_hex(data)
+    now = timezone.now()
     existing = ReferenceImage.objects.filter(uploaded_by=user, sha256=digest).first()
     if existing:
+        ReferenceImage.objects.filter(pk=existing.pk).update(last_used_at=now)
         return existing
     mime = _MIME.get(decoded.format.upper(), decoded.mime_type)
     saved = save_exact(reference_name(digest, mime), data)
@@ -40,6 +64,7 @@ def store_reference(data: bytes, *, user: Any = None, name: str = "") -> Referen
             return ReferenceImage.objects.create(
                 sha256=digest, file=saved, mime_type=mime, width=decoded.width,
                 height=decoded.height, bytes=len(data), original_name=name[:255], uploaded_by=user,
+                last_used_at=now,
             )
     except IntegrityError:  # the same upload raced us: keep the first row and file
         return ReferenceImage.objects.get(uploaded_by=user, sha256=digest)
@@ -75,6 +100,7 @@ def resolve_references(ids: Sequence[Any], *, user: Any = None) -> list[Referenc
         raise RequestValidationError({"references": [
             _("Unknown reference image: %(ids)s.") % {"ids": ", ".join(missing)}
         ]})
+    ReferenceImage.objects.filter(pk__in=list(found)).update(last_used_at=timezone.now())
     return [found[i] for i in ids]
 
 
@@ -97,3 +123,80 @@ def load_for_request(recorded: Sequence[dict[str, Any]]) -> list[ProviderReferen
         with storage.open(ref["name"], "rb") as handle:
             out.append(ProviderReference(data=handle.read(), mime_type=ref["mime_type"]))
     return out
+
+
+# -- clean-up ----------------------------------------------------------------------------------
+
+def _used_by_versions() -> tuple[set[str], set[str]]:
+    """Ids and file names of every reference some version records (any state: queued
+    work, regenerations and follow-up edits read them back)."""
+    ids: set[str] = set()
+    names: set[str] = set()
+    recorded = (AssetVersion.objects.exclude(references=[]).order_by()
+                .values_list("references", flat=True))
+    for references in recorded.iterator(chunk_size=2000):
+        for ref in references or ():
+            if isinstance(ref, dict):
+                ids.add(str(ref.get("id") or ""))
+                names.add(str(ref.get("name") or ""))
+    return ids, names
+
+
+def delete_unused_references(*, older_than: timedelta | None = None,
+                             now: datetime | None = None, dry_run: bool = False
+                             ) -> dict[str, int]:
+    """Delete reference images that no version uses and nobody uploaded or used for
+    ``older_than`` (default ``REFERENCE_RETENTION_DAYS``): the rows, and each file once no
+    remaining row or version names it (files are shared by identical uploads).
+
+    Returns ``{"references": rows deleted, "files": files deleted}`` (what would be
+    deleted with ``dry_run``). Does nothing when no period is given or configured.
+    """
+    if older_than is None:
+        days = nanobanana_settings.REFERENCE_RETENTION_DAYS
+        if days is None:
+            return {"references": 0, "files": 0}
+        older_than = timedelta(days=float(days))
+    cutoff = (now or timezone.now()) - older_than
+    stale = Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff)
+    candidates = list(ReferenceImage.objects.filter(stale).values_list("pk", "file"))
+    if not candidates:
+        return {"references": 0, "files": 0}
+    used_ids, used_names = _used_by_versions()
+    doomed = [(pk, name) for pk, name in candidates if str(pk) not in used_ids]
+    if dry_run:
+        names = {name for _pk, name in doomed}
+        kept = set(ReferenceImage.objects.filter(file__in=names)
+                   .exclude(pk__in=[pk for pk, _n in doomed]).values_list("file", flat=True))
+        return {"references": len(doomed), "files": len(names - kept - used_names)}
+    deleted = 0
+    names: set[str] = set()
+    with transaction.atomic():
+        for pk, name in doomed:
+            # Conditional: a reference uploaded or used again meanwhile stays.
+            count, _by_model = ReferenceImage.objects.filter(stale, pk=pk).delete()
+            if count:
+                deleted += 1
+                names.add(name)
+        kept = set(ReferenceImage.objects.filter(file__in=names).values_list("file", flat=True))
+        files = sorted(names - kept - used_names)
+        delete_files(files)  # after the commit
+    if deleted:
+        logger.info("deleted %d unused reference images (%d files)", deleted, len(files))
+    return {"references": deleted, "files": len(files)}
+
+
+def ensure_cleanup_schedule(**kwargs: Any) -> None:
+    """Create or remove the daily django-q2 schedule that deletes unused references
+    (post_migrate hook, like the reaper's)."""
+    from django_q.models import Schedule
+
+    name = "nanobanana-reference-cleanup"
+    if nanobanana_settings.REFERENCE_RETENTION_DAYS is None:
+        Schedule.objects.filter(name=name).delete()
+        return
+    Schedule.objects.update_or_create(
+        name=name,
+        defaults={"func": "django_nanobanana.tasks.delete_unused_references",
+                  "schedule_type": Schedule.DAILY, "repeats": -1},
+    )

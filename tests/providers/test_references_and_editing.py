@@ -8,6 +8,7 @@ import pytest
 
 from django_nanobanana.exceptions import RequestValidationError
 from django_nanobanana.providers import ImageRequest, ReferenceImage
+from django_nanobanana.providers.errors import ProviderError
 from django_nanobanana.providers.files import upload_file
 from django_nanobanana.providers.gemini import edit_history
 
@@ -121,3 +122,18 @@ def test_history_images_count_against_the_reference_limit(fake_gemini):
     with pytest.raises(RequestValidationError, match="at most 3"):
         gemini(fake_gemini).generate(ImageRequest(prompt="y", model="gemini-2.5-flash-image",
                                                   references=[ref], history=history))
+
+
+def test_an_upload_url_on_another_host_is_refused_without_sending_the_key(fake_gemini,
+                                                                         nanobanana_clock):
+    # The provider talks to "localhost"; the fake names its upload URL on 127.0.0.1:
+    # the same machine, but not the configured host, so the bytes and key stay here.
+    base = fake_gemini.base_url.replace("127.0.0.1", "localhost")
+    assert base != fake_gemini.base_url
+    with pytest.raises(ProviderError) as info:
+        upload_file(gemini(fake_gemini, BASE_URL=base), png(), "image/png")
+    assert info.value.reason == "UPLOAD_URL_REFUSED" and not info.value.retryable
+    uploads = [r for r in fake_gemini.requests if r.path.startswith("/upload/")]
+    assert len(uploads) == 1  # the start, not retried; nothing sent to the named URL
+    assert "upload_id" not in uploads[0].path
+    assert not fake_gemini.files

@@ -8,7 +8,7 @@ import pytest
 
 from django_nanobanana.exceptions import RequestValidationError
 from django_nanobanana.services import GenerationParams, execute_version, generate
-from django_nanobanana.services.webhooks import parse_webhook_url, verify
+from django_nanobanana.services.webhooks import verify
 from django_nanobanana.tasks import deliver_webhook
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,8 @@ def test_urls_outside_the_allow_list_are_refused_at_the_edge(receiver, media_roo
 
 def _allow(settings, urls, networks=()):
     settings.NANOBANANA = {**settings.NANOBANANA, "WEBHOOKS": {
-        **settings.NANOBANANA.get("WEBHOOKS", {}), "ALLOWED_URLS": urls, "ALLOWED_NETWORKS": networks}}
+        **settings.NANOBANANA.get("WEBHOOKS", {}), "ALLOWED_URLS": urls,
+        "ALLOWED_NETWORKS": networks}}
 
 
 @pytest.mark.parametrize("url", [
@@ -126,6 +127,8 @@ def test_allowed_urls_match_case_insensitively_with_default_ports(receiver, medi
                 "https://hooks.example.com/hooks?x=1"):
         version = generate(GenerationParams(prompt=url, webhook_url=url), enqueue=False)
         assert version.params["webhook_url"] == url
+    from django_nanobanana.services.webhooks import parse_webhook_url
+
     assert parse_webhook_url("http://[::1]:8080/a").host_header == "[::1]:8080"
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...reports import GROUPS, METRICS, to_json, usage
+from ...models import Source
+from ...reports import GROUPS, METRICS, check_day, to_json, usage, write_csv
 
 TABLE_METRICS = ("requests", "succeeded", "refused", "images", "cached", "cost", "avoided_cost")
 
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    try:
+        return check_day(day)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -35,7 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="user",
                             help="comma-separated: user, model, day, source (default: user)")
         parser.add_argument("--model", help="only this model id")
-        parser.add_argument("--source", help="only this source (admin, api, cli, batch)")
+        parser.add_argument("--source", choices=Source.values,
+                            help="only this source (admin, api, cli, batch)")
         parser.add_argument("--format", choices=("table", "csv"), default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,15 +48,14 @@ class Command(BaseCommand):
         unknown = [g for g in group_by if g not in GROUPS]
         if unknown:
             raise CommandError(f"cannot group by {', '.join(unknown)}; use {', '.join(GROUPS)}")
+        if options["since"] and options["until"] and options["since"] > options["until"]:
+            raise CommandError("--since must not be after --until")
         rows = to_json(usage(
             user=options["user"], since=options["since"], until=options["until"],
             group_by=group_by, model=options["model"], source=options["source"],
         ))
         if options["format"] == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=[*group_by, *METRICS],
-                                    lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv(self.stdout, rows, [*group_by, *METRICS])
             return
         self._table(rows, group_by)
 
