@@ -176,3 +176,53 @@ def test_bad_allow_list_entries_are_reported_by_the_system_check(settings):
            networks=["not-a-network"])
     ids = [m.id for m in check_settings()]
     assert ids.count("nanobanana.E011") == 3
+
+
+def test_https_delivery_connects_to_the_checked_address_and_verifies_the_host_name(
+        tmp_path, monkeypatch):
+    """The POST goes to the resolved address, yet TLS checks the certificate against the
+    URL's host name (SNI), and the Host header keeps it."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    import httpx
+
+    from django_nanobanana.services.webhooks import _send, parse_webhook_url
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = Receiver([])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # trust the test certificate
+    port = server.server_address[1]
+    loopback = [ipaddress.ip_address("127.0.0.1")]
+    try:
+        response = _send(parse_webhook_url(f"https://localhost:{port}/hooks"), loopback,
+                         content=b"{}", headers={}, timeout=5)
+        assert response.status_code == 200
+        assert server.received[-1][0]["host"] == f"localhost:{port}"
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            _send(parse_webhook_url(f"https://hooks.example.com:{port}/hooks"), loopback,
+                  content=b"{}", headers={}, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -58,7 +58,8 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
         "mime_type": version.mime_type or None,
         "model": version.model,
         "cost": str(version.cost) if version.cost is not None else None,
-        "reused_from": str(version.reused_from_id) if version.reused_from_id else None,
+        "reused_from": str(version.reused_from_id) if version.reused_from_id and not (
+            version.params or {}).get("reused_across_owners") else None,
         "renditions": renditions,
     }
 
