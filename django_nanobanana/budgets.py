@@ -240,7 +240,7 @@ def _settled_in(
     """Money (micros) and images already settled in a window: a budget added mid-month
     starts from what was really spent, not from zero."""
     totals = LedgerEntry.objects.filter(
-        _scope_filter(budget, subject), kind=EntryKind.SETTLE,
+        _scope_filter(budget, subject), kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE),
         occurred_at__gte=start, occurred_at__lt=end,
     ).aggregate(amount=Sum("amount"), images=Sum("images"))
     return to_micros(totals["amount"] or Decimal(0)), int(totals["images"] or 0)

@@ -2,8 +2,14 @@
 
 Money movements (reservations are made by :func:`django_nanobanana.budgets.reserve`):
 
-* :func:`settle` — after the provider answered: releases the reservation and books the
-  actual cost on the same budget windows.
+* :func:`record_billed_call` — the moment a billed answer arrives (every HTTP 200, also
+  one later found unusable, and every Batch API result): one :class:`BilledCall` row, the
+  attempt ledger. Recorded after the version was closed (a worker that lost its lease),
+  it is booked at once as a ``late_charge`` entry.
+* :func:`close` — when the version ends: settles the sum of its billed calls, or refunds
+  when nothing was billed. A version's cost is the sum of its billed attempts.
+* :func:`settle` — releases the reservation and books the actual cost on the same budget
+  windows (called by :func:`close`).
 * :func:`refund` — nothing was spent (no answer, cancelled, lost): releases it.
 * :func:`record_cache_hit` — an identical image reused: zero cost, the cost avoided.
 
@@ -28,19 +34,25 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .budgets import from_micros, release, to_micros
 from .conf import nanobanana_settings
-from .models.ledger import AuditRecord, EntryKind, LedgerEntry, Outcome
+from .models.ledger import AuditRecord, BilledCall, EntryKind, LedgerEntry, Outcome
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Outcome", "client_ip", "record_cache_hit", "record_outcome", "record_request", "refund",
-    "scrub", "settle",
+    "Outcome", "billed_totals", "client_ip", "close", "record_billed_call", "record_cache_hit",
+    "record_outcome", "record_request", "refund", "scrub", "settle",
 ]
+
+#: Token fields a billed call and a version share.
+TOKEN_FIELDS = ("prompt_text_tokens", "prompt_image_tokens", "output_text_tokens",
+                "output_image_tokens", "thoughts_tokens")
 
 #: Parameter names never stored, whatever their value.
 SECRET_PARAM_NAMES = ("key", "api_key", "apikey", "token", "secret", "password", "authorization",
@@ -51,6 +63,116 @@ SECRET_PARAM_NAMES = ("key", "api_key", "apikey", "token", "secret", "password",
 
 def _reservation(version_id: UUID) -> LedgerEntry | None:
     return LedgerEntry.objects.filter(version_id=version_id, kind=EntryKind.RESERVE).first()
+
+
+def _lock_reservation(version_id: UUID) -> LedgerEntry | None:
+    """The reservation, row-locked (``SELECT ... FOR UPDATE``; SQLite serialises writers
+    anyway): recording a billed call and closing a version take it first, so on PostgreSQL
+    a late call can never slip between the sum and the settle."""
+    return (LedgerEntry.objects.select_for_update()
+            .filter(version_id=version_id, kind=EntryKind.RESERVE).first())
+
+
+def _is_closed(version_id: UUID) -> bool:
+    return LedgerEntry.objects.filter(
+        version_id=version_id, kind__in=(EntryKind.SETTLE, EntryKind.REFUND)).exists()
+
+
+def record_billed_call(
+    version_id: UUID,
+    *,
+    attempt: int,
+    call: int,
+    cost: Decimal,
+    usage: Any = None,
+    usage_known: bool = True,
+    kind: str = BilledCall.Kind.SYNC,
+    provider: str = "",
+    model: str = "",
+    batch_job: str = "",
+    response_id: str = "",
+    note: str = "",
+    reason: str = "",
+) -> BilledCall | None:
+    """Record one billed answer of a version (see :class:`BilledCall`).
+
+    ``attempt`` is the version's worker attempt, ``call`` the HTTP attempt within it;
+    ``usage`` any object with the token attributes (``None`` when unknown); ``cost`` what
+    it costs (the caller prices it: tokens x prices, the batch price, or the estimate for
+    an unreadable answer). Returns the row, or None when it was already recorded.
+
+    While the version is open the row simply waits for :func:`close`. If the version is
+    already closed, the cost is booked now: a ``late_charge`` entry on the reservation's
+    budget windows, added to the audit row's cost; the row is marked ``late``.
+    """
+    micros = to_micros(cost)
+    if micros < 0:
+        raise ValueError("a billed cost cannot be negative")
+    amount = from_micros(micros)
+    tokens = {name: int(getattr(usage, name, 0) or 0) for name in TOKEN_FIELDS} \
+        if usage is not None else {}
+    with transaction.atomic():
+        reservation = _lock_reservation(version_id)
+        closed = _is_closed(version_id)
+        try:
+            with transaction.atomic():
+                row = BilledCall.objects.create(
+                    version_id=version_id, attempt=attempt, call=call, kind=kind,
+                    asset_id=reservation.asset_id if reservation else None,
+                    user_id=reservation.user_id if reservation else None,
+                    username=reservation.username if reservation else "",
+                    provider=provider[:50], model=model[:100], batch_job=batch_job[:200],
+                    response_id=scrub(str(response_id or ""))[:200], note=note[:16],
+                    reason=scrub(str(reason or "")), usage_known=usage_known, cost=amount,
+                    late=closed, **tokens,
+                )
+        except IntegrityError:
+            return None
+        if closed:
+            LedgerEntry.objects.create(
+                kind=EntryKind.LATE_CHARGE, version_id=version_id, amount=amount, images=0,
+                asset_id=reservation.asset_id if reservation else None,
+                user_id=reservation.user_id if reservation else None,
+                username=reservation.username if reservation else "",
+                source=reservation.source if reservation else "",
+                model=reservation.model if reservation else model[:100],
+                occurred_at=reservation.occurred_at if reservation else timezone.now(),
+            )
+            if reservation is not None:
+                release(reservation.counters, reserved_micros=0, reserved_images=0,
+                        spent_micros=micros)
+            AuditRecord.objects.filter(version_id=version_id).update(
+                cost=Coalesce(F("cost"), Value(Decimal(0))) + amount)
+            logger.warning("version %s: billed answer (attempt %s, call %s) arrived after "
+                           "the version was closed; booked as a late charge of %s",
+                           version_id, attempt, call, amount)
+    return row
+
+
+def billed_totals(version_id: UUID) -> dict[str, Any]:
+    """The sum of a version's billed calls: ``cost`` (Decimal) and the token counts."""
+    totals = BilledCall.objects.filter(version_id=version_id).aggregate(
+        cost=Sum("cost"), **{name: Sum(name) for name in TOKEN_FIELDS})
+    out: dict[str, Any] = {name: int(totals[name] or 0) for name in TOKEN_FIELDS}
+    out["cost"] = from_micros(to_micros(totals["cost"] or Decimal(0)))
+    return out
+
+
+def close(version_id: UUID, *, images: int = 0) -> dict[str, Any]:
+    """Close a version's money: settle the sum of its billed calls (``images`` counted
+    when it produced its image), or refund the whole reservation when nothing was billed.
+
+    Returns :func:`billed_totals` as computed under the reservation's lock. A second call
+    changes nothing (the closing entry is unique per version).
+    """
+    with transaction.atomic():
+        _lock_reservation(version_id)
+        totals = billed_totals(version_id)
+        if totals["cost"] > 0:
+            settle(version_id, actual=totals["cost"], images=images)
+        else:
+            refund(version_id)
+    return totals
 
 
 def _close(version_id: UUID, kind: str, amount: Decimal, images: int) -> LedgerEntry | None:

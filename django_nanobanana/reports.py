@@ -172,7 +172,8 @@ def usage(
     ))
     # Money, from the ledger.
     money = LedgerEntry.objects.filter(
-        _user_filter(user), extra, kind__in=(EntryKind.SETTLE, EntryKind.CACHE_HIT)
+        _user_filter(user), extra,
+        kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE, EntryKind.CACHE_HIT)
     )
     if start:
         money = money.filter(occurred_at__gte=start)
@@ -183,7 +184,7 @@ def usage(
         money.annotate(day=TruncDate("occurred_at", tzinfo=tz)),
         billed_images=Sum("images", filter=settled),
         cached=Count("id", filter=Q(kind=EntryKind.CACHE_HIT)),
-        cost=Sum("amount", filter=settled),
+        cost=Sum("amount", filter=Q(kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE))),
         avoided_cost=Sum("avoided"),
     ))
     out = []

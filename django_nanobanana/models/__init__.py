@@ -9,6 +9,9 @@ from .assets import (
 )
 from .ledger import (
     AuditRecord,
+    BatchJob,
+    BatchJobState,
+    BilledCall,
     Budget,
     BudgetCounter,
     BudgetPeriod,
@@ -20,7 +23,7 @@ from .ledger import (
 )
 
 __all__ = [
-    "AssetVersion", "AuditRecord", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope",
+    "AssetVersion", "AuditRecord", "BatchJob", "BatchJobState", "BilledCall", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope",
     "EntryKind", "GeneratedAsset", "LedgerEntry", "Outcome", "ReferenceImage", "Rendition",
     "Source", "State", "UsageTotal", "VersionKind",
 ]

@@ -180,6 +180,7 @@ class EntryKind(models.TextChoices):
     SETTLE = "settle", _("Settled")
     REFUND = "refund", _("Refunded")
     CACHE_HIT = "cache_hit", _("Cache hit")
+    LATE_CHARGE = "late_charge", _("Late charge")
 
 
 class LedgerEntry(models.Model):
@@ -187,8 +188,11 @@ class LedgerEntry(models.Model):
     most one closing entry (settle *or* refund) per version: both are database constraints,
     so a redelivered task cannot book twice.
 
-    ``amount``: reserve = the estimate held; settle = the actual cost; refund = the estimate
-    released (nothing spent); cache hit = 0 with ``avoided`` = what the reused image cost.
+    ``amount``: reserve = the estimate held; settle = the actual cost (the sum of the
+    version's :class:`BilledCall` rows); refund = the estimate released (nothing billed);
+    cache hit = 0 with ``avoided`` = what the reused image cost; late charge = one billed
+    answer that arrived after the version was closed (a worker that lost its lease), so
+    several per version are allowed.
     ``occurred_at`` is the time of the request (the reservation), so a settle lands on the
     same day/month as its reservation; ``created_at`` is when the row was written.
     """
@@ -216,7 +220,10 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ("-created_at", "-id")
         constraints = [
-            models.UniqueConstraint(fields=["version_id", "kind"], name="nb_ledger_version_kind"),
+            models.UniqueConstraint(
+                fields=["version_id", "kind"], name="nb_ledger_version_kind",
+                condition=~models.Q(kind="late_charge"),
+            ),
             models.UniqueConstraint(
                 fields=["version_id"], name="nb_ledger_version_closed_once",
                 condition=models.Q(kind__in=["settle", "refund"]),
@@ -229,6 +236,112 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} · {self.version_id}"
+
+
+class BilledCall(models.Model):
+    """One provider answer that was billed: the attempt ledger.
+
+    Written the moment the answer arrives (before it is parsed, decoded or stored), one row
+    per HTTP 200 of every worker attempt, and one per Batch API result. A version's cost
+    is the sum of its rows; :func:`~django_nanobanana.ledger.close` books that sum as the
+    settle entry. Unique per (version, attempt, call, kind), so recording twice is a no-op.
+
+    ``usage_known`` is False for an answer billed but unreadable (a 200 whose JSON was cut):
+    its cost is then the version's estimate (see docs/ledger.md). ``late`` marks a row
+    recorded after the version was already closed; it was booked by a ``late_charge``
+    ledger entry instead of the settle.
+    """
+
+    class Kind(models.TextChoices):
+        SYNC = "sync", _("Call")
+        BATCH = "batch", _("Batch API result")
+
+    version_id = models.UUIDField(_("version id"), db_index=True)
+    asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    provider = models.CharField(_("provider"), max_length=50, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.SYNC)
+    attempt = models.PositiveSmallIntegerField(_("worker attempt"))
+    call = models.PositiveSmallIntegerField(_("HTTP attempt"))
+    batch_job = models.CharField(_("batch job"), max_length=200, blank=True)
+    response_id = models.CharField(_("provider response id"), max_length=200, blank=True)
+    note = models.CharField(_("what became of it"), max_length=16, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    usage_known = models.BooleanField(_("usage known"), default=True)
+    prompt_text_tokens = models.PositiveIntegerField(_("prompt text tokens"), default=0)
+    prompt_image_tokens = models.PositiveIntegerField(_("prompt image tokens"), default=0)
+    output_text_tokens = models.PositiveIntegerField(_("output text tokens"), default=0)
+    output_image_tokens = models.PositiveIntegerField(_("output image tokens"), default=0)
+    thoughts_tokens = models.PositiveIntegerField(_("thinking tokens"), default=0)
+    cost = money_field(_("cost (USD)"), default=Decimal(0))
+    late = models.BooleanField(_("booked late"), default=False)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("billed call")
+        verbose_name_plural = _("billed calls")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["version_id", "attempt", "call", "kind"],
+                                    name="nb_billed_call_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} #{self.attempt}.{self.call} {self.cost}"
+
+
+class BatchJobState(models.TextChoices):
+    CREATING = "CREATING", _("Being created")
+    PENDING = "PENDING", _("Pending")
+    RUNNING = "RUNNING", _("Running")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    FAILED = "FAILED", _("Failed")
+    CANCELLED = "CANCELLED", _("Cancelled")
+    EXPIRED = "EXPIRED", _("Expired")
+    LOST = "LOST", _("Unknown to the provider")
+
+
+class BatchJob(models.Model):
+    """A Gemini Batch API job, recorded by name with the versions it carries.
+
+    Written before the job is created at the provider (``name`` empty, state
+    ``CREATING``) and named as soon as the provider answers, so that if the process that
+    created it dies the reaper can ask the provider for the job's state instead of
+    requeueing work the provider is still running (and will bill).
+    """
+
+    name = models.CharField(_("provider job name"), max_length=200, blank=True,
+                            db_index=True)
+    display_name = models.CharField(_("display name"), max_length=200, unique=True)
+    provider = models.CharField(_("provider"), max_length=50)
+    model = models.CharField(_("model"), max_length=100)
+    state = models.CharField(_("state"), max_length=16, choices=BatchJobState.choices,
+                             default=BatchJobState.CREATING)
+    versions = models.ManyToManyField(
+        "nanobanana.AssetVersion", verbose_name=_("versions"), related_name="batch_jobs",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch job")
+        verbose_name_plural = _("batch jobs")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name or self.display_name} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in (BatchJobState.SUCCEEDED, BatchJobState.FAILED,
+                              BatchJobState.CANCELLED, BatchJobState.EXPIRED,
+                              BatchJobState.LOST)
 
 
 class Outcome(models.TextChoices):

@@ -6,11 +6,12 @@ from django.utils.module_loading import import_string
 
 from ..conf import nanobanana_settings
 from ..exceptions import ConfigurationError
-from .base import ImageRequest, ImageResult, Provider, ReferenceImage, Usage
+from .base import BilledAttempt, ImageRequest, ImageResult, Provider, ReferenceImage, Usage
 from .errors import ProviderError
 
 __all__ = [
-    "ImageRequest", "ImageResult", "Provider", "ProviderError", "ReferenceImage", "Usage",
+    "BilledAttempt", "ImageRequest", "ImageResult", "Provider", "ProviderError",
+    "ReferenceImage", "Usage",
     "get_provider",
 ]
 

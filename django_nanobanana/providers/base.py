@@ -12,6 +12,11 @@ retryable failures are retried with backoff, server delays and a total deadline
 (:mod:`.retry`). ``send`` and ``parse_response`` both run inside the retry loop, so a
 malformed 200 (bad JSON, truncated image) is retried like a 503.
 
+Every answer the provider bills is reported, attempt by attempt: a 200 is billed whether or
+not its image turns out usable, so each one becomes a :class:`BilledAttempt` (its usage, or
+``None`` when the body could not be read), passed to the ``on_billed`` callback the moment
+it arrives and listed in :attr:`ImageResult.billed` / :attr:`ProviderError.billed`.
+
 Time is read and slept through :attr:`Provider.clock` and jitter drawn from
 :attr:`Provider.rng`: tests swap them for a :class:`~.retry.FakeClock` and a seeded
 ``random.Random`` to measure waits without sleeping.
@@ -34,8 +39,10 @@ import httpx
 from .errors import (
     AuthenticationError,
     BlockedError,
+    MalformedResponseError,
     NoImageError,
     ProviderConnectionError,
+    ProviderError,
     ProviderTimeoutError,
     redact,
 )
@@ -103,6 +110,30 @@ class Usage:
 
 
 @dataclass
+class BilledAttempt:
+    """One answer of a call that the provider bills (an HTTP 200 with a body).
+
+    ``number`` is the HTTP attempt within the call (1-based). ``usage`` is ``None`` when
+    the answer was billed but its body could not be read (malformed JSON): its usage is
+    unknown and the ledger books the estimate for it, flagged (see docs/ledger.md).
+    ``note`` says what became of it: ``"result"`` (it is the call's result),
+    ``"malformed"`` (unreadable body) or ``"unusable"`` (read, then refused, e.g. a
+    truncated image; ``reason`` says why).
+    """
+
+    number: int
+    usage: Usage | None
+    response_id: str | None = None
+    model_version: str | None = None
+    note: str = "result"
+    reason: str = ""
+
+    @property
+    def usage_known(self) -> bool:
+        return self.usage is not None
+
+
+@dataclass
 class ImageResult:
     outcome: Outcome
     image: bytes | None = None
@@ -119,6 +150,8 @@ class ImageResult:
     model_turn: dict[str, Any] | None = None
     attempts: int = 1
     latency_ms: int = 0
+    #: Every billed answer of the call, this result's own last (see :class:`BilledAttempt`).
+    billed: list[BilledAttempt] = field(default_factory=list)
 
     def raise_for_outcome(self) -> ImageResult:
         if self.outcome == "blocked":
@@ -188,24 +221,67 @@ class Provider:
         return f"<{type(self).__name__} {self.alias!r}>"
 
     # -- the fixed sequence -------------------------------------------------------------
-    def generate(self, request: ImageRequest) -> ImageResult:
+    def generate(self, request: ImageRequest, *,
+                 on_billed: Callable[[BilledAttempt], None] | None = None) -> ImageResult:
         """Run the steps in order. Raises :class:`ProviderError` when no result was had.
 
         ``send`` + ``parse_response`` run inside the retry loop, each attempt after
         acquiring the shared rate limiter; ``result.attempts`` counts the HTTP attempts.
+        Each billed answer (every 200, also one retried because its image was truncated or
+        its body unreadable) is passed to ``on_billed`` as soon as it arrives, and all of
+        them are in ``result.billed`` (or ``error.billed`` when the call failed). An
+        exception raised by ``on_billed`` is logged and does not stop the call: the
+        attempt stays in the list for the caller to record later.
         """
         capabilities = self.check_request(request)
         request = self.prepare_request(request, capabilities)
         payload = self.build_payload(request, capabilities)
         started = self.clock.monotonic()
+        billed: list[BilledAttempt] = []
+        number = 0
 
-        def attempt() -> tuple[RawResponse, ImageResult]:
-            response = self.send(request, payload)
-            return response, self.parse_response(request, response)
+        def report(item: BilledAttempt) -> None:
+            billed.append(item)
+            if on_billed is None:
+                return
+            try:
+                on_billed(item)
+            except Exception:  # the caller's bookkeeping must not abort a paid call
+                logger.exception("%s: recording billed attempt %d failed", self.alias,
+                                 item.number)
 
-        (response, result), attempts = self.call_with_retries(attempt, rate_limited=True)
-        result.usage = self.parse_usage(response)
+        def attempt() -> tuple[RawResponse, ImageResult, Usage]:
+            nonlocal number
+            number += 1
+            try:
+                response = self.send(request, payload)
+            except MalformedResponseError as exc:
+                # A 2xx whose body could not be read: billed, usage unknown.
+                report(BilledAttempt(number, None, note="malformed", reason=exc.message))
+                raise
+            usage = self.parse_usage(response)
+            data = response.data if isinstance(response.data, Mapping) else {}
+            item = BilledAttempt(
+                number, usage, model_version=data.get("modelVersion"),
+                response_id=data.get("responseId")
+                or (response.headers or {}).get("x-request-id"))
+            report(item)
+            try:
+                result = self.parse_response(request, response)
+            except ProviderError as exc:
+                item.note, item.reason = "unusable", exc.message
+                raise
+            return response, result, usage
+
+        try:
+            (_response, result, usage), attempts = self.call_with_retries(
+                attempt, rate_limited=True)
+        except ProviderError as exc:
+            exc.billed = list(billed)
+            raise
+        result.usage = usage
         result.attempts = attempts
+        result.billed = list(billed)
         result.latency_ms = int((self.clock.monotonic() - started) * 1000)
         return result
 

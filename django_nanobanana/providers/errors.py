@@ -37,6 +37,10 @@ class ProviderError(NanobananaError):
         #: How many HTTP attempts were made before this error was final (set by the retry
         #: loop; 1 when the error came from the first and only attempt).
         self.attempts = 1
+        #: The answers of this call the provider billed before it failed (a truncated image,
+        #: an unreadable 200, ...): :class:`~.base.BilledAttempt` items, set by
+        #: :meth:`~.base.Provider.generate`. Empty when nothing was billed.
+        self.billed: list[Any] = []
         self.status_code = status_code
         self.reason = reason or self.default_reason
         self.request_id = request_id
@@ -100,7 +104,11 @@ class ProviderConnectionError(ProviderError):
 
 
 class MalformedResponseError(ProviderError):
-    """A 200 whose body is not the documented shape (bad JSON, broken base64)."""
+    """A 200 whose body is not the documented shape (bad JSON, broken base64).
+
+    Raised by a provider's ``send`` it means a 2xx arrived whose body could not be read:
+    the provider billed it, but its usage is unknown (see :class:`~.base.BilledAttempt`).
+    """
 
     retryable = True
     default_reason = "MALFORMED_RESPONSE"

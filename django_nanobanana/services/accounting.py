@@ -4,20 +4,33 @@ The flows call only these functions; :mod:`django_nanobanana.ledger` and
 :mod:`django_nanobanana.budgets` hold the rules (see docs/ledger.md). Where each is called:
 
 - :func:`reserve`: inside the transaction that creates a version (a refusal rolls it back);
-- :func:`finish`: inside the transaction that moves a version to its final state;
-- :func:`release`: a version that ended without a provider call (cancelled, reaped);
+- :class:`BilledRecorder`: the moment each billed answer arrives (passed to
+  ``Provider.generate(on_billed=...)``; Batch API results too);
+- :func:`finish`: inside the transaction that moves a version to its final state: books
+  the sum of its billed answers (all attempts), or refunds when none was billed;
+- :func:`release`: a version that ended without a call of its own (cancelled, reaped):
+  same closing rule, so answers billed to an earlier, lost attempt stay booked;
 - :func:`cache_hit`: a version served from the prompt cache;
 - :func:`refused`: after a request was refused at the edge (invalid or over budget).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
 from .. import budgets, ledger
-from ..models import State
-from ..models.ledger import Outcome
+from ..models import AssetVersion, State
+from ..models.ledger import BilledCall, Outcome
+from .lease import retry_on_lock
+
+logger = logging.getLogger(__name__)
 
 _OUTCOMES = {
     State.SUCCEEDED: Outcome.SUCCEEDED, State.FAILED: Outcome.FAILED,
@@ -52,26 +65,106 @@ def reserve(version: Any, *, amount: Decimal, user: Any, client_ip: str | None) 
     _record(version, user=user, client_ip=client_ip, amount=amount)
 
 
-def finish(version: Any) -> None:
-    """Settle what the provider billed (tokens x prices), or refund when nothing was."""
-    cost = version.cost or Decimal(0)
-    if cost > 0:
-        ledger.settle(version.pk, actual=cost,
-                      images=1 if version.state == State.SUCCEEDED else 0)
-    else:
-        ledger.refund(version.pk)
+def finish(version: Any) -> dict[str, Any]:
+    """Close the version's money with what the provider billed: the sum of its billed
+    calls over every attempt (settled), or a refund when nothing was billed. Sets
+    ``version.cost`` and the token counts to those sums and returns them (the caller
+    writes them to the row in the same transaction), then completes the audit row."""
+    totals = ledger.close(version.pk, images=1 if version.state == State.SUCCEEDED else 0)
+    for name, value in totals.items():
+        setattr(version, name, value)
     ledger.record_outcome(
         version.pk, outcome=_OUTCOMES.get(version.state, Outcome.FAILED),
         reason=version.error, usage=version, latency_ms=version.latency_ms,
         attempts=version.attempts, response_id=version.response_id,
     )
+    return totals
 
 
 def release(version: Any, *, outcome: str) -> None:
-    """Nothing was spent: release the whole reservation and close the audit row."""
-    ledger.refund(version.pk)
+    """A version ended without a result of its own (cancelled, reaped): close it. Nothing
+    billed releases the whole reservation; answers billed to an earlier attempt that was
+    lost stay booked (and on the version's row)."""
+    totals = ledger.close(version.pk, images=0)
+    if totals["cost"] > 0:
+        AssetVersion.objects.filter(pk=version.pk).update(**totals)
+        for name, value in totals.items():
+            setattr(version, name, value)
     ledger.record_outcome(version.pk, outcome=_OUTCOMES.get(outcome, Outcome.FAILED),
-                          reason=version.error, attempts=version.attempts)
+                          reason=version.error, attempts=version.attempts,
+                          usage=version if totals["cost"] > 0 else None)
+
+
+class BilledRecorder:
+    """Records a version's billed answers in the attempt ledger, as they arrive.
+
+    Pass it as ``Provider.generate(request, on_billed=recorder)``: each billed answer is
+    written at once (in its own transaction, retried while the database is locked), so it
+    stays booked even if the worker dies before the version is finished. Then call
+    :meth:`flush` with ``result.billed`` / ``error.billed``: it writes any answer whose
+    recording failed and brings the notes up to date (an answer is recorded before it is
+    parsed, so a truncated image is noted only afterwards). Recording twice is harmless.
+
+    Pricing: tokens x the model's prices (the batch price for Batch API results). An
+    answer billed but unreadable (a 200 whose JSON was cut, ``usage`` None) is booked at
+    the version's estimate and recorded with ``usage_known=False``.
+    """
+
+    def __init__(self, version: Any, capabilities: Any, *, batch: bool = False,
+                 batch_job: str = "") -> None:
+        self.version = version
+        self.capabilities = capabilities
+        self.batch = batch
+        self.batch_job = batch_job
+        self.recorded: set[int] = set()
+
+    def cost(self, item: Any) -> Decimal:
+        if item.usage is None:
+            estimate = self.version.estimated_cost
+            if estimate is None:
+                estimate = self.capabilities.estimate_cost(
+                    image_size=self.version.image_size or None,
+                    prompt_chars=len(self.version.prompt or ""),
+                    reference_count=len(self.version.references or ()))
+            return estimate * self.capabilities.prices.batch_discount if self.batch \
+                else estimate
+        return self.capabilities.cost_from_usage(item.usage, batch=self.batch)
+
+    def __call__(self, item: Any) -> None:
+        self.record(item)
+
+    def record(self, item: Any) -> None:
+        if item.number in self.recorded:
+            return
+        version = self.version
+        row = retry_on_lock(lambda: ledger.record_billed_call(
+            version.pk, attempt=version.attempts, call=item.number, cost=self.cost(item),
+            usage=item.usage, usage_known=item.usage is not None,
+            kind=BilledCall.Kind.BATCH if self.batch else BilledCall.Kind.SYNC,
+            provider=version.provider, model=version.model, batch_job=self.batch_job,
+            response_id=item.response_id or "", note=item.note, reason=item.reason,
+        ), label=f"version {version.pk}: recording a billed answer")
+        self.recorded.add(item.number)
+        if row is not None and row.late:
+            # The version was closed by another attempt: its row carries this cost too.
+            AssetVersion.objects.filter(pk=version.pk).update(
+                cost=Coalesce(F("cost"), Value(Decimal(0))) + row.cost,
+                **{name: F(name) + getattr(row, name) for name in ledger.TOKEN_FIELDS})
+
+    def flush(self, items: Iterable[Any]) -> None:
+        """Record what is not recorded yet; update the notes of what is."""
+        for item in items:
+            try:
+                if item.number in self.recorded:
+                    BilledCall.objects.filter(
+                        version_id=self.version.pk, attempt=self.version.attempts,
+                        call=item.number,
+                    ).exclude(note=item.note).update(note=item.note[:16], reason=item.reason)
+                else:
+                    self.record(item)
+            except DatabaseError:
+                logger.exception("version %s: a billed answer could not be recorded",
+                                 self.version.pk)
 
 
 def cache_hit(version: Any, *, avoided: Decimal | None, user: Any, client_ip: str | None

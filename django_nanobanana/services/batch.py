@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,16 +22,19 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
 from ..imaging.decode import ImageValidationError, decode_image
-from ..models import AssetVersion, Source, State
+from ..models import AssetVersion, BatchJob, BatchJobState, Source, State
 from ..providers import get_provider
-from ..providers.base import RawResponse
-from ..providers.batch_api import BatchJob, GeminiBatchClient
-from ..providers.errors import ProviderError
+from ..providers.base import BilledAttempt, RawResponse
+from ..providers.batch_api import BatchJob as ProviderBatchJob
+from ..providers.batch_api import GeminiBatchClient
+from ..providers.errors import ModelNotFoundError, ProviderError
 from ..providers.models_registry import get_model
+from . import accounting
 from .assets import validate_overlay
 from .generation import (
     GenerationParams,
@@ -43,6 +48,8 @@ from .generation import (
 from .references import store_reference
 
 ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_size"}
+logger = logging.getLogger(__name__)
+
 KNOWN = {"prompt", "title", "aspect_ratio", "image_size", "overlay", "model", "seed",
          "references", "alt_text"}
 
@@ -191,8 +198,13 @@ def run_with_batch_api(
     one job per (provider, model), polled every ``poll_interval`` seconds until done or
     ``timeout``, and each result is applied exactly like a worker's (state, file, cost at
     the batch price). On timeout the jobs are cancelled and the versions fail with
-    ``BATCH_TIMEOUT``, their reservations refunded. Should this process die, the reaper
-    returns the versions to the normal queue when their lease expires.
+    ``BATCH_TIMEOUT``, their reservations refunded.
+
+    Every job is recorded (:class:`~django_nanobanana.models.BatchJob`) before it is
+    created and named as soon as the provider answers. Should this process die, the
+    reaper asks the provider for the job's state when the versions' lease runs out: it
+    leaves them alone while the job runs, and applies the results once it is done, so work
+    the provider runs (and bills) is never queued a second time.
     """
     lease = timeout + 600
     groups: dict[tuple[str, str], list[AssetVersion]] = {}
@@ -201,84 +213,151 @@ def run_with_batch_api(
         if claimed is not None:
             groups.setdefault((claimed.provider, claimed.model), []).append(claimed)
 
-    jobs = []
+    pending = []
     for (alias, model), group in groups.items():
+        record = None
         try:
             provider = get_provider(alias)
             client = GeminiBatchClient(provider)
             capabilities = get_model(model)
-            built: dict[str, tuple[AssetVersion, Any]] = {}
             requests = []
             for version in group:
                 request = _build_request(version, capabilities)
                 checked = provider.check_request(request)
                 request = provider.prepare_request(request, checked)
                 requests.append((str(version.pk), provider.build_payload(request, checked)))
-                built[str(version.pk)] = (version, request)
-            job = client.create(model, requests)
+            record = BatchJob.objects.create(
+                display_name=f"django-nanobanana-{uuid.uuid4().hex}", provider=alias,
+                model=model)
+            record.versions.set(group)
+            job = client.create(model, requests, display_name=record.display_name)
         except (ProviderError, TypeError, NanobananaError) as exc:
+            if record is not None:
+                record.delete()  # nothing was created at the provider
             _fail_all(group, "BATCH_CREATE_FAILED", str(exc))
             continue
-        jobs.append({"client": client, "job": job, "built": built, "provider": provider,
-                     "capabilities": capabilities})
+        _save_job_state(record, job, name=job.name)
+        pending.append((client, record))
     deadline = monotonic() + timeout
-    pending = list(jobs)
     while pending:
         for entry in list(pending):
+            client, record = entry
             try:
-                job = entry["client"].get(entry["job"].name)
+                job = client.get(record.name)
             except ProviderError as exc:  # retries are exhausted: the job is lost to us
                 pending.remove(entry)
-                _fail_all([v for v, _ in entry["built"].values()], "BATCH_POLL_FAILED", str(exc))
+                _fail_all(_running_versions(record), "BATCH_POLL_FAILED", str(exc))
                 continue
             if report:
-                report(entry["job"].name, job.state)
+                report(record.name, job.state)
+            _save_job_state(record, job)
             if job.done:
                 pending.remove(entry)
-                _collect(job, entry)
+                collect(record, job, client.provider)
         if not pending:
             break
         if monotonic() + poll_interval > deadline:
-            for entry in pending:
+            for client, record in pending:
                 try:
-                    entry["client"].cancel(entry["job"].name)
+                    client.cancel(record.name)
                 except ProviderError:
                     pass  # the versions fail either way; the job expires on its own
-                _fail_all([v for v, _ in entry["built"].values()], "BATCH_TIMEOUT",
+                BatchJob.objects.filter(pk=record.pk).update(
+                    state=BatchJobState.CANCELLED, finished_at=timezone.now())
+                _fail_all(_running_versions(record), "BATCH_TIMEOUT",
                      _("The batch job did not finish within %(s)d seconds and was cancelled.")
                      % {"s": timeout})
             break
         sleep(poll_interval)
 
 
+def _save_job_state(record: BatchJob, job: ProviderBatchJob, *, name: str | None = None
+                    ) -> None:
+    values: dict[str, Any] = {"updated_at": timezone.now()}
+    if name:
+        values["name"] = record.name = name
+    state = job.state if job.state in BatchJobState.values else BatchJobState.RUNNING
+    values["state"] = record.state = state
+    if job.done:
+        values["finished_at"] = timezone.now()
+    BatchJob.objects.filter(pk=record.pk).update(**values)
+
+
+def _running_versions(record: BatchJob) -> list[AssetVersion]:
+    return list(record.versions.filter(state=State.RUNNING).select_related("asset", "parent"))
+
+
 def _fail_all(group: Iterable[AssetVersion], code: str, reason: str) -> None:
-    """Fail claimed versions with nothing spent (their reservations are refunded)."""
+    """Fail claimed versions; what was billed stays booked, the rest is refunded."""
     for version in group:
-        _finish(version, State.FAILED, error_code=code, error=reason, cost=0)
+        _finish(version, State.FAILED, error_code=code, error=reason)
 
 
-def _collect(job: BatchJob, entry: dict[str, Any]) -> None:
-    """Apply a finished job's inline results to its versions, like a worker would."""
-    built = entry["built"]
-    if job.state != "SUCCEEDED":
-        _fail_all([v for v, _ in built.values()], f"BATCH_{job.state}"[:64],
-             _("The batch job ended in state %(state)s.") % {"state": job.state})
+def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
+    """Apply a finished job's inline results to its versions still running, like a worker
+    would: each result is a billed answer (recorded at the batch price first), then the
+    version ends ``succeeded`` / ``blocked`` / ``failed``. Used by the process that created
+    the job and by the reaper when that process died."""
+    versions = _running_versions(record)
+    if job.state != "SUCCEEDED" and not job.results:
+        _fail_all(versions, f"BATCH_{job.state}"[:64],
+                  _("The batch job ended in state %(state)s.") % {"state": job.state})
         return
+    capabilities = get_model(record.model)
     results = {key: (response, error) for key, response, error in job.results}
-    provider, capabilities = entry["provider"], entry["capabilities"]
-    for key, (version, request) in built.items():
-        response, error = results.get(key, (None, {"message": _("No result for this request.")}))
+    for version in versions:
+        response, error = results.get(str(version.pk),
+                                      (None, {"message": _("No result for this request.")}))
         if error or not response:
             error = error or {}
             _finish(version, State.FAILED,
                     error_code=str(error.get("status") or "BATCH_ERROR")[:64],
-                    error=str(error.get("message") or ""), cost=0)
+                    error=str(error.get("message") or ""))
             continue
         raw = RawResponse(200, {}, response)
+        usage = provider.parse_usage(raw)
+        billed = BilledAttempt(1, usage, response_id=response.get("responseId"),
+                               model_version=response.get("modelVersion"))
+        recorder = accounting.BilledRecorder(version, capabilities, batch=True,
+                                             batch_job=record.name)
+        recorder.record(billed)
         try:
-            result = provider.parse_response(request, raw)
+            result = provider.parse_response(_build_request(version, capabilities), raw)
         except ProviderError as exc:
-            _finish(version, State.FAILED, error_code=exc.reason[:64], error=str(exc), cost=0)
+            billed.note, billed.reason = "unusable", exc.message
+            recorder.flush([billed])
+            _finish(version, State.FAILED, error_code=exc.reason[:64], error=str(exc))
             continue
-        result.usage = provider.parse_usage(raw)
+        result.usage = usage
+        result.billed = [billed]
         apply_result(version, result, capabilities, batch=True)
+
+
+def check_job(record: BatchJob) -> str:
+    """The reaper's question for a job whose versions' lease ran out: ask the provider.
+
+    Returns ``"running"`` (the job still runs at the provider: leave its versions alone),
+    ``"collected"`` (it is done: its results were applied), ``"lost"`` (the provider does
+    not know it, or it was never named: the versions may be requeued) or ``"unreachable"``
+    (the provider could not be asked: try again at the next run).
+    """
+    if not record.name:
+        BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
+                                                     finished_at=timezone.now())
+        return "lost"
+    try:
+        provider = get_provider(record.provider)
+        client = GeminiBatchClient(provider)
+        job = client.get(record.name)
+    except ModelNotFoundError:  # 404: no such job
+        BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
+                                                     finished_at=timezone.now())
+        return "lost"
+    except (ProviderError, ConfigurationError, TypeError) as exc:
+        logger.warning("batch job %s: cannot ask its state (%s)", record.name, exc)
+        return "unreachable"
+    _save_job_state(record, job)
+    if not job.done:
+        return "running"
+    collect(record, job, provider)
+    return "collected"

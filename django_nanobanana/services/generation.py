@@ -39,6 +39,7 @@ from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model
 from ..storage import EXTENSIONS, delete_files, original_name, save_exact
 from . import accounting
+from .lease import Heartbeat, retry_on_lock
 from .references import describe, load_for_request, resolve_references
 
 logger = logging.getLogger(__name__)
@@ -490,22 +491,31 @@ def _claim(version_id: Any, *, lease_seconds: float | None = None) -> AssetVersi
 
 
 def _finish(version: AssetVersion, state: str, **fields: Any) -> bool:
-    """Move a running version (of this attempt) to a final state, settle or release its
-    reservation in the same transaction; False if the version was not ours any more."""
+    """Move a running version (of this attempt) to a final state and close its money in
+    the same transaction: its cost is the sum of its billed answers over every attempt
+    (a ``cost`` passed in is ignored), settled, or refunded when nothing was billed.
+    False if the version was not ours any more. A locked database is waited out
+    (:func:`~.lease.retry_on_lock`) rather than leaving the version running."""
     fields.setdefault("finished_at", timezone.now())
-    with transaction.atomic():
-        updated = AssetVersion.objects.filter(
-            pk=version.pk, state=State.RUNNING, attempts=version.attempts
-        ).update(state=state, lease_expires_at=None, **fields)
-        if not updated:
-            return False
-        for key, value in fields.items():
-            setattr(version, key, value)
-        version.state = state
-        accounting.finish(version)
-        transaction.on_commit(lambda: signals.version_finished.send(
-            sender=AssetVersion, version=version))
-    return True
+    fields.pop("cost", None)
+
+    def attempt() -> bool:
+        with transaction.atomic():
+            updated = AssetVersion.objects.filter(
+                pk=version.pk, state=State.RUNNING, attempts=version.attempts
+            ).update(state=state, lease_expires_at=None, **fields)
+            if not updated:
+                return False
+            for key, value in fields.items():
+                setattr(version, key, value)
+            version.state = state
+            totals = accounting.finish(version)
+            AssetVersion.objects.filter(pk=version.pk).update(**totals)
+            transaction.on_commit(lambda: signals.version_finished.send(
+                sender=AssetVersion, version=version))
+        return True
+
+    return retry_on_lock(attempt, label=f"version {version.pk}: settling")
 
 
 def _usage_fields(result: Any, capabilities: ModelCapabilities) -> dict[str, Any]:
@@ -521,7 +531,6 @@ def _usage_fields(result: Any, capabilities: ModelCapabilities) -> dict[str, Any
         "model_version": (result.model_version or "")[:100],
         "finish_reason": (result.finish_reason or result.block_reason or "")[:64],
         "model_text": result.text or "",
-        "cost": capabilities.cost_from_usage(usage),
     }
 
 
@@ -531,12 +540,17 @@ def execute_version(version_id: Any) -> AssetVersion | None:
     if version is None:
         logger.info("version %s: nothing to claim", version_id)
         return None
-    try:
-        _run(version)
-    except Exception as exc:  # never leave a version running because of a bug
-        logger.exception("version %s failed unexpectedly", version.pk)
-        _finish(version, State.FAILED, error_code="INTERNAL_ERROR",
-                error=_("Internal error: %(type)s") % {"type": type(exc).__name__})
+    # The lease is extended while the version runs, so the reaper cannot take a slow but
+    # live call away (and have it run, and billed, twice).
+    with Heartbeat(version):
+        try:
+            _run(version)
+        except Exception as exc:  # never leave a version running because of a bug
+            logger.exception("version %s failed unexpectedly", version.pk)
+            # What was billed before the failure (e.g. storage failed after a good
+            # answer) stays booked: _finish settles the billed answers.
+            _finish(version, State.FAILED, error_code="INTERNAL_ERROR",
+                    error=_("Internal error: %(type)s") % {"type": type(exc).__name__})
     version.refresh_from_db()
     return version
 
@@ -579,25 +593,31 @@ def _run(version: AssetVersion) -> None:
         _finish(version, State.FAILED, error_code="CONFIGURATION", error=str(exc))
         return
     request = _build_request(version, capabilities)
+    recorder = accounting.BilledRecorder(version, capabilities)
     try:
-        result = provider.generate(request)
+        result = provider.generate(request, on_billed=recorder)
     except RequestValidationError as exc:
         _finish(version, State.FAILED, error_code="INVALID_REQUEST", error=exc.message)
         return
     except ProviderError as exc:
-        _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)),
-                cost=0)
+        # Answers billed before the call gave up (truncated images, unreadable 200s)
+        # stay booked.
+        recorder.flush(exc.billed)
+        _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)))
         return
+    recorder.flush(result.billed)
     apply_result(version, result, capabilities)
 
 
 def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabilities, *,
                  batch: bool = False) -> None:
     """Finish a running version from a provider result: blocked/failed with the reason, or
-    decode, store the original, settle, then write renditions and make it current."""
+    decode, store the original, settle, then write renditions and make it current.
+
+    The result's billed answers must already be recorded (:class:`~.accounting.
+    BilledRecorder`; ``batch`` results at the batch price): the version's cost is their sum.
+    """
     usage = _usage_fields(result, capabilities)
-    if batch:
-        usage["cost"] = capabilities.cost_from_usage(result.usage, batch=True)
     if result.outcome != "succeeded":
         state = State.BLOCKED if result.outcome == "blocked" else State.FAILED
         code = result.block_reason or result.finish_reason or "NO_IMAGE"

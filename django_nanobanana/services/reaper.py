@@ -1,10 +1,18 @@
 """The reaper: no version stays ``running`` (or ``queued`` with a lost task) forever.
 
-A version is ``running`` under a lease. If its worker is killed or its task lost, the
-lease runs out; the reaper then puts it back to ``queued`` (and enqueues it again) while
-attempts remain, or fails it with a reason and releases its reservation. All transitions
-are conditional updates, so reaping concurrently with a late worker is safe: whichever
-update lands first wins, the other changes nothing.
+A version is ``running`` under a lease, which a live worker keeps extending
+(:class:`~.lease.Heartbeat`). If its worker is killed or its task lost, the lease runs out;
+the reaper then puts it back to ``queued`` (and enqueues it again) while attempts remain,
+or fails it with a reason and closes its money (answers billed to lost attempts stay
+booked, the rest of the reservation is released). All transitions are conditional
+updates, so reaping concurrently with a late worker is safe: whichever update lands first
+wins, the other changes nothing.
+
+Versions carried by a Gemini Batch API job are different: the job runs at the provider
+whatever became of the process that created it. Before touching them the reaper asks the
+provider for the job's state (:func:`~.batch.check_job`): while it runs their lease is
+extended and they are left alone; once it is done its results are applied (and booked);
+only a job the provider does not know lets them be requeued.
 """
 
 from __future__ import annotations
@@ -28,8 +36,10 @@ logger = logging.getLogger(__name__)
 def reap(*, now: Any = None) -> dict[str, int]:
     """Requeue or fail versions whose lease expired; re-enqueue stale queued ones."""
     now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0, "batch_running": 0,
+              "batch_collected": 0}
     max_attempts = nanobanana_settings.MAX_ATTEMPTS
+    _check_batch_jobs(now, counts)
     expired = AssetVersion.objects.filter(state=State.RUNNING, lease_expires_at__lt=now)
     for version in expired.only("pk", "attempts"):
         if version.attempts < max_attempts:
@@ -71,6 +81,25 @@ def reap(*, now: Any = None) -> dict[str, int]:
     if any(counts.values()):
         logger.warning("reaper: %s", counts)
     return counts
+
+
+def _check_batch_jobs(now: Any, counts: dict[str, int]) -> None:
+    """Ask the provider about every open batch job with an expired version (see above)."""
+    from ..models import BatchJob
+    from .batch import check_job
+
+    jobs = BatchJob.objects.filter(
+        versions__state=State.RUNNING, versions__lease_expires_at__lt=now,
+    ).exclude(state__in=("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "LOST")).distinct()
+    for job in jobs:
+        answer = check_job(job)
+        if answer in ("running", "unreachable"):
+            # Still the provider's work (or we cannot tell): keep the versions running.
+            lease = timedelta(seconds=nanobanana_settings.TASK_LEASE_SECONDS)
+            job.versions.filter(state=State.RUNNING).update(lease_expires_at=now + lease)
+            counts["batch_running"] += job.versions.filter(state=State.RUNNING).count()
+        elif answer == "collected":
+            counts["batch_collected"] += 1
 
 
 def _enqueue(version_id: Any) -> None:

@@ -31,6 +31,11 @@ answers again)::
         {"kind": "finish", "finish_reason": "IMAGE_SAFETY"},  # candidate without image
     ])
 
+Billing log: ``server.billed`` lists every answer the server "billed": each HTTP 200
+generation answer and each Batch API result, as ``{"path", "usage", "batch",
+"response_id"}`` with ``usage`` the ``usageMetadata`` it sent (``None`` for a
+``malformed_json`` 200, billed but unreadable). Tests price it themselves.
+
 ``"repeat": n`` consumes the same fault n times; ``"target": "upload"`` or ``"token"``
 aims a fault at the Files API or the token endpoint instead of generation. From the
 command line: ``--faults '[{"status": 503}]'`` or ``--faults @faults.json``.
@@ -132,6 +137,14 @@ class FakeGeminiServer(ThreadingHTTPServer):
         #: then SUCCEEDED with its results; None keeps it running forever (timeouts).
         self.batches: dict[str, dict[str, Any]] = {}
         self.batch_polls_to_finish: int | None = 1
+        #: Every billed answer (see the module doc): what a ledger must add up to.
+        self.billed: list[dict[str, Any]] = []
+
+    def log_billed(self, path: str, usage: Any, *, batch: bool = False,
+                   response_id: str | None = None) -> None:
+        with self.lock:
+            self.billed.append({"path": path, "usage": usage, "batch": batch,
+                                "response_id": response_id})
 
     @property
     def base_url(self) -> str:
@@ -182,6 +195,7 @@ class FakeGeminiServer(ThreadingHTTPServer):
         with self.lock:
             self.requests.clear()
             self.faults.clear()
+            self.billed.clear()
 
 
 def google_error(code: int, status: str, message: str, details: list | None = None) -> dict:
@@ -228,6 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        if status == 200 and isinstance(payload, dict) and "usageMetadata" in payload:
+            self.server.log_billed(urlsplit(self.path).path, payload["usageMetadata"],
+                                   response_id=payload.get("responseId"))
         self._send_raw(status, json.dumps(payload).encode(), "application/json; charset=UTF-8",
                        headers)
 
@@ -340,6 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._logged.status = -1
             return True
         if kind == "malformed_json":
+            self.server.log_billed(urlsplit(self.path).path, None)
             self._send_raw(200, b'{"candidates": [{"content": {"parts": [{"inlineDa',
                            "application/json; charset=UTF-8")
             return True
@@ -749,6 +767,8 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"metadata": item.get("metadata") or {}}
         if status == 200:
             result["response"] = payload
+            self.server.log_billed(urlsplit(self.path).path, payload.get("usageMetadata"),
+                                   batch=True, response_id=payload.get("responseId"))
         else:
             result["error"] = payload.get("error", {})
         return result

@@ -55,8 +55,16 @@ def test_redelivered_and_raced_tasks_settle_exactly_once(nanobanana_fake, media_
     reap(now=timezone.now() + timedelta(hours=1))
     execute_version(version.pk)
     execute_version(version.pk)  # delivered twice
-    _run(stale)  # the lost worker comes back late
-    assert kinds(version.pk) == ["reserve", "settle"]
+    _run(stale)  # the lost worker comes back late, with a second billed answer
+    # One settle; the late worker's answer was billed too, so it is booked as a late
+    # charge (never as a second settle, never dropped).
+    assert kinds(version.pk) == ["late_charge", "reserve", "settle"]
+    assert len(nanobanana_fake.billed) == 2
+    booked = sum(LedgerEntry.objects.filter(version_id=version.pk,
+                                            kind__in=("settle", "late_charge"))
+                 .values_list("amount", flat=True))
+    version.refresh_from_db()
+    assert version.cost == booked == AuditRecord.objects.get(version_id=version.pk).cost
 
 
 def test_cancel_and_failure_refund(nanobanana_fake, media_root, settings):
