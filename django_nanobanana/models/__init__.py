@@ -23,7 +23,8 @@ from .ledger import (
 )
 
 __all__ = [
-    "AssetVersion", "AuditRecord", "BatchJob", "BatchJobState", "BilledCall", "Budget", "BudgetCounter", "BudgetPeriod", "BudgetScope",
+    "AssetVersion", "AuditRecord", "BatchJob", "BatchJobState", "BilledCall", "Budget",
+    "BudgetCounter", "BudgetPeriod", "BudgetScope",
     "EntryKind", "GeneratedAsset", "LedgerEntry", "Outcome", "ReferenceImage", "Rendition",
     "Source", "State", "UsageTotal", "VersionKind",
 ]
