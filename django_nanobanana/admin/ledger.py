@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ..budgets import format_money, from_micros, window
-from ..models.ledger import AuditRecord, Budget, LedgerEntry, UsageTotal
+from ..models.ledger import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry, UsageTotal
 
 VIEW_USAGE = "nanobanana.view_usage"
 MANAGE_BUDGETS = "nanobanana.manage_budgets"
@@ -54,6 +54,23 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "source", "model")
     search_fields = ("username", "version_id")
     date_hierarchy = "occurred_at"
+
+
+@admin.register(BilledCall)
+class BilledCallAdmin(ReadOnlyAdmin):
+    """The attempt ledger: every answer the provider billed, one row each."""
+
+    list_display = ("created_at", "username", "model", "kind", "attempt", "call", "note",
+                    "usage_known", "cost", "late", "version_id")
+    list_filter = ("kind", "note", "usage_known", "late", "model")
+    search_fields = ("username", "version_id", "response_id", "batch_job")
+
+
+@admin.register(BatchJob)
+class BatchJobAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "name", "provider", "model", "state", "finished_at")
+    list_filter = ("state", "model")
+    search_fields = ("name", "display_name")
 
 
 @admin.register(UsageTotal)

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from django_nanobanana import ledger
-from django_nanobanana.models import AuditRecord, Budget, LedgerEntry
+from django_nanobanana.models import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry
 
 from .conftest import try_reserve
 
@@ -34,11 +34,14 @@ def history(alice):
     reservation = try_reserve(alice, "0.10")
     ledger.record_request(user=alice, source="api", prompt="a cat", model="m",
                           version_id=reservation.version_id)
-    ledger.settle(reservation.version_id, actual=Decimal("0.05"))
+    ledger.record_billed_call(reservation.version_id, attempt=1, call=1, cost=Decimal("0.05"))
+    ledger.close(reservation.version_id, images=1)
+    BatchJob.objects.create(name="batches/abc", display_name="django-nanobanana-x",
+                            provider="gemini", model="m")
     return reservation
 
 
-@pytest.mark.parametrize("model", [AuditRecord, LedgerEntry])
+@pytest.mark.parametrize("model", [AuditRecord, LedgerEntry, BilledCall, BatchJob])
 def test_audit_and_ledger_are_read_only_even_for_superusers(admin_client, history, model):
     name = model._meta.model_name
     changelist = reverse(f"admin:nanobanana_{name}_changelist")
