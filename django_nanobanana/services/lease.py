@@ -10,7 +10,8 @@ the version back; a live one keeps it, so the reaper never requeues work whose c
 still running (and billing).
 
 **Locked database.** SQLite answers "database is locked" when another writer holds the
-lock longer than the busy timeout; PostgreSQL reports deadlocks and serialization failures.
+lock longer than the busy timeout; PostgreSQL reports deadlocks, serialization failures
+and, with a ``lock_timeout`` set, rows locked too long.
 :func:`retry_on_lock` retries such a write (a whole transaction) with jittered
 exponential backoff, so a version is settled a moment later instead of staying ``running``
 until its lease runs out and being run (and billed) again. The loop is :mod:`tenacity`.
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _LOCK_MESSAGES = ("database is locked", "database table is locked", "deadlock detected",
-                  "could not serialize access")
+                  "could not serialize access", "lock timeout", "could not obtain lock")
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -58,7 +59,7 @@ def retry_on_lock(fn: Callable[[], T], *, attempts: int = 10, initial: float = 0
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_lock_error),
-        wait=tenacity.wait_exponential_jitter(initial=initial, max=maximum),
+        wait=tenacity.wait_exponential_jitter(initial=initial, max=maximum, jitter=initial),
         stop=tenacity.stop_after_attempt(attempts),
         before_sleep=before_sleep,
         reraise=True,

@@ -206,29 +206,49 @@ def fault_storage_failure_after_success(server, settings, media_root):
     return [version], None
 
 
+def hold_database_lock(version_id, seconds, acquired):
+    """From another connection: SQLite's write lock, or PostgreSQL's lock on the version's
+    row, held for ``seconds``."""
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            acquired.set()
+            time.sleep(seconds)
+            other.execute("COMMIT")
+        finally:
+            other.close()
+        return
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            other.set_autocommit(False)
+            cursor.execute("SELECT 1 FROM nanobanana_assetversion WHERE id = %s FOR UPDATE",
+                           [version_id])
+            acquired.set()
+            time.sleep(seconds)
+            other.commit()
+    finally:
+        other.close()
+
+
 class LockingOriginals(FileSystemStorage):
-    """Saving the original hands the database's write lock to another connection for a
-    while: the settle that follows meets a real "database is locked"."""
+    """Saving the original hands the database lock to another connection for a while:
+    the settle that follows meets a real "database is locked" (PostgreSQL: a lock
+    timeout)."""
 
     hold = 1.5
     holders: list[threading.Thread] = []
+    version_id = ""
 
     def _save(self, name, content):
         saved = super()._save(name, content)
         if "original-" in name:
             acquired = threading.Event()
-
-            def hold_lock():
-                other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
-                try:
-                    other.execute("BEGIN IMMEDIATE")
-                    acquired.set()
-                    time.sleep(self.hold)
-                    other.execute("COMMIT")
-                finally:
-                    other.close()
-
-            holder = threading.Thread(target=hold_lock)
+            holder = threading.Thread(target=hold_database_lock,
+                                      args=(LockingOriginals.version_id, self.hold, acquired))
             holder.start()
             type(self).holders.append(holder)
             assert acquired.wait(10)
@@ -236,19 +256,19 @@ class LockingOriginals(FileSystemStorage):
 
 
 def fault_locked_database_at_settle(server, settings, media_root):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's database lock; PostgreSQL locks rows, not the database")
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "tests.services.test_billing.LockingOriginals",
         "OPTIONS": {"location": str(media_root), "base_url": "/media/"}}}
     version = generate(params(), enqueue=False)
+    LockingOriginals.version_id = str(version.pk)
+    sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cursor:  # give up waiting for the lock after 0.1 s
-        cursor.execute("PRAGMA busy_timeout = 100")
+        cursor.execute("PRAGMA busy_timeout = 100" if sqlite else "SET lock_timeout = '100ms'")
     try:
         done = execute_version(version.pk)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("PRAGMA busy_timeout = 20000")
+            cursor.execute("PRAGMA busy_timeout = 20000" if sqlite else "SET lock_timeout = 0")
         for holder in LockingOriginals.holders:
             holder.join(timeout=30)
         LockingOriginals.holders.clear()
