@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -333,13 +334,19 @@ def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
         apply_result(version, result, capabilities, batch=True)
 
 
+#: Google expires a batch job within 48 hours; a job we could not ask about for longer than
+#: this is treated as lost, so its versions do not stay ``running`` forever.
+BATCH_JOB_MAX_AGE = timedelta(hours=72)
+
+
 def check_job(record: BatchJob) -> str:
     """The reaper's question for a job whose versions' lease ran out: ask the provider.
 
     Returns ``"running"`` (the job still runs at the provider: leave its versions alone),
     ``"collected"`` (it is done: its results were applied), ``"lost"`` (the provider does
     not know it, or it was never named: the versions may be requeued) or ``"unreachable"``
-    (the provider could not be asked: try again at the next run).
+    (the provider could not be asked: try again at the next run; after
+    :data:`BATCH_JOB_MAX_AGE` the job counts as lost).
     """
     if not record.name:
         BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
@@ -355,6 +362,10 @@ def check_job(record: BatchJob) -> str:
         return "lost"
     except (ProviderError, ConfigurationError, TypeError) as exc:
         logger.warning("batch job %s: cannot ask its state (%s)", record.name, exc)
+        if timezone.now() - record.created_at > BATCH_JOB_MAX_AGE:
+            BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
+                                                         finished_at=timezone.now())
+            return "lost"
         return "unreachable"
     _save_job_state(record, job)
     if not job.done:
