@@ -6,11 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .conf import nanobanana_settings
 
 DOCS = "See docs/configuration.md."
+MODELS_DOCS = ("See docs/models.md; `manage.py nanobanana_models --check` asks Google which "
+               "models this key can call.")
 
 
 @register(Tags.compatibility)
@@ -80,7 +83,7 @@ def _check_providers() -> list[Any]:
         ))
     for alias, config in providers.items():
         try:
-            import_string(config["BACKEND"])
+            backend = import_string(config["BACKEND"])
         except ImportError as exc:
             messages.append(Error(
                 f"Provider {alias!r}: cannot import BACKEND {config['BACKEND']!r} ({exc}).",
@@ -88,6 +91,10 @@ def _check_providers() -> list[Any]:
                 id="nanobanana.E005",
             ))
             continue
+        try:
+            backend.check_options(alias, nanobanana_settings._RAW_PROVIDERS.get(alias) or {})
+        except ImproperlyConfigured as exc:
+            messages.append(Error(str(exc), hint="See docs/providers.md.", id="nanobanana.E011"))
         messages += _check_limiter(alias, config)
         if config.get("AUTH") == "google-auth":
             continue  # Vertex AI uses service-account credentials, not a key
@@ -118,7 +125,9 @@ def _check_limiter(alias: str, config: dict[str, Any]) -> list[Any]:
 
 
 def _check_models() -> list[Any]:
-    from .providers.models_registry import get_registry
+    """The default model and every provider's allowed models must exist and not be retired
+    (an error naming the replacement); deprecated or legacy ones warn with their date."""
+    from .providers.models_registry import get_registry, replacement_for
 
     try:
         registry = get_registry()
@@ -127,11 +136,40 @@ def _check_models() -> list[Any]:
     default = nanobanana_settings.DEFAULT_MODEL
     if default not in registry:
         return [Error(
-            f"DEFAULT_MODEL {default!r} is not a known model ({', '.join(sorted(registry))}).",
+            f"DEFAULT_MODEL {default!r} is not a known model "
+            f"({', '.join(m for m in sorted(registry) if not registry[m].is_retired)}).",
             hint="Add it to NANOBANANA['MODELS'] (BASED_ON an existing model) if it is new.",
             id="nanobanana.E003",
         )]
-    return []
+    named = {default: "DEFAULT_MODEL"}
+    for alias, config in nanobanana_settings.PROVIDERS.items():
+        for model_id in config.get("MODELS") or ():
+            named.setdefault(model_id, f"PROVIDERS[{alias!r}]['MODELS']")
+    messages: list[Any] = []
+    for model_id, where in named.items():
+        model = registry.get(model_id)
+        if model is None:
+            messages.append(Error(f"{where} names {model_id!r}, which is not a known model.",
+                                  hint=MODELS_DOCS, id="nanobanana.E003"))
+            continue
+        target = replacement_for(model_id)
+        move = f"Move to {target.id}." if target else "Choose a current model."
+        if model.is_retired:
+            messages.append(Error(
+                f"{where} is {model_id!r}, which Google retired on "
+                f"{model.shutdown or 'an earlier date'}: every request would fail. {move}",
+                hint=f"Set it to {target.id if target else 'a current model'}; "
+                     + MODELS_DOCS, id="nanobanana.E010"))
+        elif model.is_going_away:
+            if model.shutdown:
+                when = (f"shuts down on {model.shutdown}" if model.shutdown_confirmed
+                        else f"is reported to shut down on {model.shutdown}")
+            else:
+                when = "has no announced shutdown date"
+            messages.append(Warning(
+                f"{where} is {model_id!r}, which is {model.stage} and {when}. {move}",
+                hint=MODELS_DOCS, id="nanobanana.W010"))
+    return messages
 
 
 def _check_storage() -> list[Any]:

@@ -3,7 +3,7 @@
 Everything is configured through a single dict in the Django settings::
 
     NANOBANANA = {
-        "DEFAULT_MODEL": "gemini-3.1-flash-image-preview",
+        "DEFAULT_MODEL": "gemini-nano-banana-2.1",
         "PROVIDERS": {"gemini": {"API_KEY_ENV": "GEMINI_API_KEY"}},
     }
 
@@ -30,7 +30,6 @@ PROVIDER_DEFAULTS: dict[str, Any] = {
     "API_KEY_ENV": "GEMINI_API_KEY",
     "API_KEY": None,
     "BASE_URL": GOOGLE_BASE_URL,
-    "API_VERSION": "v1beta",
     # httpx timeouts in seconds: connecting, reading the answer (image models are slow),
     # writing the request (reference images can be large), waiting for a pooled connection.
     "TIMEOUT": {"connect": 10.0, "read": 120.0, "write": 60.0, "pool": 10.0},
@@ -50,22 +49,26 @@ PROVIDER_DEFAULTS: dict[str, Any] = {
     # Where the limiter counts: a CACHES alias (must be shared and atomic: Redis or
     # Memcached, not LocMem or the database cache) or a Redis URL ("redis://host:6379/0").
     "RATE_LIMIT_BACKEND": "default",
-    # Default safety settings, {"HARASSMENT": "BLOCK_ONLY_HIGH", ...}; None: Google's.
-    "SAFETY_SETTINGS": None,
-    # Vertex AI (BACKEND django_nanobanana.providers.vertex.VertexProvider, AUTH
-    # "google-auth"): the Google Cloud project, the location ("global" for 3.x image
-    # models) and a service-account JSON file (None: application default credentials).
-    "PROJECT": None,
-    "LOCATION": "global",
-    "CREDENTIALS_FILE": None,
 }
+# Options of one backend only (a backend's ``options``; others refuse them):
+# Gemini and Vertex: "API_VERSION", "SAFETY_SETTINGS" ({"HARASSMENT": "BLOCK_ONLY_HIGH"}).
+# Vertex AI (BACKEND django_nanobanana.providers.vertex.VertexProvider, AUTH "google-auth"):
+# "PROJECT", "LOCATION" ("global" for 3.x image models), "CREDENTIALS_FILE" (a service
+# account JSON file; None: application default credentials), "PERSON_GENERATION".
 
 DEFAULTS: dict[str, Any] = {
     "DEFAULT_PROVIDER": "gemini",
-    "DEFAULT_MODEL": "gemini-3.1-flash-image-preview",
+    # The model used when a request names none. Google retires image models every few
+    # months: docs/models.md says how to move, and `manage.py nanobanana_models --check`
+    # tells a deploy pipeline when a configured model is no longer served.
+    "DEFAULT_MODEL": "gemini-nano-banana-2.1",
     "PROVIDERS": {"gemini": {}},
     # Overrides of the capabilities registry, by model id (see providers/models_registry.py).
     "MODELS": {},
+    # Google Search grounding: grounded prompts free each month before the per-prompt price
+    # applies (Google's allowance is 5,000 a month, shared by everything on the project, so
+    # the safe default books every grounded prompt).
+    "GROUNDING_FREE_PROMPTS_PER_MONTH": 0,
     # STORAGES alias every file goes through, and the folder inside it.
     "STORAGE": "default",
     "UPLOAD_PREFIX": "nanobanana",
@@ -160,6 +163,8 @@ class NanobananaSettings:
             unknown = set(user) - set(DEFAULTS)
             merged = _merge(DEFAULTS, user)
             merged["_UNKNOWN_KEYS"] = sorted(unknown)
+            # Each entry as written, so a provider can refuse options it does not know.
+            merged["_RAW_PROVIDERS"] = copy.deepcopy(merged.get("PROVIDERS") or {})
             merged["PROVIDERS"] = {
                 alias: _merge(PROVIDER_DEFAULTS, entry or {})
                 for alias, entry in (merged.get("PROVIDERS") or {}).items()

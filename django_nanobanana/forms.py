@@ -9,12 +9,32 @@ from django.utils.translation import gettext_lazy as _
 
 from .conf import nanobanana_settings
 from .exceptions import ConfigurationError, RequestValidationError
-from .providers.models_registry import get_registry
+from .providers.models_registry import get_registry, usable_models
 from .services import GenerationParams, validate_params
+
+GROUNDING_CHOICES = (
+    ("", _("No search grounding")),
+    ("web", _("Google Search (web)")),
+    ("web+image", _("Google Search (web and images)")),
+)
 
 
 def model_choices() -> list[tuple[str, str]]:
-    return [(m.id, f"{m.name} ({m.id})") for m in get_registry().values()]
+    """Models a request may name (retired ones are left out), marked when going away."""
+    choices = []
+    for m in usable_models():
+        label = f"{m.name} ({m.id})"
+        if m.is_going_away:
+            label += f" - {m.stage}"
+        choices.append((m.id, label))
+    return choices
+
+
+def thinking_choices() -> list[tuple[str, str]]:
+    levels: list[str] = []
+    for model in usable_models():
+        levels += [level for level in model.thinking_levels if level not in levels]
+    return [("", _("Model default")), *[(level, level) for level in levels]]
 
 
 def ratio_choices() -> list[tuple[str, str]]:
@@ -38,6 +58,15 @@ class GenerationForm(forms.Form):
     image_size = forms.ChoiceField(label=_("Image size"), choices=size_choices, required=False)
     seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0,
                               max_value=2**31 - 1)
+    thinking_level = forms.ChoiceField(
+        label=_("Thinking level"), choices=thinking_choices, required=False,
+        help_text=_("How much the model plans before drawing (models that take a level; "
+                    "thinking tokens are billed)."))
+    grounding = forms.ChoiceField(
+        label=_("Search grounding"), choices=GROUNDING_CHOICES, required=False,
+        help_text=_("Let the model look things up with Google Search first (models that "
+                    "support it; billed per grounded prompt). The search suggestions are "
+                    "shown with the image, as Google requires."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,4 +96,6 @@ class GenerationForm(forms.Form):
             aspect_ratio=data.get("aspect_ratio") or None,
             image_size=data.get("image_size") or None,
             seed=data.get("seed"),
+            thinking_level=data.get("thinking_level") or None,
+            grounding=data.get("grounding") or "",
         )

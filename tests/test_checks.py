@@ -40,7 +40,7 @@ def test_a_new_model_id_can_be_declared_from_settings(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "present")
     with override_settings(NANOBANANA={
         "DEFAULT_MODEL": "gemini-3.1-flash-image",
-        "MODELS": {"gemini-3.1-flash-image": {"BASED_ON": "gemini-3.1-flash-image-preview"}},
+        "MODELS": {"gemini-3.1-flash-image": {"BASED_ON": "gemini-nano-banana-2.1"}},
     }):
         assert ids(run_checks()) == set()
 

@@ -5,7 +5,7 @@ from django_nanobanana.conf import DEFAULTS, GOOGLE_BASE_URL, nanobanana_setting
 
 def test_defaults_apply_when_nothing_is_set():
     with override_settings(NANOBANANA={}):
-        assert nanobanana_settings.DEFAULT_MODEL == "gemini-3.1-flash-image-preview"
+        assert nanobanana_settings.DEFAULT_MODEL == "gemini-nano-banana-2.1"
         assert nanobanana_settings.STORAGE == "default"
         gemini = nanobanana_settings.provider_config("gemini")
         assert gemini["BASE_URL"] == GOOGLE_BASE_URL
@@ -17,8 +17,8 @@ def test_defaults_apply_when_nothing_is_set():
 def test_settings_are_read_at_access_time():
     with override_settings(NANOBANANA={"DEFAULT_MODEL": "gemini-2.5-flash-image"}):
         assert nanobanana_settings.DEFAULT_MODEL == "gemini-2.5-flash-image"
-    with override_settings(NANOBANANA={"DEFAULT_MODEL": "gemini-3-pro-image-preview"}):
-        assert nanobanana_settings.DEFAULT_MODEL == "gemini-3-pro-image-preview"
+    with override_settings(NANOBANANA={"DEFAULT_MODEL": "gemini-3-pro-image"}):
+        assert nanobanana_settings.DEFAULT_MODEL == "gemini-3-pro-image"
 
 
 def test_nested_provider_settings_merge_over_provider_defaults():

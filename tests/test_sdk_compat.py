@@ -14,7 +14,7 @@ def test_official_sdk_generates_an_image_from_the_fake(fake_gemini):
         http_options=types.HttpOptions(base_url=fake_gemini.base_url),
     )
     response = client.models.generate_content(
-        model="gemini-3.1-flash-image-preview",
+        model="gemini-nano-banana-2.1",
         contents="A lighthouse on a cliff at dawn",
         config=types.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"],
@@ -30,8 +30,8 @@ def test_official_sdk_generates_an_image_from_the_fake(fake_gemini):
     assert response.response_id
     sent = fake_gemini.generate_requests()[-1]
     # SDK releases differ in their default API version; the fake serves both.
-    assert sent.path in ("/v1beta/models/gemini-3.1-flash-image-preview:generateContent",
-                         "/v1/models/gemini-3.1-flash-image-preview:generateContent")
+    assert sent.path in ("/v1beta/models/gemini-nano-banana-2.1:generateContent",
+                         "/v1/models/gemini-nano-banana-2.1:generateContent")
     assert sent.body["generationConfig"]["imageConfig"] == {"aspectRatio": "16:9",
                                                             "imageSize": "1K"}
 
@@ -40,7 +40,7 @@ def test_official_sdk_sees_google_errors_from_the_fake(fake_gemini):
     client = genai.Client(api_key="wrong", http_options=types.HttpOptions(
         base_url=fake_gemini.base_url))
     try:
-        client.models.generate_content(model="gemini-3.1-flash-image-preview", contents="x")
+        client.models.generate_content(model="gemini-nano-banana-2.1", contents="x")
     except genai.errors.ClientError as exc:
         assert exc.code == 400
         assert "API key not valid" in str(exc)

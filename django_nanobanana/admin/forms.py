@@ -27,7 +27,7 @@ from ..imaging.overlay import (
     available_fonts,
 )
 from ..models import AssetVersion, GeneratedAsset
-from ..providers.models_registry import get_registry
+from ..providers.models_registry import get_registry, resolve_model
 from ..services import GenerationParams, validate_overlay, validate_params
 from ..services.references import MAX_REFERENCE_BYTES, validate_reference
 
@@ -55,7 +55,9 @@ def capabilities_json() -> str:
     """What the form's script needs to offer only the ratios and sizes a model supports."""
     return json.dumps({
         m.id: {"ratios": list(m.aspect_ratios), "sizes": list(m.image_sizes),
-               "max_references": m.max_reference_images}
+               "max_references": m.max_reference_images,
+               "thinking_levels": list(m.thinking_levels), "grounding": list(m.grounding),
+               "stage": m.stage, "notice": m.lifecycle_notice()}
         for m in get_registry().values()
     })
 
@@ -245,8 +247,8 @@ class _ValidatedGeneration(GenerationForm):
 class GenerateForm(ReferencesMixin, _ValidatedGeneration):
     """Generate a new version (of a new or an existing image)."""
 
-    field_order = ("prompt", "model", "aspect_ratio", "image_size", "seed",
-                   "reference_assets", "reference_uploads")
+    field_order = ("prompt", "model", "aspect_ratio", "image_size", "seed", "thinking_level",
+                   "grounding", "reference_assets", "reference_uploads")
 
 
 class NewImageForm(GenerateForm):
@@ -263,12 +265,19 @@ class RegenerateForm(GenerateForm):
 
     def __init__(self, *args: Any, version: AssetVersion, **kwargs: Any) -> None:
         self.version = version
+        model, replaced = resolve_model(version.model)
         kwargs.setdefault("initial", {
-            "prompt": version.prompt, "model": version.model,
+            "prompt": version.prompt, "model": model.id,
             "aspect_ratio": version.aspect_ratio, "image_size": version.image_size,
             "seed": version.seed,
+            "thinking_level": (version.params or {}).get("thinking_level") or "",
+            "grounding": (version.params or {}).get("grounding") or "",
         })
         super().__init__(*args, **kwargs)
+        if replaced:
+            self.fields["model"].help_text = _(
+                "This version was made with %(old)s, which Google has retired; its "
+                "replacement %(new)s is used.") % {"old": replaced, "new": model.id}
         self.fields["reference_assets"].help_text = _(
             "Leave empty to keep the references of the version regenerated (%(count)d)."
         ) % {"count": len(version.references)}
@@ -283,6 +292,8 @@ class RegenerateForm(GenerateForm):
             "prompt": data["prompt"], "model": data.get("model") or None,
             "aspect_ratio": data.get("aspect_ratio") or None,
             "image_size": data.get("image_size") or None, "seed": data.get("seed"),
+            "thinking_level": data.get("thinking_level") or None,
+            "grounding": data.get("grounding") or "",
         }
 
 
@@ -317,6 +328,13 @@ class EditForm(ReferencesMixin, forms.Form):
     def __init__(self, *args: Any, version: AssetVersion | None = None, **kwargs: Any) -> None:
         self.version = version
         super().__init__(*args, **kwargs)
+        if version is not None:
+            model, replaced = resolve_model(version.model)
+            if replaced:
+                self.fields["instruction"].help_text = _(
+                    "This image was made with %(old)s, which Google has retired: the edit is "
+                    "made by %(new)s, with the image as its input.") % {
+                    "old": replaced, "new": model.id}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -324,7 +342,7 @@ class EditForm(ReferencesMixin, forms.Form):
             return data
         version = self.version
         params = GenerationParams(
-            prompt=data["instruction"], model=version.model,
+            prompt=data["instruction"], model=resolve_model(version.model)[0].id,
             aspect_ratio=version.aspect_ratio or None, image_size=version.image_size or None,
             provider=version.provider,
         )

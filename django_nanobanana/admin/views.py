@@ -25,6 +25,7 @@ from ..conf import nanobanana_settings
 from ..imaging.overlay import OverlaySpec, OverlayValidationError, render_overlay
 from ..models import AssetVersion, GeneratedAsset, Rendition, State
 from ..pictures import picture_for
+from ..providers.models_registry import model_warning
 from ..services.renditions import overlay_hash, overlay_spec
 from .dashboard import CSV_GROUPS, dashboard_context
 from .forms import OverlayForm
@@ -102,6 +103,9 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "versions": versions,
         "current": current,
         "latest": latest,
+        "model_warning": model_warning(current.model, current.model_status)
+        if current is not None else None,
+        "notices": (latest.params or {}).get("notices", []) if latest is not None else [],
         "picture": picture_for(asset) if current is not None else None,
         "busy": any(v.state in BUSY for v in versions) or _finishing(asset, latest, current),
         "overlay_pending": overlay_pending(asset),

@@ -21,6 +21,7 @@ from rest_framework.reverse import reverse
 from .. import reports
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State
 from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
+from ..providers.models_registry import model_warning
 
 #: Gemini takes a 32-bit seed.
 SEED_MIN, SEED_MAX = -(2**31), 2**31 - 1
@@ -96,15 +97,27 @@ class VersionSerializer(serializers.ModelSerializer):
         help_text=_("Ids of the reference images sent with the request."))
     original_url = serializers.SerializerMethodField()
     is_final = serializers.BooleanField(read_only=True)
+    grounding = serializers.SerializerMethodField(
+        help_text=_("Google Search grounding asked for: '', 'web' or 'web+image'."))
+    search_suggestions = serializers.SerializerMethodField(help_text=_(
+        "Google's search suggestions (HTML) of a grounded image: Google's terms require "
+        "showing them wherever the grounded image is shown."))
+    notices = serializers.SerializerMethodField(help_text=_(
+        "What the requester should know: a deprecated model, a retired model replaced."))
+    model_warning = serializers.SerializerMethodField(help_text=_(
+        "Set when the model is going away (Google's modelStatus or the registry)."))
+    model_status = serializers.JSONField(read_only=True, help_text=_(
+        "Google's modelStatus of the answer (modelStage, retirementTime, message)."))
 
     class Meta:
         model = AssetVersion
         fields = (
             "id", "url", "asset", "parent", "kind", "source", "state", "is_final", "error_code",
             "reason", "attempts", "prompt", "model", "aspect_ratio", "image_size", "seed",
-            "thinking_level", "references", "reused_from", "width", "height", "mime_type",
-            "original_url", "dominant_color", "estimated_cost", "cost", "created_by",
-            "created_at", "started_at", "finished_at",
+            "thinking_level", "grounding", "references", "reused_from", "width", "height",
+            "mime_type", "original_url", "dominant_color", "estimated_cost", "cost",
+            "model_version", "model_status", "model_warning", "notices", "search_suggestions",
+            "created_by", "created_at", "started_at", "finished_at",
         )
         read_only_fields = fields
 
@@ -121,6 +134,22 @@ class VersionSerializer(serializers.ModelSerializer):
         if not version.reused_from_id or (version.params or {}).get("reused_across_owners"):
             return None
         return str(version.reused_from_id)
+
+    def get_grounding(self, version: AssetVersion) -> str:
+        return (version.params or {}).get("grounding", "")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_search_suggestions(self, version: AssetVersion) -> str | None:
+        entry = (version.grounding_metadata or {}).get("searchEntryPoint") or {}
+        return entry.get("renderedContent") or None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_notices(self, version: AssetVersion) -> list[str]:
+        return list((version.params or {}).get("notices") or [])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_model_warning(self, version: AssetVersion) -> str | None:
+        return model_warning(version.model, version.model_status)
 
     @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
     def get_references(self, version: AssetVersion) -> list[str]:
@@ -311,6 +340,9 @@ class GenerateSerializer(serializers.Serializer):
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=SEED_MIN,
                                     max_value=SEED_MAX)
     thinking_level = serializers.CharField(required=False, max_length=20)
+    grounding = serializers.ChoiceField(
+        required=False, choices=("", "web", "web+image"), default="",
+        help_text=_("Google Search grounding (models that support it; billed per prompt)."))
     references = _references_field()
     use_cache = serializers.BooleanField(
         required=False, allow_null=True, default=None,
@@ -333,6 +365,7 @@ class RegenerateSerializer(serializers.Serializer):
                                     max_value=SEED_MAX,
                                     help_text=_("null: a new random seed."))
     thinking_level = serializers.CharField(required=False, max_length=20)
+    grounding = serializers.ChoiceField(required=False, choices=("", "web", "web+image"))
     references = _references_field()
 
 
@@ -479,7 +512,10 @@ class PricesSerializer(serializers.Serializer):
     output_text = serializers.DecimalField(**_MONEY)
     output_image = serializers.DecimalField(**_MONEY)
     batch_discount = serializers.DecimalField(**_MONEY)
+    grounding_per_prompt = serializers.DecimalField(
+        help_text=_("USD per grounded prompt beyond the free allowance."), **_MONEY)
     taken_on = serializers.DateField()
+    source = serializers.CharField(help_text=_("Where the prices come from."))
 
 
 class DimensionSerializer(serializers.Serializer):
@@ -493,6 +529,17 @@ class ModelSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     default = serializers.BooleanField(help_text=_("The site's default model."))
+    stage = serializers.CharField(help_text=_(
+        "preview, ga, deprecated, legacy (still served, going away) or retired (refused)."))
+    released = serializers.DateField(allow_null=True)
+    shutdown = serializers.DateField(allow_null=True, help_text=_(
+        "When Google shuts (or shut) the model down, when known."))
+    replacement = serializers.CharField(allow_null=True, help_text=_(
+        "The model to move to when this one goes away."))
+    notice = serializers.CharField(allow_null=True)
+    grounding = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "Google Search grounding kinds: web, image."))
+    default_thinking_level = serializers.CharField(allow_null=True)
     aspect_ratios = serializers.ListField(child=serializers.CharField())
     image_sizes = serializers.ListField(
         child=serializers.CharField(), help_text=_("Empty: the model has one fixed size."))

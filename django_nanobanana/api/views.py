@@ -39,7 +39,7 @@ from ..exceptions import RequestValidationError, StateConflict
 from ..models import AssetVersion, GeneratedAsset, Source
 from ..models.ledger import BudgetPeriod
 from ..pictures import prefetch_pictures
-from ..providers.models_registry import get_registry
+from ..providers.models_registry import get_registry, replacement_for
 from . import serializers as s
 from .errors import ErrorHandlingMixin
 from .filters import AssetFilter
@@ -234,6 +234,7 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             prompt=data["prompt"], model=data.get("model"),
             aspect_ratio=data.get("aspect_ratio"), image_size=data.get("image_size"),
             seed=data.get("seed"), thinking_level=data.get("thinking_level"),
+            grounding=data.get("grounding") or "",
             references=tuple(str(r) for r in data.get("references", ())),
             use_cache=data.get("use_cache"),
         )
@@ -511,6 +512,14 @@ class ModelsView(APIMixin, APIView):
                 "max_reference_images": caps.max_reference_images,
                 "max_reference_bytes": caps.max_reference_bytes,
                 "thinking_levels": list(caps.thinking_levels),
+                "default_thinking_level": caps.default_thinking_level,
+                "grounding": list(caps.grounding),
+                "stage": caps.stage,
+                "released": caps.released,
+                "shutdown": caps.shutdown,
+                "replacement": replacement.id if (replacement := replacement_for(model_id))
+                else None,
+                "notice": caps.lifecycle_notice(),
                 "supports_seed": caps.supports_seed,
                 "prices": caps.prices,
                 "image_costs": {size: caps.image_cost(size) for size in sizes

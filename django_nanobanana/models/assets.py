@@ -133,6 +133,13 @@ class AssetVersion(models.Model):
     model_text = models.TextField(_("model's text"), blank=True)
     response_id = models.CharField(_("provider response id"), max_length=200, blank=True)
     model_version = models.CharField(_("model version"), max_length=100, blank=True)
+    #: ``modelStatus`` of the provider's answer (``modelStage``, ``retirementTime``,
+    #: ``message``): Google's own word that the model is going away.
+    model_status = models.JSONField(_("model status"), default=dict, blank=True)
+    #: ``groundingMetadata`` of a grounded answer (search queries, sources, and the search
+    #: suggestions that must be shown with the image).
+    grounding_metadata = models.JSONField(_("grounding metadata"), null=True, blank=True)
+    grounded_prompts = models.PositiveSmallIntegerField(_("grounded prompts"), default=0)
     model_turn = models.JSONField(_("model turn (for follow-up edits)"), null=True, blank=True)
     finish_reason = models.CharField(_("finish reason"), max_length=64, blank=True)
     # Shown while the real image loads: the dominant colour and a tiny blurred preview.

@@ -25,4 +25,5 @@ def get_provider(alias: str | None = None) -> Provider:
         known = ", ".join(sorted(nanobanana_settings.PROVIDERS)) or "none"
         raise ConfigurationError(f"Unknown provider {alias!r}; configured: {known}.") from None
     backend = import_string(config["BACKEND"])
+    backend.check_options(alias, nanobanana_settings._RAW_PROVIDERS.get(alias) or {})
     return backend(alias, config, api_key=nanobanana_settings.api_key(alias))

@@ -5,6 +5,11 @@ order, and a backend only fills them in::
 
     check_request -> prepare_request -> build_payload -> send -> parse_response -> parse_usage
 
+A backend also declares the configuration keys it understands (:attr:`Provider.options`;
+anything else in its ``PROVIDERS`` entry is an ``ImproperlyConfigured`` error), its inline
+limits, and optionally how to continue an edit (:meth:`Provider.edit_history`) and how to
+list the models its key can call (:meth:`Provider.list_models`).
+
 :meth:`Provider.generate` is the only entry point and is not meant to be overridden.
 Around ``send`` the base class adds what every backend needs, so none writes it twice:
 the shared rate limiter (:mod:`.ratelimit`) is acquired before each HTTP attempt, and
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import io
 import logging
 import os
 import random
@@ -35,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
+from django.core.exceptions import ImproperlyConfigured
 
 from .errors import (
     AuthenticationError,
@@ -44,6 +51,9 @@ from .errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
+    classify,
+    excerpt,
+    parse_retry_after,
     redact,
 )
 from .models_registry import ModelCapabilities, get_model
@@ -90,6 +100,8 @@ class ImageRequest:
     system_instruction: str | None = None
     thinking_level: str | None = None
     safety_settings: Mapping[str, str] | None = None
+    #: Google Search grounding: "" (none), "web" or "web+image".
+    grounding: str = ""
 
 
 @dataclass
@@ -104,6 +116,8 @@ class Usage:
     output_image_tokens: int = 0
     thoughts_tokens: int = 0
     total_tokens: int = 0
+    #: Prompts answered with Google Search grounding (billed per prompt).
+    grounded_prompts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -145,6 +159,11 @@ class ImageResult:
     usage: Usage = field(default_factory=Usage)
     response_id: str | None = None
     model_version: str | None = None
+    #: ``modelStatus`` of the answer (``modelStage``, ``retirementTime``, ``message``): the
+    #: provider's own word that a model is going away.
+    model_status: dict[str, Any] | None = None
+    #: ``groundingMetadata`` of a grounded answer (queries, sources, search suggestions).
+    grounding_metadata: dict[str, Any] | None = None
     # The model's turn as it must be sent back for a follow-up edit (thought parts
     # dropped, thought signatures unchanged).
     model_turn: dict[str, Any] | None = None
@@ -192,23 +211,64 @@ def shared_client(timeout: Mapping[str, float], key: str = "") -> httpx.Client:
         return client
 
 
+#: Configuration keys every provider understands (conf.PROVIDER_DEFAULTS documents them).
+COMMON_OPTIONS = frozenset({
+    "BACKEND", "API_KEY_ENV", "API_KEY", "BASE_URL", "TIMEOUT", "MODELS", "EXTRA_HEADERS",
+    "AUTH", "RETRY", "RATE_LIMITS", "RATE_LIMIT_BACKEND",
+    # Lower the backend's inline limits (bytes), e.g. behind a proxy with a smaller body cap.
+    "MAX_INLINE_IMAGE_BYTES", "MAX_INLINE_REQUEST_BYTES",
+})
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """One entry of a provider's model list (``models.list``)."""
+
+    id: str
+    display_name: str = ""
+    version: str = ""
+    methods: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
 class Provider:
     """Base class of every image provider. Subclasses fill in the steps."""
 
     #: Short name used in logs, audit rows and the ``provider`` field of versions.
     name: ClassVar[str] = "base"
+    #: Configuration keys of this backend beyond :data:`COMMON_OPTIONS`.
+    options: ClassVar[frozenset[str]] = frozenset()
     #: Whether references too large to inline can be uploaded (Gemini's Files API).
     supports_file_upload: ClassVar[bool] = False
+    #: Largest image sent inline, and largest inline data of one request (raw bytes,
+    #: before base64); None: no limit of its own.
+    max_inline_image_bytes: ClassVar[int | None] = None
+    max_inline_request_bytes: ClassVar[int | None] = None
+    #: False for APIs that take no input images (no references, no edits).
+    accepts_references: ClassVar[bool] = True
     #: Time source and sleeper of the retry loop and the limiter (swap in tests).
     clock: Clock = SystemClock()
     #: Source of backoff jitter (swap for a seeded ``random.Random`` in tests).
     rng: random.Random = random.Random()
+
+    @classmethod
+    def check_options(cls, alias: str, entry: Mapping[str, Any]) -> None:
+        """Raise ``ImproperlyConfigured`` for keys this backend does not understand."""
+        unknown = sorted(set(entry) - COMMON_OPTIONS - cls.options)
+        if unknown:
+            known = ", ".join(sorted(COMMON_OPTIONS | cls.options))
+            raise ImproperlyConfigured(
+                f"NANOBANANA['PROVIDERS'][{alias!r}] has options that {cls.__name__} does "
+                f"not understand: {', '.join(unknown)}. Known options: {known}.")
 
     def __init__(self, alias: str, config: Mapping[str, Any], *, api_key: str | None) -> None:
         self.alias = alias
         self.config = config
         self.api_key = api_key
         self.retry_policy = RetryPolicy.from_config(config.get("RETRY"))
+        for option in ("MAX_INLINE_IMAGE_BYTES", "MAX_INLINE_REQUEST_BYTES"):
+            if config.get(option) is not None:
+                setattr(self, option.lower(), int(config[option]))
         limits = config.get("RATE_LIMITS") or {}
         self.limiter = RateLimiter(
             alias,
@@ -307,7 +367,7 @@ class Provider:
     # -- steps ---------------------------------------------------------------------------
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
         """Validate against the capabilities registry before anything is sent."""
-        capabilities = get_model(request.model)
+        capabilities = get_model(request.model)  # a retired id is refused here, unsent
         capabilities.validate(
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
@@ -315,12 +375,21 @@ class Provider:
             reference_sizes=tuple(
                 len(ref.data) for ref in request.references if not ref.file_uri
             ),
-            can_upload=self.supports_file_upload,
+            **self.reference_limits(),
             prompt=request.prompt,
             thinking_level=request.thinking_level,
+            grounding=request.grounding,
         )
         self.check_credentials()
         return capabilities
+
+    def reference_limits(self) -> dict[str, Any]:
+        """This provider's reference limits, as :meth:`ModelCapabilities.validate` takes
+        them."""
+        return {"can_upload": self.supports_file_upload,
+                "inline_image_limit": self.max_inline_image_bytes,
+                "inline_total_limit": self.max_inline_request_bytes,
+                "accepts_references": self.accepts_references}
 
     def check_credentials(self) -> None:
         """Raise :class:`AuthenticationError` when the provider cannot authenticate."""
@@ -334,8 +403,16 @@ class Provider:
 
     def prepare_request(self, request: ImageRequest,
                         capabilities: ModelCapabilities) -> ImageRequest:
-        """Network work the payload depends on (e.g. uploading large references)."""
-        return request
+        """Work the payload depends on: here, references in a format the model does not
+        take (AVIF, for example) are converted to PNG; backends add network work (e.g.
+        uploading large references) after calling this."""
+        accepted = set(capabilities.input_mime_types)
+        if all(ref.file_uri or ref.mime_type in accepted for ref in request.references):
+            return request
+        return replace_references(request, [
+            ref if ref.file_uri or ref.mime_type in accepted else _as_png(ref)
+            for ref in request.references
+        ])
 
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> Any:
         raise NotImplementedError
@@ -348,6 +425,30 @@ class Provider:
 
     def parse_usage(self, response: RawResponse) -> Usage:
         return Usage()
+
+    def error_from_response(self, response: httpx.Response) -> ProviderError:
+        """The typed error for a non-2xx answer. Backends parse their own error bodies;
+        this default knows only the status code and a short excerpt of the body."""
+        text = response.content.decode("utf-8", "replace")
+        return classify(
+            response.status_code, self.redact(excerpt(text, response.status_code)), None,
+            per_day=False, auth_failure=False,
+            request_id=response.headers.get("x-request-id"), provider=self.alias,
+            retry_after=parse_retry_after(response.headers),
+        )
+
+    # -- optional abilities ------------------------------------------------------------------
+    def edit_history(self, previous_prompt: str, previous_references: Sequence[ReferenceImage],
+                     model_turn: Mapping[str, Any], image: bytes,
+                     mime_type: str) -> list[dict[str, Any]] | None:
+        """The earlier turns to send before a follow-up edit instruction, or None when this
+        backend has no multi-turn editing (the image to edit is then sent as a reference)."""
+        return None
+
+    def list_models(self) -> list[ListedModel]:
+        """The models this provider's credentials can call (for ``nanobanana_models``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot list the models its key can call.")
 
     # -- helpers for subclasses --------------------------------------------------------------
     @property
@@ -402,6 +503,19 @@ def _history_images(history: Sequence[Mapping[str, Any]]) -> int:
         for part in turn.get("parts") or ()
         if isinstance(part, Mapping) and ("inlineData" in part or "fileData" in part)
     )
+
+
+def _as_png(ref: ReferenceImage) -> ReferenceImage:
+    """A reference converted to PNG (for input formats the model does not list)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(ref.data)) as image:
+        image.load()
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        out = io.BytesIO()
+        image.save(out, "PNG", compress_level=3)
+    return ReferenceImage(out.getvalue(), "image/png")
 
 
 def replace_references(request: ImageRequest,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import MalformedResponseError, error_from_response
+from .errors import MalformedResponseError
 from .gemini import GeminiProvider
 
 FINAL_STATES = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"}
@@ -63,9 +63,7 @@ class GeminiBatchClient:
             response = provider.http(method, self._url(path), headers=provider.headers(),
                                      **kwargs)
             if response.status_code >= 300:
-                raise error_from_response(response.status_code, response.content,
-                                          response.headers, provider=provider.alias,
-                                          secrets=provider.secrets())
+                raise provider.error_from_response(response)
             try:
                 data = response.json()
             except ValueError:

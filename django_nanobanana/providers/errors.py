@@ -1,5 +1,9 @@
 """One hierarchy of provider errors; each says whether a retry can help.
 
+Each backend parses its own error bodies (``Provider.error_from_response``) and hands the
+facts to :func:`classify`, which picks the class: so retry rules live in one place while
+Google's and OpenAI's body shapes live with their backends.
+
 Outcomes that are not faults (a safety block, an answer without an image) are returned as
 ``blocked`` / ``failed`` results by the providers, not raised; :class:`BlockedError` and
 :class:`NoImageError` exist for callers that prefer exceptions
@@ -8,7 +12,6 @@ Outcomes that are not faults (a safety block, an answer without an image) are re
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -149,7 +152,7 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 _DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
-def _parse_duration(value: Any) -> float | None:
+def parse_duration(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
@@ -159,7 +162,7 @@ def _parse_duration(value: Any) -> float | None:
     return None
 
 
-def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after")
     if not value:
         return None
@@ -177,106 +180,12 @@ def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
             return None
 
 
-def error_from_response(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Iterable[str | None] = (),
-) -> ProviderError:
-    """Map a non-2xx Google API answer (JSON or not) to the right :class:`ProviderError`."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    request_id = headers.get("x-request-id") or headers.get("x-goog-request-id")
-    status = None
-    message = ""
-    reasons: list[str] = []
-    retry_delay: float | None = None
-    per_day = False
-    try:
-        data = json.loads(text)
-        error = data.get("error") if isinstance(data, dict) else None
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
-        message = str(error.get("message") or "")
-        status = error.get("status")
-        for detail in error.get("details") or []:
-            if not isinstance(detail, dict):
-                continue
-            kind = str(detail.get("@type", ""))
-            if kind.endswith("ErrorInfo") and detail.get("reason"):
-                reasons.append(str(detail["reason"]))
-            elif kind.endswith("RetryInfo"):
-                retry_delay = _parse_duration(detail.get("retryDelay"))
-            elif kind.endswith("QuotaFailure"):
-                for violation in detail.get("violations") or []:
-                    quota_id = (str(violation.get("quotaId", ""))
-                                + str(violation.get("quotaMetric", "")))
-                    if "perday" in quota_id.lower() or "per_day" in quota_id.lower():
-                        per_day = True
-    else:
-        # Proxies and load balancers answer with HTML or plain text: keep a short excerpt.
-        excerpt = " ".join(text.split())[:200]
-        message = excerpt or f"HTTP {status_code} with an empty body"
-    reason = reasons[0] if reasons else status
-    if status_code == 400 and "API_KEY_INVALID" in reasons:
-        reason = "API_KEY_INVALID"
-    return _classify(
-        status_code, redact(message, secrets), reason,
-        per_day=per_day, auth_failure=reason == "API_KEY_INVALID",
-        request_id=request_id, provider=provider,
-        retry_after=_longest(retry_delay, _parse_retry_after(headers)),
-    )
-
-
-def error_from_openai_response(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Iterable[str | None] = (),
-) -> ProviderError:
-    """Map a non-2xx answer in OpenAI's shape (``{"error": {"message", "type", "code"}}``,
-    or not JSON at all) to the same hierarchy as Google's errors."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    request_id = headers.get("x-request-id")
-    reason: str | None = None
-    try:
-        data = json.loads(text)
-        error = data.get("error") if isinstance(data, dict) else None
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
-        message = str(error.get("message") or "")
-        code = error.get("code") or error.get("type")
-        reason = str(code).upper() if code else None
-    else:
-        message = " ".join(text.split())[:200] or f"HTTP {status_code} with an empty body"
-    retry_after = _parse_retry_after(headers)
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            retry_after = _longest(retry_after, float(millis) / 1000)
-        except ValueError:
-            pass
-    return _classify(
-        status_code, redact(message, secrets), reason,
-        # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
-        # like Google's per-day quota, waiting a minute does not help.
-        per_day=reason == "INSUFFICIENT_QUOTA",
-        auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
-        request_id=request_id, provider=provider, retry_after=retry_after,
-    )
-
-
-def _longest(*delays: float | None) -> float | None:
+def longest(*delays: float | None) -> float | None:
     known = [d for d in delays if d is not None]
     return max(known) if known else None
 
 
-def _classify(
+def classify(
     status_code: int,
     message: str,
     reason: str | None,
@@ -313,3 +222,8 @@ def _classify(
     if status_code >= 500:
         return ServerError(message, reason=reason or "SERVER_ERROR", **kwargs)
     return InvalidRequestError(message, reason=reason or "INVALID_ARGUMENT", **kwargs)
+
+
+def excerpt(text: str, status_code: int) -> str:
+    """A short, single-line excerpt of a non-JSON error body (proxies answer with HTML)."""
+    return " ".join(text.split())[:200] or f"HTTP {status_code} with an empty body"

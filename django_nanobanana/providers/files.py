@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .errors import MalformedResponseError, ProviderError, error_from_response
+from .errors import MalformedResponseError, ProviderError
 
 if TYPE_CHECKING:
     from .gemini import GeminiProvider
@@ -90,8 +90,7 @@ def upload_file(provider: GeminiProvider, data: bytes, mime_type: str,
 
 def _raise_for_status(provider: GeminiProvider, response: Any) -> None:
     if response.status_code >= 300:
-        raise error_from_response(response.status_code, response.content, response.headers,
-                                  provider=provider.alias, secrets=provider.secrets())
+        raise provider.error_from_response(response)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

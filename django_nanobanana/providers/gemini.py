@@ -1,31 +1,48 @@
 """Google's Gemini Developer API (AI Studio keys): ``models/{model}:generateContent``.
 
 Also home of the wire helpers the other Google backend (Vertex AI) shares: the payload,
-the outcome mapping, usage parsing and :func:`edit_history` for multi-turn edits.
+the outcome mapping, usage parsing, Google's error bodies and :func:`edit_history` for
+multi-turn edits. Besides generation it lists the models a key can call
+(``GET models``, paginated) for ``nanobanana_models``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import httpx
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
 from .base import (
     ImageRequest,
     ImageResult,
+    ListedModel,
     Provider,
     RawResponse,
     ReferenceImage,
     Usage,
     replace_references,
 )
-from .errors import MalformedResponseError, error_from_response
-from .models_registry import ModelCapabilities
+from .errors import (
+    MalformedResponseError,
+    ModelNotFoundError,
+    ProviderError,
+    classify,
+    excerpt,
+    longest,
+    parse_duration,
+    parse_retry_after,
+    redact,
+)
+from .models_registry import ModelCapabilities, grounding_kinds, replacement_for
+
+MB = 1024 * 1024
 
 #: finishReason / blockReason values that mean "refused for safety or policy".
 BLOCK_REASONS = frozenset({
@@ -43,7 +60,12 @@ SAFETY_THRESHOLDS = ("BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONL
 
 class GeminiProvider(Provider):
     name = "gemini"
+    options = frozenset({"API_VERSION", "SAFETY_SETTINGS"})
     supports_file_upload = True
+    #: Google takes up to 100 MB of inline request data (since 2026-01-08; it was 20 MB).
+    #: Base64 grows data by 4/3, so 72 MB of raw images leave room for the JSON around
+    #: them; more goes through the Files API.
+    max_inline_request_bytes = 72 * MB
 
     # -- checks ---------------------------------------------------------------------------
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
@@ -58,25 +80,43 @@ class GeminiProvider(Provider):
     # -- references: inline when small, the Files API when large --------------------------
     def prepare_request(self, request: ImageRequest,
                         capabilities: ModelCapabilities) -> ImageRequest:
+        """Convert what the model does not take, then keep the request's inline data under
+        the limit: the images of an edit's history count too; the largest references, then
+        the history's own input images, go through the Files API when it would not fit."""
+        request = super().prepare_request(request, capabilities)
         if not self.supports_file_upload:
             return request
         from .files import upload_file
 
-        references: list[ReferenceImage] = []
-        inline_total = 0
-        changed = False
-        for ref in request.references:
-            size = len(ref.data)
-            fits = (size <= capabilities.max_inline_bytes
-                    and inline_total + size <= capabilities.max_inline_total_bytes)
-            if ref.file_uri or fits:
-                inline_total += 0 if ref.file_uri else size
-                references.append(ref)
+        limit = self.max_inline_request_bytes or 0
+        total = _history_inline_bytes(request.history) + sum(
+            len(ref.data) for ref in request.references if not ref.file_uri)
+        if total <= limit:
+            return request
+        references = list(request.references)
+        for index in sorted(range(len(references)), key=lambda i: -len(references[i].data)):
+            ref = references[index]
+            if total <= limit:
+                break
+            if ref.file_uri:
                 continue
             uploaded = upload_file(self, ref.data, ref.mime_type)
-            references.append(ReferenceImage(ref.data, uploaded.mime_type, uploaded.uri))
-            changed = True
-        return replace_references(request, references) if changed else request
+            references[index] = ReferenceImage(ref.data, uploaded.mime_type, uploaded.uri)
+            total -= len(ref.data)
+        history = [json.loads(json.dumps(dict(turn))) for turn in request.history]
+        for turn in history:
+            if total <= limit or turn.get("role", "user") != "user":
+                continue
+            for part in turn.get("parts") or []:
+                inline = part.get("inlineData") if isinstance(part, dict) else None
+                if total <= limit or not isinstance(inline, dict):
+                    continue
+                data = base64.b64decode(inline.get("data") or "")
+                uploaded = upload_file(self, data, inline.get("mimeType") or "image/png")
+                part.pop("inlineData")
+                part["fileData"] = {"fileUri": uploaded.uri, "mimeType": uploaded.mime_type}
+                total -= len(data)
+        return dataclasses.replace(replace_references(request, references), history=history)
 
     # -- payload --------------------------------------------------------------------------
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> dict:
@@ -105,6 +145,9 @@ class GeminiProvider(Provider):
         if request.thinking_level:
             generation["thinkingConfig"] = {"thinkingLevel": request.thinking_level}
         payload["generationConfig"] = generation
+        tools = grounding_tools(request.grounding)
+        if tools:
+            payload["tools"] = tools
         return payload
 
     # -- transport -------------------------------------------------------------------------
@@ -126,10 +169,10 @@ class GeminiProvider(Provider):
     def send(self, request: ImageRequest, payload: Any) -> RawResponse:
         response = self.post_json(self.endpoint(request.model), payload, self.headers())
         if response.status_code >= 300:
-            raise error_from_response(
-                response.status_code, response.content, response.headers,
-                provider=self.alias, secrets=self.secrets(),
-            )
+            error = self.error_from_response(response)
+            if isinstance(error, ModelNotFoundError):
+                raise model_unavailable(error, request.model, provider=self.alias)
+            raise error
         try:
             data = response.json()
         except (ValueError, UnicodeDecodeError):
@@ -145,9 +188,11 @@ class GeminiProvider(Provider):
     # -- parsing ---------------------------------------------------------------------------
     def parse_response(self, request: ImageRequest, response: RawResponse) -> ImageResult:
         data = response.data
-        common = {
+        common: dict[str, Any] = {
             "response_id": data.get("responseId"),
             "model_version": data.get("modelVersion"),
+            "model_status": data.get("modelStatus") if isinstance(
+                data.get("modelStatus"), dict) else None,
         }
         candidates = data.get("candidates") or []
         if not candidates:
@@ -162,6 +207,8 @@ class GeminiProvider(Provider):
                 "failed", reason="The provider returned no candidates.", **common
             )
         candidate = candidates[0]
+        if isinstance(candidate.get("groundingMetadata"), dict):
+            common["grounding_metadata"] = candidate["groundingMetadata"]
         finish = candidate.get("finishReason")
         parts = (candidate.get("content") or {}).get("parts") or []
         final_parts = [p for p in parts if not p.get("thought")]
@@ -203,7 +250,154 @@ class GeminiProvider(Provider):
         )
 
     def parse_usage(self, response: RawResponse) -> Usage:
-        return parse_usage_metadata(response.data.get("usageMetadata") or {})
+        usage = parse_usage_metadata(response.data.get("usageMetadata") or {})
+        usage.grounded_prompts = 1 if any(
+            _searched(c.get("groundingMetadata")) for c in response.data.get("candidates") or []
+            if isinstance(c, dict)) else 0
+        return usage
+
+    def error_from_response(self, response: httpx.Response) -> ProviderError:
+        return parse_google_error(response.status_code, response.content, response.headers,
+                                  provider=self.alias, secrets=self.secrets())
+
+    # -- multi-turn editing and the model list ------------------------------------------------
+    def edit_history(self, previous_prompt: str, previous_references: Sequence[ReferenceImage],
+                     model_turn: Mapping[str, Any], image: bytes,
+                     mime_type: str) -> list[dict[str, Any]] | None:
+        return edit_history(previous_prompt, previous_references, model_turn, image, mime_type)
+
+    def list_models(self, *, page_size: int = 50) -> list[ListedModel]:
+        """Every page of ``GET {version}/models`` (``nextPageToken`` followed)."""
+        self.check_credentials()
+        base = str(self.config.get("BASE_URL") or "").rstrip("/")
+        version = self.config.get("API_VERSION") or "v1beta"
+        listed: list[ListedModel] = []
+        token: str | None = None
+        for _page in range(1000):  # a runaway server cannot loop us forever
+            params = {"pageSize": str(page_size), **({"pageToken": token} if token else {})}
+
+            def fetch(params: dict[str, str] = params) -> dict[str, Any]:
+                response = self.http("GET", f"{base}/{version}/models", params=params,
+                                     headers=self.auth_headers())
+                if response.status_code >= 300:
+                    raise self.error_from_response(response)
+                try:
+                    data = response.json()
+                except ValueError:
+                    raise MalformedResponseError(
+                        "models.list answered with a body that is not JSON.",
+                        provider=self.alias) from None
+                if not isinstance(data, dict):
+                    raise MalformedResponseError(
+                        "models.list answered with JSON that is not an object.",
+                        provider=self.alias)
+                return data
+
+            data, _attempts = self.call_with_retries(fetch)
+            for item in data.get("models") or []:
+                if not isinstance(item, dict) or not item.get("name"):
+                    continue
+                listed.append(ListedModel(
+                    id=str(item["name"]).removeprefix("models/"),
+                    display_name=str(item.get("displayName") or ""),
+                    version=str(item.get("version") or ""),
+                    methods=tuple(item.get("supportedGenerationMethods") or ()),
+                    raw=item,
+                ))
+            token = data.get("nextPageToken") or None
+            if not token:
+                break
+        return listed
+
+
+def grounding_tools(grounding: str | None) -> list[dict[str, Any]]:
+    """The ``tools`` entry for Google Search grounding: web only, or web and image."""
+    kinds = grounding_kinds(grounding) or ()
+    if not kinds:
+        return []
+    if kinds == ("web",):
+        return [{"googleSearch": {}}]
+    search_types = {"webSearch": {}, **({"imageSearch": {}} if "image" in kinds else {})}
+    return [{"googleSearch": {"searchTypes": search_types}}]
+
+
+def _searched(metadata: Any) -> bool:
+    """Whether a candidate's ``groundingMetadata`` says a search was run (billed)."""
+    if not isinstance(metadata, dict):
+        return False
+    return bool(metadata.get("webSearchQueries") or metadata.get("imageSearchQueries")
+                or metadata.get("groundingChunks") or metadata.get("searchEntryPoint"))
+
+
+def _history_inline_bytes(history: Sequence[Mapping[str, Any]]) -> int:
+    """Raw bytes of the inline images an edit's earlier turns carry."""
+    return sum(
+        len(part["inlineData"].get("data") or "") * 3 // 4
+        for turn in history for part in turn.get("parts") or ()
+        if isinstance(part, Mapping) and isinstance(part.get("inlineData"), Mapping)
+    )
+
+
+def model_unavailable(error: ProviderError, model: str, *, provider: str) -> ModelNotFoundError:
+    """A 404 for a model: not retried, and the message says what to use instead."""
+    target = replacement_for(model)
+    hint = (f" Use {target.id} instead (nanobanana_models lists what this key can call)."
+            if target else " Run nanobanana_models to see what this key can call.")
+    return ModelNotFoundError(
+        f"The model {model} is not available to this key.{hint} ({error.message})",
+        status_code=error.status_code, reason="MODEL_NOT_FOUND",
+        request_id=error.request_id, provider=provider)
+
+
+def parse_google_error(
+    status_code: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    provider: str | None = None,
+    secrets: Sequence[str | None] = (),
+) -> ProviderError:
+    """Map a non-2xx Google API answer (``{"error": {code, message, status, details}}``, or
+    not JSON at all) to the right :class:`ProviderError`."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    request_id = headers.get("x-request-id") or headers.get("x-goog-request-id")
+    status = None
+    reasons: list[str] = []
+    retry_delay: float | None = None
+    per_day = False
+    try:
+        data = json.loads(text)
+        error = data.get("error") if isinstance(data, dict) else None
+    except ValueError:
+        error = None
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        status = error.get("status")
+        for detail in error.get("details") or []:
+            if not isinstance(detail, dict):
+                continue
+            kind = str(detail.get("@type", ""))
+            if kind.endswith("ErrorInfo") and detail.get("reason"):
+                reasons.append(str(detail["reason"]))
+            elif kind.endswith("RetryInfo"):
+                retry_delay = parse_duration(detail.get("retryDelay"))
+            elif kind.endswith("QuotaFailure"):
+                for violation in detail.get("violations") or []:
+                    quota_id = (str(violation.get("quotaId", ""))
+                                + str(violation.get("quotaMetric", "")))
+                    if "perday" in quota_id.lower() or "per_day" in quota_id.lower():
+                        per_day = True
+    else:
+        message = excerpt(text, status_code)
+    reason = reasons[0] if reasons else status
+    if status_code == 400 and "API_KEY_INVALID" in reasons:
+        reason = "API_KEY_INVALID"
+    return classify(
+        status_code, redact(message, secrets), reason,
+        per_day=per_day, auth_failure=reason == "API_KEY_INVALID",
+        request_id=request_id, provider=provider,
+        retry_after=longest(retry_delay, parse_retry_after(headers)),
+    )
 
 
 def user_parts(prompt: str, references: Sequence[ReferenceImage]) -> list[dict[str, Any]]:

@@ -39,7 +39,23 @@ def vertex_base_url(location: str) -> str:
 
 class VertexProvider(GeminiProvider):
     name = "vertex"
+    options = frozenset({"API_VERSION", "SAFETY_SETTINGS", "PROJECT", "LOCATION",
+                         "CREDENTIALS_FILE", "PERSON_GENERATION"})
     supports_file_upload = False
+    #: Vertex takes 7 MB per inline file; larger ones belong in Cloud Storage, which this
+    #: provider does not manage, so they are refused at the edge.
+    max_inline_image_bytes = 7 * 1024 * 1024
+    max_inline_request_bytes = 18 * 1024 * 1024
+
+    def build_payload(self, request: Any, capabilities: Any) -> dict:
+        """The Developer API payload plus Vertex-only ``imageConfig`` fields (never sent to
+        the Developer API, which refuses them)."""
+        payload = super().build_payload(request, capabilities)
+        person = self.config.get("PERSON_GENERATION")
+        if person:
+            config = payload["generationConfig"].setdefault("imageConfig", {})
+            config["personGeneration"] = str(person)
+        return payload
 
     def __init__(self, alias: str, config: Any, *, api_key: str | None) -> None:
         super().__init__(alias, config, api_key=api_key)

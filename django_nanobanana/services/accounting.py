@@ -24,8 +24,10 @@ from typing import Any
 from django.db import DatabaseError
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .. import budgets, ledger
+from ..conf import nanobanana_settings
 from ..models import AssetVersion, State
 from ..models.ledger import BilledCall, Outcome
 from .lease import retry_on_lock
@@ -95,6 +97,17 @@ def release(version: Any, *, outcome: str) -> None:
                           usage=version if totals["cost"] > 0 else None)
 
 
+def grounding_is_free() -> bool:
+    """Whether one more grounded prompt this month is within the free allowance
+    (``GROUNDING_FREE_PROMPTS_PER_MONTH``; counted from the versions that were grounded)."""
+    allowance = int(nanobanana_settings.GROUNDING_FREE_PROMPTS_PER_MONTH or 0)
+    if allowance <= 0:
+        return False
+    start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    used = AssetVersion.objects.filter(grounded_prompts__gt=0, finished_at__gte=start).count()
+    return used < allowance
+
+
 class BilledRecorder:
     """Records a version's billed answers in the attempt ledger, as they arrive.
 
@@ -128,7 +141,9 @@ class BilledRecorder:
                     reference_count=len(self.version.references or ()))
             return estimate * self.capabilities.prices.batch_discount if self.batch \
                 else estimate
-        return self.capabilities.cost_from_usage(item.usage, batch=self.batch)
+        free = bool(getattr(item.usage, "grounded_prompts", 0)) and grounding_is_free()
+        return self.capabilities.cost_from_usage(item.usage, batch=self.batch,
+                                                 free_grounding=free)
 
     def __call__(self, item: Any) -> None:
         self.record(item)

@@ -52,7 +52,7 @@ ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_s
 logger = logging.getLogger(__name__)
 
 KNOWN = {"prompt", "title", "aspect_ratio", "image_size", "overlay", "model", "seed",
-         "references", "alt_text"}
+         "references", "alt_text", "thinking_level", "grounding"}
 
 
 @dataclass
@@ -128,6 +128,8 @@ def _clean_row(number: int, raw: dict[str, Any], base: Path) -> BatchRow:
         prompt=value.get("prompt") or "", model=value.get("model") or None,
         aspect_ratio=value.get("aspect_ratio") or None,
         image_size=value.get("image_size") or None, seed=seed,
+        thinking_level=value.get("thinking_level") or None,
+        grounding=value.get("grounding") or "",
     )
     validate_params(params, reference_count=len(paths),
                     reference_sizes=[Path(p).stat().st_size for p in paths])
@@ -223,7 +225,7 @@ def run_with_batch_api(
             capabilities = get_model(model)
             requests = []
             for version in group:
-                request = _build_request(version, capabilities)
+                request = _build_request(version, capabilities, provider)
                 checked = provider.check_request(request)
                 request = provider.prepare_request(request, checked)
                 requests.append((str(version.pk), provider.build_payload(request, checked)))

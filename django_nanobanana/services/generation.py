@@ -36,7 +36,7 @@ from ..imaging.placeholder import dominant_color, lqip_data_uri
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State, VersionKind
 from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
-from ..providers.models_registry import ModelCapabilities, get_model
+from ..providers.models_registry import ModelCapabilities, get_model, resolve_model
 from ..storage import EXTENSIONS, delete_files, original_name, save_exact
 from . import accounting
 from .lease import Heartbeat, retry_on_lock
@@ -62,7 +62,12 @@ class GenerationParams:
     use_cache: bool | None = None
     #: notified (signed POST) when the version is finished; must be allow-listed
     webhook_url: str | None = None
+    #: Google Search grounding: "" (none), "web" or "web+image" (models that support it)
+    grounding: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: What the editor should be told about this request (a deprecated model, a retired
+    #: model replaced); stored with the version and its audit record.
+    notices: tuple[str, ...] = ()
 
     def resolved_model(self) -> str:
         return self.model or nanobanana_settings.DEFAULT_MODEL
@@ -83,16 +88,17 @@ def validate_params(params: GenerationParams, *, reference_count: int | None = N
     from .webhooks import validate_webhook_url
 
     validate_webhook_url(params.webhook_url)
-    capabilities = get_model(params.resolved_model())
-    provider = get_provider(params.resolved_provider())
+    capabilities = get_model(params.resolved_model())  # a retired id: refused, naming its
+    provider = get_provider(params.resolved_provider())  # replacement
     capabilities.validate(
         aspect_ratio=params.aspect_ratio,
         image_size=params.image_size,
         prompt=params.prompt,
         thinking_level=params.thinking_level,
+        grounding=params.grounding,
         reference_count=len(params.references) if reference_count is None else reference_count,
         reference_sizes=tuple(reference_sizes),
-        can_upload=provider.supports_file_upload,
+        **provider.reference_limits(),
     )
     if not provider.api_key and provider.config.get("AUTH") != "google-auth":
         env = provider.config.get("API_KEY_ENV")
@@ -127,6 +133,7 @@ def cache_key(params: GenerationParams, capabilities: ModelCapabilities,
         if capabilities.image_sizes else "",
         "seed": params.seed,
         "thinking_level": params.thinking_level,
+        "grounding": params.grounding or "",
         "references": list(reference_hashes),
         "extra": params.extra,
     }).encode()).hexdigest()
@@ -144,6 +151,9 @@ def _request_fingerprint(kind: str, asset_id: Any, parent_id: Any, params: Gener
     data = asdict(params)
     data.pop("use_cache", None)
     data.pop("webhook_url", None)
+    data.pop("notices", None)
+    if not data.get("grounding"):
+        data.pop("grounding", None)  # fingerprints of requests made before grounding existed
     return hashlib.sha256(_canonical([kind, str(asset_id), str(parent_id), data]).encode()
                           ).hexdigest()
 
@@ -205,7 +215,7 @@ def _create_version(
     cached = _find_cached(key, owner) if _cache_allowed(params, kind) else None
     estimate = capabilities.estimate_cost(
         image_size=params.image_size, prompt_chars=len(params.prompt),
-        reference_count=len(references),
+        reference_count=len(references), grounded=bool(params.grounding),
     )
     version_id = uuid.uuid4()
     asset_id = asset.pk if asset is not None else uuid.uuid4()
@@ -271,6 +281,10 @@ def _stored_params(params: GenerationParams, fingerprint: str) -> dict[str, Any]
     stored: dict[str, Any] = {"fingerprint": fingerprint}
     if params.thinking_level:
         stored["thinking_level"] = params.thinking_level
+    if params.grounding:
+        stored["grounding"] = params.grounding
+    if params.notices:
+        stored["notices"] = list(params.notices)
     if params.extra:
         stored["extra"] = params.extra
     if params.webhook_url:
@@ -313,6 +327,7 @@ def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any
         params={**(version.params or {}), "reused_across_owners": True} if shared
         else version.params,
         response_id=cached.response_id, model_version=cached.model_version,
+        model_status=cached.model_status, grounding_metadata=cached.grounding_metadata,
         finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
         dominant_color=cached.dominant_color, lqip=cached.lqip,
     )
@@ -344,8 +359,13 @@ def generate(
     client_ip: str | None = None,
     enqueue: bool = True,
 ) -> AssetVersion:
-    """Queue a generation: for a new asset (created here) or a new version of ``asset``."""
+    """Queue a generation: for a new asset (created here) or a new version of ``asset``.
+
+    A retired model is refused (naming its replacement); a deprecated or legacy one works
+    and the version carries a notice saying when it goes away (``params["notices"]``).
+    """
     user = _real_user(user)
+    params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     references = resolve_references(params.references, user=user)
     if overlay is not None:
         from .assets import validate_overlay
@@ -375,21 +395,25 @@ def regenerate(
     Never served from the prompt cache: asking again means wanting a new image.
     """
     user = _real_user(user)
-    base = GenerationParams(
+    base = _carried_over(version, GenerationParams(
         prompt=version.prompt, model=version.model, aspect_ratio=version.aspect_ratio or None,
         image_size=version.image_size or None, seed=version.seed, provider=version.provider,
         thinking_level=(version.params or {}).get("thinking_level"),
+        grounding=(version.params or {}).get("grounding", ""),
         references=tuple(r["id"] for r in version.references if r.get("id")),
-    )
+    ))
     allowed = {"prompt", "model", "aspect_ratio", "image_size", "seed", "provider",
-               "thinking_level", "references", "webhook_url"}
+               "thinking_level", "references", "webhook_url", "grounding"}
     changes = {k: v for k, v in (changes or {}).items() if v is not None or k == "seed"}
     unknown = set(changes) - allowed
     if unknown:
         raise RequestValidationError({k: [_("This field cannot be changed.")] for k in unknown})
     if "references" in changes:
         changes["references"] = tuple(str(r) for r in changes["references"])
+    if changes.get("model") and changes["model"] != base.model:
+        base = replace(base, notices=())  # the caller chose the model: nothing to explain
     params = replace(base, **changes, use_cache=False)
+    params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     references = resolve_references(params.references, user=user) if "references" in changes \
         else _recorded_references(version)
     capabilities = _validated(params, references, user=user, source=source, client_ip=client_ip)
@@ -418,11 +442,12 @@ def edit(
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be edited."))
     refs = resolve_references(references, user=user)
-    params = GenerationParams(
+    params = _carried_over(version, GenerationParams(
         prompt=instruction, model=version.model, aspect_ratio=version.aspect_ratio or None,
         image_size=version.image_size or None, provider=version.provider,
         references=tuple(str(r.pk) for r in refs), use_cache=False, webhook_url=webhook_url,
-    )
+    ))
+    params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     # The edited image travels as one more input image.
     capabilities = _validated(params, refs, user=user, source=source, client_ip=client_ip,
                               extra_images=1)
@@ -451,6 +476,45 @@ def cancel(version: AssetVersion, *, user: Any = None) -> AssetVersion:
         transaction.on_commit(lambda: signals.version_finished.send(
             sender=AssetVersion, version=version))
     return version
+
+
+def _lifecycle_notices(params: GenerationParams) -> tuple[str, ...]:
+    """A deprecated or legacy model still works; say when it goes away (a retired or
+    unknown model is refused later, by validation)."""
+    try:
+        model = get_model(params.resolved_model())
+    except RequestValidationError:
+        return ()
+    notice = model.lifecycle_notice() if model.is_going_away else None
+    return (notice,) if notice else ()
+
+
+def _carried_over(version: AssetVersion, params: GenerationParams) -> GenerationParams:
+    """Parameters of a stored version for a new request from it: a model Google has
+    retired is replaced (ratio, size and thinking level adapted where the replacement
+    lacks them), and the returned params say so in their notices."""
+    model, replaced = resolve_model(version.model)
+    if replaced is None:
+        return params
+    changes: dict[str, Any] = {"model": model.id}
+    notes = [_("%(old)s was retired by Google; this version uses its replacement, %(new)s.")
+             % {"old": replaced, "new": model.id}]
+    if params.aspect_ratio and params.aspect_ratio not in model.aspect_ratios:
+        changes["aspect_ratio"] = None
+        notes.append(_("Aspect ratio %(value)s is not offered by %(model)s: the model's "
+                       "default is used.") % {"value": params.aspect_ratio, "model": model.id})
+    if params.image_size and params.image_size not in model.image_sizes:
+        changes["image_size"] = model.default_image_size if model.image_sizes else None
+        notes.append(_("Image size %(value)s is not offered by %(model)s: %(size)s is used.")
+                     % {"value": params.image_size, "model": model.id,
+                        "size": changes["image_size"] or _("its fixed size")})
+    if params.thinking_level and params.thinking_level not in model.thinking_levels:
+        changes["thinking_level"] = None
+    if params.grounding and not set(params.grounding.split("+")) <= set(model.grounding):
+        changes["grounding"] = ""
+        notes.append(_("%(model)s has no search grounding of this kind; it is left out.")
+                     % {"model": model.id})
+    return replace(params, **changes, notices=(*params.notices, *map(str, notes)))
 
 
 def _recorded_references(version: AssetVersion) -> list[ReferenceImage]:
@@ -531,7 +595,11 @@ def _usage_fields(result: Any, capabilities: ModelCapabilities) -> dict[str, Any
         "model_version": (result.model_version or "")[:100],
         "finish_reason": (result.finish_reason or result.block_reason or "")[:64],
         "model_text": result.text or "",
+        "model_status": result.model_status or {},
+        "grounding_metadata": result.grounding_metadata,
+        "grounded_prompts": usage.grounded_prompts,
     }
+
 
 
 def execute_version(version_id: Any) -> AssetVersion | None:
@@ -555,22 +623,24 @@ def execute_version(version_id: Any) -> AssetVersion | None:
     return version
 
 
-def _build_request(version: AssetVersion, capabilities: ModelCapabilities) -> ImageRequest:
+def _build_request(version: AssetVersion, capabilities: ModelCapabilities,
+                   provider: Any) -> ImageRequest:
     references = load_for_request(version.references)
-    history: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] | None = None
     if version.kind == VersionKind.EDIT and version.parent is not None:
-        from ..providers import gemini
         from ..providers.base import ReferenceImage as ProviderReference
 
         parent = version.parent
         with parent.original.open("rb") as handle:
             image = handle.read()
-        if parent.model_turn and hasattr(gemini, "edit_history") and parent.kind != "upload":
-            history = gemini.edit_history(
+        # Continue the conversation only with the model that had it (thought signatures
+        # are the model's own); a replaced model gets the image as its first input.
+        if parent.model_turn and parent.kind != "upload" and parent.model == version.model:
+            history = provider.edit_history(
                 parent.prompt, load_for_request(parent.references), parent.model_turn,
                 image, parent.mime_type,
             )
-        else:  # no earlier turn to continue: send the image to edit as the first input
+        if history is None:  # no earlier turn to continue: send the image to edit first
             references = [ProviderReference(data=image, mime_type=parent.mime_type), *references]
     return ImageRequest(
         prompt=version.prompt,
@@ -580,8 +650,9 @@ def _build_request(version: AssetVersion, capabilities: ModelCapabilities) -> Im
         else None,
         seed=version.seed,
         thinking_level=(version.params or {}).get("thinking_level"),
+        grounding=(version.params or {}).get("grounding", ""),
         references=references,
-        history=history,
+        history=history or (),
     )
 
 
@@ -592,7 +663,7 @@ def _run(version: AssetVersion) -> None:
     except (RequestValidationError, ConfigurationError) as exc:
         _finish(version, State.FAILED, error_code="CONFIGURATION", error=str(exc))
         return
-    request = _build_request(version, capabilities)
+    request = _build_request(version, capabilities, provider)
     recorder = accounting.BilledRecorder(version, capabilities)
     try:
         result = provider.generate(request, on_billed=recorder)

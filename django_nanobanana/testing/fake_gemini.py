@@ -11,7 +11,13 @@ or use the ``fake_gemini`` pytest fixture (``django_nanobanana.testing.pytest_pl
 Besides the Developer API it serves the Vertex AI path (``/v1beta1/projects/{p}/locations/
 {l}/publishers/google/models/{m}:generateContent``, bearer tokens from its own OAuth token
 endpoint ``POST /token``), an OpenAI-compatible ``POST /v1/images/generations``, and the
-Files API resumable upload (``POST /upload/v1beta/files``).
+Files API resumable upload (``POST /upload/v1beta/files``), the Batch API and
+``models.list`` (``GET /v1beta/models``, paginated with ``pageSize``/``nextPageToken``).
+
+Its model table (:mod:`.fake_models`) is its own, written from Google's documentation and
+never imported from the package's registry, so a wrong registry entry fails a test. Shut
+down ids answer 404 ``NOT_FOUND`` as Google's do; every answer carries ``modelStatus``;
+``tools: [{"googleSearch": ...}]`` is answered with ``groundingMetadata``.
 
 Faults
 ------
@@ -63,7 +69,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from PIL import Image, ImageDraw
 
-from ..providers.models_registry import BUILTIN_MODELS, SIZE_FACTORS
+from . import fake_models
 
 DEFAULT_API_KEY = "fake-gemini-key"
 _GENERATE = re.compile(
@@ -76,6 +82,9 @@ _VERTEX = re.compile(
 _OPENAI = "/v1/images/generations"
 _UPLOAD = re.compile(r"^/upload/(?P<version>v1beta|v1)/files$")
 _TOKEN = "/token"  # noqa: S105 - a path, not a password
+_MODELS = re.compile(r"^/(?P<version>v1beta|v1)/models/?$")
+#: Google's inline request limit on the Developer API (100 MB since 2026-01-08).
+MAX_REQUEST_BYTES = 100 * 1024 * 1024
 _BATCH_CREATE = re.compile(
     r"^/(?P<version>v1beta|v1)/models/(?P<model>[^/:]+):batchGenerateContent$"
 )
@@ -145,6 +154,11 @@ class FakeGeminiServer(ThreadingHTTPServer):
         with self.lock:
             self.billed.append({"path": path, "usage": usage, "batch": batch,
                                 "response_id": response_id})
+
+        #: models.list: the largest page it answers, and ids it leaves out (as if this key
+        #: could not call them).
+        self.models_page_size = 50
+        self.unlisted: set[str] = set()
 
     @property
     def base_url(self) -> str:
@@ -283,12 +297,19 @@ class _Handler(BaseHTTPRequestHandler):
             if self._check_key():
                 self._batch_get(match.group("name"))
             return
+        if _MODELS.match(path):
+            if self._check_key():
+                self._list_models()
+            return
         self._send_json(404, google_error(404, "NOT_FOUND", f"Unknown path {path}"))
 
     def do_POST(self) -> None:
         raw = self._read_body()
         self._logged = self._log(raw)
         path = urlsplit(self.path).path
+        if len(raw) > MAX_REQUEST_BYTES and not _UPLOAD.match(path):
+            self._invalid(f"Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes.")
+            return
         try:
             self._route(path, raw)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
@@ -543,15 +564,13 @@ class _Handler(BaseHTTPRequestHandler):
                                             "type": "invalid_request_error", "code": None}})
             return
         self._logged.body = body
-        model = BUILTIN_MODELS.get(str(body.get("model")))
+        model = fake_models.SERVED.get(str(body.get("model")))
         if model is None:
             self._send_json(404, {"error": {
                 "message": f"The model {body.get('model')} does not exist.",
                 "type": "invalid_request_error", "code": "model_not_found"}})
             return
-        sizes = {f"{int(w * f)}x{int(h * f)}"
-                 for w, h in model.dimensions_1k.values()
-                 for f in ([SIZE_FACTORS[s] for s in model.image_sizes] or [1])}
+        sizes = {f"{w}x{h}" for table in model["pixels"].values() for w, h in table.values()}
         size = str(body.get("size") or "1024x1024")
         if size not in sizes:
             self._send_json(400, {"error": {
@@ -625,15 +644,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(400, google_error(400, "INVALID_ARGUMENT", message))
 
     # -- generation ------------------------------------------------------------------------
-    def _generate(self, model_id: str, body: Any) -> None:
-        model = BUILTIN_MODELS.get(model_id)
+    def _not_found(self, model_id: str) -> None:
         version = urlsplit(self.path).path.split("/")[1]
-        if model is None:
-            self._send_json(404, google_error(
-                404, "NOT_FOUND",
-                f"models/{model_id} is not found for API version {version}, or is not "
-                "supported for generateContent. Call ListModels to see the list of "
-                "available models and their supported methods."))
+        self._send_json(404, google_error(
+            404, "NOT_FOUND",
+            f"models/{model_id} is not found for API version {version}, or is not "
+            "supported for generateContent. Call ListModels to see the list of "
+            "available models and their supported methods."))
+
+    def _generate(self, model_id: str, body: Any) -> None:
+        model = fake_models.SERVED.get(model_id)
+        if model is None:  # unknown, or shut down (fake_models.RETIRED): Google's 404
+            self._not_found(model_id)
             return
         if not isinstance(body, dict) or not body.get("contents"):
             self._invalid("* GenerateContentRequest.contents: contents is not specified")
@@ -649,14 +671,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         ratio = image_config.get("aspectRatio")
         size = image_config.get("imageSize")
-        if ratio is not None and ratio not in model.aspect_ratios:
+        if ratio is not None and ratio not in model["ratios"]:
             self._invalid(f"Unsupported aspect ratio: {ratio}. Supported ratios: "
-                          f"{', '.join(model.aspect_ratios)}.")
+                          f"{', '.join(model['ratios'])}.")
             return
-        if size is not None and (not model.image_sizes or size not in model.image_sizes):
+        if size is not None and size not in model["sizes"]:
             self._invalid(f"Unsupported image size: {size}." + (
-                f" Supported sizes: {', '.join(model.image_sizes)}." if model.image_sizes
+                f" Supported sizes: {', '.join(model['sizes'])}." if model["sizes"]
                 else " This model does not support imageSize."))
+            return
+        level = (config.get("thinkingConfig") or {}).get("thinkingLevel")
+        if level is not None and str(level).lower() not in model["thinking_levels"]:
+            self._invalid(f"Thinking level {level} is not supported for {model_id}." + (
+                f" Supported levels: {', '.join(model['thinking_levels'])}."
+                if model["thinking_levels"] else " This model does not take a thinking level."))
+            return
+        search = self._search_types(body.get("tools"))
+        if search is None:
+            return
+        if search and not set(search) <= set(model["search"]):
+            self._invalid(f"Search grounding ({', '.join(search)}) is not supported for "
+                          f"{model_id}.")
             return
         contents = body["contents"]
         for turn in contents:
@@ -664,6 +699,15 @@ class _Handler(BaseHTTPRequestHandler):
                 file_data = part.get("fileData") if isinstance(part, dict) else None
                 if file_data and not self._known_file(str(file_data.get("fileUri", ""))):
                     self._invalid(f"File {file_data.get('fileUri')} not found or expired.")
+                    return
+                inline = part.get("inlineData") if isinstance(part, dict) else None
+                # Proto3 JSON: a field may come as lowerCamelCase or as its proto name
+                # (google-genai sends ``inlineData.mime_type``).
+                holder = inline or file_data or {}
+                mime = holder.get("mimeType") or holder.get("mime_type")
+                if (inline or file_data) and turn.get("role", "user") == "user" \
+                        and mime not in fake_models.INPUT_MIME_TYPES:
+                    self._invalid(f"Unsupported MIME type: {mime}")
                     return
         user_turn = contents[-1] if isinstance(contents, list) else {}
         parts = user_turn.get("parts") or []
@@ -673,23 +717,62 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(p, dict) and ("inlineData" in p or "fileData" in p)
             and turn.get("role", "user") == "user"
         )
-        if ref_count > model.max_reference_images:
+        if ref_count > model["max_inputs"]:
             self._invalid(f"Too many input images: {ref_count}; at most "
-                          f"{model.max_reference_images} are supported by {model_id}.")
+                          f"{model['max_inputs']} are supported by {model_id}.")
             return
-        effective_size = size or model.default_image_size or "1K"
-        if not model.image_sizes:
-            effective_size = "1K"
-        if ratio is None:
-            ratio = "1:1"
-        width, height = model.dimensions_1k[ratio]
-        factor = SIZE_FACTORS[effective_size]
-        width, height = int(width * factor), int(height * factor)
+        effective_size = (size or model["default_size"]) if model["sizes"] else ""
+        width, height = model["pixels"][effective_size][ratio or "1:1"]
         fmt = self.server.image_format
         image = make_image(prompt, width, height, fmt, seed=config.get("seed"))
         mime = "image/jpeg" if fmt.upper() == "JPEG" else "image/png"
-        self._send_json(200, self._fault_answer(self._answer(
-            model, model_id, prompt, image, mime, effective_size, ref_count, body)))
+        answer = self._answer(model, model_id, prompt, image, mime, effective_size, ref_count,
+                              body)
+        if search:
+            answer["candidates"][0]["groundingMetadata"] = _grounding_metadata(prompt, search)
+        self._send_json(200, self._fault_answer(answer))
+
+    def _search_types(self, tools: Any) -> tuple[str, ...] | None:
+        """The search types a request's ``tools`` ask for (None after a 400 was sent)."""
+        found: list[str] = []
+        for tool in tools or []:
+            if not isinstance(tool, dict):
+                self._invalid("Invalid JSON payload received. tools must be objects.")
+                return None
+            for name, value in tool.items():
+                if name != "googleSearch":
+                    self._invalid(f'Invalid JSON payload received. Unknown name "{name}" '
+                                  "at 'tools[0]': Cannot find field.")
+                    return None
+                types = (value or {}).get("searchTypes") if isinstance(value, dict) else None
+                if types is None:
+                    found.append("webSearch")
+                    continue
+                unknown = set(types) - {"webSearch", "imageSearch"}
+                if unknown:
+                    self._invalid(f'Invalid JSON payload received. Unknown name '
+                                  f'"{sorted(unknown)[0]}" at \'tools[0].google_search.'
+                                  "search_types': Cannot find field.")
+                    return None
+                found += [t for t in ("webSearch", "imageSearch") if t in types]
+        return tuple(dict.fromkeys(found))
+
+    def _list_models(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            size = int((query.get("pageSize") or ["50"])[0])
+            offset = int((query.get("pageToken") or ["0"])[0] or 0)
+        except ValueError:
+            self._invalid("Invalid page token or page size.")
+            return
+        size = max(1, min(size, self.server.models_page_size, 1000))
+        entries = [e for e in fake_models.listing()
+                   if e["name"].removeprefix("models/") not in self.server.unlisted]
+        page = entries[offset: offset + size]
+        payload: dict[str, Any] = {"models": page}
+        if offset + size < len(entries):
+            payload["nextPageToken"] = str(offset + size)
+        self._send_json(200, payload)
 
     # -- batch mode ----------------------------------------------------------------------------
     def _batch_operation(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -722,8 +805,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError, AssertionError):
             self._invalid("batch.input_config.requests: at least one request is required")
             return
-        if model_id not in BUILTIN_MODELS:
-            self._send_json(404, google_error(404, "NOT_FOUND", f"models/{model_id} is not found"))
+        if model_id not in fake_models.SERVED:
+            self._not_found(model_id)
             return
         self._logged.body = {"batch": {**batch, "inputConfig": {"requests": {
             "count": len(requests)}}}}
@@ -789,7 +872,7 @@ class _Handler(BaseHTTPRequestHandler):
             return name in self.server.files
 
     def _answer(self, model, model_id, prompt, image, mime, size, ref_count, body) -> dict:
-        thinking = model_id.startswith("gemini-3")
+        thinking = model["thinks"]
         digest = hashlib.sha256(f"{model_id}|{prompt}".encode()).hexdigest()
         signature = base64.b64encode(f"sig-{digest[:32]}".encode()).decode()
         text = "Here is the image you asked for."
@@ -811,8 +894,8 @@ class _Handler(BaseHTTPRequestHandler):
             p.get("text", "") for turn in body["contents"][:-1] for p in (turn.get("parts") or [])
         )
         prompt_text_tokens = _estimate_text_tokens(prompt + system_text + history_text)
-        prompt_image_tokens = ref_count * model.input_image_tokens
-        image_tokens = model.output_image_tokens[size if model.image_sizes else "1K"]
+        prompt_image_tokens = ref_count * model["input_image_tokens"]
+        image_tokens = model["image_tokens"][size]
         thoughts = (100 + int(digest[:4], 16) % 200) if thinking else 0
         candidates_tokens = image_tokens + text_tokens_out
         prompt_details = [{"modality": "TEXT", "tokenCount": prompt_text_tokens}]
@@ -837,8 +920,38 @@ class _Handler(BaseHTTPRequestHandler):
             }],
             "usageMetadata": usage,
             "modelVersion": model_id,
+            "modelStatus": _model_status(model),
             "responseId": uuid.uuid4().hex[:22],
         }
+
+
+def _model_status(model: dict[str, Any]) -> dict[str, Any]:
+    status: dict[str, Any] = {"modelStage": model["stage"]}
+    if model.get("retirement_time"):
+        status["retirementTime"] = model["retirement_time"]
+        status["message"] = (f"{model['display_name']} is deprecated and will be retired on "
+                             f"{model['retirement_time'][:10]}.")
+    return status
+
+
+def _grounding_metadata(prompt: str, search: tuple[str, ...]) -> dict[str, Any]:
+    """What a grounded answer carries: the queries run, sources, and the search
+    suggestions chip (``searchEntryPoint``) that must be shown with the result."""
+    query = " ".join(prompt.split()[:6]) or "image"
+    metadata: dict[str, Any] = {
+        "webSearchQueries": [query],
+        "groundingChunks": [{"web": {"uri": "https://example.org/source",
+                                     "title": "example.org"}}],
+        "groundingSupports": [],
+        "searchEntryPoint": {"renderedContent": (
+            '<style>.chip{display:inline-block;padding:4px 10px;border:1px solid #ccc;'
+            'border-radius:16px;font:13px sans-serif}</style><div class="container">'
+            f'<a class="chip" href="https://www.google.com/search?q={query.replace(" ", "+")}">'
+            f"{query}</a></div>")},
+    }
+    if "imageSearch" in search:
+        metadata["imageSearchQueries"] = [query]
+    return metadata
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> FakeGeminiServer:

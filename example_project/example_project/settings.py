@@ -107,7 +107,7 @@ Q_CLUSTER = {
 }
 
 NANOBANANA = {
-    "DEFAULT_MODEL": os.environ.get("NANOBANANA_DEFAULT_MODEL", "gemini-3.1-flash-image-preview"),
+    "DEFAULT_MODEL": os.environ.get("NANOBANANA_DEFAULT_MODEL", "gemini-nano-banana-2.1"),
     "PROVIDERS": {
         "gemini": {
             "API_KEY_ENV": "GEMINI_API_KEY",

@@ -67,7 +67,7 @@ def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
     """An image with one finished version (a real PNG) and, optionally, renditions rows."""
 
     def _make(title: str = "Sunset", *, owner: Any = None, state: str = State.SUCCEEDED,
-              model: str = "gemini-3.1-flash-image-preview", cost: str = "0.039",
+              model: str = "gemini-nano-banana-2.1", cost: str = "0.039",
               renditions: bool = False, error: str = "", error_code: str = "") -> GeneratedAsset:
         asset = GeneratedAsset.objects.create(title=title, owner=owner)
         version = AssetVersion(asset=asset, source="admin", prompt=f"a picture of {title}",
@@ -96,7 +96,7 @@ def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
 def add_version(asset: GeneratedAsset, *, state: str = State.SUCCEEDED, prompt: str = "again",
                 user: Any = None) -> AssetVersion:
     version = AssetVersion(asset=asset, source="admin", prompt=prompt, provider="gemini",
-                           model="gemini-3.1-flash-image-preview", image_size="1K",
+                           model="gemini-nano-banana-2.1", image_size="1K",
                            state=state, created_by=user)
     if state == State.SUCCEEDED:
         version.original = get_storage().save(f"nanobanana/test/{asset.pk}-2.png",

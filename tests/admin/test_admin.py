@@ -41,7 +41,7 @@ def test_changelist_columns_filters_search(admin_client_, make_asset):
     assert response.status_code == 200
     html = response.content.decode()
     for text in ("Red barn", "Blue lake", "Succeeded", "Failed", "0.0390", "96×64 (1K)",
-                 'class="nb-thumb"', "gemini-3.1-flash-image-preview"):
+                 'class="nb-thumb"', "gemini-nano-banana-2.1"):
         assert text in html
     # thumbnail: the smallest JPEG rendition, not the original
     assert "-32.jpeg" in html
@@ -49,7 +49,7 @@ def test_changelist_columns_filters_search(admin_client_, make_asset):
         return admin_client_.get(url("changelist"), params).context["cl"].result_count
 
     assert count(state="failed") == 1
-    assert count(model="gemini-3.1-flash-image-preview") == 1
+    assert count(model="gemini-nano-banana-2.1") == 1
     assert count(q="barn") == 1
     assert count(q="picture of Blue") == 1  # search also looks at prompts
 
@@ -113,7 +113,7 @@ def test_overlay_preview_is_an_image_and_errors_are_json(admin_client_, make_ass
 def test_add_generates_and_logs(admin_client_, nanobanana_fake):
     response = admin_client_.post(url("add"), {
         "title": "Fresh", "prompt": "a banana on a beach",
-        "model": "gemini-3.1-flash-image-preview",
+        "model": "gemini-nano-banana-2.1",
         "aspect_ratio": "16:9", "image_size": "1K", "overlay-text": "Hello",
     })
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -131,7 +131,7 @@ def test_generate_regenerate_edit_overlay_make_current_cancel(admin_client_, mak
     # Generate (page of one image)
     assert admin_client_.get(url("generate", asset.pk)).status_code == 200
     r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "a cat", "model": "gemini-3.1-flash-image-preview", "aspect_ratio": "1:1"})
+        "prompt": "a cat", "model": "gemini-nano-banana-2.1", "aspect_ratio": "1:1"})
     assert r.status_code == 302
     # Regenerate with a changed prompt
     assert admin_client_.get(url("regenerate", asset.pk), {"version": first.pk}).status_code == 200
@@ -175,7 +175,7 @@ def test_changelist_actions_use_an_intermediate_form(admin_client_, make_asset):
     a, b = make_asset("One"), make_asset("Two")
     selected = {"_selected_action": [a.pk, b.pk]}
     for action, fields in [
-        ("generate_action", {"prompt": "fresh", "model": "gemini-3.1-flash-image-preview"}),
+        ("generate_action", {"prompt": "fresh", "model": "gemini-nano-banana-2.1"}),
         ("regenerate_action", {"prompt": ""}),
         ("edit_action", {"instruction": "brighter"}),
         ("overlay_action", {"overlay-text": "NEW"}),
@@ -197,7 +197,7 @@ def test_uploads_and_library_references(admin_client_, make_asset):
     upload = io.BytesIO(png(40, 40))
     upload.name = "ref.png"
     r = admin_client_.post(url("generate", target.pk), {
-        "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "prompt": "combine", "model": "gemini-nano-banana-2.1",
         "reference_assets": [source.pk], "reference_uploads": upload})
     assert r.status_code == 302, r.content.decode()[:3000]
     version = target.versions.get(state="queued")
@@ -228,7 +228,7 @@ def test_missing_key_is_a_clear_error(admin_client_, make_asset, settings):
                                                     "API_KEY_ENV": "NB_TEST_NO_SUCH_KEY"}}}
     asset = make_asset("Keyless")
     r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "x", "model": "gemini-3.1-flash-image-preview"})
+        "prompt": "x", "model": "gemini-nano-banana-2.1"})
     assert r.status_code == 200
     assert "No API key is configured" in r.content.decode()
 
@@ -238,7 +238,7 @@ def test_over_budget_is_a_clear_error(admin_client_, make_asset):
                           amount_limit="0.000001")
     asset = make_asset("Pricey")
     r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "x", "model": "gemini-3.1-flash-image-preview"})
+        "prompt": "x", "model": "gemini-nano-banana-2.1"})
     assert r.status_code == 200
     html = r.content.decode()
     assert "Over the daily budget" in html
@@ -246,7 +246,7 @@ def test_over_budget_is_a_clear_error(admin_client_, make_asset):
     # the changelist action reports it per image, never a 500
     r = admin_client_.post(url("changelist"), {
         "action": "generate_action", "apply": "1", "_selected_action": [asset.pk],
-        "prompt": "x", "model": "gemini-3.1-flash-image-preview"}, follow=True)
+        "prompt": "x", "model": "gemini-nano-banana-2.1"}, follow=True)
     assert r.status_code == 200
     assert any("Over the daily budget" in m for m in texts(r))
 

@@ -184,7 +184,7 @@ def test_editor_session(browser, site, worker):
     from selenium.webdriver.support.ui import Select
 
     Select(browser.find_element("id", "id_aspect_ratio")).select_by_value("3:2")
-    Select(browser.find_element("id", "id_image_size")).select_by_value("512")
+    Select(browser.find_element("id", "id_image_size")).select_by_value("1K")
     shot(browser, "02-generate-form")
     browser.find_element("id", "nb-submit").click()
     wait(browser, css("#nb-status"))
@@ -278,7 +278,7 @@ def test_bad_ratio_is_shown_on_the_form(browser, site, worker):
     browser.find_element("id", "id_prompt").send_keys("a very wide banana")
     from selenium.webdriver.support.ui import Select
 
-    Select(browser.find_element("id", "id_model")).select_by_value("gemini-3-pro-image-preview")
+    Select(browser.find_element("id", "id_model")).select_by_value("gemini-3-pro-image")
     # the script offers only the model's ratios: 8:1 is hidden for this model
     option = browser.find_element("css selector", "#id_aspect_ratio option[value='8:1']")
     assert option.get_attribute("disabled") is not None

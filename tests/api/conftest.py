@@ -101,7 +101,7 @@ def run_queued():
 def finished_asset(generation, alice):
     """A succeeded asset of alice's (generated through the services and the fake)."""
     version = generate(GenerationParams(prompt="A lighthouse", aspect_ratio="16:9",
-                                        image_size="512"), user=alice, title="Lighthouse",
+                                        image_size="1K"), user=alice, title="Lighthouse",
                        alt_text="A lighthouse at dusk", enqueue=False)
     execute_version(version.pk)
     version.asset.refresh_from_db()

@@ -13,7 +13,7 @@ from .conftest import API, client_for
 
 pytestmark = pytest.mark.django_db
 
-BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9", "image_size": "512"}
+BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9", "image_size": "1K"}
 
 
 def error_of(response, status: int, code: str) -> dict:
@@ -59,7 +59,7 @@ def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, a
     assert data["alt_text"] == "Boats"
     assert data["overlay"]["text"] == "Sale"
     assert Decimal(data["cost"]) > 0
-    assert (data["width"], data["height"]) == (688, 384)
+    assert (data["width"], data["height"]) == (1376, 768)
     formats = {(r["format"], r["width"]) for r in data["renditions"]}
     assert formats == {("webp", 320), ("webp", 640), ("jpeg", 320), ("jpeg", 640)}
     assert all(r["url"].startswith("http://testserver/media/") and r["height"] > 0
@@ -74,7 +74,7 @@ def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, a
 
 
 def test_unknown_ratio_for_the_model_is_a_400_naming_the_field(generation, api):
-    response = api.post(f"{API}/assets/", {**BODY, "model": "gemini-3-pro-image-preview",
+    response = api.post(f"{API}/assets/", {**BODY, "model": "gemini-3-pro-image",
                                            "aspect_ratio": "4:1"}, format="json")
     error = error_of(response, 400, "invalid")
     assert "aspect_ratio" in error["field_errors"]
@@ -187,7 +187,7 @@ def test_list_shows_own_assets_with_filters_ordering_and_pages(generation, api, 
     for title in ("b", "a", "c"):
         api.post(f"{API}/assets/", {**BODY, "prompt": title, "title": title}, format="json")
     client_for(bob).post(f"{API}/assets/", BODY, format="json")
-    pro = api.post(f"{API}/assets/", {"prompt": "pro", "model": "gemini-3-pro-image-preview",
+    pro = api.post(f"{API}/assets/", {"prompt": "pro", "model": "gemini-3-pro-image",
                                       "title": "pro"}, format="json").json()
     AssetVersion.objects.filter(asset_id=pro["asset"]["id"]).update(state=State.FAILED)
 
@@ -208,7 +208,7 @@ def test_list_shows_own_assets_with_filters_ordering_and_pages(generation, api, 
     assert [a["title"] for a in failed] == ["pro"]
     both = api.get(f"{API}/assets/?state=failed&state=queued").json()
     assert both["count"] == 4
-    assert api.get(f"{API}/assets/?model=gemini-3-pro-image-preview").json()["count"] == 1
+    assert api.get(f"{API}/assets/?model=gemini-3-pro-image").json()["count"] == 1
     assert api.get(f"{API}/assets/?created_after=2000-01-01T00:00:00Z").json()["count"] == 4
     assert api.get(f"{API}/assets/?created_before=2000-01-01T00:00:00Z").json()["count"] == 0
     assert api.get(f"{API}/assets/?owner={alice.pk}").json()["count"] == 4

@@ -28,7 +28,7 @@ def make_assets(owner, count: int) -> None:
                            provider="gemini", model="gemini-2.5-flash-image", state="failed",
                            error="no image", cost=Decimal("0.01"), created_by=owner)
         current = AssetVersion(id=uuid.uuid4(), asset=asset, source="api", prompt="p",
-                               provider="gemini", model="gemini-3.1-flash-image-preview",
+                               provider="gemini", model="gemini-nano-banana-2.1",
                                state="succeeded", original=f"nb/{n}/original.png", width=1024,
                                height=768, mime_type="image/png", cost=Decimal("0.067"),
                                dominant_color="#336699", finished_at=now, created_by=owner)

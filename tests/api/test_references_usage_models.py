@@ -72,7 +72,7 @@ def test_usage_shows_own_usage_and_budgets_left(generation, api, alice, run_queu
     data = api.get(f"{API}/usage/?group_by=model").json()
     assert data["user"] == "alice" and data["group_by"] == ["model"]
     [row] = data["rows"]
-    assert row["model"] == "gemini-3.1-flash-image-preview"
+    assert row["model"] == "gemini-nano-banana-2.1"
     assert row["requests"] == 1 and row["succeeded"] == 1 and row["images"] == 1
     assert Decimal(row["cost"]) > 0
     [budget] = data["budgets"]
@@ -106,12 +106,18 @@ def test_bad_usage_parameters_are_400(api, query):
 def test_models_lists_the_registry_with_limits_and_prices(api, settings):
     data = api.get(f"{API}/models/").json()
     models = {m["id"]: m for m in data}
-    flash = models["gemini-3.1-flash-image-preview"]
-    assert flash["default"] is True
-    assert "4:1" in flash["aspect_ratios"] and flash["image_sizes"] == ["512", "1K", "2K", "4K"]
+    flash = models["gemini-nano-banana-2.1"]
+    assert flash["default"] is True and flash["stage"] == "ga"
+    assert "4:1" in flash["aspect_ratios"] and flash["image_sizes"] == ["1K", "2K", "4K"]
     assert flash["max_reference_images"] == 14
-    assert Decimal(flash["prices"]["output_image"]) == 60
-    assert Decimal(flash["image_costs"]["1K"]) == Decimal("0.0672")
+    assert flash["thinking_levels"] == ["minimal", "medium", "high"]
+    assert flash["grounding"] == ["web", "image"]
+    assert Decimal(flash["prices"]["output_image"]) == 30
+    assert Decimal(flash["image_costs"]["1K"]) == Decimal("0.0336")
+    retired = models["gemini-3.1-flash-image-preview"]
+    assert retired["stage"] == "retired" and retired["shutdown"] == "2026-06-25"
+    assert retired["replacement"] == "gemini-nano-banana-2.1"
+    assert models["gemini-3.1-flash-image"]["stage"] == "deprecated"
     assert {"aspect_ratio": "16:9", "image_size": "1K", "width": 1376, "height": 768} in \
         flash["dimensions"]
     nano = models["gemini-2.5-flash-image"]

@@ -38,7 +38,7 @@ def make_asset(nanobanana_fake, media_root, small_renditions, editor):
     from django_nanobanana.services import GenerationParams, execute_version, generate
 
     def _make(prompt: str = "A lighthouse at dusk", title: str = "", **kwargs):
-        version = generate(GenerationParams(prompt=prompt, aspect_ratio="3:2", image_size="512"),
+        version = generate(GenerationParams(prompt=prompt, aspect_ratio="3:2", image_size="1K"),
                            title=title, user=editor, enqueue=False, **kwargs)
         execute_version(version.pk)
         return GeneratedAsset.objects.get(pk=version.asset_id)

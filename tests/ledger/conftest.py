@@ -46,7 +46,7 @@ def make_budget(**kwargs: Any) -> Budget:
 
 def try_reserve(user: Any, amount: str | Decimal, *, images: int = 1,
                 now: dt.datetime | None = None, version_id: uuid.UUID | None = None,
-                model: str = "gemini-3.1-flash-image-preview"):
+                model: str = "gemini-nano-banana-2.1"):
     """Reserve as the service layer does: inside the transaction creating the version.
     Returns the Reservation or the BudgetExceeded."""
     try:

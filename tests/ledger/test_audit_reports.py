@@ -100,7 +100,7 @@ def make_history(alice, bob):
     for i, when in enumerate(days):
         for user, model, source, cost in (
             (alice, "gemini-2.5-flash-image", "admin", "0.039"),
-            (alice, "gemini-3-pro-image-preview", "api", "0.134448"),
+            (alice, "gemini-3-pro-image", "api", "0.134448"),
             (bob, "gemini-2.5-flash-image", "cli", "0.040012"),
         ):
             reservation = try_reserve(user, "0.2", now=when, model=model)
@@ -136,7 +136,7 @@ def test_usage_by_user_model_and_day(alice, bob):
                          until=dt.date(2026, 11, 19))
     assert [(r["day"], r["model"], r["cost"]) for r in rows] == [
         (dt.date(2026, 11, 19), "gemini-2.5-flash-image", Decimal("0.039000")),
-        (dt.date(2026, 11, 19), "gemini-3-pro-image-preview", Decimal("0.134448")),
+        (dt.date(2026, 11, 19), "gemini-3-pro-image", Decimal("0.134448")),
     ]
     only_bob = reports.usage(user="bob", group_by=("source",))
     assert [(r["source"], r["requests"]) for r in only_bob] == [("cli", 4)]

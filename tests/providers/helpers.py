@@ -12,7 +12,7 @@ from django_nanobanana.conf import PROVIDER_DEFAULTS, _merge
 from django_nanobanana.providers.gemini import GeminiProvider
 from django_nanobanana.providers.openai_compat import OpenAICompatibleProvider
 
-MODEL = "gemini-3.1-flash-image-preview"
+MODEL = "gemini-nano-banana-2.1"
 
 
 def config(server: Any, **overrides: Any) -> dict[str, Any]:

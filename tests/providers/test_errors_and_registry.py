@@ -17,10 +17,12 @@ from django_nanobanana.providers.errors import (
     QuotaExhaustedError,
     RateLimitError,
     ServerError,
-    error_from_openai_response,
-    error_from_response,
 )
+from django_nanobanana.providers.gemini import parse_google_error as error_from_response
 from django_nanobanana.providers.models_registry import get_model
+from django_nanobanana.providers.openai_compat import (
+    parse_openai_error as error_from_openai_response,
+)
 from django_nanobanana.testing.fake_gemini import load_faults
 
 
@@ -68,7 +70,7 @@ def test_openai_shaped_errors():
 
 
 def test_validation_names_the_allowed_values():
-    model = get_model("gemini-3-pro-image-preview")
+    model = get_model("gemini-3-pro-image")
     with pytest.raises(RequestValidationError) as caught:
         model.validate(aspect_ratio="4:1", image_size="512", reference_count=15)
     errors = caught.value.field_errors
@@ -78,24 +80,30 @@ def test_validation_names_the_allowed_values():
 
 
 def test_registry_has_tokens_prices_and_dates():
-    flash = get_model("gemini-3.1-flash-image-preview")
+    flash = get_model("gemini-3.1-flash-image")
     assert dict(flash.output_image_tokens) == {"512": 747, "1K": 1120, "2K": 1680, "4K": 2520}
     assert flash.image_cost("4K") == Decimal("0.151200")
-    assert flash.prices.taken_on == dt.date(2026, 11, 1)
+    assert flash.prices.taken_on == dt.date(2026, 11, 30)
     assert get_model("gemini-2.5-flash-image").max_reference_images == 3
-    assert flash.max_inline_bytes == 7 * 1024 * 1024
+    nano = get_model("gemini-nano-banana-2.1")
+    # 0.0336 / 0.0504 / 0.1134 per image at 30 USD per million image tokens (reference)
+    assert [nano.image_cost(s) for s in ("1K", "2K", "4K")] == [
+        Decimal("0.033600"), Decimal("0.050400"), Decimal("0.113400")]
+    assert nano.image_sizes == ("1K", "2K", "4K") and nano.default_thinking_level == "medium"
+    assert get_model("gemini-3.1-flash-lite-image").image_sizes == ("1K",)
 
 
 def test_registry_overrides_from_settings(settings):
     settings.NANOBANANA = {"MODELS": {
-        "gemini-3.1-flash-image": {"BASED_ON": "gemini-3.1-flash-image-preview",
+        "gemini-nano-banana-2.2": {"BASED_ON": "gemini-nano-banana-2.1",
                                    "PRICES": {"OUTPUT_IMAGE": "50", "TAKEN_ON": "2027-01-02"},
-                                   "MAX_INLINE_BYTES": 1024}}}
-    model = get_model("gemini-3.1-flash-image")
+                                   "MAX_REFERENCE_IMAGES": 6, "RELEASED": "2027-01-01"}}}
+    model = get_model("gemini-nano-banana-2.2")
     assert model.prices.output_image == Decimal("50")
     assert model.prices.taken_on == dt.date(2027, 1, 2)
-    assert model.max_inline_bytes == 1024
-    assert model.max_reference_images == 14
+    assert model.released == dt.date(2027, 1, 1)
+    assert model.max_reference_images == 6
+    assert model.aspect_ratios == get_model("gemini-nano-banana-2.1").aspect_ratios
 
 
 # -- the fault script -------------------------------------------------------------------------

@@ -29,9 +29,7 @@ def test_small_references_are_sent_inline(fake_gemini, nanobanana_clock):
 def test_large_references_go_through_the_files_api(fake_gemini, nanobanana_clock, settings):
     small, large = png(colour=(1, 2, 3)), png(256, 256, noise=7)
     assert len(small) < 2000 < len(large)
-    settings.NANOBANANA = {**settings.NANOBANANA,
-                           "MODELS": {MODEL: {"MAX_INLINE_BYTES": 2000}}}
-    result = gemini(fake_gemini).generate(ImageRequest(
+    result = gemini(fake_gemini, MAX_INLINE_REQUEST_BYTES=2000).generate(ImageRequest(
         prompt="use both", model=MODEL,
         references=[ReferenceImage(small, "image/png"), ReferenceImage(large, "image/png")]))
     assert result.outcome == "succeeded"
@@ -72,7 +70,7 @@ def test_reference_count_is_checked_before_any_request(fake_gemini):
 
 def test_reference_byte_limits(fake_gemini, settings):
     settings.NANOBANANA = {**settings.NANOBANANA, "MODELS": {MODEL: {
-        "MAX_INLINE_BYTES": 100, "MAX_REFERENCE_BYTES": 1000}}}
+        "MAX_REFERENCE_BYTES": 1000}}}
     too_big = ReferenceImage(b"x" * 1001, "image/png")
     with pytest.raises(RequestValidationError, match="at most 1000 bytes per image") as caught:
         gemini(fake_gemini).generate(ImageRequest(prompt="x", model=MODEL, references=[too_big]))

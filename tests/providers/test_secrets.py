@@ -58,7 +58,7 @@ def test_the_key_never_leaks(secret_server, nanobanana_clock, caplog):
 
 
 def test_redaction_of_echoed_keys():
-    from django_nanobanana.providers.errors import error_from_response
+    from django_nanobanana.providers.gemini import parse_google_error as error_from_response
 
     body = f'{{"error": {{"code": 400, "message": "bad key {SECRET}"}}}}'
     error = error_from_response(400, body, {}, secrets=[SECRET])

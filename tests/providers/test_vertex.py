@@ -107,7 +107,6 @@ def test_vertex_refuses_references_too_large_to_inline(fake_gemini, fake_service
     from django_nanobanana.exceptions import RequestValidationError
     from django_nanobanana.providers import ReferenceImage
 
-    settings.NANOBANANA = {**settings.NANOBANANA, "MODELS": {MODEL: {"MAX_INLINE_BYTES": 10}}}
     with pytest.raises(RequestValidationError, match="through this provider"):
-        vertex(fake_gemini, fake_service_account).generate(ImageRequest(
+        vertex(fake_gemini, fake_service_account, MAX_INLINE_IMAGE_BYTES=10).generate(ImageRequest(
             prompt="x", model=MODEL, references=[ReferenceImage(b"y" * 11, "image/png")]))

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def params(**kw):
     kw.setdefault("prompt", "A red bicycle")
-    kw.setdefault("image_size", "512")
+    kw.setdefault("image_size", "1K")
     return GenerationParams(**kw)
 
 

@@ -48,7 +48,7 @@ def test_jsonl_batch_of_50_completes_with_a_summary(nanobanana_fake, media_root,
                            "RENDITION_FORMATS": ("jpeg",)}
     ref = tmp_path / "ref.png"
     Image.new("RGB", (64, 64), "red").save(ref)
-    rows = [{"prompt": f"Poster number {i}", "title": f"P{i}", "ratio": "1:1", "size": "512",
+    rows = [{"prompt": f"Poster number {i}", "title": f"P{i}", "ratio": "1:1", "size": "1K",
              **({"overlay": f"Sale {i}"} if i % 10 == 0 else {}),
              **({"references": ["ref.png"]} if i % 7 == 0 else {})} for i in range(50)]
     path = write(tmp_path, "rows.jsonl", "\n".join(json.dumps(r) for r in rows))
@@ -115,7 +115,7 @@ def test_migrate_installs_the_reaper_schedule(db):
 
 
 def batch_file(tmp_path, count):
-    rows = [{"prompt": f"Batch poster {i}", "ratio": "1:1", "size": "512"} for i in range(count)]
+    rows = [{"prompt": f"Batch poster {i}", "ratio": "1:1", "size": "1K"} for i in range(count)]
     return write(tmp_path, "api.jsonl", "\n".join(json.dumps(r) for r in rows))
 
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def params(**kw):
     kw.setdefault("prompt", "A harbour at dawn")
     kw.setdefault("aspect_ratio", "16:9")
-    kw.setdefault("image_size", "512")
+    kw.setdefault("image_size", "1K")
     return GenerationParams(**kw)
 
 
@@ -42,7 +42,7 @@ def test_generate_queues_then_worker_finishes_with_file_and_renditions(
 
     done = execute_version(version.pk)
     assert done.state == State.SUCCEEDED
-    assert (done.width, done.height) == (688, 384)
+    assert (done.width, done.height) == (1376, 768)
     assert done.attempts == 1 and done.cost > 0 and done.dominant_color.startswith("#")
     asset = GeneratedAsset.objects.get(pk=version.asset_id)
     assert asset.current_version_id == version.pk
@@ -70,7 +70,7 @@ def test_a_second_delivery_finds_nothing_to_claim(nanobanana_fake, media_root, s
 
 def test_validation_fails_before_anything_is_created(nanobanana_fake, media_root):
     with pytest.raises(RequestValidationError) as info:
-        generate(params(aspect_ratio="4:1", model="gemini-3-pro-image-preview"))
+        generate(params(aspect_ratio="4:1", model="gemini-3-pro-image"))
     assert "aspect_ratio" in info.value.field_errors
     assert "1:1" in info.value.field_errors["aspect_ratio"][0]  # names the allowed values
     assert GeneratedAsset.objects.count() == 0

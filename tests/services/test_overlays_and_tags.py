@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_asset(prompt="A mountain lake", **kw):
-    version = generate(GenerationParams(prompt=prompt, aspect_ratio="3:2", image_size="512"),
+    version = generate(GenerationParams(prompt=prompt, aspect_ratio="3:2", image_size="1K"),
                        enqueue=False, **kw)
     execute_version(version.pk)
     return GeneratedAsset.objects.get(pk=version.asset_id)
@@ -95,9 +95,9 @@ def test_picture_tag_renders_sources_and_fallback(nanobanana_fake, media_root,
                     'class="hero" %}').render(Context({"asset": asset}))
     assert html.startswith("<picture>") and html.endswith("</picture>")
     assert '<source type="image/webp"' in html
-    assert "320w" in html and "632w" in html  # capped at the 632 px original
+    assert "320w" in html and "640w" in html
     assert 'alt="A calm lake"' in html and 'class="hero"' in html
-    assert 'width="632" height="424"' in html
+    assert 'width="1264" height="848"' in html
     assert 'loading="lazy"' in html and "background-color:#" in html
     srcset = Template('{% load nanobanana %}{% nanobanana_srcset asset "jpeg" %}').render(
         Context({"asset": asset}))

@@ -73,7 +73,7 @@ class FailingStorage(FileSystemStorage):
 
 def test_failure_midway_through_renditions_leaves_no_orphans(nanobanana_fake, media_root,
                                                              small_renditions, settings):
-    version = generate(GenerationParams(prompt="flaky", image_size="512"), enqueue=False)
+    version = generate(GenerationParams(prompt="flaky", image_size="1K"), enqueue=False)
     done = execute_version(version.pk)
     before_files = set(stored_files(media_root))
     before_rows = set(Rendition.objects.values_list("pk", flat=True))

@@ -55,7 +55,7 @@ def receiver(settings, nanobanana_fake):
 
 def test_finished_version_is_posted_signed_after_retries(receiver, media_root,
                                                          django_capture_on_commit_callbacks):
-    version = generate(GenerationParams(prompt="hooked", image_size="512",
+    version = generate(GenerationParams(prompt="hooked", image_size="1K",
                                         webhook_url=receiver.url), enqueue=False)
     execute_version(version.pk)
     assert deliver_webhook(str(version.pk)) is True
@@ -72,7 +72,7 @@ def test_finished_version_is_posted_signed_after_retries(receiver, media_root,
 
 def test_a_receiver_that_keeps_failing_never_fails_the_generation(receiver, media_root):
     receiver.statuses = [500] * 10
-    version = generate(GenerationParams(prompt="hooked", image_size="512",
+    version = generate(GenerationParams(prompt="hooked", image_size="1K",
                                         webhook_url=receiver.url), enqueue=False)
     done = execute_version(version.pk)
     assert done.state == "succeeded"

@@ -94,7 +94,7 @@ def test_a_real_cluster_finishes_20_generations(nanobanana_fake, media_root, clu
     settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
                                         RENDITION_FORMATS=["jpeg"])
     cluster = cluster_factory(nanobanana_fake).start()
-    ids = [generate(GenerationParams(prompt=f"Tile {i}", image_size="512")).pk
+    ids = [generate(GenerationParams(prompt=f"Tile {i}", image_size="1K")).pk
            for i in range(20)]
     wait_for(lambda: AssetVersion.objects.filter(pk__in=ids, state__in=State.final()).count()
              == 20, 120, f"not finished; worker output:\n{cluster.output.read_text()[-3000:]}")
@@ -111,7 +111,7 @@ def test_killed_worker_and_double_delivery_finish_exactly_once(
     settings.NANOBANANA = fake_settings(nanobanana_fake, **nanobanana)
     nanobanana_fake.latency = 4.0
     first = cluster_factory(nanobanana_fake, **nanobanana).start()
-    version = generate(GenerationParams(prompt="Interrupted", image_size="512"))
+    version = generate(GenerationParams(prompt="Interrupted", image_size="1K"))
     wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING, 60,
              f"never started:\n{first.output.read_text()[-3000:]}")
     first.kill()  # mid-generation: the fake server is still sleeping on the request
@@ -141,7 +141,7 @@ def test_cli_background_wait_returns_the_final_record(nanobanana_fake, media_roo
                                         RENDITION_FORMATS=["jpeg"])
     cluster_factory(nanobanana_fake).start()
     out = io.StringIO()
-    call_command("nanobanana_generate", "--prompt", "Queued from the shell", "--size", "512",
+    call_command("nanobanana_generate", "--prompt", "Queued from the shell", "--size", "1K",
                  "--background", "--wait", "--timeout", "90", "--json", stdout=out)
     record = json.loads(out.getvalue())
     assert record["state"] == "succeeded" and record["reason"] is None

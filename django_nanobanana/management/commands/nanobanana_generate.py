@@ -60,6 +60,12 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
         "cost": str(version.cost) if version.cost is not None else None,
         "reused_from": str(version.reused_from_id) if version.reused_from_id and not (
             version.params or {}).get("reused_across_owners") else None,
+        "notices": list((version.params or {}).get("notices") or []),
+        "model_version": version.model_version or None,
+        "model_status": version.model_status or None,
+        "grounding": (version.params or {}).get("grounding") or None,
+        "search_suggestions": ((version.grounding_metadata or {}).get("searchEntryPoint")
+                               or {}).get("renderedContent"),
         "renditions": renditions,
     }
 
@@ -78,6 +84,10 @@ class Command(BaseCommand):
         parser.add_argument("--size", help="image size: 512, 1K, 2K or 4K (model permitting)")
         parser.add_argument("--title", default="", help="asset title (default: the prompt)")
         parser.add_argument("--seed", type=int)
+        parser.add_argument("--thinking-level",
+                            help="minimal, medium or high (models that take a level)")
+        parser.add_argument("--grounding", choices=("web", "web+image"),
+                            help="ground the image with Google Search (models that support it)")
         parser.add_argument("--provider", help="provider alias (default: the default provider)")
         parser.add_argument("--reference", action="append", default=[], metavar="PATH",
                             help="a reference image (repeatable)")
@@ -110,6 +120,8 @@ class Command(BaseCommand):
             raise CommandError(one_line(fields)) from None
         except NanobananaError as exc:
             raise CommandError(one_line(exc)) from None
+        for notice in (version.params or {}).get("notices") or ():
+            self.stderr.write(f"note: {notice}")
         if options["background"]:
             if not options["wait"]:
                 self._report(version, options, final=False)
@@ -170,6 +182,8 @@ class Command(BaseCommand):
                 prompt=options["prompt"], model=options["model"],
                 aspect_ratio=options["aspect_ratio"], image_size=options["size"],
                 seed=options["seed"], provider=options["provider"], references=references,
+                thinking_level=options.get("thinking_level"),
+                grounding=options.get("grounding") or "",
                 use_cache=False if options["no_cache"] else None,
             )
             return generate(params, title=options["title"], overlay=overlay, source=Source.CLI,
