@@ -94,7 +94,7 @@ def _check_providers() -> list[Any]:
         try:
             backend.check_options(alias, nanobanana_settings._RAW_PROVIDERS.get(alias) or {})
         except ImproperlyConfigured as exc:
-            messages.append(Error(str(exc), hint="See docs/providers.md.", id="nanobanana.E011"))
+            messages.append(Error(str(exc), hint="See docs/providers.md.", id="nanobanana.E013"))
         messages += _check_limiter(alias, config)
         if config.get("AUTH") == "google-auth":
             continue  # Vertex AI uses service-account credentials, not a key
@@ -159,7 +159,7 @@ def _check_models() -> list[Any]:
                 f"{where} is {model_id!r}, which Google retired on "
                 f"{model.shutdown or 'an earlier date'}: every request would fail. {move}",
                 hint=f"Set it to {target.id if target else 'a current model'}; "
-                     + MODELS_DOCS, id="nanobanana.E010"))
+                     + MODELS_DOCS, id="nanobanana.E012"))
         elif model.is_going_away:
             if model.shutdown:
                 when = (f"shuts down on {model.shutdown}" if model.shutdown_confirmed

@@ -169,8 +169,8 @@ def test_check_with_a_retired_default_names_the_replacement(settings):
     from django_nanobanana.checks import check_settings
 
     messages = {m.id: m for m in check_settings()}
-    assert "nanobanana.E010" in messages
-    assert "gemini-nano-banana-2.1" in messages["nanobanana.E010"].msg
+    assert "nanobanana.E012" in messages
+    assert "gemini-nano-banana-2.1" in messages["nanobanana.E012"].msg
 
 
 def test_check_warns_about_a_deprecated_allowed_model(settings):
@@ -190,7 +190,7 @@ def test_unknown_provider_options_are_improperly_configured(settings):
         get_provider()
     from django_nanobanana.checks import check_settings
 
-    assert "nanobanana.E011" in {m.id for m in check_settings()}
+    assert "nanobanana.E013" in {m.id for m in check_settings()}
 
 
 # -- models.list -----------------------------------------------------------------------------
