@@ -325,7 +325,7 @@ def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
                                              batch_job=record.name)
         recorder.record(billed)
         try:
-            result = provider.parse_response(_build_request(version, capabilities), raw)
+            result = provider.parse_response(_build_request(version, capabilities, provider), raw)
         except ProviderError as exc:
             billed.note, billed.reason = "unusable", exc.message
             recorder.flush([billed])

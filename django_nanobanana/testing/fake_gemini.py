@@ -148,17 +148,16 @@ class FakeGeminiServer(ThreadingHTTPServer):
         self.batch_polls_to_finish: int | None = 1
         #: Every billed answer (see the module doc): what a ledger must add up to.
         self.billed: list[dict[str, Any]] = []
+        #: models.list: the largest page it answers, and ids it leaves out (as if this key
+        #: could not call them).
+        self.models_page_size = 50
+        self.unlisted: set[str] = set()
 
     def log_billed(self, path: str, usage: Any, *, batch: bool = False,
                    response_id: str | None = None) -> None:
         with self.lock:
             self.billed.append({"path": path, "usage": usage, "batch": batch,
                                 "response_id": response_id})
-
-        #: models.list: the largest page it answers, and ids it leaves out (as if this key
-        #: could not call them).
-        self.models_page_size = 50
-        self.unlisted: set[str] = set()
 
     @property
     def base_url(self) -> str:

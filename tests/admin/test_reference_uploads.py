@@ -50,7 +50,7 @@ def test_a_refused_upload_leaves_no_file_and_no_row(admin_client_, make_asset, m
     target = make_asset("Target")
     before = stored_files(media_root)
     response = admin_client_.post(url("generate", target.pk), {
-        "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "prompt": "combine", "model": "gemini-nano-banana-2.1",
         "reference_uploads": upload(data, "big.png")})
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -61,7 +61,7 @@ def test_a_refused_upload_leaves_no_file_and_no_row(admin_client_, make_asset, m
 
 def test_an_upload_over_the_providers_inline_limit_is_refused_before_it_is_stored(
         admin_client_, make_asset, media_root, settings):
-    # 8 MB is fine through the Files API, but over the 7 MB of an inline-only provider.
+    # 8 MB is fine through the Files API, but this provider takes no reference at all.
     settings.NANOBANANA = {**settings.NANOBANANA, "DEFAULT_PROVIDER": "inline", "PROVIDERS": {
         **settings.NANOBANANA.get("PROVIDERS", {}),
         "inline": {"BACKEND": "django_nanobanana.providers.openai_compat."
@@ -69,10 +69,10 @@ def test_an_upload_over_the_providers_inline_limit_is_refused_before_it_is_store
                    "BASE_URL": "http://127.0.0.1:9", "API_KEY": "k", "API_KEY_ENV": None}}}
     before = stored_files(media_root)
     response = admin_client_.post(url("add"), {
-        "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "prompt": "combine", "model": "gemini-nano-banana-2.1",
         "reference_uploads": upload(padded_png(8), "eight.png")})
     assert response.status_code == 200
-    assert "through this provider accepts at most 7.0 MB" in response.content.decode()
+    assert "This provider takes no reference images" in response.content.decode()
     assert not ReferenceImage.objects.exists()
     assert stored_files(media_root) == before
 
@@ -80,7 +80,7 @@ def test_an_upload_over_the_providers_inline_limit_is_refused_before_it_is_store
 def test_a_valid_upload_is_still_stored_and_used(admin_client_, make_asset, media_root):
     target = make_asset("Target")
     response = admin_client_.post(url("generate", target.pk), {
-        "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "prompt": "combine", "model": "gemini-nano-banana-2.1",
         "reference_uploads": upload(png(40, 40), "ref.png")})
     assert response.status_code == 302
     reference = ReferenceImage.objects.get()

@@ -13,7 +13,7 @@ from .conftest import API, client_for
 
 pytestmark = pytest.mark.django_db
 
-BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9", "image_size": "512"}
+BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9", "image_size": "1K"}
 
 
 def _alice_generates(api, generation) -> AssetVersion:

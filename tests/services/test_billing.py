@@ -62,7 +62,7 @@ def wait_for(predicate, timeout, message):
 
 def params(**kw):
     kw.setdefault("prompt", "A lighthouse at dusk")
-    kw.setdefault("image_size", "512")
+    kw.setdefault("image_size", "1K")
     return GenerationParams(**kw)
 
 

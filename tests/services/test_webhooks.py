@@ -135,7 +135,7 @@ def test_allowed_urls_match_case_insensitively_with_default_ports(receiver, medi
 def _hooked_version(receiver, settings, url):
     """A version whose stored webhook URL is ``url`` (accepted by the allow-list then)."""
     _allow(settings, [url])
-    version = generate(GenerationParams(prompt="hooked", image_size="512", webhook_url=url),
+    version = generate(GenerationParams(prompt="hooked", image_size="1K", webhook_url=url),
                        enqueue=False)
     execute_version(version.pk)
     return version
