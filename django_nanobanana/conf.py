@@ -133,6 +133,27 @@ DEFAULTS: dict[str, Any] = {
     # their last use, by a daily django-q2 schedule and ``nanobanana_prune_references``;
     # None: kept (no schedule; the command then needs --older-than).
     "REFERENCE_RETENTION_DAYS": 30,
+    # Text models that describe images, overriding the built-in table by id
+    # (providers/lineup.py TEXT_LINEUP): {"gemini-3.5-flash": {"PRICES": {"INPUT": "0.30",
+    # "OUTPUT": "2.50", "TAKEN_ON": "2026-12-01"}}}.
+    "TEXT_MODELS": {},
+    # Alt text, description and focal point suggested by one text-model call per version
+    # (services/descriptions.py, docs/editors.md).
+    "DESCRIPTIONS": {
+        # Describe every finished generation (after it, in its own task).
+        "AUTO": True,
+        "MODEL": "gemini-3.1-flash-lite",
+        # Provider alias (None: DEFAULT_PROVIDER); it must speak the Gemini wire format.
+        "PROVIDER": None,
+        # Language codes of the alt text; None: the codes of LANGUAGES when the site set
+        # its own, else LANGUAGE_CODE.
+        "LANGUAGES": None,
+        # Pages may use a suggestion no editor has accepted yet (else alt="" until then).
+        "USE_UNREVIEWED": False,
+        "THINKING_LEVEL": "minimal",
+        # Longest suggested alt text (characters).
+        "MAX_ALT_CHARS": 150,
+    },
     # Admin: how often (seconds) the change page polls an image's state while a version is
     # queued or running (or a new overlay is being rendered).
     "ADMIN_STATUS_POLL_SECONDS": 2.0,

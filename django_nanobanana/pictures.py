@@ -68,6 +68,13 @@ def prefetch_pictures(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedA
     )
 
 
+def _alt_text(asset: GeneratedAsset) -> str:
+    """The reviewed alt text, else the suggestion when allowed (services.descriptions)."""
+    from .services.descriptions import alt_text_for
+
+    return alt_text_for(asset)
+
+
 def picture_for(asset: GeneratedAsset) -> Picture | None:
     """The asset's picture, or None while it has no finished version."""
     version = asset.current_version
@@ -97,6 +104,6 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
                    if by_format.get(f)]
     return Picture(
         sources=sources, fallback=fallback, width=version.width or 0,
-        height=version.height or 0, alt=asset.alt_text or "",
+        height=version.height or 0, alt=_alt_text(asset),
         placeholder=version.dominant_color, lqip=version.lqip,
     )

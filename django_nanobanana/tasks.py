@@ -34,6 +34,19 @@ def run_version(version_id: str) -> str | None:
     return version.state if version else None
 
 
+def enqueue_description(description_id: Any) -> str:
+    """Queue :func:`run_description` (alt text and focal point of a version)."""
+    return _enqueue("run_description", description_id, "describe")
+
+
+def run_description(description_id: str) -> str | None:
+    """Run a queued describe call; a redelivered task finds nothing to claim."""
+    from .services.descriptions import execute_description
+
+    description = execute_description(description_id)
+    return description.state if description else None
+
+
 def enqueue_render(asset_id: Any) -> str:
     """Queue :func:`render_asset` (renditions after an overlay change)."""
     return _enqueue("render_asset", asset_id, "render")

@@ -7,6 +7,7 @@ from .assets import (
     State,
     VersionKind,
 )
+from .descriptions import DescriptionState, ImageDescription, Review
 from .ledger import (
     AuditRecord,
     BatchJob,
@@ -24,7 +25,8 @@ from .ledger import (
 
 __all__ = [
     "AssetVersion", "AuditRecord", "BatchJob", "BatchJobState", "BilledCall", "Budget",
-    "BudgetCounter", "BudgetPeriod", "BudgetScope",
+    "BudgetCounter", "BudgetPeriod", "BudgetScope", "DescriptionState", "ImageDescription",
+    "Review",
     "EntryKind", "GeneratedAsset", "LedgerEntry", "Outcome", "ReferenceImage", "Rendition",
     "Source", "State", "UsageTotal", "VersionKind",
 ]

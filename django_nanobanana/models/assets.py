@@ -45,7 +45,10 @@ class GeneratedAsset(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("title"), max_length=200)
+    #: The reviewed alt text (typed or accepted by an editor) in the site's first
+    #: language; ``alt_texts`` holds the other languages' (``{language: text}``).
     alt_text = models.CharField(_("alt text"), max_length=500, blank=True)
+    alt_texts = models.JSONField(_("alt text in other languages"), default=dict, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="nanobanana_assets",
@@ -136,6 +139,9 @@ class AssetVersion(models.Model):
     #: ``modelStatus`` of the provider's answer (``modelStage``, ``retirementTime``,
     #: ``message``): Google's own word that the model is going away.
     model_status = models.JSONField(_("model status"), default=dict, blank=True)
+    #: The C2PA provenance of the original as read when it was stored (``{"present",
+    #: "reader", "claim_generator", "digital_source_type", "validation", ...}``).
+    provenance = models.JSONField(_("provenance (C2PA)"), default=dict, blank=True)
     #: ``groundingMetadata`` of a grounded answer (search queries, sources, and the search
     #: suggestions that must be shown with the image).
     grounding_metadata = models.JSONField(_("grounding metadata"), null=True, blank=True)

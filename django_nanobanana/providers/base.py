@@ -180,6 +180,32 @@ class ImageResult:
         return self
 
 
+@dataclass(frozen=True)
+class DescribeRequest:
+    """One image to describe: the text model, the instruction, a JSON schema the answer
+    must follow (structured output) and the image itself."""
+
+    model: str
+    prompt: str
+    image: ReferenceImage
+    schema: Mapping[str, Any]
+    thinking_level: str | None = None
+
+
+@dataclass
+class DescriptionResult:
+    """A text model's structured answer: ``data`` is the parsed JSON object."""
+
+    data: dict[str, Any]
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    response_id: str | None = None
+    model_version: str | None = None
+    attempts: int = 1
+    latency_ms: int = 0
+    billed: list[BilledAttempt] = field(default_factory=list)
+
+
 @dataclass
 class RawResponse:
     status_code: int
@@ -296,6 +322,22 @@ class Provider:
         capabilities = self.check_request(request)
         request = self.prepare_request(request, capabilities)
         payload = self.build_payload(request, capabilities)
+        return self._billed_call(request, payload, self.parse_response, on_billed)
+
+    def describe(self, request: DescribeRequest, *,
+                 on_billed: Callable[[BilledAttempt], None] | None = None
+                 ) -> DescriptionResult:
+        """Ask a text model about one image (alt text, description, focal point) with
+        structured output. The same sequence as :meth:`generate` (check -> payload -> send
+        -> parse -> usage, retries, limiter, every billed answer reported), with the
+        describe steps :meth:`build_describe_payload` and :meth:`parse_description`."""
+        self.check_credentials()
+        payload = self.build_describe_payload(request)
+        return self._billed_call(request, payload, self.parse_description, on_billed)
+
+    def _billed_call(self, request: Any, payload: Any,
+                     parse: Callable[[Any, RawResponse], Any],
+                     on_billed: Callable[[BilledAttempt], None] | None) -> Any:
         started = self.clock.monotonic()
         billed: list[BilledAttempt] = []
         number = 0
@@ -310,7 +352,7 @@ class Provider:
                 logger.exception("%s: recording billed attempt %d failed", self.alias,
                                  item.number)
 
-        def attempt() -> tuple[RawResponse, ImageResult, Usage]:
+        def attempt() -> tuple[RawResponse, Any, Usage]:
             nonlocal number
             number += 1
             try:
@@ -327,7 +369,7 @@ class Provider:
                 or (response.headers or {}).get("x-request-id"))
             report(item)
             try:
-                result = self.parse_response(request, response)
+                result = parse(request, response)
             except ProviderError as exc:
                 item.note, item.reason = "unusable", exc.message
                 raise
@@ -425,6 +467,18 @@ class Provider:
 
     def parse_usage(self, response: RawResponse) -> Usage:
         return Usage()
+
+    def build_describe_payload(self, request: DescribeRequest) -> Any:
+        """The payload of a describe call; backends without text models refuse it."""
+        from ..exceptions import ConfigurationError
+
+        raise ConfigurationError(
+            f"{type(self).__name__} ({self.alias!r}) cannot describe images: point "
+            "NANOBANANA['DESCRIPTIONS']['PROVIDER'] at a Gemini or Vertex AI provider.")
+
+    def parse_description(self, request: DescribeRequest,
+                          response: RawResponse) -> DescriptionResult:
+        raise NotImplementedError
 
     def error_from_response(self, response: httpx.Response) -> ProviderError:
         """The typed error for a non-2xx answer. Backends parse their own error bodies;

@@ -294,3 +294,56 @@ def _mb(size: int) -> str:
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(MONEY_QUANT)
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """A text model used to describe images (alt text, description, focal point).
+
+    Same ``generateContent`` endpoint and usage fields as the image models, no image out:
+    input tokens (text and image alike) at ``prices.input_text``, output and thinking at
+    ``prices.output_text``.
+    """
+
+    id: str
+    name: str
+    prices: Prices
+    #: Tokens one input image is billed as (an upper-leaning figure for the estimate).
+    input_image_tokens: int = 1120
+    #: Output tokens the estimate allows per language (alt text + description as JSON).
+    output_tokens_per_language: int = 400
+    thinking_levels: tuple[str, ...] = ()
+    input_mime_types: tuple[str, ...] = GEMINI_3_INPUT_MIME_TYPES
+    stage: str = "ga"
+    released: dt.date | None = None
+    #: Earliest shutdown Google announced.
+    shutdown: dt.date | None = None
+    source: str = ""
+
+    kind = "text"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.stage == "retired"
+
+    def estimate_cost(self, *, prompt_chars: int, languages: int = 1,
+                      thinking: bool = False) -> Decimal:
+        """An upper-leaning estimate for one describe call (reserved before it runs)."""
+        text_in = Decimal(prompt_chars // 3 + 64 + self.input_image_tokens)
+        text_out = Decimal(self.output_tokens_per_language * max(1, languages) + 64
+                           + (512 if thinking else 0))
+        return _money((text_in * self.prices.input_text
+                       + text_out * self.prices.output_text) / MILLION)
+
+    def cost_from_usage(self, usage: Any, *, batch: bool = False,
+                        free_grounding: bool = False) -> Decimal:
+        p = self.prices
+        cost = (
+            Decimal(usage.prompt_text_tokens) * p.input_text
+            + Decimal(usage.prompt_image_tokens) * p.input_image
+            + Decimal(usage.output_text_tokens + usage.thoughts_tokens
+                      + usage.output_image_tokens) * p.output_text
+        ) / MILLION
+        if batch:
+            cost *= p.batch_discount
+        return _money(cost)

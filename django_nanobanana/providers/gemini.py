@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
 from .base import (
+    DescribeRequest,
+    DescriptionResult,
     ImageRequest,
     ImageResult,
     ListedModel,
@@ -31,6 +33,7 @@ from .base import (
 )
 from .errors import (
     MalformedResponseError,
+    NoImageError,
     ModelNotFoundError,
     ProviderError,
     classify,
@@ -43,6 +46,10 @@ from .errors import (
 from .models_registry import ModelCapabilities, grounding_kinds, replacement_for
 
 MB = 1024 * 1024
+
+
+class NoTextError(NoImageError):
+    """A describe call answered without usable text (blocked, empty): not retried."""
 
 #: finishReason / blockReason values that mean "refused for safety or policy".
 BLOCK_REASONS = frozenset({
@@ -248,6 +255,51 @@ class GeminiProvider(Provider):
             "succeeded", image=image, mime_type=image_part.get("mimeType") or "image/png",
             text=text, finish_reason=finish, model_turn=model_turn, **common,
         )
+
+    # -- describing an image (a text model, structured output) --------------------------------
+    def build_describe_payload(self, request: DescribeRequest) -> dict:
+        image = request.image
+        parts: list[dict[str, Any]] = [{"text": request.prompt}, {"inlineData": {
+            "mimeType": image.mime_type, "data": base64.b64encode(image.data).decode("ascii")}}]
+        generation: dict[str, Any] = {
+            "responseMimeType": "application/json",
+            "responseJsonSchema": dict(request.schema),
+        }
+        if request.thinking_level:
+            generation["thinkingConfig"] = {"thinkingLevel": request.thinking_level}
+        return {"contents": [{"role": "user", "parts": parts}],
+                "generationConfig": generation}
+
+    def parse_description(self, request: DescribeRequest,
+                          response: RawResponse) -> DescriptionResult:
+        """The JSON object of the answer's text. A blocked or empty answer, or text that is
+        not a JSON object, is a :class:`MalformedResponseError` (retried, and billed)."""
+        data = response.data
+        candidates = data.get("candidates") or []
+        if not candidates:
+            block = (data.get("promptFeedback") or {}).get("blockReason")
+            raise NoTextError(
+                f"The text model gave no answer ({block or 'no candidates'}).",
+                reason=str(block or "NO_CANDIDATES"), provider=self.alias)
+        candidate = candidates[0]
+        finish = candidate.get("finishReason")
+        parts = (candidate.get("content") or {}).get("parts") or []
+        text = "".join(p.get("text", "") for p in parts
+                       if isinstance(p, dict) and not p.get("thought"))
+        if not text.strip():
+            raise NoTextError(f"The text model returned no text ({finish or 'empty'}).",
+                              reason=str(finish or "NO_TEXT"), provider=self.alias)
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            raise MalformedResponseError(
+                "The text model's answer is not valid JSON.", provider=self.alias) from None
+        if not isinstance(parsed, dict):
+            raise MalformedResponseError(
+                "The text model's answer is not a JSON object.", provider=self.alias)
+        return DescriptionResult(parsed, finish_reason=finish,
+                                 response_id=data.get("responseId"),
+                                 model_version=data.get("modelVersion"))
 
     def parse_usage(self, response: RawResponse) -> Usage:
         usage = parse_usage_metadata(response.data.get("usageMetadata") or {})

@@ -27,6 +27,7 @@ from .capabilities import (
     GEMINI_3_INPUT_MIME_TYPES,
     ModelCapabilities,
     Prices,
+    TextModel,
 )
 
 TEN_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
@@ -215,4 +216,30 @@ LINEUP: tuple[ModelCapabilities, ...] = (
     ),
 )
 
-__all__ = ["GEMINI_3_INPUT_MIME_TYPES", "LINEUP"]
+#: Text models that describe images (alt text, description, focal point): same endpoint,
+#: structured output (``responseMimeType: application/json`` + ``responseJsonSchema``).
+TEXT_LINEUP: tuple[TextModel, ...] = (
+    TextModel(
+        id="gemini-3.1-flash-lite",
+        name="Gemini 3.1 Flash-Lite",
+        stage="ga",
+        released=dt.date(2026, 5, 7),
+        shutdown=dt.date(2027, 5, 7),  # earliest shutdown (G)
+        prices=_prices("0.25", "1.50", "1.50", "Tx3: 0.25 in / 1.50 out per 1M tokens"),
+        thinking_levels=("minimal", "low", "medium", "high"),
+        source="G (release, capabilities); Tx3 (prices)",
+    ),
+    TextModel(
+        id="gemini-3.5-flash",
+        name="Gemini 3.5 Flash",
+        stage="ga",
+        released=dt.date(2026, 5, 19),
+        # No price in the reference: the Flash-Lite figures stand in; override them in
+        # NANOBANANA["TEXT_MODELS"] before choosing this model.
+        prices=_prices("0.25", "1.50", "1.50", "? (no price known offline)"),
+        thinking_levels=("minimal", "low", "medium", "high"),
+        source="G (release)",
+    ),
+)
+
+__all__ = ["GEMINI_3_INPUT_MIME_TYPES", "LINEUP", "TEXT_LINEUP"]

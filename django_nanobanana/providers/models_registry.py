@@ -34,14 +34,16 @@ from .capabilities import (
     STAGES,
     ModelCapabilities,
     Prices,
+    TextModel,
     grounding_kinds,
 )
-from .lineup import LINEUP
+from .lineup import LINEUP, TEXT_LINEUP
 
 __all__ = [
     "BUILTIN_MODELS", "GROUNDING_KINDS", "MILLION", "SIZE_FACTORS", "STAGES",
-    "ModelCapabilities", "Prices", "get_model", "get_registry", "grounding_kinds",
-    "replacement_for", "resolve_model",
+    "ModelCapabilities", "Prices", "TextModel", "get_model", "get_registry",
+    "get_text_model", "grounding_kinds", "replacement_for", "resolve_model",
+    "text_registry",
 ]
 
 BUILTIN_MODELS: dict[str, ModelCapabilities] = {m.id: m for m in LINEUP}
@@ -196,3 +198,51 @@ def model_warning(model_id: str, model_status: Mapping[str, Any] | None = None) 
     if model is not None and (model.is_retired or model.is_going_away):
         return model.lifecycle_notice()
     return None
+
+
+BUILTIN_TEXT_MODELS: dict[str, TextModel] = {m.id: m for m in TEXT_LINEUP}
+
+
+def text_registry() -> dict[str, TextModel]:
+    """Known text models with the ``NANOBANANA["TEXT_MODELS"]`` overrides, by id. An entry
+    may name ``BASED_ON`` (a known text model) and override ``NAME``, ``STAGE``,
+    ``INPUT_IMAGE_TOKENS`` and ``PRICES`` (``INPUT``, ``OUTPUT``, ``TAKEN_ON``)."""
+    registry = dict(BUILTIN_TEXT_MODELS)
+    for model_id, data in (nanobanana_settings.TEXT_MODELS or {}).items():
+        data = {str(k).upper(): v for k, v in data.items()}
+        base = registry.get(data.pop("BASED_ON", None) or model_id)
+        if base is None:
+            raise ValueError(f"text model {model_id} is unknown: name BASED_ON")
+        prices = base.prices
+        price_data = {str(k).upper(): v for k, v in (data.pop("PRICES", None) or {}).items()}
+        if price_data:
+            values = dataclasses.asdict(prices)
+            if "INPUT" in price_data:
+                values["input_text"] = values["input_image"] = Decimal(str(price_data["INPUT"]))
+            if "OUTPUT" in price_data:
+                values["output_text"] = values["output_image"] = Decimal(
+                    str(price_data["OUTPUT"]))
+            if "TAKEN_ON" in price_data:
+                values["taken_on"] = dt.date.fromisoformat(str(price_data["TAKEN_ON"]))
+            prices = Prices(**values)
+        changes: dict[str, Any] = {"id": model_id, "prices": prices}
+        for key, value in data.items():
+            name = key.lower()
+            if name not in ("name", "stage", "input_image_tokens", "thinking_levels"):
+                raise ValueError(f"unknown field {key!r} for text model {model_id}")
+            changes[name] = tuple(value) if isinstance(value, list) else value
+        registry[model_id] = dataclasses.replace(base, **changes)
+    return registry
+
+
+def get_text_model(model_id: str | None = None) -> TextModel:
+    """The text model that describes images (``DESCRIPTIONS["MODEL"]`` by default)."""
+    model_id = model_id or nanobanana_settings.DESCRIPTIONS["MODEL"]
+    registry = text_registry()
+    model = registry.get(model_id)
+    if model is None or model.is_retired:
+        raise RequestValidationError({"model": [
+            _("Unknown or retired text model %(value)s; known: %(allowed)s.")
+            % {"value": model_id, "allowed": ", ".join(
+                m.id for m in registry.values() if not m.is_retired)}]})
+    return model

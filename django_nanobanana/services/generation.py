@@ -732,5 +732,9 @@ def _after_success(version_id: Any, *, decoded: Any = None) -> None:
     """Write the renditions, then make the version the asset's current one."""
     from .assets import make_current
 
+    from .descriptions import describe_after_generation
+
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)
     make_current(version.asset, version, decoded=decoded)
+    # Alt text and focal point: one cheap text-model call of its own (DESCRIPTIONS).
+    transaction.on_commit(lambda: describe_after_generation(version_id))

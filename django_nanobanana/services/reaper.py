@@ -40,6 +40,9 @@ def reap(*, now: Any = None) -> dict[str, int]:
               "batch_collected": 0}
     max_attempts = nanobanana_settings.MAX_ATTEMPTS
     _check_batch_jobs(now, counts)
+    from .descriptions import reap_descriptions
+
+    counts["descriptions_failed"] = reap_descriptions(now=now)
     expired = AssetVersion.objects.filter(state=State.RUNNING, lease_expires_at__lt=now)
     for version in expired.only("pk", "attempts"):
         if version.attempts < max_attempts:

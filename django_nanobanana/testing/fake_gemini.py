@@ -440,7 +440,15 @@ class _Handler(BaseHTTPRequestHandler):
         kind = fault["kind"]
         candidate = answer["candidates"][0]
         parts = candidate["content"]["parts"]
-        if kind == "truncated_base64":
+        if kind == "truncated_base64" and not any("inlineData" in p for p in parts):
+            for part in parts:  # a text answer cut short: its JSON cannot be read
+                if "text" in part:
+                    part["text"] = part["text"][: len(part["text"]) // 2]
+        elif kind in ("no_image", "finish") and not any("inlineData" in p for p in parts):
+            candidate["content"]["parts"] = []
+            candidate["finishReason"] = fault.get(
+                "finish_reason", "MAX_TOKENS" if kind == "no_image" else "SAFETY")
+        elif kind == "truncated_base64":
             for part in parts:
                 if "inlineData" in part and not part.get("thought"):
                     data = part["inlineData"]["data"]
@@ -652,6 +660,9 @@ class _Handler(BaseHTTPRequestHandler):
             "available models and their supported methods."))
 
     def _generate(self, model_id: str, body: Any) -> None:
+        if model_id in fake_models.TEXT_SERVED:
+            self._describe(model_id, body)
+            return
         model = fake_models.SERVED.get(model_id)
         if model is None:  # unknown, or shut down (fake_models.RETIRED): Google's 404
             self._not_found(model_id)
@@ -729,6 +740,85 @@ class _Handler(BaseHTTPRequestHandler):
                               body)
         if search:
             answer["candidates"][0]["groundingMetadata"] = _grounding_metadata(prompt, search)
+        self._send_json(200, self._fault_answer(answer))
+
+    # -- text models (describing an image) --------------------------------------------------
+    def _describe(self, model_id: str, body: Any) -> None:
+        """A text model's answer: with ``responseMimeType: application/json`` one text part
+        holding a JSON object that follows ``responseJsonSchema``. Its own logic: alt text
+        from the prompt, the focal point at the image's brightest region."""
+        model = fake_models.TEXT_SERVED[model_id]
+        if not isinstance(body, dict) or not body.get("contents"):
+            self._invalid("* GenerateContentRequest.contents: contents is not specified")
+            return
+        config = body.get("generationConfig") or {}
+        if "IMAGE" in (config.get("responseModalities") or []):
+            self._invalid(f"Model {model_id} does not support the requested response "
+                          "modalities: image")
+            return
+        level = (config.get("thinkingConfig") or {}).get("thinkingLevel")
+        if level is not None and str(level).lower() not in model["thinking_levels"]:
+            self._invalid(f"Thinking level {level} is not supported for {model_id}.")
+            return
+        schema = config.get("responseJsonSchema")
+        mime = config.get("responseMimeType")
+        if schema is not None and mime != "application/json":
+            self._invalid("responseJsonSchema requires responseMimeType application/json.")
+            return
+        if schema is not None and (not isinstance(schema, dict)
+                                   or schema.get("type") != "object"):
+            self._invalid("* GenerationConfig.response_json_schema: the schema must be an "
+                          "object schema.")
+            return
+        texts: list[str] = []
+        images: list[bytes] = []
+        for turn in body["contents"]:
+            for part in turn.get("parts") or []:
+                if not isinstance(part, dict):
+                    continue
+                if "text" in part:
+                    texts.append(str(part["text"]))
+                inline = part.get("inlineData")
+                if isinstance(inline, dict):
+                    if inline.get("mimeType") not in fake_models.INPUT_MIME_TYPES:
+                        self._invalid(f"Unsupported MIME type: {inline.get('mimeType')}")
+                        return
+                    try:
+                        images.append(base64.b64decode(inline.get("data") or ""))
+                    except ValueError:
+                        self._invalid("Invalid base64 image data.")
+                        return
+        prompt = "\n".join(texts)
+        subject = prompt.rsplit("Prompt:", 1)[-1].strip() if "Prompt:" in prompt else prompt
+        focal = _brightest(images[0]) if images else (0.5, 0.5)
+        if schema is not None:
+            data = _fill_schema(schema, subject=subject, focal=focal)
+            text = json.dumps(data, ensure_ascii=False)
+        else:
+            text = f"An image of {subject[:200]}"
+        out_tokens = _estimate_text_tokens(text)
+        prompt_tokens = _estimate_text_tokens(prompt)
+        image_tokens = len(images) * model["input_image_tokens"]
+        thoughts = 0 if not level or str(level).lower() == "minimal" else 120
+        details = [{"modality": "TEXT", "tokenCount": prompt_tokens}]
+        if image_tokens:
+            details.append({"modality": "IMAGE", "tokenCount": image_tokens})
+        usage: dict[str, Any] = {
+            "promptTokenCount": prompt_tokens + image_tokens,
+            "candidatesTokenCount": out_tokens,
+            "totalTokenCount": prompt_tokens + image_tokens + out_tokens + thoughts,
+            "promptTokensDetails": details,
+            "candidatesTokensDetails": [{"modality": "TEXT", "tokenCount": out_tokens}],
+        }
+        if thoughts:
+            usage["thoughtsTokenCount"] = thoughts
+        answer = {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+                            "finishReason": "STOP", "index": 0}],
+            "usageMetadata": usage, "modelVersion": model_id,
+            "modelStatus": {"modelStage": model["stage"]},
+            "responseId": uuid.uuid4().hex[:22],
+        }
         self._send_json(200, self._fault_answer(answer))
 
     def _search_types(self, tools: Any) -> tuple[str, ...] | None:
@@ -922,6 +1012,47 @@ class _Handler(BaseHTTPRequestHandler):
             "modelStatus": _model_status(model),
             "responseId": uuid.uuid4().hex[:22],
         }
+
+
+def _brightest(data: bytes) -> tuple[float, float]:
+    """Centre of the brightest cell of a 16 x 16 grid over the image, as fractions."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            small = image.convert("L").resize((16, 16), Image.Resampling.BOX)
+    except Exception:
+        return (0.5, 0.5)
+    values = list(small.tobytes())
+    index = max(range(len(values)), key=lambda i: (values[i], -i))
+    return (round((index % 16 + 0.5) / 16, 4), round((index // 16 + 0.5) / 16, 4))
+
+
+def _fill_schema(schema: Any, *, subject: str, focal: tuple[float, float],
+                 path: tuple[str, ...] = ()) -> Any:
+    """A value following ``schema``: objects get every property, strings a text that
+    depends on where they are (alt text, description, per language code), numbers the
+    focal point."""
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: _fill_schema(sub, subject=subject, focal=focal, path=(*path, name))
+                for name, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        return [_fill_schema(schema.get("items") or {}, subject=subject, focal=focal,
+                             path=path)]
+    if kind in ("number", "integer"):
+        value = focal[1] if path and path[-1] == "y" else focal[0]
+        return value if kind == "number" else round(value)
+    if kind == "boolean":
+        return True
+    words = " ".join(subject.split())
+    text = (words[:1].upper() + words[1:]).rstrip(".") or "An image"
+    language = path[-1] if len(path) >= 2 else "en"
+    prefix = "" if language.split("-")[0] == "en" else f"[{language}] "
+    if "description" in path:
+        return (f"{prefix}{text}. A generated picture; the main subject sits around "
+                f"{round(focal[0] * 100)}% across and {round(focal[1] * 100)}% down.")
+    return f"{prefix}{text}"[:120]
 
 
 def _model_status(model: dict[str, Any]) -> dict[str, Any]:

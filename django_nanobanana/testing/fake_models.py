@@ -88,11 +88,22 @@ RETIRED = frozenset({
     "gemini-3.1-flash-image-preview", "gemini-3-pro-image-preview", "nano-banana-pro-preview",
 })
 
-#: Other models ``models.list`` shows (text models), so listings look like Google's.
-OTHER_LISTED = {
-    "gemini-3.1-flash-lite": {"display_name": "Gemini 3.1 Flash-Lite", "version": "3.1"},
-    "gemini-3.5-flash": {"display_name": "Gemini 3.5 Flash", "version": "3.5"},
+#: Text models that answer generateContent (text out only; structured output with
+#: ``responseMimeType: application/json`` + ``responseJsonSchema``). An input image is
+#: billed as ``input_image_tokens`` (Gemini 3 at the default, high, media resolution).
+TEXT_SERVED: dict[str, dict[str, Any]] = {
+    "gemini-3.1-flash-lite": {
+        "display_name": "Gemini 3.1 Flash-Lite", "version": "3.1", "stage": "STABLE",
+        "thinking_levels": ("minimal", "low", "medium", "high"), "input_image_tokens": 1120,
+    },
+    "gemini-3.5-flash": {
+        "display_name": "Gemini 3.5 Flash", "version": "3.5", "stage": "STABLE",
+        "thinking_levels": ("minimal", "low", "medium", "high"), "input_image_tokens": 1120,
+    },
 }
+#: Other models ``models.list`` shows, so listings look like Google's.
+OTHER_LISTED = {model_id: {"display_name": m["display_name"], "version": m["version"]}
+                for model_id, m in TEXT_SERVED.items()}
 
 #: Input image types the models take (AVIF is not among them).
 INPUT_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/heic",

@@ -1,0 +1,1 @@
+from tests.services.conftest import editor, run_queued, small_renditions  # noqa: F401
