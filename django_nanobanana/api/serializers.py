@@ -19,7 +19,15 @@ from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
 from .. import reports
-from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State
+from ..models import (
+    AssetVersion,
+    GeneratedAsset,
+    ImageDescription,
+    ReferenceImage,
+    Source,
+    State,
+    VersionKind,
+)
 from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
 from ..providers.models_registry import model_warning
 
@@ -64,6 +72,11 @@ class PictureSourceSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
     mime_type = serializers.CharField()
     srcset = serializers.CharField(help_text=_("Ready for <source srcset>: 'url 320w, ...'."))
+
+
+class FocalPointSerializer(serializers.Serializer):
+    x = serializers.FloatField(min_value=0, max_value=1)
+    y = serializers.FloatField(min_value=0, max_value=1)
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -197,16 +210,51 @@ class AssetSerializer(serializers.ModelSerializer):
     sources = serializers.SerializerMethodField(
         help_text=_("<picture> sources in the order to emit them (modern formats first), "
                     "then the fallback."))
+    alt_texts = serializers.JSONField(read_only=True, help_text=_(
+        "Reviewed alt text in the site's other languages: {language: text}."))
+    page_alt_text = serializers.SerializerMethodField(help_text=_(
+        "The alt text pages use: the reviewed one, else the suggestion when the site allows "
+        "unreviewed suggestions, else ''."))
+    focal_point = serializers.SerializerMethodField(help_text=_(
+        "The editor's focal point {x, y} (fractions from the top left), or null."))
+    ai_generated = serializers.SerializerMethodField(help_text=_(
+        "True when the current image was made by a generative model (its renditions carry "
+        "IPTC DigitalSourceType trainedAlgorithmicMedia)."))
+    provenance = serializers.SerializerMethodField(help_text=_(
+        "The C2PA provenance of the current original as read when it was stored: present, "
+        "reader, claim_generator, digital_source_type, validation, ..."))
 
     class Meta:
         model = GeneratedAsset
         fields = (
-            "id", "url", "title", "alt_text", "owner", "state", "model", "latest_version",
-            "latest_version_id", "current_version", "overlay", "cost", "width", "height",
+            "id", "url", "title", "alt_text", "alt_texts", "page_alt_text", "owner", "state",
+            "model", "latest_version", "latest_version_id", "current_version", "overlay",
+            "focal_point", "ai_generated", "provenance", "cost", "width", "height",
             "src", "placeholder", "lqip", "renditions", "srcset", "sources", "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_page_alt_text(self, asset: GeneratedAsset) -> str:
+        picture = self._picture(asset)
+        return picture.alt if picture else (asset.alt_text or "")
+
+    @extend_schema_field(FocalPointSerializer(allow_null=True))
+    def get_focal_point(self, asset: GeneratedAsset) -> dict[str, float] | None:
+        if asset.focal_point_x is None or asset.focal_point_y is None:
+            return None
+        return {"x": asset.focal_point_x, "y": asset.focal_point_y}
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_ai_generated(self, asset: GeneratedAsset) -> bool | None:
+        version = asset.current_version
+        return None if version is None else version.kind != VersionKind.UPLOAD
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_provenance(self, asset: GeneratedAsset) -> dict[str, Any] | None:
+        version = asset.current_version
+        return (version.provenance or {"present": False}) if version is not None else None
 
     # The picture is built once per asset from prefetched rows (see pictures.py).
     def _picture(self, asset: GeneratedAsset) -> Picture | None:
@@ -389,6 +437,48 @@ class RevertSerializer(serializers.Serializer):
 class AssetUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    alt_texts = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=500), required=False,
+        help_text=_("Reviewed alt text in other languages: {language: text}."))
+    focal_point = FocalPointSerializer(required=False, allow_null=True, help_text=_(
+        "Where the subject is; crops are re-rendered around it (no provider cost)."))
+
+
+class DescriptionSerializer(serializers.ModelSerializer):
+    """A text model's suggestion for a version and the editor's verdict."""
+
+    version = serializers.UUIDField(source="version_id", read_only=True)
+    reason = serializers.CharField(source="error", read_only=True)
+    focal_point = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImageDescription
+        fields = ("id", "version", "state", "review", "model", "languages", "alt_text",
+                  "description", "focal_point", "error_code", "reason", "estimated_cost",
+                  "cost", "created_at", "finished_at", "reviewed_at")
+        read_only_fields = fields
+
+    @extend_schema_field(FocalPointSerializer(allow_null=True))
+    def get_focal_point(self, row: ImageDescription) -> dict[str, float] | None:
+        if row.focal_point_x is None or row.focal_point_y is None:
+            return None
+        return {"x": row.focal_point_x, "y": row.focal_point_y}
+
+
+class AcceptDescriptionSerializer(serializers.Serializer):
+    description = serializers.UUIDField(required=False, help_text=_(
+        "The suggestion to accept (default: the current version's newest)."))
+    alt_text = serializers.JSONField(required=False, help_text=_(
+        "The editor's alt text: a string (first language) or {language: text}; default: "
+        "the suggestion as it is."))
+    focal_point = FocalPointSerializer(required=False, allow_null=True, help_text=_(
+        "The editor's focal point; default: the suggested one."))
+
+    def validate_alt_text(self, value: Any) -> Any:
+        if isinstance(value, str) or (isinstance(value, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+            return value
+        raise serializers.ValidationError(_("A string or an object of strings."))
 
 
 class ReferenceUploadSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -36,10 +36,11 @@ from .. import reports, services
 from ..budgets import window
 from ..conf import nanobanana_settings
 from ..exceptions import RequestValidationError, StateConflict
-from ..models import AssetVersion, GeneratedAsset, Source
+from ..models import AssetVersion, DescriptionState, GeneratedAsset, ImageDescription, Source
 from ..models.ledger import BudgetPeriod
 from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry, replacement_for
+from ..services import descriptions
 from . import serializers as s
 from .errors import ErrorHandlingMixin
 from .filters import AssetFilter
@@ -151,6 +152,7 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     ACTION_KINDS = {
         "partial_update": "change", "overlay": "change", "revert": "change",
         "regenerate": "generate", "edit": "generate", "destroy": "delete",
+        "describe": "generate", "accept_description": "change",
     }
 
     def asset_action_kind(self, action_name: str) -> str:
@@ -255,10 +257,65 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         asset = self.get_object()
         data = self._input(s.AssetUpdateSerializer, request)
+        if "focal_point" in data:
+            point = data.pop("focal_point")
+            descriptions.set_focal_point(
+                asset, (point["x"], point["y"]) if point else None, user=request.user)
         if data:
             for name, value in data.items():
                 setattr(asset, name, value)
             asset.save(update_fields=[*data, "updated_at"])
+        return Response(self._asset_data(asset.pk))
+
+    @document(
+        summary=_l("The current version's description (GET) or a new one (POST)"),
+        request=None,
+        responses={200: OpenApiResponse(s.DescriptionSerializer, _l(
+                       "The newest description of the current version.")),
+                   202: OpenApiResponse(s.DescriptionSerializer, _l(
+                       "Queued: one text-model call (its estimate is reserved).")),
+                   **errors(404, 409, *GENERATION)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def describe(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        version = asset.current_version
+        if version is None:
+            raise StateConflict(_("This image has no finished version yet."))
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            row = descriptions.latest_description(version)
+            if row is None:
+                raise NotFound(_("This version has no description yet."))
+            return Response(s.DescriptionSerializer(row, context=context).data)
+        row = descriptions.request_description(version, user=request.user, source=Source.API,
+                                               client_ip=client_ip(request))
+        return Response(s.DescriptionSerializer(row, context=context).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+    @document(
+        summary=_l("Accept a suggested alt text and focal point (as they are or edited)"),
+        request=s.AcceptDescriptionSerializer,
+        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image, reviewed.")),
+                   **errors(400, 404, 409, *COMMON)},
+    )
+    @action(detail=True, methods=["post"], url_path="accept-description")
+    def accept_description(self, request: Request, **kwargs: Any) -> Response:
+        asset = self.get_object()
+        data = self._input(s.AcceptDescriptionSerializer, request)
+        queryset = ImageDescription.objects.filter(version__asset=asset)
+        if data.get("description"):
+            row = queryset.filter(pk=data["description"]).first()
+        else:
+            row = queryset.filter(version_id=asset.current_version_id,
+                                  state=DescriptionState.SUCCEEDED).order_by(
+                                      "-created_at").first()
+        if row is None:
+            raise ValidationError({"description": [_("No finished suggestion to accept.")]})
+        point = data.get("focal_point")
+        descriptions.accept_description(
+            row, user=request.user, alt_text=data.get("alt_text"),
+            focal_point=(point["x"], point["y"]) if point else None)
         return Response(self._asset_data(asset.pk))
 
     @document(

@@ -435,6 +435,22 @@ def reject_description(description: ImageDescription, *, user: Any = None) -> No
     description.refresh_from_db()
 
 
+def set_focal_point(asset: GeneratedAsset, point: tuple[float, float] | None, *,
+                    user: Any = None) -> GeneratedAsset:
+    """An editor sets (or clears) the focal point; crops are re-rendered around it at no
+    provider cost."""
+    x, y = validate_focal_point(*point) if point is not None else (None, None)
+    if (asset.focal_point_x, asset.focal_point_y) == (x, y):
+        return asset
+    with transaction.atomic():
+        asset.focal_point_x, asset.focal_point_y = x, y
+        asset.save(update_fields=["focal_point_x", "focal_point_y", "updated_at"])
+        from .crops import focal_point_changed
+
+        focal_point_changed(asset)
+    return asset
+
+
 def validate_focal_point(x: Any, y: Any) -> tuple[float, float]:
     """Both fractions in [0, 1], or a :class:`RequestValidationError`."""
     errors: dict[str, list[str]] = {}
