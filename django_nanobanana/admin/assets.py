@@ -24,6 +24,7 @@ from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry
 from ..services import delete_asset
 from .actions import AssetActionsMixin
+from .descriptions import DescriptionAdminMixin
 from .forms import OverlayForm, capabilities_json
 from .views import (
     dashboard_view,
@@ -78,7 +79,7 @@ class ModelFilter(admin.SimpleListFilter):
 
 
 @admin.register(GeneratedAsset)
-class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
+class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "title", "state", "model", "size", "cost_to_date", "owner",
                     "updated_at")
     list_display_links = ("thumbnail", "title")
@@ -87,7 +88,7 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
     search_fields = ("title", "versions__prompt")
     list_per_page = 50
     actions = ["generate_action", "regenerate_action", "edit_action", "overlay_action",
-               "delete_selected"]
+               "describe_action", "delete_selected"]
     fields = ("title", "alt_text", "focal_point_x", "focal_point_y", "owner", "created_at",
               "updated_at")
     readonly_fields = ("owner", "created_at", "updated_at")
@@ -96,7 +97,7 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ("nanobanana/admin.css",)}
-        js = ("nanobanana/admin.js",)
+        js = ("nanobanana/admin.js", "nanobanana/focal_point.js")
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -167,6 +168,7 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
             size = (current.width, current.height) if current and current.width else None
             prefix = f"{self.opts.app_label}_{self.opts.model_name}"
             extra_context.update(panel_context(self, request, asset))
+            extra_context.update(self.description_context(request, asset))
             extra_context.update({
                 "overlay_form": OverlayForm(prefix="overlay", image_size=size,
                                             initial=OverlayForm.initial_from(asset.overlay)),
@@ -221,5 +223,6 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
             path("<path:object_id>/overlay/preview/", bind(overlay_preview_view),
                  name=f"{prefix}_overlay_preview"),
             *self.object_action_urls(),
+            *self.description_urls(),
             *super().get_urls(),
         ]
