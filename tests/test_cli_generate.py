@@ -104,3 +104,11 @@ def test_unreachable_server_fails_cleanly(media_root, settings):
         run("--prompt", "x")
     assert GeneratedAsset.objects.count() == 0
     assert stored_files(media_root) == []
+
+
+def test_alt_text_is_a_field_of_the_command(nanobanana_fake, media_root):
+    data = json.loads(run("--prompt", "A red kite over dunes", "--alt-text",
+                          "A red kite above sand dunes", "--json"))
+    assert GeneratedAsset.objects.get(pk=data["asset"]).alt_text == "A red kite above sand dunes"
+    with pytest.raises(CommandError, match="alt-text"):
+        run("--prompt", "A kite", "--alt-text", "x" * 501)

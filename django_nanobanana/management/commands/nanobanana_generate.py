@@ -83,6 +83,9 @@ class Command(BaseCommand):
         parser.add_argument("--aspect-ratio", help="e.g. 16:9")
         parser.add_argument("--size", help="image size: 512, 1K, 2K or 4K (model permitting)")
         parser.add_argument("--title", default="", help="asset title (default: the prompt)")
+        parser.add_argument("--alt-text", default="",
+                            help="alt text for pages (default: none until an editor accepts "
+                                 "the suggested one)")
         parser.add_argument("--seed", type=int)
         parser.add_argument("--thinking-level",
                             help="minimal, medium or high (models that take a level)")
@@ -186,7 +189,10 @@ class Command(BaseCommand):
                 grounding=options.get("grounding") or "",
                 use_cache=False if options["no_cache"] else None,
             )
-            return generate(params, title=options["title"], overlay=overlay, source=Source.CLI,
+            if len(options["alt_text"] or "") > 500:
+                raise CommandError("--alt-text: at most 500 characters")
+            return generate(params, title=options["title"], alt_text=options["alt_text"] or "",
+                            overlay=overlay, source=Source.CLI,
                             idempotency_key=options["idempotency_key"], enqueue=enqueue)
 
     def _wait(self, version: AssetVersion, timeout: float) -> AssetVersion:
