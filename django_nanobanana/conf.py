@@ -154,6 +154,9 @@ DEFAULTS: dict[str, Any] = {
         # Longest suggested alt text (characters).
         "MAX_ALT_CHARS": 150,
     },
+    # A visible label under {% nanobanana_picture %} of AI-generated images (per tag:
+    # ai_label=True/False/"text"). TEXT None: "AI-generated", translated.
+    "AI_LABEL": {"ENABLED": False, "TEXT": None},
     # Admin: how often (seconds) the change page polls an image's state while a version is
     # queued or running (or a new overlay is being rendered).
     "ADMIN_STATUS_POLL_SECONDS": 2.0,

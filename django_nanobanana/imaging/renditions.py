@@ -22,9 +22,12 @@ Policy decisions, documented here because callers rely on them:
   keep alpha);
 * AVIF is skipped (and :func:`avif_available` is False) when Pillow was built
   without it;
-* no metadata is written: no EXIF, XMP or ICC.  Pixels are sRGB (decode
-  converts), which is what untagged JPEG/WebP mean on the web; AVIF carries
-  sRGB in its colour box and PNG gets an ``sRGB`` chunk.
+* no metadata is carried over from the original (no EXIF, ICC or the
+  provider's XMP); the only metadata written is the ``xmp`` packet a caller
+  passes (the AI disclosure of :mod:`.disclosure`: JPEG, WebP and AVIF take
+  Pillow's ``xmp=``, PNG an ``XML:com.adobe.xmp`` iTXt chunk).  Pixels are
+  sRGB (decode converts), which is what untagged JPEG/WebP mean on the web;
+  AVIF carries sRGB in its colour box and PNG gets an ``sRGB`` chunk.
 """
 
 from __future__ import annotations
@@ -176,8 +179,9 @@ def encode(
     *,
     quality: Mapping[str, int | None] | None = None,
     avif_speed: int = DEFAULT_AVIF_SPEED,
+    xmp: bytes | None = None,
 ) -> bytes:
-    """Encode an RGB/RGBA image with the rendition settings, without metadata."""
+    """Encode an RGB/RGBA image with the rendition settings; no metadata but ``xmp``."""
     key = _normalise_format(format)
     settings = {**DEFAULT_QUALITY, **(quality or {})}
     pil_format = FORMATS[key][0]
@@ -195,7 +199,11 @@ def encode(
     elif key == "png":
         srgb = PngImagePlugin.PngInfo()
         srgb.add(b"sRGB", b"\x00")  # rendering intent: perceptual
+        if xmp:
+            srgb.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"), zip=False)
         options = {"compress_level": DEFAULT_PNG_COMPRESS_LEVEL, "pnginfo": srgb}
+    if xmp and key != "png":
+        options["xmp"] = xmp
     options = {k: v for k, v in options.items() if v is not None}
     if image.info:
         # Plugins fall back to image.info for ICC/EXIF: never leak metadata.
@@ -220,6 +228,7 @@ def render_renditions(
     avif_speed: int = DEFAULT_AVIF_SPEED,
     overlay: OverlaySpec | None = None,
     has_alpha: bool | None = None,
+    xmp: bytes | None = None,
 ) -> Iterator[RenderedFile]:
     """Yield every planned rendition, largest width first.
 
@@ -233,7 +242,7 @@ def render_renditions(
     plan = plan_renditions(
         image.width, image.height, has_alpha=alpha, widths=widths, formats=formats
     )
-    yield from _render_chain(image, plan, quality, avif_speed, overlay)
+    yield from _render_chain(image, plan, quality, avif_speed, overlay, xmp)
 
 
 def _group_by_size(plan: Sequence[PlannedRendition]) -> list[tuple[tuple[int, int], list[str]]]:
@@ -249,6 +258,7 @@ def _render_chain(
     quality: Mapping[str, int | None] | None,
     avif_speed: int,
     overlay: OverlaySpec | None,
+    xmp: bytes | None = None,
 ) -> Iterator[RenderedFile]:
     base = image
     for size, keys in _group_by_size(plan):
@@ -256,7 +266,7 @@ def _render_chain(
             base = base.resize(size, RESAMPLE)  # the previous base is released here
         canvas = render_overlay(base, overlay) if overlay is not None else base
         for key in keys:
-            content = encode(canvas, key, quality=quality, avif_speed=avif_speed)
+            content = encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp)
             yield _file(canvas, key, content)
         del canvas
 
@@ -271,6 +281,7 @@ def render_one(
     quality: Mapping[str, int | None] | None = None,
     avif_speed: int = DEFAULT_AVIF_SPEED,
     has_alpha: bool | None = None,
+    xmp: bytes | None = None,
 ) -> RenderedFile:
     """Produce one rendition on demand, identical to the one the full set makes.
 
@@ -291,4 +302,5 @@ def render_one(
         if base.size != size:
             base = base.resize(size, RESAMPLE)
     canvas = render_overlay(base, overlay) if overlay is not None else base
-    return _file(canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed))
+    return _file(canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed,
+                                     xmp=xmp))

@@ -32,6 +32,7 @@ from ..exceptions import (
     StateConflict,
 )
 from ..imaging.decode import ImageValidationError, decode_image, sha256_hex
+from ..imaging.disclosure import read_provenance
 from ..imaging.placeholder import dominant_color, lqip_data_uri
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State, VersionKind
 from ..providers import ImageRequest, get_provider
@@ -329,7 +330,7 @@ def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any
         response_id=cached.response_id, model_version=cached.model_version,
         model_status=cached.model_status, grounding_metadata=cached.grounding_metadata,
         finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
-        dominant_color=cached.dominant_color, lqip=cached.lqip,
+        dominant_color=cached.dominant_color, lqip=cached.lqip, provenance=cached.provenance,
     )
     version.refresh_from_db()
     accounting.cache_hit(version, avoided=cached.cost or version.estimated_cost, user=user,
@@ -709,6 +710,8 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
     mime = decoded.mime_type if decoded.mime_type in EXTENSIONS else "image/png"
     placeholders = {"dominant_color": dominant_color(decoded.image),
                     "lqip": lqip_data_uri(decoded.image)}
+    placeholders["provenance"] = read_provenance(data, mime)
+    # Stored byte for byte as received: the provider's C2PA manifest stays intact.
     saved = save_exact(original_name(version.asset_id, version.pk, mime,
                                      attempt=version.attempts), data)
     try:

@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 
 from ..conf import nanobanana_settings
 from ..imaging.decode import DecodedImage, decode_image
+from ..imaging.disclosure import xmp_packet
 from ..imaging.overlay import OverlaySpec
 from ..imaging.renditions import render_one, render_renditions
-from ..models import AssetVersion, Rendition
+from ..models import AssetVersion, Rendition, VersionKind
 from ..storage import delete_files, rendition_name, save_exact
 
 logger = logging.getLogger(__name__)
@@ -32,13 +33,22 @@ def decode_original(version: AssetVersion) -> DecodedImage:
                         max_pixels=nanobanana_settings.MAX_INPUT_PIXELS)
 
 
-def _options() -> dict[str, Any]:
+def _options(version: AssetVersion | None = None) -> dict[str, Any]:
     return {
         "widths": tuple(nanobanana_settings.RENDITION_WIDTHS),
         "formats": tuple(nanobanana_settings.RENDITION_FORMATS),
         "quality": dict(nanobanana_settings.RENDITION_QUALITY),
         "avif_speed": nanobanana_settings.AVIF_SPEED,
+        "xmp": disclosure_xmp(version) if version is not None else None,
     }
+
+
+def disclosure_xmp(version: AssetVersion) -> bytes | None:
+    """The AI disclosure every rendition of a generated version carries (IPTC
+    DigitalSourceType trainedAlgorithmicMedia and the model, in XMP); None for uploads."""
+    if version.kind == VersionKind.UPLOAD:
+        return None
+    return xmp_packet(model=version.model, model_version=version.model_version or "")
 
 
 def write_renditions(version: AssetVersion, overlay: dict | None, *,
@@ -55,7 +65,7 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     written: list[str] = []
     rows: list[Rendition] = []
     try:
-        for rendered in render_renditions(decoded, overlay=spec, **_options()):
+        for rendered in render_renditions(decoded, overlay=spec, **_options(version)):
             if (rendered.format, rendered.width) in existing:
                 continue
             name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
@@ -82,7 +92,8 @@ def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fm
         return found
     rendered = render_one(decode_original(version), width, fmt, overlay=spec,
                           quality=dict(nanobanana_settings.RENDITION_QUALITY),
-                          avif_speed=nanobanana_settings.AVIF_SPEED)
+                          avif_speed=nanobanana_settings.AVIF_SPEED,
+                          xmp=disclosure_xmp(version))
     name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
                           rendered.extension)
     saved = save_exact(name, rendered.content)

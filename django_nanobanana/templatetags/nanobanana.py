@@ -15,6 +15,7 @@ from typing import Any
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from ..pictures import picture_for
 
@@ -26,8 +27,13 @@ PASS_THROUGH = {"class", "id", "style", "loading", "decoding", "fetchpriority", 
 
 @register.simple_tag
 def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
-                       placeholder: str = "color", **attrs: Any) -> SafeString | str:
-    """A responsive ``<picture>``; empty when the asset has no image yet."""
+                       placeholder: str = "color", ai_label: Any = None,
+                       **attrs: Any) -> SafeString | str:
+    """A responsive ``<picture>``; empty when the asset has no image yet.
+
+    ``ai_label``: True/False shows or hides a visible "AI-generated" label under the image
+    (a string is the label's text); None follows ``AI_LABEL["ENABLED"]``.
+    """
     if asset is None:
         return ""
     picture = picture_for(asset)
@@ -44,13 +50,37 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
         style = f"background-color:{picture.placeholder};{style}"
     elif placeholder == "lqip" and picture.lqip:
         style = f"background:url({picture.lqip}) center/cover no-repeat;{style}"
-    return mark_safe(render_to_string("nanobanana/picture.html", {  # noqa: S308 - escaped template
+    html = render_to_string("nanobanana/picture.html", {
         "picture": picture,
         "sizes": sizes,
         "alt": picture.alt if alt is None else alt,
         "style": style,
         "attrs": sorted(attrs.items()),
-    }).strip())
+    }).strip()
+    label = _ai_label(asset, ai_label)
+    if label:
+        html = render_to_string("nanobanana/ai_label.html", {
+            "picture_html": mark_safe(html),  # noqa: S308 - rendered by our escaped template
+            "label": label,
+        }).strip()
+    return mark_safe(html)  # noqa: S308 - escaped templates
+
+
+def _ai_label(asset: Any, option: Any) -> str:
+    """The visible label's text, or "" (not wanted, or not an AI-generated image)."""
+    from ..conf import nanobanana_settings
+    from ..models import VersionKind
+
+    setting = nanobanana_settings.AI_LABEL
+    wanted = setting.get("ENABLED") if option is None or option == "" else option
+    if not wanted:
+        return ""
+    version = getattr(asset, "current_version", None)
+    if version is None or version.kind == VersionKind.UPLOAD:
+        return ""
+    if isinstance(wanted, str) and wanted.lower() not in ("true", "1", "yes"):
+        return wanted
+    return str(setting.get("TEXT") or _("AI-generated"))
 
 
 @register.simple_tag

@@ -152,6 +152,9 @@ class FakeGeminiServer(ThreadingHTTPServer):
         #: could not call them).
         self.models_page_size = 50
         self.unlisted: set[str] = set()
+        #: Embed a signed C2PA manifest in every generated image, as Google does (needs
+        #: ``c2pa-python``; off by default because signing costs a few milliseconds).
+        self.c2pa = False
 
     def log_billed(self, path: str, usage: Any, *, batch: bool = False,
                    response_id: str | None = None) -> None:
@@ -736,6 +739,10 @@ class _Handler(BaseHTTPRequestHandler):
         fmt = self.server.image_format
         image = make_image(prompt, width, height, fmt, seed=config.get("seed"))
         mime = "image/jpeg" if fmt.upper() == "JPEG" else "image/png"
+        if self.server.c2pa:
+            from .fake_c2pa import sign_generated
+
+            image = sign_generated(image, mime, model=model_id)
         answer = self._answer(model, model_id, prompt, image, mime, effective_size, ref_count,
                               body)
         if search:

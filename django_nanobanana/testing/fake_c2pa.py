@@ -1,0 +1,108 @@
+"""C2PA manifests for the fake Gemini server's images, as Google embeds in its own.
+
+A throwaway certificate chain (an EC P-256 CA and a signer, made with ``cryptography``
+when first needed) signs a manifest whose ``c2pa.created`` action says
+``trainedAlgorithmicMedia``, with ``c2pa-python``. The chain is not trusted by anyone:
+readers report ``signingCredential.untrusted``, exactly what an unknown signer gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from typing import Any
+
+TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+_lock = threading.Lock()
+_chain: tuple[bytes, bytes] | None = None
+
+
+def test_chain() -> tuple[bytes, bytes]:
+    """``(certificate chain PEM, private key PEM)`` of a fresh signer (cached)."""
+    global _chain
+    with _lock:
+        if _chain is None:
+            _chain = _make_chain()
+        return _chain
+
+
+def _make_chain() -> tuple[bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Fake Gemini")])
+
+    now = dt.datetime.now(dt.timezone.utc)
+    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False,
+                 key_agreement=False, encipher_only=False, decipher_only=False)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Fake Gemini CA"))
+          .issuer_name(name("Fake Gemini CA")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, key_cert_sign=True,
+                                       crl_sign=True, **usage), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(name("Fake Gemini signer"))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False,
+                                         crl_sign=False, **usage), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+                           critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    chain = cert.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(
+        serialization.Encoding.PEM)
+    private = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return chain, private
+
+
+def sign(data: bytes, mime_type: str, *, manifest: dict[str, Any],
+         chain: bytes, private_key: bytes, alg: str = "ES256", tsa_url: str | None = None,
+         ingredient: tuple[bytes, str, dict[str, Any]] | None = None) -> bytes:
+    """``data`` with a C2PA manifest signed by ``chain``/``private_key``; ``ingredient``
+    (bytes, MIME type, ingredient JSON) is added as the parent it was made from."""
+    import c2pa
+
+    info = c2pa.C2paSignerInfo(getattr(c2pa.C2paSigningAlg, alg.upper()), chain,
+                               private_key, tsa_url)
+    out = io.BytesIO()
+    with c2pa.Signer.from_info(info) as signer, c2pa.Builder(manifest) as builder:
+        if ingredient is not None:
+            content, ingredient_mime, ingredient_json = ingredient
+            builder.add_ingredient_from_stream(ingredient_json, ingredient_mime,
+                                               io.BytesIO(content))
+        builder.sign(signer, mime_type, io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def sign_generated(data: bytes, mime_type: str, *, model: str) -> bytes:
+    """An image as the fake provider sends it: with a manifest saying who made it how."""
+    chain, private_key = test_chain()
+    manifest = {
+        "claim_generator_info": [{"name": "Fake Gemini", "version": model}],
+        "title": "generated image",
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+            {"action": "c2pa.created", "digitalSourceType": TRAINED,
+             "softwareAgent": {"name": model}}]}}],
+    }
+    return sign(data, mime_type, manifest=manifest, chain=chain, private_key=private_key)
