@@ -202,16 +202,29 @@ class FakeGeminiServer(ThreadingHTTPServer):
         return None
 
     def generate_requests(self) -> list[LoggedRequest]:
-        """The logged generation calls (Developer API, Vertex, OpenAI-compatible)."""
+        """The logged image generation calls (Developer API, Vertex, OpenAI-compatible);
+        calls to text models are in :meth:`text_requests`."""
         with self.lock:
             return [r for r in self.requests
-                    if r.path.endswith(":generateContent") or r.path == _OPENAI]
+                    if (r.path.endswith(":generateContent") and not _is_text_call(r.path))
+                    or r.path == _OPENAI]
+
+    def text_requests(self) -> list[LoggedRequest]:
+        """The logged generateContent calls to text models (describing images)."""
+        with self.lock:
+            return [r for r in self.requests
+                    if r.path.endswith(":generateContent") and _is_text_call(r.path)]
 
     def reset(self) -> None:
         with self.lock:
             self.requests.clear()
             self.faults.clear()
             self.billed.clear()
+
+
+def _is_text_call(path: str) -> bool:
+    model = path.rsplit("/models/", 1)[-1].split(":", 1)[0]
+    return model in fake_models.TEXT_SERVED
 
 
 def google_error(code: int, status: str, message: str, details: list | None = None) -> dict:

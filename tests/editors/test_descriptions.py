@@ -46,7 +46,7 @@ def finished(editor, prompt="A lighthouse on a cliff at dusk", capture=None):
 
 
 def text_requests(server):
-    return [r for r in server.generate_requests() if "flash-lite:" in r.path]
+    return server.text_requests()
 
 
 def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like_any_call(
@@ -169,3 +169,22 @@ def test_a_failed_call_refunds_and_keeps_the_image(
     assert done.cost == 0
     version.refresh_from_db()
     assert version.state == "succeeded"
+
+
+def test_the_reaper_fails_a_description_whose_worker_was_lost_and_closes_its_money(
+        nanobanana_fake, media_root, small_renditions, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from django_nanobanana.services.reaper import reap
+
+    version = finished(editor)
+    row = request_description(version, user=editor, enqueue=False)
+    ImageDescription.objects.filter(pk=row.pk).update(
+        state="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert reap()["descriptions_failed"] == 1
+    row.refresh_from_db()
+    assert row.state == DescriptionState.FAILED and row.error_code == "LEASE_EXPIRED"
+    assert set(LedgerEntry.objects.filter(version_id=row.pk).values_list(
+        "kind", flat=True)) == {"reserve", "refund"}

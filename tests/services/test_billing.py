@@ -104,6 +104,16 @@ def assert_books_what_was_billed(server, versions):
     return versions
 
 
+@pytest.fixture(autouse=True)
+def _no_descriptions(settings):
+    """These tests add up the money of image generations only: the describe call a
+    finished generation queues (DESCRIPTIONS["AUTO"]) is booked on its own and tested in
+    tests/editors."""
+    current = dict(getattr(settings, "NANOBANANA", {}) or {})
+    current["DESCRIPTIONS"] = {"AUTO": False}
+    settings.NANOBANANA = current
+
+
 @pytest.fixture
 def site_budget(db):
     return Budget.objects.create(name="site", scope="site", period="month",
