@@ -98,6 +98,12 @@ DEFAULTS: dict[str, Any] = {
     "RENDITION_FORMATS": ("avif", "webp", "jpeg"),
     "RENDITION_QUALITY": {"avif": 60, "webp": 80, "jpeg": 82},
     "AVIF_SPEED": 8,
+    # Art-directed crops (docs/editors.md): renditions in these extra aspect ratios, cut
+    # around the focal point (the editor's, else the suggested one, else the centre), the
+    # overlay laid out for each crop. BREAKPOINTS: what {% nanobanana_picture %} serves
+    # below which media query, e.g. [("(max-width: 599px)", "1:1")]; a tag's crops=
+    # overrides it. WIDTHS None: RENDITION_WIDTHS.
+    "CROPS": {"RATIOS": (), "BREAKPOINTS": (), "WIDTHS": None},
     # Prompt cache: an identical request (model, prompt, parameters, reference contents)
     # reuses a finished original at no cost. Per request: GenerationParams.use_cache.
     # SCOPE "owner": only images of the same owner are reused; "site": any owner's image

@@ -43,6 +43,17 @@ class PictureSource:
 
 
 @dataclass(frozen=True)
+class CropSources:
+    """An art-directed crop: its ratio, pixel size (of the largest rendition) and its
+    sources per format, modern formats first."""
+
+    ratio: str
+    width: int
+    height: int
+    sources: list[PictureSource]
+
+
+@dataclass(frozen=True)
 class Picture:
     sources: list[PictureSource]
     fallback: PictureSource
@@ -52,6 +63,8 @@ class Picture:
     placeholder: str = ""
     lqip: str = ""
     extra: dict = field(default_factory=dict)
+    #: Art-directed crops by ratio ("1:1").
+    crops: dict[str, CropSources] = field(default_factory=dict)
 
     @property
     def src(self) -> str:
@@ -81,12 +94,17 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
     if version is None or not version.original:
         return None
     by_format: dict[str, list[RenditionInfo]] = {}
+    crop_rows: dict[str, dict[str, list[RenditionInfo]]] = {}
     rows: Iterable[Rendition] = version.renditions.all()
     for row in rows:
         if row.overlay_hash != asset.rendered_overlay_hash:
             continue
-        by_format.setdefault(row.format, []).append(
-            RenditionInfo(url=row.file.url, width=row.width, height=row.height, bytes=row.bytes))
+        info = RenditionInfo(url=row.file.url, width=row.width, height=row.height,
+                             bytes=row.bytes)
+        if row.crop:
+            crop_rows.setdefault(row.crop, {}).setdefault(row.format, []).append(info)
+        else:
+            by_format.setdefault(row.format, []).append(info)
     for renditions in by_format.values():
         renditions.sort(key=lambda r: r.width)
     fallback_format = next((f for f in FALLBACK_ORDER if by_format.get(f)), None)
@@ -102,7 +120,16 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
                                  by_format[fallback_format])
         sources = [PictureSource(f, MIME[f], by_format[f]) for f in SOURCE_ORDER
                    if by_format.get(f)]
+    crops: dict[str, CropSources] = {}
+    for ratio, formats in crop_rows.items():
+        ordered = [f for f in (*SOURCE_ORDER, *FALLBACK_ORDER) if formats.get(f)]
+        for renditions in formats.values():
+            renditions.sort(key=lambda r: r.width)
+        largest = formats[ordered[0]][-1]
+        crops[ratio] = CropSources(ratio, largest.width, largest.height, [
+            PictureSource(f, MIME[f], formats[f]) for f in ordered])
     return Picture(
+        crops=crops,
         sources=sources, fallback=fallback, width=version.width or 0,
         height=version.height or 0, alt=_alt_text(asset),
         placeholder=version.dominant_color, lqip=version.lqip,

@@ -75,9 +75,13 @@ def original_name(asset_id: object, version_id: object, mime_type: str, *, attem
 
 
 def rendition_name(
-    asset_id: object, version_id: object, overlay_hash: str, width: int, extension: str
+    asset_id: object, version_id: object, overlay_hash: str, width: int, extension: str,
+    crop: str = "",
 ) -> str:
+    """``crop``: an art-directed crop's tag (ratio and box), "" for the full image."""
     folder = overlay_hash or "plain"
+    if crop:
+        folder = f"{folder}-crop-{crop}"
     return (
         f"{nanobanana_settings.UPLOAD_PREFIX}/{asset_id}/{version_id}/{folder}/{width}.{extension}"
     )

@@ -74,6 +74,13 @@ class PictureSourceSerializer(serializers.Serializer):
     srcset = serializers.CharField(help_text=_("Ready for <source srcset>: 'url 320w, ...'."))
 
 
+class CropSerializer(serializers.Serializer):
+    ratio = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    sources = PictureSourceSerializer(many=True)
+
+
 class FocalPointSerializer(serializers.Serializer):
     x = serializers.FloatField(min_value=0, max_value=1)
     y = serializers.FloatField(min_value=0, max_value=1)
@@ -212,6 +219,9 @@ class AssetSerializer(serializers.ModelSerializer):
                     "then the fallback."))
     alt_texts = serializers.JSONField(read_only=True, help_text=_(
         "Reviewed alt text in the site's other languages: {language: text}."))
+    crops = serializers.SerializerMethodField(help_text=_(
+        "Art-directed crops (CROPS setting), cut around the focal point: ratio, size of "
+        "the largest rendition and a srcset per format."))
     page_alt_text = serializers.SerializerMethodField(help_text=_(
         "The alt text pages use: the reviewed one, else the suggestion when the site allows "
         "unreviewed suggestions, else ''."))
@@ -230,10 +240,21 @@ class AssetSerializer(serializers.ModelSerializer):
             "id", "url", "title", "alt_text", "alt_texts", "page_alt_text", "owner", "state",
             "model", "latest_version", "latest_version_id", "current_version", "overlay",
             "focal_point", "ai_generated", "provenance", "cost", "width", "height",
-            "src", "placeholder", "lqip", "renditions", "srcset", "sources", "created_at",
+            "src", "placeholder", "lqip", "renditions", "srcset", "sources", "crops",
+            "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+    @extend_schema_field(CropSerializer(many=True))
+    def get_crops(self, asset: GeneratedAsset) -> list[dict[str, Any]]:
+        picture = self._picture(asset)
+        if picture is None:
+            return []
+        return [{"ratio": crop.ratio, "width": crop.width, "height": crop.height,
+                 "sources": [{"format": s.format, "mime_type": s.mime_type,
+                              "srcset": s.srcset} for s in crop.sources]}
+                for crop in picture.crops.values()]
 
     @extend_schema_field(serializers.CharField())
     def get_page_alt_text(self, asset: GeneratedAsset) -> str:
@@ -274,8 +295,10 @@ class AssetSerializer(serializers.ModelSerializer):
                 RenditionInfo(url=_absolute(r.url, request), width=r.width, height=r.height,
                               bytes=r.bytes) for r in src.renditions])
 
+        crops = {ratio: dataclasses.replace(crop, sources=[source(s) for s in crop.sources])
+                 for ratio, crop in picture.crops.items()}
         return dataclasses.replace(picture, sources=[source(s) for s in picture.sources],
-                                   fallback=source(picture.fallback))
+                                   fallback=source(picture.fallback), crops=crops)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, asset: GeneratedAsset) -> str:

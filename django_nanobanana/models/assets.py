@@ -212,6 +212,10 @@ class Rendition(models.Model):
         related_name="renditions",
     )
     overlay_hash = models.CharField(_("overlay hash"), max_length=32, blank=True)
+    #: An art-directed crop's aspect ratio ("1:1"); "" for the full image.
+    crop = models.CharField(_("crop"), max_length=10, blank=True, default="")
+    #: The crop's box in the original's pixels ("left,top,right,bottom").
+    crop_box = models.CharField(_("crop box"), max_length=64, blank=True, default="")
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
@@ -225,7 +229,8 @@ class Rendition(models.Model):
         ordering = ("version", "format", "width")
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "overlay_hash", "format", "width"], name="nb_rendition_unique"
+                fields=["version", "overlay_hash", "crop", "format", "width"],
+                name="nb_rendition_crop_unique",
             ),
         ]
 

@@ -285,7 +285,15 @@ def _run(description: ImageDescription) -> None:
         return
     recorder.flush(result.billed)
     fields = parse_answer(result.data, codes)
-    _finish(description, DescriptionState.SUCCEEDED, error_code="", error="", **fields)
+    finished = _finish(description, DescriptionState.SUCCEEDED, error_code="", error="",
+                       **fields)
+    asset = version.asset
+    if finished and fields["focal_point_x"] is not None and asset.focal_point_x is None \
+            and asset.current_version_id == version.pk:
+        # Crops were cut around the centre; the suggested focal point is better.
+        from .crops import focal_point_changed
+
+        focal_point_changed(asset)
 
 
 def _thinking_level(model: TextModel) -> str | None:

@@ -60,7 +60,8 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     """
     spec = overlay_spec(overlay)
     digest = overlay_hash(spec)
-    existing = {(r.format, r.width): r for r in version.renditions.filter(overlay_hash=digest)}
+    existing = {(r.format, r.width): r
+                for r in version.renditions.filter(overlay_hash=digest, crop="")}
     decoded = decoded or decode_original(version)
     written: list[str] = []
     rows: list[Rendition] = []
@@ -79,6 +80,9 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     except BaseException:
         delete_files(written, on_commit=False)
         raise
+    from .crops import write_crops
+
+    write_crops(version, spec, decoded=decoded)
     return list(version.renditions.filter(overlay_hash=digest))
 
 
@@ -87,7 +91,8 @@ def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fm
     """One rendition, written on demand if it is missing."""
     spec = overlay_spec(overlay)
     digest = overlay_hash(spec)
-    found = version.renditions.filter(overlay_hash=digest, width=width, format=fmt).first()
+    found = version.renditions.filter(overlay_hash=digest, crop="", width=width,
+                                      format=fmt).first()
     if found:
         return found
     rendered = render_one(decode_original(version), width, fmt, overlay=spec,
@@ -102,7 +107,7 @@ def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fm
             version=version, overlay_hash=digest, width=rendered.width, height=rendered.height,
             format=rendered.format, file=saved, bytes=len(rendered.content))
     except IntegrityError:  # written concurrently by another request: same name, same bytes
-        return version.renditions.get(overlay_hash=digest, width=rendered.width,
+        return version.renditions.get(overlay_hash=digest, crop="", width=rendered.width,
                                       format=rendered.format)
 
 

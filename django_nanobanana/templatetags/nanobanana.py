@@ -28,8 +28,12 @@ PASS_THROUGH = {"class", "id", "style", "loading", "decoding", "fetchpriority", 
 @register.simple_tag
 def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
                        placeholder: str = "color", ai_label: Any = None,
-                       **attrs: Any) -> SafeString | str:
+                       crops: str | None = None, **attrs: Any) -> SafeString | str:
     """A responsive ``<picture>``; empty when the asset has no image yet.
+
+    ``crops``: art direction, per breakpoint ``"(max-width: 599px) 1:1; (max-width: 999px)
+    4:5"`` (media query, then a configured crop ratio; the first match wins, as in
+    ``<source media>``); None follows ``CROPS["BREAKPOINTS"]``, "" serves no crop.
 
     ``ai_label``: True/False shows or hides a visible "AI-generated" label under the image
     (a string is the label's text); None follows ``AI_LABEL["ENABLED"]``.
@@ -52,6 +56,7 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
         style = f"background:url({picture.lqip}) center/cover no-repeat;{style}"
     html = render_to_string("nanobanana/picture.html", {
         "picture": picture,
+        "art": _art_direction(picture, crops),
         "sizes": sizes,
         "alt": picture.alt if alt is None else alt,
         "style": style,
@@ -64,6 +69,25 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
             "label": label,
         }).strip()
     return mark_safe(html)  # noqa: S308 - escaped templates
+
+
+def _art_direction(picture: Any, option: str | None) -> list[tuple[str, Any]]:
+    """``[(media query, CropSources), ...]`` for the crops this picture has."""
+    from ..services.crops import breakpoints
+
+    if option is None:
+        wanted = breakpoints()
+    else:
+        items = [i for i in option.split(";" if ";" in option else ",") if i.strip()]
+        wanted = []
+        for item in items:
+            media, _sep, ratio = item.strip().rpartition(" ")
+            if not media or ":" not in ratio:
+                raise template.TemplateSyntaxError(
+                    f"nanobanana_picture: crops wants 'media-query ratio; ...', not {item!r}")
+            wanted.append((media.strip(), ratio.strip()))
+    return [(media, picture.crops[ratio]) for media, ratio in wanted
+            if ratio in picture.crops]
 
 
 def _ai_label(asset: Any, option: Any) -> str:
