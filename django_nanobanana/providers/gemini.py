@@ -33,8 +33,8 @@ from .base import (
 )
 from .errors import (
     MalformedResponseError,
-    NoImageError,
     ModelNotFoundError,
+    NoImageError,
     ProviderError,
     classify,
     excerpt,

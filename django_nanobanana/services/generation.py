@@ -734,7 +734,6 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
 def _after_success(version_id: Any, *, decoded: Any = None) -> None:
     """Write the renditions, then make the version the asset's current one."""
     from .assets import make_current
-
     from .descriptions import describe_after_generation
 
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)

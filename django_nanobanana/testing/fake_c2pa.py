@@ -37,7 +37,7 @@ def _make_chain() -> tuple[bytes, bytes]:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Fake Gemini")])
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False,
                  key_agreement=False, encipher_only=False, decipher_only=False)
     ca_key = ec.generate_private_key(ec.SECP256R1())
