@@ -133,6 +133,10 @@ DEFAULTS: dict[str, Any] = {
     # their last use, by a daily django-q2 schedule and ``nanobanana_prune_references``;
     # None: kept (no schedule; the command then needs --older-than).
     "REFERENCE_RETENTION_DAYS": 30,
+    # Access (docs/access.md): spending money (a new image, regenerate, edit) needs the
+    # ``nanobanana.generate`` permission on every surface. False: every authenticated user
+    # may generate; budgets are then the only limit (system check nanobanana.W010).
+    "REQUIRE_GENERATE_PERMISSION": True,
     # Admin: how often (seconds) the change page polls an image's state while a version is
     # queued or running (or a new overlay is being rendered).
     "ADMIN_STATUS_POLL_SECONDS": 2.0,

@@ -23,9 +23,13 @@ class GeneratedAssetChooserWidget(forms.Widget):
         js = ("nanobanana/chooser/chooser.js",)
         css = {"all": ("nanobanana/chooser/chooser.css",)}
 
-    def __init__(self, attrs: dict[str, Any] | None = None, *, generate: bool = True) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None, *, generate: bool = True,
+                 user: Any = None) -> None:
         super().__init__(attrs)
         self.generate = generate
+        #: Whose form this is (set by ``GeneratedAssetChoiceField.limit_to_user``): the
+        #: chosen image is shown only if that user may see it (django_nanobanana.access).
+        self.user = user
 
     def format_value(self, value: Any) -> str | None:
         if value in (None, ""):
@@ -40,17 +44,25 @@ class GeneratedAssetChooserWidget(forms.Widget):
         pk = self.format_value(value)
         if pk is None:
             return None
+        queryset = GeneratedAsset.objects.all()
+        if self.user is not None:
+            queryset = queryset.visible_to(self.user)
         try:
-            asset = prefetch_pictures(GeneratedAsset.objects.filter(pk=pk)).first()
+            asset = prefetch_pictures(queryset.filter(pk=pk)).first()
         except (ValueError, ValidationError):
             return None
         return asset_summary(asset) if asset is not None else None
+
+    def _may_generate(self) -> bool:
+        from .access import may_generate
+
+        return self.generate and (self.user is None or may_generate(self.user))
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         try:
             choose_url = reverse("nanobanana_chooser:choose")
-            generate_url = reverse("nanobanana_chooser:generate") if self.generate else ""
+            generate_url = reverse("nanobanana_chooser:generate") if self._may_generate() else ""
         except NoReverseMatch:
             choose_url = generate_url = ""
         context.update(asset=self.chosen_asset(value), choose_url=choose_url,

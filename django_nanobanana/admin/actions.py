@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ..exceptions import NanobananaError
+from .. import access
+from ..exceptions import NanobananaError, RequestValidationError
 from ..ledger import client_ip
 from ..models import AssetVersion, GeneratedAsset, Source, State
 from ..services import (
@@ -51,7 +52,7 @@ from .forms import (
     capabilities_json,
 )
 
-GENERATE = "nanobanana.generate"
+GENERATE = access.GENERATE
 
 
 def _message(exc: Exception) -> str:
@@ -62,6 +63,9 @@ def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
     """Store the chosen library images and uploads as references; their ids."""
     ids = []
     for asset in form.cleaned_data.get("reference_assets") or ():
+        if not access.may_use_as_reference(request.user, asset):
+            raise RequestValidationError({"reference_assets": [
+                _("You may not use “%(title)s” as a reference.") % {"title": asset.title}]})
         ids.append(str(reference_from_asset(asset, user=request.user).pk))
     for upload in form.cleaned_data.get("reference_uploads") or ():
         ids.append(str(store_reference(upload.read(), user=request.user,
@@ -85,7 +89,19 @@ class AssetActionsMixin:
 
     def has_generate_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Spending money: ``nanobanana.generate`` plus the right to change the image."""
-        return request.user.has_perm(GENERATE) and self.has_change_permission(request, obj)
+        if obj is None:
+            return access.may_any(request.user, "regenerate")
+        return access.may_regenerate(request.user, obj)
+
+    def _allowed(self, request: HttpRequest, assets: Sequence[GeneratedAsset],
+                 action: str) -> list[GeneratedAsset]:
+        """The selected images ``action`` is allowed on; a message names the others."""
+        allowed = [a for a in assets if access.may(request.user, a, action)]
+        refused = [a.title for a in assets if a not in allowed]
+        if refused:
+            messages.error(request, _("You may not do this to: %(titles)s.")
+                           % {"titles": ", ".join(refused)})
+        return allowed
 
     def _require(self, allowed: bool) -> None:
         if not allowed:
@@ -178,7 +194,7 @@ class AssetActionsMixin:
                  extra_context: dict[str, Any] | None = None) -> HttpResponse:
         self._require(self.has_add_permission(request))  # type: ignore[attr-defined]
         if request.method == "POST":
-            form = NewImageForm(request.POST, request.FILES)
+            form = NewImageForm(request.POST, request.FILES, user=request.user)
             overlay_form = OverlayForm(request.POST, prefix="overlay")
             if form.is_valid() & overlay_form.is_valid():
                 try:
@@ -197,7 +213,7 @@ class AssetActionsMixin:
                         "when it is ready.") % {"title": asset.title})
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = NewImageForm()
+            form = NewImageForm(user=request.user)
             overlay_form = OverlayForm(prefix="overlay")
         return self._render_form(
             request, title=_("New generated image"), form=form, assets=[],
@@ -210,7 +226,7 @@ class AssetActionsMixin:
         asset = self._asset(request, object_id)
         self._require(self.has_generate_permission(request, asset))
         if request.method == "POST":
-            form = GenerateForm(request.POST, request.FILES)
+            form = GenerateForm(request.POST, request.FILES, user=request.user)
             if form.is_valid():
                 try:
                     version = self._generate(request, asset, form)
@@ -229,7 +245,7 @@ class AssetActionsMixin:
                 initial = {"prompt": current.prompt, "model": current.model,
                            "aspect_ratio": current.aspect_ratio,
                            "image_size": current.image_size}
-            form = GenerateForm(initial=initial)
+            form = GenerateForm(initial=initial, user=request.user)
         return self._render_form(
             request, title=_("Generate a new version of “%(title)s”") % {"title": asset.title},
             form=form, assets=[asset], submit=_("Generate"),
@@ -261,7 +277,7 @@ class AssetActionsMixin:
         self._require(self.has_generate_permission(request, asset))
         version = self._version(asset, request.GET.get("version") or request.POST.get("from"))
         if request.method == "POST":
-            form = form_class(request.POST, request.FILES, version=version)
+            form = form_class(request.POST, request.FILES, version=version, user=request.user)
             if form.is_valid():
                 try:
                     new = run(request, version, form)
@@ -273,7 +289,7 @@ class AssetActionsMixin:
                     messages.success(request, done)
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = form_class(version=version)
+            form = form_class(version=version, user=request.user)
             if warn_unfinished and version.state != State.SUCCEEDED:
                 messages.warning(request, _("Only a finished image can be edited; this version "
                                             "is %(state)s.") % {"state":
@@ -366,8 +382,10 @@ class AssetActionsMixin:
     # -- changelist actions ------------------------------------------------------------------
 
     def _bulk(self, request: HttpRequest, assets: Sequence[GeneratedAsset], run: Any,
-              done: str) -> None:
-        """Run ``run(asset)`` for each image; one message for the queued, one per failure."""
+              done: str, *, action: str = "regenerate") -> None:
+        """Run ``run(asset)`` for each image ``action`` is allowed on; one message for the
+        queued, one per failure."""
+        assets = self._allowed(request, assets, action)
         queued = 0
         for asset in assets:
             try:
@@ -388,8 +406,8 @@ class AssetActionsMixin:
     @admin.action(description=_("Generate a new version…"), permissions=["generate"])
     def generate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset)
-        form = (GenerateForm(request.POST, request.FILES) if self._is_apply(request)
-                else GenerateForm())
+        form = (GenerateForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else GenerateForm(user=request.user))
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
@@ -417,8 +435,8 @@ class AssetActionsMixin:
     def regenerate_action(self, request: HttpRequest, queryset: QuerySet
                           ) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (BulkRegenerateForm(request.POST, request.FILES) if self._is_apply(request)
-                else BulkRegenerateForm())
+        form = (BulkRegenerateForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else BulkRegenerateForm(user=request.user))
         if form.is_bound and form.is_valid():
             changes = form.changes()
             try:
@@ -445,8 +463,8 @@ class AssetActionsMixin:
     @admin.action(description=_("Edit with an instruction…"), permissions=["generate"])
     def edit_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (EditForm(request.POST, request.FILES) if self._is_apply(request)
-                else EditForm())
+        form = (EditForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else EditForm(user=request.user))
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
@@ -483,7 +501,8 @@ class AssetActionsMixin:
 
             self._bulk(request, assets, run, ngettext(
                 "Overlay re-rendering queued for %(count)d image.",
-                "Overlay re-rendering queued for %(count)d images.", len(assets)))
+                "Overlay re-rendering queued for %(count)d images.", len(assets)),
+                action="change")
             return None
         return self._render_form(request, title=_("Re-render text overlay"), form=forms.Form(),
                                  overlay_form=form, assets=assets, action="overlay_action",

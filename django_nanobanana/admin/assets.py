@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..exceptions import NanobananaError
 from ..models import AssetVersion, GeneratedAsset, State
 from ..pictures import prefetch_pictures
@@ -107,7 +108,7 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
         money = DecimalField(max_digits=14, decimal_places=6)
         # Thumbnails: the current versions' renditions in one query for the whole page.
         return (
-            prefetch_pictures(super().get_queryset(request))
+            prefetch_pictures(super().get_queryset(request).visible_to(request.user))
             .select_related("owner")
             .annotate(
                 latest_state=Subquery(latest.values("state")[:1]),
@@ -118,9 +119,30 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
 
     # -- permissions -------------------------------------------------------------------------
 
+    # All of them ask django_nanobanana.access (owners: their own images; staff with the
+    # model permissions: every image). Without an object: "on some image" (lists, menus).
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.may_view_any(request.user) or access.may_generate(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "view")
+        return access.may_view(request.user, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "change")
+        return access.may_change(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "delete")
+        return access.may_delete(request.user, obj)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Adding an image means generating one."""
-        return super().has_add_permission(request) and request.user.has_perm("nanobanana.generate")
+        return access.may_generate(request.user)
 
     # -- list columns ------------------------------------------------------------------------
 
@@ -201,7 +223,8 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
-            self.delete_model(request, asset)
+            if access.may_delete(request.user, asset):
+                self.delete_model(request, asset)
 
     # -- urls --------------------------------------------------------------------------------
 

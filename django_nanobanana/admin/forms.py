@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..exceptions import ConfigurationError, RequestValidationError
 from ..forms import GenerationForm
 from ..imaging.overlay import (
@@ -96,11 +97,11 @@ class ReferencesMixin(forms.Form):
         help_text=_("PNG, JPEG, WebP or AVIF."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only images the editor may use as references (django_nanobanana.access).
         self.fields["reference_assets"].queryset = (
-            GeneratedAsset.objects.filter(current_version__state="succeeded")
-            .exclude(current_version__original="").order_by("title")
+            access.reference_candidates(user).order_by("title")
         )
         self.fields["reference_assets"].label_from_instance = lambda a: a.title
 

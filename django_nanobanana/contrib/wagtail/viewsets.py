@@ -8,10 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -26,12 +28,14 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn  # noqa: E40
 from wagtail.admin.views import generic  # noqa: E402
 from wagtail.admin.views.generic import chooser as chooser_views  # noqa: E402
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin  # noqa: E402
+from wagtail.admin.views.generic.history import HistoryView as BaseHistoryView  # noqa: E402
+from wagtail.admin.views.generic.usage import UsageView as BaseUsageView  # noqa: E402
 from wagtail.admin.viewsets.chooser import ChooserViewSet  # noqa: E402
 from wagtail.admin.viewsets.model import ModelViewSet  # noqa: E402
 from wagtail.admin.widgets.button import HeaderButton  # noqa: E402
 from wagtail.admin.widgets.chooser import BaseChooser  # noqa: E402
 
-from ... import services  # noqa: E402
+from ... import access, services  # noqa: E402
 from ...chooser.core import (  # noqa: E402
     ChooserGenerationForm,
     can_generate,
@@ -43,6 +47,12 @@ from ...chooser.core import (  # noqa: E402
 from ...exceptions import NanobananaError  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
+from .permissions import GeneratedAssetPermissionPolicy  # noqa: E402
+
+try:  # Wagtail 8+: the policy is registered for the model (apps.ready)
+    from wagtail.permissions import register_permission_policy as _POLICY_REGISTRY
+except ImportError:  # Wagtail 7
+    _POLICY_REGISTRY = None
 
 
 class ThumbnailColumn(Column):
@@ -66,6 +76,36 @@ class AssetSearchForm(BaseFilterForm):
             self.is_searching = True
             self.search_query = query
         return objects
+
+
+def scoped_asset(user: Any, pk: Any, action: str = "view") -> GeneratedAsset:
+    """The asset ``pk`` if ``user`` may see it (else 404: its existence is not revealed)
+    and do ``action`` on it (else 403), per :mod:`django_nanobanana.access`."""
+    try:
+        asset = prefetch_pictures(visible_assets(user)).filter(pk=unquote(str(pk))).first()
+    except (ValueError, ValidationError):
+        asset = None
+    if asset is None:
+        raise Http404
+    if not access.may(user, asset, action):
+        raise PermissionDenied
+    return asset
+
+
+class ScopedObjectMixin:
+    """Every object view of the section loads its asset through :func:`scoped_asset`."""
+
+    access_action = "view"
+    request: HttpRequest
+    kwargs: dict[str, Any]
+    pk_url_kwarg = "pk"
+
+    def get_object(self, queryset: Any = None) -> GeneratedAsset:
+        cached = getattr(self, "object", None)
+        if isinstance(cached, GeneratedAsset):
+            return cached
+        return scoped_asset(self.request.user, self.kwargs[self.pk_url_kwarg],
+                            self.access_action)
 
 
 # -- chooser -----------------------------------------------------------------------------------
@@ -107,7 +147,10 @@ class _ChosenMixin:
     request: HttpRequest
 
     def get_object(self, pk: Any) -> GeneratedAsset:
-        asset = visible_assets(self.request.user).filter(pk=pk).first()
+        try:
+            asset = visible_assets(self.request.user).filter(pk=pk).first()
+        except (ValueError, ValidationError):
+            asset = None
         if asset is None:
             raise GeneratedAsset.DoesNotExist
         return asset
@@ -207,15 +250,9 @@ class GenerateView(generic.CreateView):
         return redirect(self.get_success_url())
 
 
-class EditView(generic.EditView):
+class EditView(ScopedObjectMixin, generic.EditView):
     template_name = "nanobanana/wagtail/edit.html"
-
-    def get_object(self, queryset: Any = None) -> GeneratedAsset:
-        asset = prefetch_pictures(visible_assets(self.request.user)).filter(
-            pk=self.kwargs[self.pk_url_kwarg]).first()
-        if asset is None:
-            raise Http404
-        return asset
+    access_action = "change"
 
     @property
     def header_more_buttons(self) -> list[Any]:
@@ -228,9 +265,21 @@ class EditView(generic.EditView):
         return buttons
 
 
-class DeleteView(generic.DeleteView):
+class DeleteView(ScopedObjectMixin, generic.DeleteView):
+    access_action = "delete"
+
     def delete_action(self) -> None:
         services.delete_asset(self.object, user=self.request.user)
+
+
+class HistoryView(ScopedObjectMixin, BaseHistoryView):
+    # The asset's own rule, not Wagtail's model-wide "add, change or delete".
+    any_permission_required = None
+    permission_required = "view"
+
+
+class UsageView(ScopedObjectMixin, BaseUsageView):
+    permission_required = "view"
 
 
 def _may_copy(user: Any) -> bool:
@@ -248,9 +297,7 @@ class CopyToLibraryView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _may_copy(request.user):
             raise PermissionDenied
-        self.object = visible_assets(request.user).filter(pk=kwargs["pk"]).first()
-        if self.object is None:
-            raise Http404
+        self.object = scoped_asset(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self) -> str:
@@ -289,9 +336,17 @@ class GeneratedAssetViewSet(ModelViewSet):
     add_view_class = GenerateView
     edit_view_class = EditView
     delete_view_class = DeleteView
+    history_view_class = HistoryView
+    usage_view_class = UsageView
     copy_view_enabled = False
     inspect_view_enabled = False
     add_item_label = gettext_lazy("Generate")
+
+    if not _POLICY_REGISTRY:  # Wagtail 7: the viewset's own policy
+        @cached_property
+        def permission_policy(self) -> GeneratedAssetPermissionPolicy:
+            """:mod:`django_nanobanana.access` for Wagtail's checks, menus and buttons."""
+            return GeneratedAssetPermissionPolicy(GeneratedAsset)
 
     @property
     def list_display(self) -> list[Any]:
