@@ -178,3 +178,24 @@ def test_changelist_links_dashboard_only_with_view_usage(make_user, login):
     html = login(make_user("view", "view_usage")).get(
         reverse("admin:nanobanana_generatedasset_changelist")).content.decode()
     assert "nb-usage-link" in html
+
+
+def test_hole5_admin_reference_picker_lists_only_usable_images(client):
+    """Issue 13, hole 5: the admin's reference picker listed every user's images."""
+    user = m.make_role_user("owner+generate", extra_perms=("nanobanana.add_generatedasset",))
+    own = m.finished_asset(user, title="My own lighthouse")
+    alice = get_user_model().objects.create_user("alice")
+    private = m.finished_asset(alice, title="Alice private portrait")
+    client.force_login(user)
+    url = reverse("admin:nanobanana_generatedasset_add")
+    html = client.get(url).content.decode()
+    assert f'value="{own.pk}"' in html
+    assert f'value="{private.pk}"' not in html and "Alice private portrait" not in html
+    versions = private.versions.count() + own.versions.count()
+    response = client.post(url, {"title": "Copy", "prompt": "the same portrait",
+                                 "model": "gemini-3.1-flash-image-preview",
+                                 "reference_assets": [str(private.pk)]})
+    assert response.status_code == 200
+    assert "reference_assets" in response.context["form"].errors
+    assert private.versions.count() + own.versions.count() == versions
+    assert GeneratedAsset.objects.count() == 2
