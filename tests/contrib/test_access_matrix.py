@@ -141,6 +141,19 @@ def test_field_and_widget_matrix(role, env):
     assert (asset.title in str(limited["hero"])) == (role in m.VIEW)
 
 
+@pytest.mark.parametrize("role", ["owner", "staff", "staff+view"])
+def test_field_in_a_model_admin_with_the_mixin(role, client, env):
+    """``GeneratedAssetFieldsAdminMixin`` (tests/contrib/testapp/admin.py): an article's
+    image must be one the editor may see."""
+    user, asset = m.setup_role(role, extra_perms=("nanobanana_testapp.add_article",))
+    client.force_login(user)
+    response = client.post(reverse("admin:nanobanana_testapp_article_add"),
+                           {"title": "Post", "hero": str(asset.pk)})
+    assert Article.objects.filter(hero=asset).exists() == (role in m.VIEW)
+    if role not in m.VIEW:
+        assert response.status_code == 200 and "hero" in response.context["adminform"].form.errors
+
+
 # -- django CMS: the plugin ----------------------------------------------------------------------
 
 CMS_PERMS = ("cms.change_page", "cms.add_page",
