@@ -18,7 +18,7 @@ from .conftest import API, client_for, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
-GENERATE_BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9", "image_size": "512"}
+GENERATE_BODY = {"prompt": "A harbour at dawn", "aspect_ratio": "16:9"}
 
 # name -> (method, path under /assets/<id>/ or /versions/<id>/, action, ok status)
 OBJECT_ENDPOINTS: dict[str, tuple[str, str, str, int]] = {
