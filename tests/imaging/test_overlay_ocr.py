@@ -156,3 +156,30 @@ def test_default_style_reads_back_on_hard_backgrounds(language, text):
                                                     read)
             checked += 1
     assert checked == len(BACKGROUNDS) * 2
+
+
+def test_mixed_direction_text_is_in_visual_order():
+    """A Hebrew line with a Latin brand name and numbers: the line starts at the right
+    (first Hebrew word rightmost) and the left-to-right run "iPhone 15" keeps its own
+    order at the line's end, on the left, as browsers show it."""
+    binary = tesseract()
+    ocr_language(binary, "heb")
+    text = "הנחה 30% על iPhone 15"  # "30% off iPhone 15"
+    image = render_overlay_on_white(text)
+    left, top, right, bottom = ImageOps.invert(image.convert("L")).getbbox()
+    span = right - left
+    brand = read_crop(binary, image, (left, top, left + round(span * 0.45), bottom), "eng",
+                      False)
+    first = read_crop(binary, image, (right - round(span * 0.3), top, right, bottom), "heb",
+                      False)
+    assert "iPhone15" in squeeze(brand)
+    assert "הנחה" in squeeze(first)
+
+
+def render_overlay_on_white(text: str) -> Image.Image:
+    from django_nanobanana.imaging.overlay import draw_overlay
+
+    white = Image.new("RGB", (1024, 400), "white")
+    result = draw_overlay(white, OverlaySpec.from_dict({"text": text, "size": 0.15,
+                                                        "anchor": "center"}))
+    return result.image
