@@ -31,6 +31,7 @@ from .. import access
 from ..exceptions import NanobananaError, RequestValidationError
 from ..ledger import client_ip
 from ..models import AssetVersion, GeneratedAsset, Source, State
+from ..pictures import overlay_warning
 from ..services import (
     cancel,
     edit,
@@ -319,6 +320,7 @@ class AssetActionsMixin:
                     messages.success(request, _(
                         "Overlay saved; the renditions are being re-rendered (no new "
                         "generation, no cost)."))
+                    self._warn_if_illegible(request, current, form.spec())
                     return HttpResponseRedirect(self._change_url(asset))
         else:
             form = OverlayForm(prefix="overlay", image_size=size,
@@ -327,6 +329,22 @@ class AssetActionsMixin:
             request, title=_("Text overlay of “%(title)s”") % {"title": asset.title},
             form=forms.Form(), overlay_form=form, assets=[asset], submit=_("Save overlay"),
         )
+
+    @staticmethod
+    def _warn_if_illegible(request: HttpRequest, version: AssetVersion | None,
+                           spec: dict | None) -> None:
+        """Flag an overlay below 3:1 (measured on the preview) before the renditions land."""
+        from .views import preview_overlay  # the views import this module's forms
+
+        if not spec or version is None or not version.original:
+            return
+        try:
+            result = preview_overlay(version, spec)
+        except Exception:  # the renditions report it; a warning must not break the save
+            return
+        warning = overlay_warning(result.contrast)
+        if warning:
+            messages.warning(request, warning)
 
     @staticmethod
     def _posted_version(request: HttpRequest) -> str:

@@ -22,9 +22,9 @@ from PIL import Image
 from .. import reports
 from ..budgets import budget_timezone
 from ..conf import nanobanana_settings
-from ..imaging.overlay import OverlaySpec, OverlayValidationError, render_overlay
+from ..imaging.overlay import OverlayResult, OverlaySpec, OverlayValidationError, draw_overlay
 from ..models import AssetVersion, GeneratedAsset, Rendition, State
-from ..pictures import picture_for
+from ..pictures import overlay_warning, picture_for
 from ..providers.models_registry import model_warning
 from ..services.renditions import overlay_hash, overlay_spec
 from .dashboard import CSV_GROUPS, dashboard_context
@@ -98,6 +98,8 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
     latest = versions[0] if versions else None
     prefix = f"{modeladmin.opts.app_label}_{modeladmin.opts.model_name}"
     can_change = modeladmin.has_change_permission(request, asset)
+    picture = picture_for(asset) if current is not None else None
+    contrast = picture.overlay_contrast if picture else None
     return {
         "asset": asset,
         "versions": versions,
@@ -106,7 +108,9 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "model_warning": model_warning(current.model, current.model_status)
         if current is not None else None,
         "notices": (latest.params or {}).get("notices", []) if latest is not None else [],
-        "picture": picture_for(asset) if current is not None else None,
+        "picture": picture,
+        "overlay_contrast": contrast,
+        "overlay_warning": overlay_warning(contrast),
         "busy": any(v.state in BUSY for v in versions) or _finishing(asset, latest, current),
         "overlay_pending": overlay_pending(asset),
         "can_change": can_change,
@@ -170,9 +174,18 @@ def _preview_base(version: AssetVersion) -> Image.Image:
     return image.convert("RGB")
 
 
+def preview_overlay(version: AssetVersion, spec: dict[str, Any]) -> OverlayResult:
+    """``spec`` drawn and measured on the version's image at preview size."""
+    return draw_overlay(_preview_base(version), OverlaySpec.from_dict(spec))
+
+
 def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """POST the overlay editor's fields; answer with a JPEG of the current image with that
-    overlay, or 400 with the field errors as JSON. Nothing is stored or generated."""
+    overlay, or 400 with the field errors as JSON. Nothing is stored or generated.
+
+    The headers ``X-Overlay-Treatment`` (plain, shadow, scrim, custom),
+    ``X-Overlay-Opacity`` (of a scrim) and ``X-Overlay-Contrast`` (the WCAG ratio measured
+    on the preview) tell the editor what the text got."""
     asset = modeladmin._asset(request, object_id)
     if not modeladmin.has_change_permission(request, asset):
         raise PermissionDenied
@@ -185,18 +198,23 @@ def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) 
     form = OverlayForm(request.POST or request.GET, prefix="overlay")
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    image = _preview_base(version)
     spec = form.spec()
+    result = None
     if spec:
         try:
-            image = render_overlay(image, OverlaySpec.from_dict(spec))
+            result = preview_overlay(version, spec)
         except OverlayValidationError as exc:
             errors = {k: [{"message": str(m)} for m in v] for k, v in exc.field_errors.items()}
             return JsonResponse({"errors": errors}, status=400)
+    image = result.image if result else _preview_base(version)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     response = HttpResponse(out.getvalue(), content_type="image/jpeg")
     response["Cache-Control"] = "no-store"
+    if result is not None:
+        response["X-Overlay-Treatment"] = result.treatment.kind
+        response["X-Overlay-Opacity"] = f"{result.treatment.opacity:g}"
+        response["X-Overlay-Contrast"] = f"{result.contrast:.2f}"
     return response
 
 

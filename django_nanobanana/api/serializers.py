@@ -20,7 +20,7 @@ from rest_framework.reverse import reverse
 
 from .. import reports
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State
-from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
+from ..pictures import Picture, PictureSource, overlay_warning, picture_for
 from ..providers.models_registry import model_warning
 
 #: Gemini takes a 32-bit seed.
@@ -58,6 +58,14 @@ class RenditionSerializer(serializers.Serializer):
     height = serializers.IntegerField()
     format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
     bytes = serializers.IntegerField()
+    contrast = serializers.FloatField(
+        allow_null=True, help_text=_(
+            "WCAG 2.x contrast ratio (1-21) between the overlay's text and the pixels around "
+            "its glyphs on this file; null without an overlay."))
+    treatment = serializers.CharField(
+        allow_blank=True, help_text=_(
+            "How the overlay was drawn here: plain, shadow, scrim (automatic style) or "
+            "custom; empty without an overlay."))
 
 
 class PictureSourceSerializer(serializers.Serializer):
@@ -197,14 +205,21 @@ class AssetSerializer(serializers.ModelSerializer):
     sources = serializers.SerializerMethodField(
         help_text=_("<picture> sources in the order to emit them (modern formats first), "
                     "then the fallback."))
+    overlay_contrast = serializers.SerializerMethodField(
+        help_text=_("The lowest WCAG contrast ratio the overlay's text reached over the "
+                    "renditions (the automatic style aims at 4.5 or more); null without an "
+                    "overlay."))
+    overlay_warning = serializers.SerializerMethodField(
+        help_text=_("Set when the overlay's text is below 3:1 on some rendition (an "
+                    "explicit style that the picture defeats): hard to read for everyone."))
 
     class Meta:
         model = GeneratedAsset
         fields = (
             "id", "url", "title", "alt_text", "owner", "state", "model", "latest_version",
             "latest_version_id", "current_version", "overlay", "cost", "width", "height",
-            "src", "placeholder", "lqip", "renditions", "srcset", "sources", "created_at",
-            "updated_at",
+            "src", "placeholder", "lqip", "renditions", "srcset", "sources",
+            "overlay_contrast", "overlay_warning", "created_at", "updated_at",
         )
         read_only_fields = fields
 
@@ -223,8 +238,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
         def source(src: PictureSource) -> PictureSource:
             return dataclasses.replace(src, renditions=[
-                RenditionInfo(url=_absolute(r.url, request), width=r.width, height=r.height,
-                              bytes=r.bytes) for r in src.renditions])
+                dataclasses.replace(r, url=_absolute(r.url, request)) for r in src.renditions])
 
         return dataclasses.replace(picture, sources=[source(s) for s in picture.sources],
                                    fallback=source(picture.fallback))
@@ -270,9 +284,18 @@ class AssetSerializer(serializers.ModelSerializer):
             return []
         return [
             {"url": r.url, "width": r.width, "height": r.height, "format": source.format,
-             "bytes": r.bytes}
+             "bytes": r.bytes, "contrast": r.contrast, "treatment": r.treatment}
             for source in (*picture.sources, picture.fallback) for r in source.renditions
         ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_overlay_contrast(self, asset: GeneratedAsset) -> float | None:
+        picture = self._picture(asset)
+        return picture.overlay_contrast if picture else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_overlay_warning(self, asset: GeneratedAsset) -> str | None:
+        return overlay_warning(self.get_overlay_contrast(asset))
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_srcset(self, asset: GeneratedAsset) -> dict[str, str]:

@@ -240,6 +240,14 @@ class Rendition(models.Model):
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
     file = models.FileField(_("file"), storage=configured_storage, max_length=300)
     bytes = models.PositiveIntegerField(_("bytes"))
+    contrast = models.FloatField(
+        _("overlay contrast"), null=True, blank=True,
+        help_text=_("WCAG contrast ratio (1 to 21) the overlay text reached on this "
+                    "rendition, measured around the glyphs; empty without an overlay."))
+    treatment = models.CharField(
+        _("overlay treatment"), max_length=16, blank=True,
+        help_text=_("How the overlay was drawn: plain, shadow, scrim (automatic style) or "
+                    "custom."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -139,10 +139,13 @@ def render_current(asset_id: Any) -> GeneratedAsset | None:
         if round_number and digest == asset.rendered_overlay_hash:
             return asset  # someone else (make_current) rendered it meanwhile
         write_renditions(version, asset.overlay)
+        # filter(overlay=None) would match a JSON null, not the SQL NULL a cleared overlay is.
+        same_overlay = ({"overlay__isnull": True} if asset.overlay is None
+                        else {"overlay": asset.overlay})
         with transaction.atomic():
             # Only if neither the overlay nor the current version changed meanwhile.
             updated = GeneratedAsset.objects.filter(
-                pk=asset.pk, current_version=version, overlay=asset.overlay
+                pk=asset.pk, current_version=version, **same_overlay
             ).update(rendered_overlay_hash=digest, updated_at=timezone.now())
             if updated:
                 drop_other_overlays(version, digest)

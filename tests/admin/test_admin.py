@@ -108,6 +108,49 @@ def test_overlay_preview_is_an_image_and_errors_are_json(admin_client_, make_ass
     assert "anchor" in bad.json()["errors"]
 
 
+
+GHOST = {"overlay-text": "SALE", "overlay-style": "custom", "overlay-color": "#808080",
+         "overlay-background": "box", "overlay-background_color": "#808080",
+         "overlay-background_opacity": "1", "overlay-size": "0.2"}
+
+
+def test_overlay_preview_reports_the_treatment_and_measured_contrast(admin_client_,
+                                                                    make_asset):
+    asset = make_asset("Poster")
+    auto = admin_client_.post(url("overlay_preview", asset.pk), {
+        "overlay-text": "SALE", "overlay-size": "0.2", "overlay-style": "auto"})
+    assert auto.status_code == 200
+    assert auto["X-Overlay-Treatment"] in ("plain", "shadow", "scrim")
+    assert float(auto["X-Overlay-Contrast"]) >= 4.5
+    ghost = admin_client_.post(url("overlay_preview", asset.pk), GHOST)
+    assert ghost["X-Overlay-Treatment"] == "custom"
+    assert float(ghost["X-Overlay-Contrast"]) < 3
+
+
+def test_saving_an_illegible_custom_overlay_warns_the_editor(admin_client_, make_asset):
+    asset = make_asset("Poster")
+    response = admin_client_.post(url("overlay", asset.pk), GHOST)
+    assert response.status_code == 302
+    assert any("3:1" in text for text in texts(response))
+    admin_client_.get(response["Location"])  # shows (and consumes) the messages
+    fine = admin_client_.post(url("overlay", asset.pk), {"overlay-text": "SALE",
+                                                         "overlay-style": "auto"})
+    assert not any("3:1" in text for text in texts(fine))
+
+
+def test_change_page_shows_overlay_units_and_the_measured_contrast(admin_client_,
+                                                                   make_asset):
+    asset = make_asset("Poster", renditions=True)
+    asset.current_version.renditions.update(contrast=2.4, treatment="custom")
+    asset.current_version.renditions.filter(width=64).update(contrast=7.5)
+    page = admin_client_.get(url("change", asset.pk)).content.decode()
+    assert "Fraction of the image height" in page
+    assert "Fraction of the image&#x27;s shorter side" in page
+    assert "Overlay contrast" in page and "2.4:1" in page  # the lowest over renditions
+    assert 'id="nb-overlay-warning"' in page and "3:1" in page
+    assert 'id="nb-overlay-measure"' in page
+
+
 # -- actions ------------------------------------------------------------------------------------
 
 def test_add_generates_and_logs(admin_client_, nanobanana_fake):

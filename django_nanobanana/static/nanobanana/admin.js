@@ -43,6 +43,7 @@
     var url = form.dataset.previewUrl;
     var img = document.getElementById("nb-overlay-preview");
     var errors = document.getElementById("nb-overlay-errors");
+    var measure = document.getElementById("nb-overlay-measure");
     var seq = 0;
     var pending = null;
     var lastUrl = null;
@@ -59,13 +60,33 @@
       errors.hidden = lines.length === 0;
     }
 
+    /* The treatment the server chose and the contrast it measured (response headers). */
+    function showMeasure(headers) {
+      if (!measure) { return; }
+      var kind = headers.get("X-Overlay-Treatment");
+      var ratio = parseFloat(headers.get("X-Overlay-Contrast"));
+      if (!kind || isNaN(ratio)) { measure.hidden = true; return; }
+      var opacity = parseFloat(headers.get("X-Overlay-Opacity") || "0");
+      var text = (measure.dataset[kind] || kind) +
+        (kind === "scrim" ? " (" + Math.round(opacity * 100) + "%)" : "") +
+        " · " + measure.dataset.contrast + " " + ratio.toFixed(1) + ":1";
+      if (ratio < 3) { text += " — " + measure.dataset.low; }
+      measure.textContent = text;
+      measure.className = ratio < 3 ? "errornote" : "help";
+      measure.dataset.ratio = ratio.toFixed(2);
+      measure.hidden = false;
+    }
+
     function refresh() {
       var mine = ++seq;
       fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
                   headers: {"X-CSRFToken": csrfToken(form)}})
         .then(function (r) {
           if (mine !== seq) { return null; }
-          if (r.ok) { return r.blob().then(function (b) { return {blob: b}; }); }
+          if (r.ok) {
+            showMeasure(r.headers);
+            return r.blob().then(function (b) { return {blob: b}; });
+          }
           return r.json().then(function (d) { return {errors: d}; });
         })
         .then(function (result) {
