@@ -2,8 +2,8 @@
 
 The popup is :mod:`django_nanobanana.chooser` (mount ``django_nanobanana.chooser.urls``);
 the chosen image comes back through ``window.postMessage`` (same origin only). The widget
-is a hidden input holding the asset's id, a thumbnail and "Choose" / "Generate new" /
-"Clear" buttons.
+is a visible block (a thumbnail, the title and "Choose" / "Generate new" / "Clear" buttons)
+around a hidden input holding the asset's id.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from django.urls import NoReverseMatch, reverse
 
 
 class GeneratedAssetChooserWidget(forms.Widget):
+    """A visible widget (thumbnail, title, buttons) around a hidden ``<input>``.
+
+    It must not declare ``input_type = "hidden"``: Django then treats the whole widget as
+    hidden (``BoundField.is_hidden``) and the admin hides its form row, buttons included.
+    """
+
     template_name = "nanobanana/chooser/widget.html"
-    input_type = "hidden"
 
     class Media:
         js = ("nanobanana/chooser/chooser.js",)

@@ -80,7 +80,9 @@ class ModelFilter(admin.SimpleListFilter):
 
 @admin.register(GeneratedAsset)
 class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "title", "state", "model", "size", "cost_to_date", "owner",
+    # Not "model": a method of that name is shadowed by ``ModelAdmin.model`` (the class), and
+    # the column would be an empty one headed with the model's name.
+    list_display = ("thumbnail", "title", "state", "image_model", "size", "cost_to_date", "owner",
                     "updated_at")
     list_display_links = ("thumbnail", "title")
     list_filter = (StateFilter, ModelFilter, ("owner", admin.RelatedOnlyFieldListFilter),
@@ -162,7 +164,7 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
         return state_badge(state, State(state).label)
 
     @admin.display(description=_("model"), ordering="current_version__model")
-    def model(self, obj: GeneratedAsset) -> str:
+    def image_model(self, obj: GeneratedAsset) -> str:
         return obj.current_version.model if obj.current_version else "—"
 
     @admin.display(description=_("size"))

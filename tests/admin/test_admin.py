@@ -353,3 +353,19 @@ def test_chart_library_is_vendored_with_licence():
     assert (root / "chart.umd.min.js").stat().st_size > 100_000
     assert "MIT" in (root / "LICENSE.md").read_text() or "Permission" in (
         root / "LICENSE.md").read_text()
+
+
+def test_changelist_model_column_has_a_header_and_values(admin_client_, make_asset):
+    """The model column is not shadowed by ``ModelAdmin.model`` (an empty column headed
+    "GENERATEDASSET")."""
+    import re
+
+    make_asset("Red barn", model="gemini-2.5-flash-image")
+    html = admin_client_.get(url("changelist")).content.decode()
+    headers = re.findall(r'<th scope="col" class="([^"]*)"', html)
+    assert not any("column-model" in h for h in headers)
+    cell = re.search(r'<td class="field-image_model">([^<]*)</td>', html)
+    assert cell is not None and cell.group(1) == "gemini-2.5-flash-image"
+    header = html.split('column-image_model', 1)[1][:400]
+    assert ">Model<" in header or ">model<" in header.lower()
+    assert "generatedasset" not in header.lower()
