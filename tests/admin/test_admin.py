@@ -369,3 +369,30 @@ def test_changelist_model_column_has_a_header_and_values(admin_client_, make_ass
     header = html.split('column-image_model', 1)[1][:400]
     assert ">Model<" in header or ">model<" in header.lower()
     assert "generatedasset" not in header.lower()
+
+
+def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_client_):
+    """One bar per day of the window (not one bar for the only day with data); the
+    model legend lists only models that cost something this month."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from django_nanobanana import ledger
+    from django_nanobanana.budgets import budget_timezone
+    from tests.ledger.conftest import try_reserve
+
+    reservation = try_reserve(None, "0.10", model="gemini-3.1-flash-image-preview")
+    ledger.settle(reservation.version_id, actual=Decimal("0.067"))
+    ledger.record_request(user=None, source="api", prompt="too wide",
+                          model="gemini-2.5-flash-image", outcome="invalid", reason="bad ratio")
+    data = admin_client_.get(url("usage")).context["charts"]
+    today = timezone.now().astimezone(budget_timezone()).date()
+    assert len(data["day"]["labels"]) == 30
+    assert data["day"]["labels"][-1] == today.isoformat()
+    assert data["day"]["labels"][0] == (today - dt.timedelta(days=29)).isoformat()
+    assert data["day"]["cost"][-1] == "0.067000" and set(data["day"]["cost"][:-1]) == {"0"}
+    assert data["model"]["labels"] == ["gemini-3.1-flash-image-preview"]
+    week = admin_client_.get(url("usage"), {"days": 7}).context["charts"]
+    assert len(week["day"]["labels"]) == 7
