@@ -61,17 +61,46 @@ def _message(exc: Exception) -> str:
 
 
 def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
-    """Store the chosen library images and uploads as references; their ids."""
-    ids = []
+    """Store the chosen library images and uploads as references; their ids.
+
+    Every reference is checked; what is wrong is reported on the field it came from and
+    names the image or file ("photo.gif: ..."), all at once.
+    """
+    ids: list[str] = []
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, name: str, store: Any) -> None:
+        try:
+            ids.append(str(store().pk))
+        except RequestValidationError as exc:
+            for messages_ in exc.field_errors.values():
+                errors.setdefault(field, []).extend(
+                    f"{name}: {message}" if name and name not in str(message) else str(message)
+                    for message in messages_)
+
     for asset in form.cleaned_data.get("reference_assets") or ():
         if not access.may_use_as_reference(request.user, asset):
-            raise RequestValidationError({"reference_assets": [
-                _("You may not use “%(title)s” as a reference.") % {"title": asset.title}]})
-        ids.append(str(reference_from_asset(asset, user=request.user).pk))
+            errors.setdefault("reference_assets", []).append(
+                _("You may not use “%(title)s” as a reference.") % {"title": asset.title})
+            continue
+        add("reference_assets", asset.title,
+            lambda asset=asset: reference_from_asset(asset, user=request.user))
     for upload in form.cleaned_data.get("reference_uploads") or ():
-        ids.append(str(store_reference(upload.read(), user=request.user,
-                                       name=upload.name or "").pk))
+        add("reference_uploads", upload.name or "",
+            lambda upload=upload: store_reference(upload.read(), user=request.user,
+                                                  name=upload.name or ""))
+    if errors:
+        raise RequestValidationError(errors)
     return tuple(ids)
+
+
+def form_error(request: HttpRequest, form: forms.Form, exc: NanobananaError,
+               subforms: dict[str, forms.Form] | None = None) -> None:
+    """A service error on the form. Input errors are shown once, on their fields; other
+    errors (a budget, a provider) also as a message."""
+    add_service_errors(form, exc, subforms=subforms)
+    if not isinstance(exc, RequestValidationError):
+        messages.error(request, _message(exc))
 
 
 def has_references(form: forms.Form) -> bool:
@@ -201,8 +230,7 @@ class AssetActionsMixin:
                 try:
                     version = self._generate(request, None, form, overlay_form.spec())
                 except NanobananaError as exc:
-                    add_service_errors(form, exc, subforms={"overlay": overlay_form})
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc, subforms={"overlay": overlay_form})
                 else:
                     asset = version.asset
                     self.log_addition(  # type: ignore[attr-defined]
@@ -232,8 +260,7 @@ class AssetActionsMixin:
                 try:
                     version = self._generate(request, asset, form)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc)
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc)
                 else:
                     self._log(request, asset, _("Generated version %(version)s (%(model)s).")
                               % {"version": version.pk, "model": version.model})
@@ -283,8 +310,7 @@ class AssetActionsMixin:
                 try:
                     new = run(request, version, form)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc)
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc)
                 else:
                     self._log(request, asset, log % {"old": version.pk, "new": new.pk})
                     messages.success(request, done)
@@ -312,8 +338,7 @@ class AssetActionsMixin:
                 try:
                     rerender_overlay(asset, form.spec(), user=request.user)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc, subforms={"overlay": form})
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc, subforms={"overlay": form})
                 else:
                     self._log(request, asset, _("Changed the text overlay.") if form.spec()
                               else _("Removed the text overlay."))

@@ -396,3 +396,25 @@ def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_clien
     assert data["model"]["labels"] == ["gemini-3.1-flash-image-preview"]
     week = admin_client_.get(url("usage"), {"days": 7}).context["charts"]
     assert len(week["day"]["labels"]) == 7
+
+
+def test_a_bad_reference_file_is_reported_once_on_its_own_field(admin_client_, make_asset):
+    import re
+
+    good = io.BytesIO(png(40, 40))
+    good.name = "good.png"
+    bad = io.BytesIO(b"this is not an image at all" * 10)
+    bad.name = "notes.png"
+    r = admin_client_.post(url("add"), {
+        "title": "Mix", "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "reference_uploads": [good, bad]})
+    assert r.status_code == 200
+    html = r.content.decode()
+    row = re.search(r'<div class="form-row field-reference_uploads errors">(.*?)</div>',
+                    html, re.S)
+    assert row is not None, "the error is not on the uploads field"
+    assert "notes.png" in row.group(1) and "good.png" not in row.group(1)
+    message = re.search(r'<ul class="errorlist[^"]*"[^>]*><li>(notes\.png[^<]*)</li>', html)
+    assert message is not None and html.count(message.group(1)) == 1
+    assert not texts(r)  # not repeated as a message above the form
+    assert not GeneratedAsset.objects.exists()
