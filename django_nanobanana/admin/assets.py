@@ -25,9 +25,10 @@ from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry
 from ..services import delete_asset
 from .actions import AssetActionsMixin
-from .forms import OverlayForm, capabilities_json
+from .forms import capabilities_json
 from .views import (
     dashboard_view,
+    editor_context,
     export_csv_view,
     overlay_preview_view,
     panel_context,
@@ -187,17 +188,11 @@ class GeneratedAssetAdmin(AssetActionsMixin, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         asset = self.get_object(request, object_id)
         if asset is not None and self.has_view_or_change_permission(request, asset):
-            current = asset.current_version
-            size = (current.width, current.height) if current and current.width else None
             prefix = f"{self.opts.app_label}_{self.opts.model_name}"
             extra_context.update(panel_context(self, request, asset))
+            extra_context.update(editor_context(self, request, asset))
             extra_context.update({
-                "overlay_form": OverlayForm(prefix="overlay", image_size=size,
-                                            initial=OverlayForm.initial_from(asset.overlay)),
                 "url_status": reverse(f"admin:{prefix}_status", args=[asset.pk]),
-                "url_preview": reverse(f"admin:{prefix}_overlay_preview", args=[asset.pk]),
-                "url_overlay": reverse(f"admin:{prefix}_overlay", args=[asset.pk]),
-                "url_generate": reverse(f"admin:{prefix}_generate", args=[asset.pk]),
                 "poll_seconds": poll_seconds(),
                 "capabilities": capabilities_json(),
             })

@@ -418,3 +418,54 @@ def test_a_bad_reference_file_is_reported_once_on_its_own_field(admin_client_, m
     assert message is not None and html.count(message.group(1)) == 1
     assert not texts(r)  # not repeated as a message above the form
     assert not GeneratedAsset.objects.exists()
+
+
+# -- the change page's live update --------------------------------------------------------------
+
+def test_status_brings_tools_and_overlay_editor_once_a_current_image_exists(admin_client_,
+                                                                           make_asset):
+    """The page polled with no current image (current=""); once one exists, the answer
+    carries "Edit with an instruction" and the overlay editor, so no reload is needed."""
+    asset = make_asset("First")
+    data = admin_client_.get(url("status", asset.pk), {"current": ""}).json()
+    assert "nb-tool-edit" in data["html"]["tools"]
+    assert f"?version={asset.current_version_id}" in data["html"]["tools"]
+    assert 'id="nb-overlay-form"' in data["html"]["editor"]
+    assert url("overlay_preview", asset.pk) in data["html"]["editor"]
+    same = admin_client_.get(url("status", asset.pk),
+                             {"current": str(asset.current_version_id)}).json()
+    assert "tools" not in same["html"] and "editor" not in same["html"]
+
+
+def test_a_version_being_finished_is_not_shown_as_succeeded_without_an_image(admin_client_,
+                                                                             make_asset):
+    """Succeeded but not current yet (its renditions are being written): "Finishing",
+    busy, no "Make current" for it, rather than "Succeeded" next to "No image yet"."""
+    from django.utils import timezone
+
+    asset = make_asset("Fresh")
+    version = asset.current_version
+    GeneratedAsset.objects.filter(pk=asset.pk).update(
+        current_version=None, updated_at=timezone.now() - timezone.timedelta(seconds=5))
+    AssetVersion.objects.filter(pk=version.pk).update(finished_at=timezone.now())
+    data = admin_client_.get(url("status", asset.pk)).json()
+    assert data["busy"] is True
+    assert 'data-nb-state="running"' in data["html"]["current"]
+    assert "Succeeded" not in data["html"]["current"]
+    assert "nb-make-current" not in data["html"]["history"]
+
+
+def test_current_version_thumbnail_shows_the_rendered_overlay(admin_client_, make_asset):
+    from django_nanobanana.models import Rendition
+
+    asset = make_asset("Poster", renditions=True)
+    version = asset.current_version
+    Rendition.objects.bulk_create([
+        Rendition(version=version, width=w, height=w * 2 // 3, format="jpeg",
+                  overlay_hash="abc123", file=f"nanobanana/r/{version.pk}-{w}-abc123.jpeg",
+                  bytes=100) for w in (32, 64)])
+    GeneratedAsset.objects.filter(pk=asset.pk).update(rendered_overlay_hash="abc123")
+    history = admin_client_.get(url("status", asset.pk)).json()["html"]["history"]
+    assert f"{version.pk}-32-abc123.jpeg" in history
+    page = admin_client_.get(url("change", asset.pk)).content.decode()
+    assert f"{version.pk}-32-abc123.jpeg" in page.split('id="nb-history"', 1)[1]

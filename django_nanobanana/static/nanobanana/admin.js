@@ -16,16 +16,39 @@
     var current = document.getElementById("nb-current");
     var timer = null;
 
+    function swapTools(html) {
+      var list = document.querySelector("ul.object-tools");
+      if (!list) { return; }
+      Array.prototype.forEach.call(list.querySelectorAll(".nb-tool-item"),
+                                   function (item) { item.remove(); });
+      list.insertAdjacentHTML("afterbegin", html);
+    }
+
+    function swapEditor(html) {
+      var editor = document.getElementById("nb-editor");
+      if (!editor) { return; }
+      editor.innerHTML = html;
+      var form = document.getElementById("nb-overlay-form");
+      if (form) { startPreview(form); }
+    }
+
     function apply(data) {
       if (current && data.html) { current.innerHTML = data.html.current; }
       if (history && data.html) { history.innerHTML = data.html.history; }
+      // A new current image: its tools and overlay editor (with a preview of the new
+      // image) come with the answer; no reload needed.
+      if (data.html && data.html.tools !== undefined) { swapTools(data.html.tools); }
+      if (data.html && data.html.editor !== undefined) { swapEditor(data.html.editor); }
+      root.dataset.current = data.current_version || "";
       root.dataset.busy = data.busy ? "1" : "0";
       root.dataset.state = data.state || "";
       document.dispatchEvent(new CustomEvent("nanobanana:status", {detail: data}));
     }
 
     function poll() {
-      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      var query = (url.indexOf("?") === -1 ? "?" : "&") + "current=" +
+        encodeURIComponent(root.dataset.current || "");
+      fetch(url + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {
           apply(data);
