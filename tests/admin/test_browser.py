@@ -193,17 +193,19 @@ def test_editor_session(browser, site, worker):
     assert state in ("queued", "running"), state
     shot(browser, "03-queued")
 
-    # 3. the state turns to succeeded without reloading the page
+    # 3. the state turns to succeeded without reloading the page, and what needs a
+    #    current image arrives with it: the overlay editor and "Edit with an instruction"
     browser.execute_script("window.nbNoReload = 'still here';")
     wait(browser, css("#nb-latest-state[data-nb-state=succeeded]"))
     wait(browser, css("#nb-current-img"))
+    wait(browser, css("#nb-tool-edit"))
+    wait(browser, css("#nb-overlay-preview[data-seq]:not([data-seq='0'])"))
     assert browser.execute_script("return window.nbNoReload") == "still here"
+    assert "No image yet" not in browser.find_element("id", "nb-current").text
     assert "Banana boat" in browser.title
     shot(browser, "04-succeeded")
 
     # 4. the overlay editor: the server-side preview follows the text
-    browser.get(base + reverse("admin:nanobanana_generatedasset_change", args=[asset.pk]))
-    wait(browser, css("#nb-overlay-preview[data-seq]:not([data-seq='0'])"))
     first_src = browser.find_element("id", "nb-overlay-preview").get_attribute("src")
     first_seq = int(browser.find_element("id", "nb-overlay-preview").get_attribute("data-seq"))
     text = browser.find_element("id", "id_overlay-text")
@@ -218,44 +220,57 @@ def test_editor_session(browser, site, worker):
     wait(browser, css("#nb-status[data-busy='0'] #nb-current-img"))
     asset.refresh_from_db()
     assert asset.overlay["text"] == "SALE 50%"
-
-    # 5. regenerate, then make the older version current again
+    # the version's thumbnail shows the overlay the pages show
     first_version = asset.current_version_id
-    browser.find_element("id", "nb-tool-regenerate").click()
-    prompt = wait(browser, css("#id_prompt"))
-    prompt.clear()
-    prompt.send_keys("a yellow banana boat at sunset")
+    thumb = browser.find_element(
+        "css selector", f"#nb-version-{first_version} .nb-version-thumb img")
+    assert asset.rendered_overlay_hash and asset.rendered_overlay_hash in thumb.get_attribute(
+        "src"), thumb.get_attribute("src")
+
+    # 5. edit with an instruction: the new image becomes current without a reload, and
+    #    the overlay preview is drawn on the new image
+    browser.find_element("id", "nb-tool-edit").click()
+    instruction = wait(browser, css("#id_instruction"))
+    instruction.send_keys("make the sea purple")
     browser.find_element("id", "nb-submit").click()
     wait(browser, css("#nb-status"))
-    wait(browser, lambda d: len(d.find_elements(
-        "css selector", "#nb-history .nb-version[data-state=succeeded]")) == 2)
+    browser.execute_script("window.nbNoReload = 'still here';")
     try:
         wait(browser, lambda d: d.find_element("id", "nb-current-img")
-             .get_attribute("data-version") != str(first_version))
+             .get_attribute("data-version") not in ("", str(first_version)))
     except Exception:
         asset.refresh_from_db()
         print("diagnostics: asset", asset.updated_at, asset.current_version_id, first_version)
         for v in asset.versions.all():
             print("diagnostics: v", v.pk, v.state, v.created_at, v.finished_at,
                   v.renditions.count())
-        status = browser.find_element("id", "nb-status")
-        print("diagnostics: busy", status.get_attribute("data-busy"))
         print("diagnostics: errors", worker.errors, worker.broker_errors)
         raise
-    shot(browser, "06-regenerated")
+    edited = browser.find_element("id", "nb-current-img").get_attribute("data-version")
+    wait(browser, lambda d: f"?version={edited}" in d.find_element(
+        "id", "nb-tool-edit").get_attribute("href"))
+    wait(browser, lambda d: d.find_element("id", "nb-overlay-form").get_attribute(
+        "data-preview-url") and int(d.find_element("id", "nb-overlay-preview")
+                                    .get_attribute("data-seq") or 0) > 0)
+    assert browser.execute_script("return window.nbNoReload") == "still here"
+    assert browser.find_element("id", "id_overlay-text").get_attribute("value") == "SALE 50%"
+    shot(browser, "06-edited")
+
+    # 6. revert: make the first version current again
     browser.find_element(
         "css selector", f"#nb-version-{first_version} .nb-make-current").click()
     wait(browser, lambda d: d.find_element("id", "nb-current-img")
          .get_attribute("data-version") == str(first_version))
     asset.refresh_from_db()
     assert str(asset.current_version_id) == str(first_version)
+    assert asset.versions.count() == 2
     shot(browser, "07-made-current")
     browser.execute_script("window.scrollTo(0, 0)")
     browser.execute_script("window.getSelection().removeAllRanges();"
                            "document.activeElement && document.activeElement.blur();")
     shot(browser, "admin-asset")
 
-    # 6. the usage dashboard draws its charts
+    # 7. the usage dashboard draws its charts
     browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
     wait(browser, css("body[data-charts-drawn='1'] #nb-chart-day[data-drawn='1']"))
     painted = browser.execute_script("""
@@ -267,7 +282,7 @@ def test_editor_session(browser, site, worker):
     shot(browser, "08-dashboard")
 
     assert not worker.errors, worker.errors
-    assert worker.done >= 3  # two generations and the overlay render went through the queue
+    assert worker.done >= 3  # generation, overlay render and edit went through the queue
     assert time.monotonic() - started < 90
 
 
