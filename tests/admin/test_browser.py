@@ -6,124 +6,25 @@ Gemini server, watch its state turn to succeeded without reloading, change the o
 and see the server-side preview update, regenerate and make the older version current,
 open the usage dashboard and see the charts drawn.
 
-The worker: a thread in the test process takes the tasks from django-q2's ORM broker
-(the same queue, payloads and task functions ``qcluster`` runs) and executes them. A
-``qcluster`` subprocess would need the fake server's address and the test database
-passed through the environment and costs seconds to start and stop; the thread shares
-the test's settings (``nanobanana_fake``) and database file and is stopped in
-microseconds, so the tests stay fast and deterministic.
+The worker, the browser and the waits come from ``tests/browser_support.py``.
 """
 
+# ruff: noqa: F811  (the fixtures imported from browser_support are parameters here)
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.urls import reverse
 
 from django_nanobanana.models import GeneratedAsset
 
-from ..conftest import require_service
+from ..browser_support import browser, css, login, shot, wait, worker  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-STEP_TIMEOUT = 20  # seconds for one step (the fake server answers in ~1 s; slack for busy CI)
-
-
-class QueueWorker(threading.Thread):
-    """Runs django-q2 tasks from the ORM broker, like ``qcluster`` would."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True, name="nanobanana-test-worker")
-        self.stopping = threading.Event()
-        self.errors: list[BaseException] = []  # raised by a task
-        self.broker_errors: list[BaseException] = []  # e.g. a busy database: retried
-        self.done = 0
-
-    def run(self) -> None:
-        from django.utils.module_loading import import_string
-        from django_q.brokers import get_broker
-        from django_q.signing import SignedPackage
-
-        broker = get_broker()
-        try:
-            while not self.stopping.is_set():
-                try:
-                    tasks = broker.dequeue() or []
-                except Exception as exc:  # a locked database: try again
-                    self.broker_errors.append(exc)
-                    tasks = []
-                if not tasks:
-                    self.stopping.wait(0.1)
-                    continue
-                for ack_id, payload in tasks:
-                    task = SignedPackage.loads(payload)
-                    func = task["func"]
-                    func = import_string(func) if isinstance(func, str) else func
-                    try:
-                        func(*task.get("args", ()), **task.get("kwargs", {}))
-                    except Exception as exc:
-                        self.errors.append(exc)
-                    broker.acknowledge(ack_id)
-                    self.done += 1
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
-
-
-@pytest.fixture
-def worker() -> Iterator[QueueWorker]:
-    thread = QueueWorker()
-    thread.start()
-    try:
-        yield thread
-    finally:
-        thread.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not (shutil.which("chromium") or os.path.exists(CHROMIUM)) or not (
-        shutil.which("chromedriver") or os.path.exists(CHROMEDRIVER)
-    ):
-        require_service("chromium", "Chromium is not installed: apt-get install chromium "
-                                    "chromium-driver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        require_service("selenium", "selenium is not installed: pip install -e '.[dev]'")
-    profile = tempfile.mkdtemp(prefix="nanobanana-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    service = Service(shutil.which("chromedriver") or CHROMEDRIVER)
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(STEP_TIMEOUT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.timeout(120)]
 
 
 @pytest.fixture
@@ -137,36 +38,6 @@ def site(settings, nanobanana_fake, media_root, live_server) -> Any:
     nanobanana_fake.latency = 1.0  # long enough to see "queued"/"running" first
     get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
     return live_server
-
-
-def shot(driver: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path
-
-
-def wait(driver: Any, condition: Any, timeout: float = STEP_TIMEOUT) -> Any:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    # The page swaps its panels while polling and reloads after a form: elements go stale.
-    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
-        NoSuchElementException, StaleElementReferenceException)).until(condition)
-
-
-def css(selector: str) -> Any:
-    from selenium.webdriver.support import expected_conditions as ec
-
-    return ec.presence_of_element_located(("css selector", selector))
-
-
-def login(driver: Any, base: str) -> None:
-    driver.get(base + reverse("admin:login"))
-    driver.find_element("name", "username").send_keys("editor")
-    driver.find_element("name", "password").send_keys("pw")
-    driver.find_element("css selector", "input[type=submit]").click()
-    wait(driver, css("#user-tools"))
 
 
 def test_editor_session(browser, site, worker):
@@ -268,7 +139,7 @@ def test_editor_session(browser, site, worker):
     browser.execute_script("window.scrollTo(0, 0)")
     browser.execute_script("window.getSelection().removeAllRanges();"
                            "document.activeElement && document.activeElement.blur();")
-    shot(browser, "admin-asset")
+    shot(browser, "admin-asset", docs=True)
 
     # 7. the usage dashboard draws its charts
     browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))

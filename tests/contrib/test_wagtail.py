@@ -127,6 +127,13 @@ def test_page_editor_uses_the_chooser(client, editor, make_asset):
     assert "data-nb-chooser" not in html  # Wagtail's chooser replaced the plain-Django one
     widget = chooser_viewset.widget_class()
     assert str(asset.pk) in widget.render("hero", asset, attrs={"id": "id_hero"})
+    # the chosen image's own thumbnail, not Wagtail's grey icon placeholder
+    from django_nanobanana.chooser.core import thumbnail_url
+
+    thumb = thumbnail_url(asset)
+    assert thumb and f'data-nb-wagtail-thumb alt="" decoding="async" width="80" src="{thumb}"' \
+        in html
+    assert "nanobanana/wagtail/chooser.js" in html and "new NanobananaChooser(" in html
 
 
 def test_copy_into_the_image_library(make_asset, editor):

@@ -24,6 +24,7 @@ from .. import require
 require("wagtail")
 
 from wagtail.admin.forms.choosers import BaseFilterForm  # noqa: E402
+from wagtail.admin.staticfiles import versioned_static  # noqa: E402
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn  # noqa: E402
 from wagtail.admin.views import generic  # noqa: E402
 from wagtail.admin.views.generic import chooser as chooser_views  # noqa: E402
@@ -33,7 +34,7 @@ from wagtail.admin.views.generic.usage import UsageView as BaseUsageView  # noqa
 from wagtail.admin.viewsets.chooser import ChooserViewSet  # noqa: E402
 from wagtail.admin.viewsets.model import ModelViewSet  # noqa: E402
 from wagtail.admin.widgets.button import HeaderButton  # noqa: E402
-from wagtail.admin.widgets.chooser import BaseChooser  # noqa: E402
+from wagtail.admin.widgets.chooser import BaseChooser, BaseChooserAdapter  # noqa: E402
 
 from ... import access, services  # noqa: E402
 from ...chooser.core import (  # noqa: E402
@@ -155,6 +156,12 @@ class _ChosenMixin:
             raise GeneratedAsset.DoesNotExist
         return asset
 
+    def get_chosen_response_data(self, item: GeneratedAsset) -> dict[str, Any]:
+        data = super().get_chosen_response_data(item)  # type: ignore[misc]
+        data["id"] = str(item.pk)
+        data["preview"] = {"url": thumbnail_url(item)}
+        return data
+
     def get_display_title(self, instance: GeneratedAsset) -> str:
         if instance.current_version_id is None:
             return _("%(title)s (generating…)") % {"title": instance.title}
@@ -182,16 +189,43 @@ class CreateView(_ChosenMixin, chooser_views.CreateView):
 
 
 class GeneratedAssetChooser(BaseChooser):
-    """Wagtail's chooser widget, with UUID ids made JSON-safe (StreamField form state)."""
+    """Wagtail's chooser widget, showing the chosen image's thumbnail (the generic one
+    shows a grey icon), with UUID ids made JSON-safe (StreamField form state)."""
+
+    template_name = "nanobanana/wagtail/chooser_widget.html"
+    js_constructor = "NanobananaChooser"
 
     def get_value_data_from_instance(self, instance: GeneratedAsset) -> dict[str, Any]:
         data = super().get_value_data_from_instance(instance)
         data["id"] = str(instance.pk)
+        data["preview"] = {"url": thumbnail_url(instance)}
         return data
+
+    def get_context(self, name: str, value_data: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value_data, attrs)
+        context["preview"] = (value_data or {}).get("preview", {})
+        return context
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget.js"),
+                               versioned_static("nanobanana/wagtail/chooser.js")])
+
+
+class GeneratedAssetChooserAdapter(BaseChooserAdapter):
+    """The block's widget on the JavaScript side (telepath): the same thumbnail."""
+
+    js_constructor = "nanobanana.wagtail.Chooser"
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget-telepath.js"),
+                               versioned_static("nanobanana/wagtail/chooser.js")])
 
 
 class GeneratedAssetChooserViewSet(ChooserViewSet):
     base_widget_class = GeneratedAssetChooser
+    widget_telepath_adapter_class = GeneratedAssetChooserAdapter
     model = GeneratedAsset
     icon = "image"
     choose_one_text = gettext_lazy("Choose a generated image")
