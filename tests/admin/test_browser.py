@@ -177,3 +177,40 @@ def test_bad_ratio_is_shown_on_the_form(browser, site, worker):
     assert "does not support aspect ratio 8:1" in error.text
     shot(browser, "09-bad-ratio")
     assert not GeneratedAsset.objects.exists()
+
+
+def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
+    """$1.05 already spent today; a site budget of $0.50 added in the admin mid-day: the
+    dashboard shows $1.05 spent and $0.00 left, what the next reservation is refused on."""
+    from decimal import Decimal
+
+    from django_nanobanana import budgets, ledger
+    from tests.ledger.conftest import try_reserve
+
+    user = get_user_model().objects.get(username="editor")
+    spent = try_reserve(user, "1.10")
+    ledger.settle(spent.version_id, actual=Decimal("1.05"))
+
+    base = site.url
+    login(browser, base)
+    browser.get(base + reverse("admin:nanobanana_budget_add"))
+    browser.find_element("id", "id_name").send_keys("Site per day")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "id_scope")).select_by_value("site")
+    Select(browser.find_element("id", "id_period")).select_by_value("day")
+    browser.find_element("id", "id_amount_limit").send_keys("0.50")
+    browser.find_element("css selector", "input[name=_save]").click()
+    wait(browser, css("#result_list"))
+    assert "$1.05 / $0.50" in browser.find_element("id", "result_list").text
+
+    refused = try_reserve(user, "0.039")
+    assert isinstance(refused, budgets.BudgetExceeded)
+    browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
+    row = wait(browser, css("#nb-budgets tbody tr"))
+    assert row.find_element("css selector", ".nb-spent").text == "$1.05"
+    assert row.find_element("css selector", ".nb-left").text == budgets.format_money(
+        refused.remaining) == "$0.00"
+    wait(browser, css("body[data-charts-drawn='1']"))
+    browser.execute_script("document.getElementById('nb-budgets').scrollIntoView()")
+    shot(browser, "dashboard-budget", docs=True)
