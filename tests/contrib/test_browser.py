@@ -172,6 +172,21 @@ def test_cms_plugin_from_the_toolbar(browser, site, make_asset, editor, client):
 
 # -- Wagtail: chooser in a panel and in a StreamField block --------------------------------------
 
+def wagtail_home() -> Any:
+    """Wagtail's home page; recreated (with the locale, root and site) when an earlier
+    transactional test flushed what Wagtail's migrations created."""
+    from wagtail.models import Locale, Page, Site
+
+    Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root",
+                                                                     slug="root"))
+    home = root.get_children().first() or root.add_child(instance=Page(title="Home",
+                                                                      slug="home"))
+    Site.objects.get_or_create(is_default_site=True,
+                               defaults={"hostname": "localhost", "root_page": home})
+    return home
+
+
 def _wagtail_choose(browser: Any, opener: Any, query: str, title: str) -> None:
     from selenium.webdriver.support import expected_conditions as ec
 
@@ -187,14 +202,12 @@ def _wagtail_choose(browser: Any, opener: Any, query: str, title: str) -> None:
 
 
 def test_wagtail_chooser_and_block_show_the_chosen_image(browser, site, make_asset, client):
-    from wagtail.models import Page
-
     from django_nanobanana.chooser.core import thumbnail_url
     from tests.contrib.testapp.models import ImagePage
 
     lighthouse = make_asset("A lighthouse at dusk", title="Lighthouse", alt_text="A lighthouse")
     road = make_asset("A desert road", title="Road")
-    home = Page.get_first_root_node().get_children().first()
+    home = wagtail_home()
     page = home.add_child(instance=ImagePage(title="Gallery", slug="gallery"))
     base = site.url
     login(browser, base)
