@@ -73,8 +73,8 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
 
     assert manage(demo_env, "migrate", "django_q", "--noinput").returncode == 0
     web, fake = free_port(), free_port()
-    run_env = {**demo_env, "VENV": os.path.relpath(VENV, ROOT), "DEMO_SETUP": "0", "DEMO_PORT": str(web),
-               "FAKE_GEMINI_PORT": str(fake)}
+    run_env = {**demo_env, "VENV": os.path.relpath(VENV, ROOT), "DEMO_SETUP": "0",
+               "DEMO_PORT": str(web), "FAKE_GEMINI_PORT": str(fake)}
     demo = subprocess.Popen(["bash", "scripts/demo.sh"], cwd=ROOT, env=run_env,
                             start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

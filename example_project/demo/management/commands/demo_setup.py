@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-
 SITE_NAME = "django-nanobanana demo"
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("DEMO_PORT") or 8000)
