@@ -37,6 +37,7 @@ from .models.ledger import (
     AuditRecord,
     BudgetCounter,
     BudgetPeriod,
+    BudgetScope,
     EntryKind,
     LedgerEntry,
     Outcome,

@@ -75,7 +75,7 @@ def test_generate_errors_with_json_are_one_json_object(nanobanana_fake, media_ro
 def test_batch_summary_prints_cost_as_money(nanobanana_fake, media_root, tmp_path, settings):
     settings.NANOBANANA = {**settings.NANOBANANA, "RENDITION_WIDTHS": (320,),
                            "RENDITION_FORMATS": ("jpeg",)}
-    path = write(tmp_path, "rows.csv", "prompt,size\nA fox,512\nA bee,512\n")
+    path = write(tmp_path, "rows.csv", "prompt,size\nA fox,1K\nA bee,1K\n")
     out = io.StringIO()
     call_command("nanobanana_batch", str(path), "--mode", "inline", stdout=out,
                  stderr=io.StringIO())

@@ -87,16 +87,20 @@ def test_editor_session(browser, site, worker):
     assert browser.find_element("id", "nb-overlay-preview").get_attribute("src") != first_src
     browser.execute_script("document.getElementById('nb-overlay-form').scrollIntoView()")
     shot(browser, "05-overlay-preview")
+    from selenium.webdriver.support import expected_conditions as ec
+
+    before = browser.find_element("id", "nb-status")
     browser.find_element("id", "nb-overlay-save").click()
+    wait(browser, ec.staleness_of(before))  # the overlay view redirects back to the page
     wait(browser, css("#nb-status[data-busy='0'] #nb-current-img"))
     asset.refresh_from_db()
     assert asset.overlay["text"] == "SALE 50%"
+    assert asset.rendered_overlay_hash  # rendered by the worker while the page polled
     # the version's thumbnail shows the overlay the pages show
     first_version = asset.current_version_id
-    thumb = browser.find_element(
-        "css selector", f"#nb-version-{first_version} .nb-version-thumb img")
-    assert asset.rendered_overlay_hash and asset.rendered_overlay_hash in thumb.get_attribute(
-        "src"), thumb.get_attribute("src")
+    wait(browser, lambda d: f"/{asset.rendered_overlay_hash}/" in d.find_element(
+        "css selector", f"#nb-version-{first_version} .nb-version-thumb img"
+    ).get_attribute("src"))
 
     # 5. edit with an instruction: the new image becomes current without a reload, and
     #    the overlay preview is drawn on the new image
