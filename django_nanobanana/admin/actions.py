@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from .. import access
@@ -446,7 +446,7 @@ class AssetActionsMixin:
     def _is_apply(self, request: HttpRequest) -> bool:
         return request.method == "POST" and "apply" in request.POST
 
-    @admin.action(description=_("Generate a new version…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Generate a new version…"), permissions=["generate"])
     def generate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset)
         form = (GenerateForm(request.POST, request.FILES, user=request.user)
@@ -474,7 +474,7 @@ class AssetActionsMixin:
         return self._render_form(request, title=_("Generate new versions"), form=form,
                                  assets=assets, action="generate_action", submit=_("Generate"))
 
-    @admin.action(description=_("Regenerate…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Regenerate…"), permissions=["generate"])
     def regenerate_action(self, request: HttpRequest, queryset: QuerySet
                           ) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
@@ -503,7 +503,7 @@ class AssetActionsMixin:
                                  assets=assets, action="regenerate_action",
                                  submit=_("Regenerate"))
 
-    @admin.action(description=_("Edit with an instruction…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Edit with an instruction…"), permissions=["generate"])
     def edit_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
         form = (EditForm(request.POST, request.FILES, user=request.user)
@@ -530,7 +530,7 @@ class AssetActionsMixin:
                                  form=form, assets=assets, action="edit_action",
                                  submit=_("Edit"))
 
-    @admin.action(description=_("Re-render text overlay…"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Re-render text overlay…"), permissions=["change"])
     def overlay_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
         form = (OverlayForm(request.POST, prefix="overlay") if self._is_apply(request)
