@@ -46,8 +46,14 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str, s
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("locale", "__pycache__"))
     (copy / "locale").mkdir()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.settings", PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "django", "makemessages", "-l", "de"],
-                   cwd=copy, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "de"],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return {key(e) for e in polib.pofile(str(copy / "locale/de/LC_MESSAGES/django.po"))}
 
 
@@ -57,7 +63,8 @@ def test_every_marked_string_is_in_the_catalogue(extracted, lang):
     missing = sorted(m for _, m, _ in extracted - {k for k in present})
     assert not missing, (
         f"{len(missing)} marked strings are not in locale/{lang}: run `make messages` and "
-        f"translate them: {missing[:10]}")
+        f"translate them: {missing[:10]}"
+    )
     stale = sorted(m for _, m, _ in present - extracted)
     assert not stale, f"locale/{lang} has msgids no longer in the code: {stale[:10]}"
 
@@ -72,22 +79,27 @@ def test_every_entry_is_translated_with_its_placeholders(lang):
     assert not untranslated, f"untranslated in {lang}: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy in {lang}: {fuzzy[:10]}"
     for entry in po:
-        pairs = ([(entry.msgid, entry.msgstr_plural[0]),
-                  (entry.msgid_plural, entry.msgstr_plural[1])]
-                 if entry.msgid_plural else [(entry.msgid, entry.msgstr)])
+        pairs = (
+            [(entry.msgid, entry.msgstr_plural[0]), (entry.msgid_plural, entry.msgstr_plural[1])]
+            if entry.msgid_plural
+            else [(entry.msgid, entry.msgstr)]
+        )
         for source, translation in pairs:
             assert sorted(PLACEHOLDER.findall(source)) == sorted(
-                PLACEHOLDER.findall(translation)), (lang, source, translation)
+                PLACEHOLDER.findall(translation)
+            ), (lang, source, translation)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_compiled_catalogue_matches_the_po_file(lang):
     mo_path = PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.mo"
     assert mo_path.is_file(), f"run `make messages` to compile locale/{lang}"
-    compiled = {key(e): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(mo_path))
-                if e.msgid}
-    source = {key(e): (e.msgstr, e.msgstr_plural) for e in catalogue(lang)
-              if e.translated() and not e.obsolete}
+    compiled = {key(e): (e.msgstr, e.msgstr_plural) for e in polib.mofile(str(mo_path)) if e.msgid}
+    source = {
+        key(e): (e.msgstr, e.msgstr_plural)
+        for e in catalogue(lang)
+        if e.translated() and not e.obsolete
+    }
     assert compiled == source, f"locale/{lang}/LC_MESSAGES/django.mo is stale: `make messages`"
 
 
@@ -112,22 +124,35 @@ def test_admin_speaks_german(settings, client):
 
 @pytest.mark.django_db
 def test_api_errors_speak_german_to_a_german_client(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:2], "django.middleware.locale.LocaleMiddleware",
-                           *settings.MIDDLEWARE[2:]]
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:2],
+        "django.middleware.locale.LocaleMiddleware",
+        *settings.MIDDLEWARE[2:],
+    ]
     api = client_for(make_user("alice"))
-    response = api.post(f"{API}/assets/", {"prompt": "A harbour", "aspect_ratio": "7:3"},
-                        format="json", HTTP_ACCEPT_LANGUAGE="de")
+    response = api.post(
+        f"{API}/assets/",
+        {"prompt": "A harbour", "aspect_ratio": "7:3"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"  # codes stay English: they are for programs
     assert "unterstützt das Seitenverhältnis 7:3 nicht; erlaubt:" in error["message"]
     assert "unterstützt das Seitenverhältnis 7:3 nicht" in " ".join(
-        error["field_errors"]["aspect_ratio"])
-    french = api.post(f"{API}/assets/", {"prompt": "A harbour", "aspect_ratio": "7:3"},
-                      format="json", HTTP_ACCEPT_LANGUAGE="fr").json()["error"]
+        error["field_errors"]["aspect_ratio"]
+    )
+    french = api.post(
+        f"{API}/assets/",
+        {"prompt": "A harbour", "aspect_ratio": "7:3"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).json()["error"]
     assert "ne prend pas en charge les proportions 7:3 ; autorisées :" in french["message"]
-    english = api.post(f"{API}/assets/", {"prompt": "A harbour", "aspect_ratio": "7:3"},
-                       format="json").json()["error"]
+    english = api.post(
+        f"{API}/assets/", {"prompt": "A harbour", "aspect_ratio": "7:3"}, format="json"
+    ).json()["error"]
     assert "does not support aspect ratio 7:3; allowed:" in english["message"]
     anonymous = client_for(None).get(f"{API}/assets/", HTTP_ACCEPT_LANGUAGE="de")
     assert anonymous.json()["error"]["code"] == "not_authenticated"
