@@ -5,9 +5,8 @@ schema described as the API's own schema view describes it
 (``django_nanobanana.api.schema.SchemaView.custom_settings``), versioned as the package.
 """
 
-from tests.settings import *  # noqa: F403
-
 from django_nanobanana import __version__
+from tests.settings import *  # noqa: F403
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "django-nanobanana API",
