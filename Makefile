@@ -60,7 +60,7 @@ docs-build: $(VENV)/.dev-installed
 
 ## make nox-oldest: the suite against the oldest dependency versions pyproject.toml allows.
 nox-oldest: $(VENV)/.dev-installed
-	$(VENV)/bin/nox -s "tests(oldest)"
+	$(VENV)/bin/nox -s oldest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .nox site build dist example_project/db.sqlite3* example_project/media
