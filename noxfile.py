@@ -22,13 +22,12 @@ nox.options.error_on_missing_interpreters = False
 nox.options.sessions = ["oldest", "newest"]
 
 #: The declared minimums (pyproject.toml ``dependencies``), pinned exactly: the first
-#: published release of each declared series (PyPI has no Pillow 11.2.0 nor django-q2
-#: 1.7.0/1.7.1; 11.2.1 and 1.7.2 are the first of theirs).
+#: published release of each declared series (PyPI has no django-q2 1.7.0/1.7.1).
 OLDEST = {
     "django": "5.2",
     "djangorestframework": "3.15.0",
     "django-q2": "1.7.2",
-    "pillow": "11.2.1",
+    "pillow": "11.3.0",
     "httpx": "0.27.0",
     "tenacity": "8.3.0",
     "tqdm": "4.66.0",
@@ -39,7 +38,7 @@ NEWEST_PYTHONS = ["3.11", "3.12", "3.13"]
 #: Extras the suite imports (the CMS extras have their own settings and are left out).
 EXTRAS = "drf,vertex,redis"
 #: Test tools: the dev extra without the package itself and the docs/release tools.
-NOT_FOR_THE_SUITE = ("django-nanobanana[", "mkdocs", "neoteroi", "nox", "build", "twine")
+NOT_FOR_THE_SUITE = ("django-nanobanana[", "mkdocs", "neoteroi", "build", "twine")
 TEST_TOOLS = [
     requirement
     for requirement in PYPROJECT["project"]["optional-dependencies"]["dev"]

@@ -108,7 +108,7 @@ def _check_imaging() -> list[Any]:
     if "avif" in formats and not avif_available():
         messages.append(Warning(
             "RENDITION_FORMATS includes AVIF but this Pillow cannot encode it; AVIF "
-            "renditions are skipped.", hint="Pillow >= 11.2 wheels include AVIF.",
+            "renditions are skipped.", hint="Pillow >= 11.3 wheels include AVIF.",
             id="nanobanana.W004",
         ))
     return messages

@@ -42,7 +42,7 @@ def test_nox_oldest_pins_exactly_the_declared_minimums():
     pinned = {name: version for name, version in noxfile.OLDEST.items()}
     assert set(pinned) == set(declared)
     for name, version in pinned.items():
-        # Equal, or the first release of the declared series (Pillow 11.2 -> 11.2.1).
+        # Equal, or the first release of the declared series (django-q2 1.7 -> 1.7.2).
         assert Version(version) >= Version(declared[name]), name
         assert Version(version).release[:2] == Version(declared[name]).release[:2], name
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.utils import translation
 
 from django_nanobanana.models import GeneratedAsset
 
@@ -27,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "django_nanobanana"
 LANGUAGES = ("de", "fr")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-+ #0-9.]*[a-z]")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """LocaleMiddleware leaves the request's language active in this thread: reset it so
+    that later tests see the default language again."""
+    yield
+    translation.deactivate()
 
 
 def key(entry: polib.POEntry | polib.MOEntry) -> tuple[str, str, str]:

@@ -67,7 +67,7 @@ _ALIASES = {"jpg": "jpeg"}
 
 @cache
 def avif_available() -> bool:
-    """True when this Pillow can encode AVIF (Pillow >= 11.2 built with libavif)."""
+    """True when this Pillow can encode AVIF (Pillow >= 11.3 wheels, or any build with libavif)."""
     return bool(features.check("avif"))
 
 
