@@ -138,7 +138,7 @@ def test_api_errors_speak_german_to_a_german_client(settings):
         "django.middleware.locale.LocaleMiddleware",
         *settings.MIDDLEWARE[2:],
     ]
-    api = client_for(make_user("alice"))
+    api = client_for(make_user("alice", perms=("nanobanana.generate",)))
     response = api.post(
         f"{API}/assets/",
         {"prompt": "A harbour", "aspect_ratio": "7:3"},
