@@ -85,6 +85,10 @@ def test_editor_session(browser, site, worker):
     wait(browser, lambda d: int(d.find_element("id", "nb-overlay-preview")
                                 .get_attribute("data-seq") or 0) > first_seq)
     assert browser.find_element("id", "nb-overlay-preview").get_attribute("src") != first_src
+    # The caption names the automatic style's treatment and the contrast it measured.
+    measure = wait(browser, css("#nb-overlay-measure:not([hidden])"))
+    assert float(measure.get_attribute("data-ratio")) >= 4.5
+    assert ":1" in measure.text
     browser.execute_script("document.getElementById('nb-overlay-form').scrollIntoView()")
     shot(browser, "05-overlay-preview")
     from selenium.webdriver.support import expected_conditions as ec
