@@ -75,6 +75,12 @@ OVERLAY = OverlaySpec.from_dict(
         "stroke_width": 0.04,
     }
 )
+#: The default style: the same text, its colour and treatment chosen by measuring each
+#: rendition (what a new overlay gets).  Its bound is the same plain draw as above.
+AUTO_OVERLAY = OverlaySpec.from_dict(
+    {key: value for key, value in OVERLAY.to_dict().items() if key != "stroke_width"}
+    | {"style": "auto"}
+)
 
 
 def photo(width: int, height: int, seed: int = 1) -> Image.Image:
@@ -184,16 +190,20 @@ def run(runs: int, sizes: list[str]) -> list[dict]:
         # Warm-up: imports, font loading, codec initialisation.
         ours(data, OVERLAY)
         bound(data, overlays)
-        samples: dict[str, list[float]] = {k: [] for k in ("ours", "bound", "ours+o", "bound+o")}
+        samples: dict[str, list[float]] = {
+            k: [] for k in ("ours", "bound", "ours+o", "bound+o", "ours+a")
+        }
         for _ in range(runs):  # interleaved, so drift affects all alike
             samples["bound"].append(timed(bound, data))
             samples["ours"].append(timed(ours, data, None))
             samples["bound+o"].append(timed(bound, data, overlays))
             samples["ours+o"].append(timed(ours, data, OVERLAY))
+            samples["ours+a"].append(timed(ours, data, AUTO_OVERLAY))
         medians = {k: statistics.median(v) for k, v in samples.items()}
         for variant, ours_key, bound_key in (
             ("no overlay", "ours", "bound"),
             ("with overlay", "ours+o", "bound+o"),
+            ("auto overlay", "ours+a", "bound+o"),
         ):
             rows.append(
                 {

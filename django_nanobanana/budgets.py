@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "BudgetExceeded", "Reservation", "applicable_budgets", "budget_timezone", "format_money",
-    "reserve", "sync_settings_budgets", "window",
+    "reserve", "sync_settings_budgets", "window", "window_counters",
 ]
 
 
@@ -272,6 +272,40 @@ def counters_for(
             counter = BudgetCounter.objects.get(**lookup)
         out.append((budget, counter, start, end, subject))
     return out
+
+
+def window_counters(budget: Budget, now: dt.datetime | None = None
+                    ) -> tuple[list[BudgetCounter], dt.datetime, dt.datetime]:
+    """The counters of ``budget``'s current window as the next reservation will see them,
+    for screens (read-only: nothing is written).
+
+    A counter not created yet (a budget added mid-window, or one whose only reservations
+    were refused, which rolls its counter back) is shown as :func:`counters_for` would
+    seed it: from what the ledger settled in the window. Every-user budgets get one
+    counter per user with a counter or settled spend in the window (``subject`` = pk).
+    Returns ``(counters, start, end)``; unsaved counters have no ``pk``.
+    """
+    start, end = window(budget.period, now)
+    counters = list(budget.counters.filter(window_start=start).order_by("subject"))
+    if budget.scope == BudgetScope.USER and budget.user_id is None:
+        have = {c.subject for c in counters}
+        settled = (
+            LedgerEntry.objects.filter(kind=EntryKind.SETTLE, user__isnull=False,
+                                       occurred_at__gte=start, occurred_at__lt=end)
+            .values("user_id").annotate(amount=Sum("amount"), images=Sum("images"))
+            .order_by("user_id")
+        )
+        for row in settled:
+            if str(row["user_id"]) not in have:
+                counters.append(BudgetCounter(
+                    budget=budget, subject=str(row["user_id"]), window_start=start,
+                    window_end=end, spent_micros=to_micros(row["amount"] or Decimal(0)),
+                    spent_images=int(row["images"] or 0)))
+    elif not counters:
+        spent, images = _settled_in(budget, "", start, end)
+        counters = [BudgetCounter(budget=budget, subject="", window_start=start,
+                                  window_end=end, spent_micros=spent, spent_images=images)]
+    return counters, start, end
 
 
 # -- refusal ---------------------------------------------------------------------------------

@@ -46,7 +46,49 @@ def _check_sharing() -> list[Any]:
     for problem in allow_list_errors():
         messages.append(Error(f"NANOBANANA['WEBHOOKS']: {problem}", hint=DOCS,
                               id="nanobanana.E011"))
+    messages += _check_open_generation()
     return messages
+
+
+def _api_mounted() -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("nanobanana-api:asset-list")
+    except NoReverseMatch:
+        return False
+    except Exception:  # a broken URLconf is reported by Django's own checks
+        return False
+    return True
+
+
+def _budget_for_everyone() -> bool:
+    """A budget in ``NANOBANANA["BUDGETS"]`` that applies to every user: site-wide, or
+    per user without naming one (each user gets it). Budgets made in the admin live in the
+    database, which checks do not read."""
+    for entry in nanobanana_settings.BUDGETS or ():
+        if not isinstance(entry, dict):
+            continue
+        scope = entry.get("scope", "site")
+        if scope == "site" or (scope == "user" and not entry.get("user")):
+            return True
+    return False
+
+
+def _check_open_generation() -> list[Any]:
+    """``REQUIRE_GENERATE_PERMISSION = False`` lets every logged-in user spend money; with
+    the API mounted and no budget for everyone, nothing caps it."""
+    if nanobanana_settings.REQUIRE_GENERATE_PERMISSION:
+        return []
+    if not _api_mounted() or _budget_for_everyone():
+        return []
+    return [Warning(
+        "NANOBANANA['REQUIRE_GENERATE_PERMISSION'] is False and the REST API is mounted, "
+        "but no budget applies to every user: any logged-in user can spend without limit.",
+        hint="Add a site-wide or per-user entry to NANOBANANA['BUDGETS'], or require the "
+             "nanobanana.generate permission. See docs/access.md.",
+        id="nanobanana.W010",
+    )]
 
 
 def _check_imaging() -> list[Any]:
@@ -66,7 +108,7 @@ def _check_imaging() -> list[Any]:
     if "avif" in formats and not avif_available():
         messages.append(Warning(
             "RENDITION_FORMATS includes AVIF but this Pillow cannot encode it; AVIF "
-            "renditions are skipped.", hint="Pillow >= 11.2 wheels include AVIF.",
+            "renditions are skipped.", hint="Pillow >= 11.3 wheels include AVIF.",
             id="nanobanana.W004",
         ))
     return messages

@@ -163,6 +163,10 @@ DEFAULTS: dict[str, Any] = {
     # A visible label under {% nanobanana_picture %} of AI-generated images (per tag:
     # ai_label=True/False/"text"). TEXT None: "AI-generated", translated.
     "AI_LABEL": {"ENABLED": False, "TEXT": None},
+    # Access (docs/access.md): spending money (a new image, regenerate, edit) needs the
+    # ``nanobanana.generate`` permission on every surface. False: every authenticated user
+    # may generate; budgets are then the only limit (system check nanobanana.W010).
+    "REQUIRE_GENERATE_PERMISSION": True,
     # Admin: how often (seconds) the change page polls an image's state while a version is
     # queued or running (or a new overlay is being rendered).
     "ADMIN_STATUS_POLL_SECONDS": 2.0,

@@ -14,12 +14,17 @@ defaults to ``on_delete=PROTECT`` instead, so an image in use cannot be deleted.
 In forms it uses :class:`~django_nanobanana.widgets.GeneratedAssetChooserWidget` (search,
 thumbnails, "Generate new" in a popup); Wagtail's admin uses its own chooser instead when
 ``django_nanobanana.contrib.wagtail`` is installed.
+
+The form field accepts only images the editor may see (:mod:`django_nanobanana.access`)
+once it knows the editor: call :func:`limit_to_user` on the form (the django CMS plugin
+does), or mix :class:`GeneratedAssetFieldsAdminMixin` into a ``ModelAdmin``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,4 +52,49 @@ class GeneratedAssetField(models.ForeignKey):
         from .widgets import GeneratedAssetChooserWidget
 
         kwargs.setdefault("widget", GeneratedAssetChooserWidget)
+        kwargs.setdefault("form_class", GeneratedAssetChoiceField)
         return super().formfield(**kwargs)
+
+
+class GeneratedAssetChoiceField(forms.ModelChoiceField):
+    """A generated image; :meth:`limit_to_user` narrows the choice to what a user may see."""
+
+    def limit_to_user(self, user: Any, *, keep: Any = None) -> None:
+        """Accept only images ``user`` may see (and ``keep``, the value already saved, so
+        that editing a form someone else filled in does not fail on it)."""
+        from .models import GeneratedAsset
+
+        visible = GeneratedAsset.objects.visible_to(user)
+        if keep not in (None, ""):
+            visible = visible | GeneratedAsset.objects.filter(pk=getattr(keep, "pk", keep))
+        self.queryset = visible
+        from .widgets import GeneratedAssetChooserWidget
+
+        # The admin wraps widgets (RelatedFieldWidgetWrapper): the chooser may be inside.
+        for widget in (self.widget, getattr(self.widget, "widget", None)):
+            if isinstance(widget, GeneratedAssetChooserWidget):
+                widget.user = user
+
+
+def limit_to_user(form: forms.BaseForm, user: Any) -> None:
+    """Limit every generated-image field of ``form`` to the images ``user`` may see."""
+    for name, field in form.fields.items():
+        if isinstance(field, GeneratedAssetChoiceField):
+            field.limit_to_user(user, keep=form.initial.get(name))
+
+
+class GeneratedAssetFieldsAdminMixin:
+    """For a ``ModelAdmin`` of a model with :class:`GeneratedAssetField`: its forms accept
+    only images the editor may see."""
+
+    def get_form(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        user = request.user
+
+        class LimitedForm(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                limit_to_user(self, user)
+
+        LimitedForm.__name__ = form.__name__
+        return LimitedForm

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 
+from .imaging.overlay import MINIMUM_CONTRAST
 from .models import GeneratedAsset, Rendition
 
 #: Modern formats first: browsers take the first ``<source>`` they support.
@@ -25,6 +27,9 @@ class RenditionInfo:
     width: int
     height: int
     bytes: int
+    #: WCAG contrast the overlay's text reached on this file (None without an overlay).
+    contrast: float | None = None
+    treatment: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,27 @@ class Picture:
     crops: dict[str, CropSources] = field(default_factory=dict)
 
     @property
+    def overlay_contrast(self) -> float | None:
+        """The lowest contrast the overlay reached over all renditions (None: no overlay)."""
+        figures = [r.contrast for s in (*self.sources, self.fallback) for r in s.renditions
+                   if r.contrast is not None]
+        return min(figures, default=None)
+
+    @property
     def src(self) -> str:
         """The fallback ``src``: the fallback format's rendition closest to 1024 px wide."""
         candidates = [r for r in self.fallback.renditions if r.width <= 1024]
         return (candidates[-1] if candidates else self.fallback.renditions[0]).url
+
+
+def overlay_warning(contrast: float | None) -> str | None:
+    """The editor-facing warning for an overlay below 3:1 on some rendition, else None."""
+    if contrast is None or contrast >= MINIMUM_CONTRAST:
+        return None
+    return gettext(
+        "The overlay text reaches only %(ratio).1f:1 contrast on some renditions (3:1 is the "
+        "least for large text): choose the automatic style, or add an outline or a "
+        "background.") % {"ratio": contrast}
 
 
 def prefetch_pictures(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAsset]:
@@ -100,7 +122,7 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
         if row.overlay_hash != asset.rendered_overlay_hash:
             continue
         info = RenditionInfo(url=row.file.url, width=row.width, height=row.height,
-                             bytes=row.bytes)
+                             bytes=row.bytes, contrast=row.contrast, treatment=row.treatment)
         if row.crop:
             crop_rows.setdefault(row.crop, {}).setdefault(row.format, []).append(info)
         else:

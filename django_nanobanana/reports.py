@@ -31,6 +31,7 @@ from .budgets import (
     counters_for,
     from_micros,
     window,
+    window_counters,
 )
 from .models.ledger import (
     AuditRecord,
@@ -323,13 +324,11 @@ def site_budget_status(*, now: dt.datetime | None = None) -> list[dict[str, Any]
         for pk, name in user_model._default_manager.values_list("pk", user_model.USERNAME_FIELD)
     }
     for budget in Budget.objects.filter(is_active=True).select_related("user", "group"):
-        start, end = window(budget.period, now)
-        counters: list[BudgetCounter | None] = list(budget.counters.filter(window_start=start))
-        every_user = budget.scope == BudgetScope.USER and budget.user_id is None
-        if not counters and not every_user:
-            counters = [None]
+        # The same figures the next reservation is checked against (a counter not created
+        # yet is seeded from the ledger, as the reservation would seed it).
+        counters, start, end = window_counters(budget, now)
         for counter in counters:
-            who = names.get(counter.subject, counter.subject) if counter and counter.subject else ""
+            who = names.get(counter.subject, counter.subject) if counter.subject else ""
             rows.append(_status_row(budget, counter, start, end, who))
 
     def fullness(row: dict[str, Any]) -> Decimal:

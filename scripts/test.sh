@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: lint, then every test on SQLite, then the PostgreSQL tests on the real
-# server. Services are found from NANOBANANA_TEST_POSTGRES_URL / NANOBANANA_TEST_REDIS_URL
+# The whole suite: lint, then every test on SQLite (including the wheel, docs-site and
+# translation checks), then the PostgreSQL tests on the real server. Services are found from NANOBANANA_TEST_POSTGRES_URL / NANOBANANA_TEST_REDIS_URL
 # (defaults: the loopback servers). Without CI a missing service skips its tests with a
 # reason; with CI=true it is a failure.
 set -euo pipefail
@@ -9,8 +9,8 @@ PY="$VENV/bin/python"
 export NANOBANANA_TEST_POSTGRES_URL=${NANOBANANA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 export NANOBANANA_TEST_REDIS_URL=${NANOBANANA_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-echo "== ruff"
-"$VENV/bin/ruff" check .
+echo "== lint (make lint: ruff check, ruff format --check)"
+make --no-print-directory lint VENV="$VENV"
 
 echo "== pytest (SQLite)"
 "$PY" -m pytest -m "not postgres" "$@"

@@ -24,12 +24,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from ..exceptions import NanobananaError
+from .. import access
+from ..exceptions import NanobananaError, RequestValidationError
 from ..ledger import client_ip
 from ..models import AssetVersion, GeneratedAsset, Source, State
+from ..pictures import overlay_warning
 from ..services import (
     cancel,
     edit,
@@ -51,7 +53,7 @@ from .forms import (
     capabilities_json,
 )
 
-GENERATE = "nanobanana.generate"
+GENERATE = access.GENERATE
 
 
 def _message(exc: Exception) -> str:
@@ -59,14 +61,46 @@ def _message(exc: Exception) -> str:
 
 
 def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
-    """Store the chosen library images and uploads as references; their ids."""
-    ids = []
+    """Store the chosen library images and uploads as references; their ids.
+
+    Every reference is checked; what is wrong is reported on the field it came from and
+    names the image or file ("photo.gif: ..."), all at once.
+    """
+    ids: list[str] = []
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, name: str, store: Any) -> None:
+        try:
+            ids.append(str(store().pk))
+        except RequestValidationError as exc:
+            for messages_ in exc.field_errors.values():
+                errors.setdefault(field, []).extend(
+                    f"{name}: {message}" if name and name not in str(message) else str(message)
+                    for message in messages_)
+
     for asset in form.cleaned_data.get("reference_assets") or ():
-        ids.append(str(reference_from_asset(asset, user=request.user).pk))
+        if not access.may_use_as_reference(request.user, asset):
+            errors.setdefault("reference_assets", []).append(
+                _("You may not use “%(title)s” as a reference.") % {"title": asset.title})
+            continue
+        add("reference_assets", asset.title,
+            lambda asset=asset: reference_from_asset(asset, user=request.user))
     for upload in form.cleaned_data.get("reference_uploads") or ():
-        ids.append(str(store_reference(upload.read(), user=request.user,
-                                       name=upload.name or "").pk))
+        add("reference_uploads", upload.name or "",
+            lambda upload=upload: store_reference(upload.read(), user=request.user,
+                                                  name=upload.name or ""))
+    if errors:
+        raise RequestValidationError(errors)
     return tuple(ids)
+
+
+def form_error(request: HttpRequest, form: forms.Form, exc: NanobananaError,
+               subforms: dict[str, forms.Form] | None = None) -> None:
+    """A service error on the form. Input errors are shown once, on their fields; other
+    errors (a budget, a provider) also as a message."""
+    add_service_errors(form, exc, subforms=subforms)
+    if not isinstance(exc, RequestValidationError):
+        messages.error(request, _message(exc))
 
 
 def has_references(form: forms.Form) -> bool:
@@ -85,7 +119,19 @@ class AssetActionsMixin:
 
     def has_generate_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Spending money: ``nanobanana.generate`` plus the right to change the image."""
-        return request.user.has_perm(GENERATE) and self.has_change_permission(request, obj)
+        if obj is None:
+            return access.may_any(request.user, "regenerate")
+        return access.may_regenerate(request.user, obj)
+
+    def _allowed(self, request: HttpRequest, assets: Sequence[GeneratedAsset],
+                 action: str) -> list[GeneratedAsset]:
+        """The selected images ``action`` is allowed on; a message names the others."""
+        allowed = [a for a in assets if access.may(request.user, a, action)]
+        refused = [a.title for a in assets if a not in allowed]
+        if refused:
+            messages.error(request, _("You may not do this to: %(titles)s.")
+                           % {"titles": ", ".join(refused)})
+        return allowed
 
     def _require(self, allowed: bool) -> None:
         if not allowed:
@@ -178,14 +224,13 @@ class AssetActionsMixin:
                  extra_context: dict[str, Any] | None = None) -> HttpResponse:
         self._require(self.has_add_permission(request))  # type: ignore[attr-defined]
         if request.method == "POST":
-            form = NewImageForm(request.POST, request.FILES)
+            form = NewImageForm(request.POST, request.FILES, user=request.user)
             overlay_form = OverlayForm(request.POST, prefix="overlay")
             if form.is_valid() & overlay_form.is_valid():
                 try:
                     version = self._generate(request, None, form, overlay_form.spec())
                 except NanobananaError as exc:
-                    add_service_errors(form, exc, subforms={"overlay": overlay_form})
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc, subforms={"overlay": overlay_form})
                 else:
                     asset = version.asset
                     self.log_addition(  # type: ignore[attr-defined]
@@ -197,7 +242,7 @@ class AssetActionsMixin:
                         "when it is ready.") % {"title": asset.title})
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = NewImageForm()
+            form = NewImageForm(user=request.user)
             overlay_form = OverlayForm(prefix="overlay")
         return self._render_form(
             request, title=_("New generated image"), form=form, assets=[],
@@ -210,13 +255,12 @@ class AssetActionsMixin:
         asset = self._asset(request, object_id)
         self._require(self.has_generate_permission(request, asset))
         if request.method == "POST":
-            form = GenerateForm(request.POST, request.FILES)
+            form = GenerateForm(request.POST, request.FILES, user=request.user)
             if form.is_valid():
                 try:
                     version = self._generate(request, asset, form)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc)
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc)
                 else:
                     self._log(request, asset, _("Generated version %(version)s (%(model)s).")
                               % {"version": version.pk, "model": version.model})
@@ -229,7 +273,7 @@ class AssetActionsMixin:
                 initial = {"prompt": current.prompt, "model": current.model,
                            "aspect_ratio": current.aspect_ratio,
                            "image_size": current.image_size}
-            form = GenerateForm(initial=initial)
+            form = GenerateForm(initial=initial, user=request.user)
         return self._render_form(
             request, title=_("Generate a new version of “%(title)s”") % {"title": asset.title},
             form=form, assets=[asset], submit=_("Generate"),
@@ -261,19 +305,18 @@ class AssetActionsMixin:
         self._require(self.has_generate_permission(request, asset))
         version = self._version(asset, request.GET.get("version") or request.POST.get("from"))
         if request.method == "POST":
-            form = form_class(request.POST, request.FILES, version=version)
+            form = form_class(request.POST, request.FILES, version=version, user=request.user)
             if form.is_valid():
                 try:
                     new = run(request, version, form)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc)
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc)
                 else:
                     self._log(request, asset, log % {"old": version.pk, "new": new.pk})
                     messages.success(request, done)
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = form_class(version=version)
+            form = form_class(version=version, user=request.user)
             if warn_unfinished and version.state != State.SUCCEEDED:
                 messages.warning(request, _("Only a finished image can be edited; this version "
                                             "is %(state)s.") % {"state":
@@ -295,14 +338,14 @@ class AssetActionsMixin:
                 try:
                     rerender_overlay(asset, form.spec(), user=request.user)
                 except NanobananaError as exc:
-                    add_service_errors(form, exc, subforms={"overlay": form})
-                    messages.error(request, _message(exc))
+                    form_error(request, form, exc, subforms={"overlay": form})
                 else:
                     self._log(request, asset, _("Changed the text overlay.") if form.spec()
                               else _("Removed the text overlay."))
                     messages.success(request, _(
                         "Overlay saved; the renditions are being re-rendered (no new "
                         "generation, no cost)."))
+                    self._warn_if_illegible(request, current, form.spec())
                     return HttpResponseRedirect(self._change_url(asset))
         else:
             form = OverlayForm(prefix="overlay", image_size=size,
@@ -311,6 +354,22 @@ class AssetActionsMixin:
             request, title=_("Text overlay of “%(title)s”") % {"title": asset.title},
             form=forms.Form(), overlay_form=form, assets=[asset], submit=_("Save overlay"),
         )
+
+    @staticmethod
+    def _warn_if_illegible(request: HttpRequest, version: AssetVersion | None,
+                           spec: dict | None) -> None:
+        """Flag an overlay below 3:1 (measured on the preview) before the renditions land."""
+        from .views import preview_overlay  # the views import this module's forms
+
+        if not spec or version is None or not version.original:
+            return
+        try:
+            result = preview_overlay(version, spec)
+        except Exception:  # the renditions report it; a warning must not break the save
+            return
+        warning = overlay_warning(result.contrast)
+        if warning:
+            messages.warning(request, warning)
 
     @staticmethod
     def _posted_version(request: HttpRequest) -> str:
@@ -366,8 +425,10 @@ class AssetActionsMixin:
     # -- changelist actions ------------------------------------------------------------------
 
     def _bulk(self, request: HttpRequest, assets: Sequence[GeneratedAsset], run: Any,
-              done: str) -> None:
-        """Run ``run(asset)`` for each image; one message for the queued, one per failure."""
+              done: str, *, action: str = "regenerate") -> None:
+        """Run ``run(asset)`` for each image ``action`` is allowed on; one message for the
+        queued, one per failure."""
+        assets = self._allowed(request, assets, action)
         queued = 0
         for asset in assets:
             try:
@@ -385,11 +446,11 @@ class AssetActionsMixin:
     def _is_apply(self, request: HttpRequest) -> bool:
         return request.method == "POST" and "apply" in request.POST
 
-    @admin.action(description=_("Generate a new version…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Generate a new version…"), permissions=["generate"])
     def generate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset)
-        form = (GenerateForm(request.POST, request.FILES) if self._is_apply(request)
-                else GenerateForm())
+        form = (GenerateForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else GenerateForm(user=request.user))
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
@@ -413,12 +474,12 @@ class AssetActionsMixin:
         return self._render_form(request, title=_("Generate new versions"), form=form,
                                  assets=assets, action="generate_action", submit=_("Generate"))
 
-    @admin.action(description=_("Regenerate…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Regenerate…"), permissions=["generate"])
     def regenerate_action(self, request: HttpRequest, queryset: QuerySet
                           ) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (BulkRegenerateForm(request.POST, request.FILES) if self._is_apply(request)
-                else BulkRegenerateForm())
+        form = (BulkRegenerateForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else BulkRegenerateForm(user=request.user))
         if form.is_bound and form.is_valid():
             changes = form.changes()
             try:
@@ -442,11 +503,11 @@ class AssetActionsMixin:
                                  assets=assets, action="regenerate_action",
                                  submit=_("Regenerate"))
 
-    @admin.action(description=_("Edit with an instruction…"), permissions=["generate"])
+    @admin.action(description=gettext_lazy("Edit with an instruction…"), permissions=["generate"])
     def edit_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (EditForm(request.POST, request.FILES) if self._is_apply(request)
-                else EditForm())
+        form = (EditForm(request.POST, request.FILES, user=request.user)
+                if self._is_apply(request) else EditForm(user=request.user))
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
@@ -469,7 +530,7 @@ class AssetActionsMixin:
                                  form=form, assets=assets, action="edit_action",
                                  submit=_("Edit"))
 
-    @admin.action(description=_("Re-render text overlay…"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Re-render text overlay…"), permissions=["change"])
     def overlay_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
         form = (OverlayForm(request.POST, prefix="overlay") if self._is_apply(request)
@@ -483,7 +544,8 @@ class AssetActionsMixin:
 
             self._bulk(request, assets, run, ngettext(
                 "Overlay re-rendering queued for %(count)d image.",
-                "Overlay re-rendering queued for %(count)d images.", len(assets)))
+                "Overlay re-rendering queued for %(count)d images.", len(assets)),
+                action="change")
             return None
         return self._render_form(request, title=_("Re-render text overlay"), form=forms.Form(),
                                  overlay_form=form, assets=assets, action="overlay_action",

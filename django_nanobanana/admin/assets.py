@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..exceptions import NanobananaError
 from ..models import AssetVersion, GeneratedAsset, State
 from ..pictures import prefetch_pictures
@@ -25,9 +26,10 @@ from ..providers.models_registry import get_registry
 from ..services import delete_asset
 from .actions import AssetActionsMixin
 from .descriptions import DescriptionAdminMixin
-from .forms import OverlayForm, capabilities_json
+from .forms import capabilities_json
 from .views import (
     dashboard_view,
+    editor_context,
     export_csv_view,
     overlay_preview_view,
     panel_context,
@@ -80,7 +82,9 @@ class ModelFilter(admin.SimpleListFilter):
 
 @admin.register(GeneratedAsset)
 class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelAdmin):
-    list_display = ("thumbnail", "title", "state", "model", "size", "cost_to_date", "owner",
+    # Not "model": a method of that name is shadowed by ``ModelAdmin.model`` (the class), and
+    # the column would be an empty one headed with the model's name.
+    list_display = ("thumbnail", "title", "state", "image_model", "size", "cost_to_date", "owner",
                     "updated_at")
     list_display_links = ("thumbnail", "title")
     list_filter = (StateFilter, ModelFilter, ("owner", admin.RelatedOnlyFieldListFilter),
@@ -108,7 +112,7 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
         money = DecimalField(max_digits=14, decimal_places=6)
         # Thumbnails: the current versions' renditions in one query for the whole page.
         return (
-            prefetch_pictures(super().get_queryset(request))
+            prefetch_pictures(super().get_queryset(request).visible_to(request.user))
             .select_related("owner")
             .annotate(
                 latest_state=Subquery(latest.values("state")[:1]),
@@ -119,9 +123,30 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
 
     # -- permissions -------------------------------------------------------------------------
 
+    # All of them ask django_nanobanana.access (owners: their own images; staff with the
+    # model permissions: every image). Without an object: "on some image" (lists, menus).
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.may_view_any(request.user) or access.may_generate(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "view")
+        return access.may_view(request.user, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "change")
+        return access.may_change(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return access.may_any(request.user, "delete")
+        return access.may_delete(request.user, obj)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Adding an image means generating one."""
-        return super().has_add_permission(request) and request.user.has_perm("nanobanana.generate")
+        return access.may_generate(request.user)
 
     # -- list columns ------------------------------------------------------------------------
 
@@ -141,7 +166,7 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
         return state_badge(state, State(state).label)
 
     @admin.display(description=_("model"), ordering="current_version__model")
-    def model(self, obj: GeneratedAsset) -> str:
+    def image_model(self, obj: GeneratedAsset) -> str:
         return obj.current_version.model if obj.current_version else "—"
 
     @admin.display(description=_("size"))
@@ -164,18 +189,12 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
         extra_context = dict(extra_context or {})
         asset = self.get_object(request, object_id)
         if asset is not None and self.has_view_or_change_permission(request, asset):
-            current = asset.current_version
-            size = (current.width, current.height) if current and current.width else None
             prefix = f"{self.opts.app_label}_{self.opts.model_name}"
             extra_context.update(panel_context(self, request, asset))
+            extra_context.update(editor_context(self, request, asset))
             extra_context.update(self.description_context(request, asset))
             extra_context.update({
-                "overlay_form": OverlayForm(prefix="overlay", image_size=size,
-                                            initial=OverlayForm.initial_from(asset.overlay)),
                 "url_status": reverse(f"admin:{prefix}_status", args=[asset.pk]),
-                "url_preview": reverse(f"admin:{prefix}_overlay_preview", args=[asset.pk]),
-                "url_overlay": reverse(f"admin:{prefix}_overlay", args=[asset.pk]),
-                "url_generate": reverse(f"admin:{prefix}_generate", args=[asset.pk]),
                 "poll_seconds": poll_seconds(),
                 "capabilities": capabilities_json(),
             })
@@ -203,7 +222,8 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for asset in queryset:
-            self.delete_model(request, asset)
+            if access.may_delete(request.user, asset):
+                self.delete_model(request, asset)
 
     # -- urls --------------------------------------------------------------------------------
 

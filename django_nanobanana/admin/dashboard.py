@@ -24,25 +24,38 @@ def _number(value: Any) -> str:
     return f"{value:f}" if isinstance(value, Decimal) else str(value or 0)
 
 
-def chart_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Labels and values (money as strings, never floats) of the three charts."""
-    by_day = data["by_day"]
+def chart_data(data: dict[str, Any], *, days: int | None = None,
+               today: dt.date | None = None) -> dict[str, Any]:
+    """Labels and values (money as strings, never floats) of the three charts.
+
+    The per-day series has one bar per day of the last ``days`` days ending ``today``
+    (days without use are zero, so the axis is time, not "days that had data"); the
+    per-model and per-user charts list only what spent something.
+    """
+    by_day = {row["day"]: row for row in data["by_day"] if row.get("day")}
+    if days and today:
+        calendar = [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
+    else:
+        calendar = sorted(by_day)
+    zero = {"cost": Decimal(0), "images": 0}
+    spenders = [row for row in data["top_users"] if row["cost"]]
+    models = [row for row in data["by_model"] if row["cost"]]
     return {
         "day": {
-            "labels": [row["day"].isoformat() if row.get("day") else "" for row in by_day],
-            "cost": [_number(row["cost"]) for row in by_day],
-            "images": [row["images"] for row in by_day],
+            "labels": [day.isoformat() for day in calendar],
+            "cost": [_number(by_day.get(day, zero)["cost"]) for day in calendar],
+            "images": [by_day.get(day, zero)["images"] for day in calendar],
             "label_cost": _("Spend (USD)"),
             "label_images": _("Images"),
         },
         "user": {
-            "labels": [row["user"] or _("(no user)") for row in data["top_users"]],
-            "cost": [_number(row["cost"]) for row in data["top_users"]],
+            "labels": [row["user"] or _("(no user)") for row in spenders],
+            "cost": [_number(row["cost"]) for row in spenders],
             "label_cost": _("Spend this month (USD)"),
         },
         "model": {
-            "labels": [row["model"] or _("(unknown)") for row in data["by_model"]],
-            "cost": [_number(row["cost"]) for row in data["by_model"]],
+            "labels": [row["model"] or _("(unknown)") for row in models],
+            "cost": [_number(row["cost"]) for row in models],
             "label_cost": _("Spend this month (USD)"),
         },
     }
@@ -73,7 +86,7 @@ def dashboard_context(*, days: int = 30) -> dict[str, Any]:
     today = timezone.now().astimezone(budget_timezone()).date()
     return {
         "report": data,
-        "charts": chart_data(data),
+        "charts": chart_data(data, days=days, today=today),
         "failures": recent_failures(),
         "refusals": recent_refusals(),
         "days": days,

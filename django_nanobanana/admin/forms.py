@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..exceptions import ConfigurationError, RequestValidationError
 from ..forms import GenerationForm
 from ..imaging.overlay import (
@@ -19,11 +20,17 @@ from ..imaging.overlay import (
     BACKGROUNDS,
     DEFAULT_ANCHOR,
     DEFAULT_COLOR,
+    DEFAULT_LINE_SPACING,
     DEFAULT_MARGIN,
     DEFAULT_MAX_WIDTH,
+    DEFAULT_MIN_SIZE,
+    DEFAULT_PADDING,
     DEFAULT_SIZE,
     DEFAULT_STROKE_COLOR,
+    DEFAULT_STYLE,
     DIRECTIONS,
+    OverlaySpec,
+    OverlayValidationError,
     available_fonts,
 )
 from ..models import AssetVersion, GeneratedAsset
@@ -96,11 +103,11 @@ class ReferencesMixin(forms.Form):
         help_text=_("PNG, JPEG, WebP or AVIF."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only images the editor may use as references (django_nanobanana.access).
         self.fields["reference_assets"].queryset = (
-            GeneratedAsset.objects.filter(current_version__state="succeeded")
-            .exclude(current_version__original="").order_by("title")
+            access.reference_candidates(user).order_by("title")
         )
         self.fields["reference_assets"].label_from_instance = lambda a: a.title
 
@@ -141,44 +148,86 @@ def _choices(values: Iterable[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
+STYLE_CHOICES = [("auto", _("Automatic (legible on any picture)")),
+                 ("custom", _("Custom colours"))]
+
+
 class OverlayForm(forms.Form):
     """The overlay spec as form fields; an empty text means no overlay."""
 
     text = forms.CharField(label=_("Text"), required=False, max_length=500,
-                           widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+                           help_text=_("Leave empty for no overlay. Line breaks are kept."))
+    style = forms.ChoiceField(
+        label=_("Style"), choices=STYLE_CHOICES, initial=DEFAULT_STYLE,
+        help_text=_("Automatic: white or black text, plus a soft shadow or a scrim only where "
+                    "the picture needs it, measured on every rendition to reach a 4.5:1 "
+                    "contrast. Custom: the colours, outline and background below."))
     font = forms.ChoiceField(label=_("Font"), initial="auto")
     size = forms.FloatField(label=_("Font size"), initial=DEFAULT_SIZE, min_value=0.01,
-                            max_value=0.5, help_text=_("Fraction of the image height."),
+                            max_value=0.5,
+                            help_text=_("Fraction of the image height (0.07 = 7%)."),
                             widget=forms.NumberInput(attrs={"step": "0.005"}))
+    min_size = forms.FloatField(
+        label=_("Minimum font size"), initial=DEFAULT_MIN_SIZE, min_value=0.005, max_value=0.5,
+        help_text=_("Fraction of the image height. Long text shrinks down to this before it "
+                    "is refused."),
+        widget=forms.NumberInput(attrs={"step": "0.005"}))
     anchor = forms.ChoiceField(label=_("Position"), choices=_choices(ANCHORS),
-                               initial=DEFAULT_ANCHOR)
-    align = forms.ChoiceField(label=_("Alignment"), choices=_choices(ALIGNS), initial="start")
+                               initial=DEFAULT_ANCHOR,
+                               help_text=_("Where the text block sits, inside the margins."))
+    align = forms.ChoiceField(label=_("Alignment"), choices=_choices(ALIGNS), initial="start",
+                              help_text=_("Of the lines within the block; start and end "
+                                          "follow the text direction."))
     direction = forms.ChoiceField(label=_("Text direction"), choices=_choices(DIRECTIONS),
-                                  initial="auto")
+                                  initial="auto",
+                                  help_text=_("Auto: from the first letter (Hebrew and Arabic "
+                                              "read right to left)."))
     color = forms.CharField(label=_("Text colour"), initial=DEFAULT_COLOR, max_length=9,
-                            widget=forms.TextInput(attrs={"type": "color"}))
-    stroke_width = forms.FloatField(label=_("Outline width"), initial=0.0, min_value=0,
-                                    max_value=0.25,
-                                    widget=forms.NumberInput(attrs={"step": "0.01"}))
+                            widget=forms.TextInput(attrs={"type": "color"}),
+                            help_text=_("Custom style only."))
+    stroke_width = forms.FloatField(
+        label=_("Outline width"), initial=0.0, min_value=0, max_value=0.25,
+        help_text=_("Custom style only. Fraction of the font size (0.1 = a tenth of it); "
+                    "0 for none."),
+        widget=forms.NumberInput(attrs={"step": "0.01"}))
     stroke_color = forms.CharField(label=_("Outline colour"), initial=DEFAULT_STROKE_COLOR,
-                                   max_length=9, widget=forms.TextInput(attrs={"type": "color"}))
-    background = forms.ChoiceField(label=_("Background"), choices=_choices(BACKGROUNDS),
-                                   initial="none")
+                                   max_length=9, widget=forms.TextInput(attrs={"type": "color"}),
+                                   help_text=_("Custom style only."))
+    background = forms.ChoiceField(
+        label=_("Background"), choices=_choices(BACKGROUNDS), initial="none",
+        help_text=_("Box: around the text; band: the full width, reaching the top or bottom "
+                    "edge when anchored there. With the automatic style: the shape of the "
+                    "scrim, when one is needed."))
     background_color = forms.CharField(label=_("Background colour"), initial="#000000",
                                        max_length=9,
-                                       widget=forms.TextInput(attrs={"type": "color"}))
-    background_opacity = forms.FloatField(label=_("Background opacity"), initial=0.5,
-                                          min_value=0, max_value=1,
-                                          widget=forms.NumberInput(attrs={"step": "0.05"}))
-    margin_x = forms.FloatField(label=_("Horizontal margin"), initial=DEFAULT_MARGIN,
-                                min_value=0, max_value=0.45,
-                                widget=forms.NumberInput(attrs={"step": "0.01"}))
-    margin_y = forms.FloatField(label=_("Vertical margin"), initial=DEFAULT_MARGIN,
-                                min_value=0, max_value=0.45,
-                                widget=forms.NumberInput(attrs={"step": "0.01"}))
-    max_width = forms.FloatField(label=_("Maximum width"), initial=DEFAULT_MAX_WIDTH,
-                                 min_value=0.1, max_value=1,
-                                 widget=forms.NumberInput(attrs={"step": "0.05"}))
+                                       widget=forms.TextInput(attrs={"type": "color"}),
+                                       help_text=_("Custom style only."))
+    background_opacity = forms.FloatField(
+        label=_("Background opacity"), initial=0.5, min_value=0, max_value=1,
+        help_text=_("Custom style only. From 0 (transparent) to 1 (opaque)."),
+        widget=forms.NumberInput(attrs={"step": "0.05"}))
+    padding = forms.FloatField(
+        label=_("Padding"), initial=DEFAULT_PADDING, min_value=0, max_value=2,
+        help_text=_("Space between the text and its background or scrim, as a fraction of "
+                    "the font size."),
+        widget=forms.NumberInput(attrs={"step": "0.05"}))
+    margin_x = forms.FloatField(
+        label=_("Horizontal margin"), initial=DEFAULT_MARGIN, min_value=0, max_value=0.45,
+        help_text=_("Fraction of the image's shorter side, from the left and right edges."),
+        widget=forms.NumberInput(attrs={"step": "0.01"}))
+    margin_y = forms.FloatField(
+        label=_("Vertical margin"), initial=DEFAULT_MARGIN, min_value=0, max_value=0.45,
+        help_text=_("Fraction of the image's shorter side, from the top and bottom edges."),
+        widget=forms.NumberInput(attrs={"step": "0.01"}))
+    max_width = forms.FloatField(
+        label=_("Maximum width"), initial=DEFAULT_MAX_WIDTH, min_value=0.1, max_value=1,
+        help_text=_("Fraction of the image width the text block may take (0.9 = 90%)."),
+        widget=forms.NumberInput(attrs={"step": "0.05"}))
+    line_spacing = forms.FloatField(
+        label=_("Line spacing"), initial=DEFAULT_LINE_SPACING, min_value=1, max_value=3,
+        help_text=_("Multiple of the font size from one line to the next."),
+        widget=forms.NumberInput(attrs={"step": "0.05"}))
 
     def __init__(self, *args: Any, image_size: tuple[int, int] | None = None,
                  **kwargs: Any) -> None:
@@ -195,6 +244,10 @@ class OverlayForm(forms.Form):
     def initial_from(cls, spec: Mapping[str, Any] | None) -> dict[str, Any]:
         if not spec:
             return {}
+        try:  # a stored spec without "style" has one implied by its fields
+            spec = {**spec, "style": OverlaySpec.from_dict(spec).style}
+        except OverlayValidationError:
+            pass
         return {k: v for k, v in spec.items() if k in cls.base_fields}
 
     def clean(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ..budgets import format_money, from_micros, window
+from ..budgets import format_money, from_micros, window_counters
 from ..models.ledger import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry, UsageTotal
 
 VIEW_USAGE = "nanobanana.view_usage"
@@ -124,9 +124,9 @@ class BudgetAdmin(admin.ModelAdmin):
     def current_window(self, obj: Budget) -> str:
         if obj.pk is None:
             return "—"
-        start, end = window(obj.period)
-        counters = list(obj.counters.filter(window_start=start))
-        if not counters:
+        counters, _start, end = window_counters(obj)
+        if not any(c.spent_micros or c.reserved_micros or c.spent_images or c.reserved_images
+                   for c in counters):
             return _("nothing yet (resets %(at)s)") % {"at": f"{end:%Y-%m-%d %H:%M %Z}"}
         spent = sum(c.spent_micros + c.reserved_micros for c in counters)
         images = sum(c.spent_images + c.reserved_images for c in counters)

@@ -22,9 +22,9 @@ from PIL import Image
 from .. import reports
 from ..budgets import budget_timezone
 from ..conf import nanobanana_settings
-from ..imaging.overlay import OverlaySpec, OverlayValidationError, render_overlay
+from ..imaging.overlay import OverlayResult, OverlaySpec, OverlayValidationError, draw_overlay
 from ..models import AssetVersion, GeneratedAsset, Rendition, State
-from ..pictures import picture_for
+from ..pictures import overlay_warning, picture_for
 from ..providers.models_registry import model_warning
 from ..services.renditions import overlay_hash, overlay_spec
 from .dashboard import CSV_GROUPS, dashboard_context
@@ -90,14 +90,29 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         asset.versions.select_related("created_by").prefetch_related("renditions")
         .order_by("-created_at")
     )
+    # The versions first, then the asset: a version made current meanwhile is already
+    # "succeeded" in the list, so the panels never show a succeeded latest version next to
+    # "No image yet" or offer to make the current version current.
+    fresh = (type(asset)._default_manager.filter(pk=asset.pk)
+             .values("current_version_id", "rendered_overlay_hash", "overlay", "updated_at")
+             .first())
+    if fresh is not None:
+        for name, value in fresh.items():
+            setattr(asset, name, value)
     current = next((v for v in versions if v.pk == asset.current_version_id), None)
     if current is not None:
         asset.current_version = current  # renditions prefetched: picture_for queries nothing
     for version in versions:
-        version.thumb = thumbnail_url(version)
+        # The current version's thumbnail shows the overlay pages show; older versions
+        # keep the renditions they have.
+        rendered = asset.rendered_overlay_hash if version is current else None
+        version.thumb = thumbnail_url(version, rendered) or thumbnail_url(version)
     latest = versions[0] if versions else None
     prefix = f"{modeladmin.opts.app_label}_{modeladmin.opts.model_name}"
     can_change = modeladmin.has_change_permission(request, asset)
+    picture = picture_for(asset) if current is not None else None
+    contrast = picture.overlay_contrast if picture else None
+    finishing = _finishing(asset, latest, current)
     return {
         "asset": asset,
         "versions": versions,
@@ -106,8 +121,12 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "model_warning": model_warning(current.model, current.model_status)
         if current is not None else None,
         "notices": (latest.params or {}).get("notices", []) if latest is not None else [],
-        "picture": picture_for(asset) if current is not None else None,
-        "busy": any(v.state in BUSY for v in versions) or _finishing(asset, latest, current),
+        # A succeeded version whose renditions are still being written: shown as running.
+        "finishing": finishing,
+        "picture": picture,
+        "overlay_contrast": contrast,
+        "overlay_warning": overlay_warning(contrast),
+        "busy": any(v.state in BUSY for v in versions) or finishing,
         "overlay_pending": overlay_pending(asset),
         "can_change": can_change,
         "can_generate": modeladmin.has_generate_permission(request, asset),
@@ -115,6 +134,22 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "url_cancel": reverse(f"admin:{prefix}_cancel", args=[quote(asset.pk)]),
         "url_edit": reverse(f"admin:{prefix}_edit", args=[quote(asset.pk)]),
         "url_regenerate": reverse(f"admin:{prefix}_regenerate", args=[quote(asset.pk)]),
+        "url_generate": reverse(f"admin:{prefix}_generate", args=[quote(asset.pk)]),
+    }
+
+
+def editor_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
+                   ) -> dict[str, Any]:
+    """The overlay editor's form and URLs (the change page, and the status JSON once a
+    first or new current version appears)."""
+    current = asset.current_version if asset.current_version_id else None
+    size = (current.width, current.height) if current and current.width else None
+    prefix = f"{modeladmin.opts.app_label}_{modeladmin.opts.model_name}"
+    return {
+        "overlay_form": OverlayForm(prefix="overlay", image_size=size,
+                                    initial=OverlayForm.initial_from(asset.overlay)),
+        "url_preview": reverse(f"admin:{prefix}_overlay_preview", args=[quote(asset.pk)]),
+        "url_overlay": reverse(f"admin:{prefix}_overlay", args=[quote(asset.pk)]),
     }
 
 
@@ -144,6 +179,14 @@ def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonRe
             "history": render_to_string("admin/nanobanana/_history.html", context, request),
         },
     }
+    if request.GET.get("current", "") != data["current_version"]:
+        # A new current version: the page also swaps its tools (Edit with an instruction)
+        # and the overlay editor, which follow the current image.
+        context.update(editor_context(modeladmin, request, asset))
+        data["html"]["tools"] = render_to_string("admin/nanobanana/_tools.html", context,
+                                                 request)
+        data["html"]["editor"] = render_to_string("admin/nanobanana/_editor.html", context,
+                                                  request)
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response
@@ -170,9 +213,18 @@ def _preview_base(version: AssetVersion) -> Image.Image:
     return image.convert("RGB")
 
 
+def preview_overlay(version: AssetVersion, spec: dict[str, Any]) -> OverlayResult:
+    """``spec`` drawn and measured on the version's image at preview size."""
+    return draw_overlay(_preview_base(version), OverlaySpec.from_dict(spec))
+
+
 def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """POST the overlay editor's fields; answer with a JPEG of the current image with that
-    overlay, or 400 with the field errors as JSON. Nothing is stored or generated."""
+    overlay, or 400 with the field errors as JSON. Nothing is stored or generated.
+
+    The headers ``X-Overlay-Treatment`` (plain, shadow, scrim, custom),
+    ``X-Overlay-Opacity`` (of a scrim) and ``X-Overlay-Contrast`` (the WCAG ratio measured
+    on the preview) tell the editor what the text got."""
     asset = modeladmin._asset(request, object_id)
     if not modeladmin.has_change_permission(request, asset):
         raise PermissionDenied
@@ -185,18 +237,23 @@ def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) 
     form = OverlayForm(request.POST or request.GET, prefix="overlay")
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    image = _preview_base(version)
     spec = form.spec()
+    result = None
     if spec:
         try:
-            image = render_overlay(image, OverlaySpec.from_dict(spec))
+            result = preview_overlay(version, spec)
         except OverlayValidationError as exc:
             errors = {k: [{"message": str(m)} for m in v] for k, v in exc.field_errors.items()}
             return JsonResponse({"errors": errors}, status=400)
+    image = result.image if result else _preview_base(version)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     response = HttpResponse(out.getvalue(), content_type="image/jpeg")
     response["Cache-Control"] = "no-store"
+    if result is not None:
+        response["X-Overlay-Treatment"] = result.treatment.kind
+        response["X-Overlay-Opacity"] = f"{result.treatment.opacity:g}"
+        response["X-Overlay-Contrast"] = f"{result.contrast:.2f}"
     return response
 
 

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..models import GeneratedAsset, State
-from .permissions import VIEW, is_staff_with
 
 
 def _owners(request: Any) -> QuerySet:
@@ -18,7 +18,7 @@ def _owners(request: Any) -> QuerySet:
     (so the filter cannot be used to probe which users exist)."""
     users = get_user_model()._default_manager.all()
     user = getattr(request, "user", None)
-    if is_staff_with(user, VIEW):
+    if access.sees_all(user):
         return users
     if getattr(user, "is_authenticated", False):
         return users.filter(pk=user.pk)

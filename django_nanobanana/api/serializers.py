@@ -28,7 +28,7 @@ from ..models import (
     State,
     VersionKind,
 )
-from ..pictures import Picture, PictureSource, RenditionInfo, picture_for
+from ..pictures import Picture, PictureSource, overlay_warning, picture_for
 from ..providers.models_registry import model_warning
 
 #: Gemini takes a 32-bit seed.
@@ -66,6 +66,14 @@ class RenditionSerializer(serializers.Serializer):
     height = serializers.IntegerField()
     format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
     bytes = serializers.IntegerField()
+    contrast = serializers.FloatField(
+        allow_null=True, help_text=_(
+            "WCAG 2.x contrast ratio (1-21) between the overlay's text and the pixels around "
+            "its glyphs on this file; null without an overlay."))
+    treatment = serializers.CharField(
+        allow_blank=True, help_text=_(
+            "How the overlay was drawn here: plain, shadow, scrim (automatic style) or "
+            "custom; empty without an overlay."))
 
 
 class PictureSourceSerializer(serializers.Serializer):
@@ -233,6 +241,13 @@ class AssetSerializer(serializers.ModelSerializer):
     provenance = serializers.SerializerMethodField(help_text=_(
         "The C2PA provenance of the current original as read when it was stored: present, "
         "reader, claim_generator, digital_source_type, validation, ..."))
+    overlay_contrast = serializers.SerializerMethodField(
+        help_text=_("The lowest WCAG contrast ratio the overlay's text reached over the "
+                    "renditions (the automatic style aims at 4.5 or more); null without an "
+                    "overlay."))
+    overlay_warning = serializers.SerializerMethodField(
+        help_text=_("Set when the overlay's text is below 3:1 on some rendition (an "
+                    "explicit style that the picture defeats): hard to read for everyone."))
 
     class Meta:
         model = GeneratedAsset
@@ -241,8 +256,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "model", "latest_version", "latest_version_id", "current_version", "overlay",
             "focal_point", "ai_generated", "provenance", "cost", "width", "height",
             "src", "placeholder", "lqip", "renditions", "srcset", "sources", "crops",
-            "created_at",
-            "updated_at",
+            "overlay_contrast", "overlay_warning", "created_at", "updated_at",
         )
         read_only_fields = fields
 
@@ -292,8 +306,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
         def source(src: PictureSource) -> PictureSource:
             return dataclasses.replace(src, renditions=[
-                RenditionInfo(url=_absolute(r.url, request), width=r.width, height=r.height,
-                              bytes=r.bytes) for r in src.renditions])
+                dataclasses.replace(r, url=_absolute(r.url, request)) for r in src.renditions])
 
         crops = {ratio: dataclasses.replace(crop, sources=[source(s) for s in crop.sources])
                  for ratio, crop in picture.crops.items()}
@@ -341,9 +354,18 @@ class AssetSerializer(serializers.ModelSerializer):
             return []
         return [
             {"url": r.url, "width": r.width, "height": r.height, "format": source.format,
-             "bytes": r.bytes}
+             "bytes": r.bytes, "contrast": r.contrast, "treatment": r.treatment}
             for source in (*picture.sources, picture.fallback) for r in source.renditions
         ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_overlay_contrast(self, asset: GeneratedAsset) -> float | None:
+        picture = self._picture(asset)
+        return picture.overlay_contrast if picture else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_overlay_warning(self, asset: GeneratedAsset) -> str | None:
+        return overlay_warning(self.get_overlay_contrast(asset))
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_srcset(self, asset: GeneratedAsset) -> dict[str, str]:
@@ -370,8 +392,26 @@ class GenerationAcceptedSerializer(serializers.Serializer):
 
 # -- inputs ---------------------------------------------------------------------------------
 
+class ReferenceIdsField(serializers.ListField):
+    """Ids of reference images the requesting user may use (:mod:`..access`): an id of
+    someone else's upload is refused here, like an unknown one (400, nothing revealed)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        ids = super().to_internal_value(data)
+        request = self.context.get("request")
+        if request is None or not ids:
+            return ids
+        usable = {str(pk) for pk in ReferenceImage.objects.visible_to(request.user)
+                  .filter(pk__in=ids).values_list("pk", flat=True)}
+        unknown = [str(i) for i in ids if str(i) not in usable]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown reference image: %(ids)s.") % {"ids": ", ".join(unknown)})
+        return ids
+
+
 def _references_field(**kwargs: Any) -> serializers.ListField:
-    return serializers.ListField(
+    return ReferenceIdsField(
         child=serializers.UUIDField(), max_length=MAX_REFERENCES, required=False,
         help_text=_("Ids of reference images uploaded with POST /references/."), **kwargs)
 

@@ -47,7 +47,7 @@ from .filters import AssetFilter
 from .pagination import Pagination
 from .permissions import AssetPermission, visible_assets, visible_versions
 from .schema import COMMON, GENERATION, IDEMPOTENCY_KEY, errors
-from .throttles import GenerationRateThrottle
+from .throttles import GenerationRateThrottle, OverlayRateThrottle, ReferenceUploadRateThrottle
 
 #: Largest reference upload read into memory (the services refuse larger references).
 MAX_REFERENCE_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -149,6 +149,8 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
     lookup_value_regex = "[^/]+"
 
+    #: Actions that need the right to generate before any object is looked at.
+    generating_actions = frozenset({"create"})
     ACTION_KINDS = {
         "partial_update": "change", "overlay": "change", "revert": "change",
         "regenerate": "generate", "edit": "generate", "destroy": "delete",
@@ -171,6 +173,8 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         throttles = list(super().get_throttles())
         if self.action in GENERATING_ACTIONS:
             throttles.append(GenerationRateThrottle())
+        elif self.action == "overlay":
+            throttles.append(OverlayRateThrottle())
         return throttles
 
     # -- helpers ----------------------------------------------------------------------------
@@ -200,7 +204,7 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @staticmethod
     def _input(serializer_class: type[serializers.Serializer], request: Request
                ) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
+        serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -384,7 +388,7 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         responses={202: OpenApiResponse(s.AssetSerializer, description=_l(
             "Saved; the renditions are re-rendered in the background (srcset keeps the "
             "previous renditions until the new set is complete).")),
-            **errors(400, 404, *COMMON)},
+            **errors(400, 404, 429, *COMMON)},
     )
     @action(detail=True, methods=["put", "patch"])
     def overlay(self, request: Request, **kwargs: Any) -> Response:
@@ -478,6 +482,9 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
     parser_classes = [MultiPartParser, FormParser]
     queryset = AssetVersion.objects.none()
 
+    def get_throttles(self) -> list[Any]:
+        return [*super().get_throttles(), ReferenceUploadRateThrottle()]
+
     @document(
         summary=_l("Upload a reference image"),
         request={"multipart/form-data": s.ReferenceUploadSerializer},
@@ -485,7 +492,7 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
             201: OpenApiResponse(s.ReferenceSerializer, description=_l("Stored.")),
             200: OpenApiResponse(s.ReferenceSerializer, description=_l(
                 "You had uploaded the same image before: that reference.")),
-            **errors(400, *COMMON),
+            **errors(400, 429, *COMMON),
         },
     )
     def create(self, request: Request) -> Response:

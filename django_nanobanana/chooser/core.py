@@ -9,40 +9,28 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .. import access
 from ..budgets import BudgetExceeded
 from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
 from ..forms import GenerationForm
 from ..models import AssetVersion, GeneratedAsset, Source
 from ..pictures import picture_for
 
-VIEW = "nanobanana.view_generatedasset"
-GENERATE = "nanobanana.generate"
 #: Thumbnails: the smallest rendition at least this wide.
 THUMBNAIL_WIDTH = 160
 
 
-def _active(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
-
-
 def visible_assets(user: Any) -> QuerySet[GeneratedAsset]:
-    """Every asset for staff with the view permission, otherwise the user's own (the same
-    rule as the REST API)."""
-    if not _active(user):
-        return GeneratedAsset.objects.none()
-    if user.is_staff and user.has_perm(VIEW):
-        return GeneratedAsset.objects.all()
-    return GeneratedAsset.objects.filter(owner=user)
+    """The images ``user`` may see (:mod:`django_nanobanana.access`)."""
+    return GeneratedAsset.objects.visible_to(user)
 
 
 def may_view(user: Any, asset: GeneratedAsset) -> bool:
-    if not _active(user):
-        return False
-    return asset.owner_id == user.pk or bool(user.is_staff and user.has_perm(VIEW))
+    return access.may_view(user, asset)
 
 
 def can_generate(user: Any) -> bool:
-    return _active(user) and user.has_perm(GENERATE)
+    return access.may_generate(user)
 
 
 def search_assets(queryset: QuerySet[GeneratedAsset], query: str) -> QuerySet[GeneratedAsset]:

@@ -35,16 +35,16 @@ import math
 import struct
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, features
 
 # ---------------------------------------------------------------------------
 # Constants and choices
@@ -52,7 +52,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 #: Bumped whenever the layout algorithm changes in a visible way, so overlay
 #: digests (and therefore rendition file names) change with it.
-OVERLAY_LAYOUT_VERSION = 1
+OVERLAY_LAYOUT_VERSION = 2
 
 DEFAULT_MAX_TEXT_LENGTH = 500
 
@@ -70,6 +70,31 @@ ANCHORS = (
 BACKGROUNDS = ("none", "band", "box")
 ALIGNS = ("left", "center", "right", "start", "end")
 DIRECTIONS = ("auto", "ltr", "rtl")
+#: ``auto``: text colour and treatment (shadow, scrim) chosen per rendition by measuring
+#: the picture; ``custom``: the colour, outline and background fields as given.
+STYLES = ("auto", "custom")
+#: Fields that only matter with ``style="custom"``; a spec that sets any of them without
+#: naming a style is taken as ``custom`` (so specs written before ``auto`` keep their look).
+STYLE_FIELDS = ("color", "stroke_width", "stroke_color", "background_color",
+                "background_opacity")
+
+#: WCAG 2.x contrast the ``auto`` style reaches around the glyphs (AA, normal text).
+TARGET_CONTRAST = 4.5
+#: Below this an explicit (``custom``) style is flagged to the editor (AA, large text).
+MINIMUM_CONTRAST = 3.0
+#: Share of the pixels around the glyphs allowed below the reported figure (noise, grain).
+CONTRAST_PERCENTILE = 0.05
+#: The auto style also calms the background: the lightest and darkest pixels around the
+#: glyphs (same percentile) may differ by at most this contrast ratio, so stripes and
+#: texture do not compete with the letters (a 50% scrim over stripes reaches 4.5:1 and is
+#: still hard to read; OCR agrees).
+MAX_BACKGROUND_SPREAD = 1.6
+#: Shrinking to avoid a line break (or a lone last word) goes down to this share of the
+#: font size (or ``min_size`` if larger); below it the text wraps instead.
+SHRINK_FLOOR = 0.75
+#: Layouts (line breaks, relative font size) are decided once on a canvas this wide with
+#: the image's aspect ratio, then drawn at every rendition width.
+REFERENCE_WIDTH = 2048
 
 DEFAULT_FONT = "auto"
 DEFAULT_SIZE = 0.07
@@ -87,6 +112,7 @@ DEFAULT_PADDING = 0.4
 DEFAULT_ALIGN = "start"
 DEFAULT_DIRECTION = "auto"
 DEFAULT_LINE_SPACING = 1.2
+DEFAULT_STYLE = "auto"
 
 #: Inclusive numeric ranges of each number field.
 NUMBER_RANGES: dict[str, tuple[float, float]] = {
@@ -120,6 +146,7 @@ FIELD_LABELS = {
     "align": _("Alignment"),
     "direction": _("Text direction"),
     "line_spacing": _("Line spacing"),
+    "style": _("Style"),
 }
 
 
@@ -181,6 +208,13 @@ _BUNDLED_FONTS: tuple[FontInfo, ...] = (
         ("devanagari",), "OFL-1.1", True,
     ),
     FontInfo(
+        "thai", FONTS_DIR / "NotoSansThai-Regular.ttf", "Noto Sans Thai", ("thai",), "OFL-1.1",
+    ),
+    FontInfo(
+        "thai-bold", FONTS_DIR / "NotoSansThai-Bold.ttf", "Noto Sans Thai", ("thai",),
+        "OFL-1.1", True,
+    ),
+    FontInfo(
         "cjk", FONTS_DIR / "DroidSansFallbackFull.ttf", "Droid Sans Fallback",
         ("han", "hiragana", "katakana", "bopomofo"), "Apache-2.0",
     ),
@@ -197,11 +231,12 @@ _BUNDLED_FONTS: tuple[FontInfo, ...] = (
 # Which slug draws which script, per weight (CJK has no bold face bundled).
 _SCRIPT_FONTS = {
     False: {"latin": "sans", "arabic": "arabic", "hebrew": "hebrew",
-            "devanagari": "devanagari", "korean": "korean", "cjk": "cjk"},
+            "devanagari": "devanagari", "thai": "thai", "korean": "korean", "cjk": "cjk"},
     True: {"latin": "sans-bold", "arabic": "arabic-bold", "hebrew": "hebrew-bold",
-           "devanagari": "devanagari-bold", "korean": "korean-bold", "cjk": "cjk"},
+           "devanagari": "devanagari-bold", "thai": "thai-bold", "korean": "korean-bold",
+           "cjk": "cjk"},
 }  # fmt: skip
-_SCRIPT_ORDER = ("latin", "arabic", "hebrew", "devanagari", "korean", "cjk")
+_SCRIPT_ORDER = ("latin", "arabic", "hebrew", "devanagari", "thai", "korean", "cjk")
 
 
 def available_fonts() -> dict[str, FontInfo]:
@@ -468,6 +503,7 @@ class OverlaySpec:
     align: str = DEFAULT_ALIGN
     direction: str = DEFAULT_DIRECTION
     line_spacing: float = DEFAULT_LINE_SPACING
+    style: str = DEFAULT_STYLE
     _validated: bool = field(default=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -501,6 +537,10 @@ class OverlaySpec:
                 values[key] = value
             else:
                 errors.setdefault(str(key), []).append(_("Unknown field."))
+        if "style" not in data and any(name in data for name in STYLE_FIELDS):
+            values["style"] = "custom"
+        if "background" in data and "style" not in data and data["background"] != "none":
+            values["style"] = "custom"
         if "text" not in data:
             errors["text"] = [_("This field is required.")]
             values["text"] = "-"  # placeholder so the other fields are still checked
@@ -548,6 +588,7 @@ def _clean_all(
     out["background"] = _clean_choice("background", values["background"], BACKGROUNDS, errors)
     out["align"] = _clean_choice("align", values["align"], ALIGNS, errors)
     out["direction"] = _clean_choice("direction", values["direction"], DIRECTIONS, errors)
+    out["style"] = _clean_choice("style", values["style"], STYLES, errors)
     for name in ("color", "stroke_color", "background_color"):
         out[name] = _clean_color(name, values[name], errors)
     size, min_size = out["size"], out["min_size"]
@@ -573,6 +614,7 @@ _SCRIPT_RANGES: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
                 (0xFE70, 0xFEFF))),
     ("hebrew", ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))),
     ("devanagari", ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF))),
+    ("thai", ((0x0E00, 0x0E7F),)),
     ("korean", ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))),
     ("cjk", ((0x2E80, 0x2FDF), (0x2FF0, 0x31FF), (0x3200, 0x4DBF),
              (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
@@ -703,7 +745,16 @@ def _font_stack(spec_font: str, text: str) -> tuple[FontInfo, ...]:
 
 
 def _needs_no_glyph(char: str) -> bool:
-    return unicodedata.category(char) == "Cf" or char in "\n"
+    # Variation selectors (U+FE0E/FE0F) only pick a presentation; the font needs none.
+    return unicodedata.category(char) == "Cf" or char in "\n\ufe0e\ufe0f"
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    pictograph = unicodedata.category(char) == "So" and (
+        0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF
+    )
+    return pictograph or 0x1F1E6 <= code <= 0x1F1FF or 0x1F3FB <= code <= 0x1F3FF
 
 
 def _missing_characters(text: str, stack: tuple[FontInfo, ...]) -> list[str]:
@@ -845,7 +896,11 @@ class OverlayLayout:
     """Where and how an overlay lands on an image of a given size.
 
     ``text_box`` and ``background_box`` are ``(left, top, right, bottom)``
-    pixel boxes; ``background_box`` is None when there is no background.
+    pixel boxes; ``background_box`` is the background a ``custom`` style
+    paints (None without one).  ``scrim_box`` is where the ``auto`` style
+    puts a scrim when the picture needs one (a band when ``background`` is
+    ``band``, else a box around the text); a band anchored at the top or
+    bottom reaches that edge of the image.
     """
 
     width: int
@@ -856,9 +911,10 @@ class OverlayLayout:
     lines: tuple[str, ...]
     text_box: tuple[int, int, int, int]
     background_box: tuple[int, int, int, int] | None
-    _lines: tuple[_Line, ...] = field(repr=False, compare=False)
-    _stack: tuple[FontInfo, ...] = field(repr=False, compare=False)
-    _baselines: tuple[tuple[float, float], ...] = field(repr=False, compare=False)
+    scrim_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    _lines: tuple[_Line, ...] = field(default=(), repr=False, compare=False)
+    _stack: tuple[FontInfo, ...] = field(default=(), repr=False, compare=False)
+    _baselines: tuple[tuple[float, float], ...] = field(default=(), repr=False, compare=False)
 
 
 class _NoFit(Exception):
@@ -881,31 +937,96 @@ def _measure_line(text: str, stack: tuple[FontInfo, ...], size: int, base: str) 
     return _Line(text, runs, False, total)
 
 
+def _wrap_paragraph(
+    paragraph: str, stack: tuple[FontInfo, ...], size: int, base: str, limit: float
+) -> list[_Line]:
+    """Greedy line filling of one paragraph; raises _NoFit when a single token is too wide."""
+    lines: list[_Line] = []
+    current = ""
+    current_line: _Line | None = None
+    for token in _tokens(paragraph):
+        if token.isspace():
+            if current:
+                current += token  # kept only if a word follows on this line
+            continue
+        measured = _measure_line(current + token, stack, size, base)
+        if measured.width <= limit:
+            current, current_line = current + token, measured
+            continue
+        if current_line is not None:
+            lines.append(current_line)
+        measured = _measure_line(token, stack, size, base)
+        if measured.width > limit:
+            raise _NoFit
+        current, current_line = token, measured
+    lines.append(current_line if current_line is not None else _Line("", (), True, 0.0))
+    return lines
+
+
 def _wrap(
     text: str, stack: tuple[FontInfo, ...], size: int, base: str, limit: float
-) -> list[_Line]:
-    """Greedy line filling; raises _NoFit when a single token is too wide."""
-    lines: list[_Line] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        current_line: _Line | None = None
-        for token in _tokens(paragraph):
-            if token.isspace():
-                if current:
-                    current += token  # kept only if a word follows on this line
-                continue
-            measured = _measure_line(current + token, stack, size, base)
-            if measured.width <= limit:
-                current, current_line = current + token, measured
-                continue
-            if current_line is not None:
-                lines.append(current_line)
-            measured = _measure_line(token, stack, size, base)
-            if measured.width > limit:
-                raise _NoFit
-            current, current_line = token, measured
-        lines.append(current_line if current_line is not None else _Line("", (), True, 0.0))
-    return lines
+) -> list[list[_Line]]:
+    """Greedy lines, grouped by paragraph (explicit line breaks)."""
+    return [_wrap_paragraph(p, stack, size, base, limit) for p in text.split("\n")]
+
+
+def _balance(
+    paragraphs: list[list[_Line]], stack: tuple[FontInfo, ...], size: int, base: str,
+    limit: float,
+) -> list[list[_Line]]:
+    """Same number of lines per paragraph, as even in width as possible.
+
+    The narrowest measure that still gives the greedy line count is found by
+    bisection and the paragraph re-filled at it (what CSS calls
+    ``text-wrap: balance``): no long first line over a short last one.
+    """
+    out = []
+    for lines in paragraphs:
+        if len(lines) < 2:
+            out.append(lines)
+            continue
+        paragraph = "".join(line.text + " " for line in lines).strip()
+        low, high, best = 0.0, float(limit), lines
+        while high - low > 1.0:
+            middle = (low + high) / 2
+            try:
+                trial = _wrap_paragraph(paragraph, stack, size, base, middle)
+            except _NoFit:
+                trial = None
+            if trial is not None and len(trial) <= len(lines):
+                best, high = trial, middle
+            else:
+                low = middle
+        out.append(_no_widow(best, stack, size, base, limit))
+    return out
+
+
+def _no_widow(lines: list[_Line], stack: tuple[FontInfo, ...], size: int, base: str,
+              limit: float) -> list[_Line]:
+    """Bring the previous line's last word down to a lone last word, when it fits."""
+    if len(lines) < 2 or not _lone_last_word([lines]):
+        return lines
+    tokens = _tokens(lines[-2].text.rstrip())
+    if len([t for t in tokens if not t.isspace()]) < 2:
+        return lines
+    word = tokens.pop()
+    joint = ""
+    while tokens and tokens[-1].isspace():
+        joint = " "
+        tokens.pop()
+    previous = _measure_line("".join(tokens), stack, size, base)
+    last = _measure_line(word + joint + lines[-1].text, stack, size, base)
+    if last.width > limit:
+        return lines
+    return [*lines[:-2], previous, last]
+
+
+def _lone_last_word(paragraphs: list[list[_Line]]) -> bool:
+    """A wrapped paragraph whose last line is one word (or one CJK character)."""
+    for lines in paragraphs:
+        if len(lines) > 1 and len([t for t in _tokens(lines[-1].text) if not t.isspace()]) == 1:
+            return True
+    return False
 
 
 def _line_metrics(lines: list[_Line], stack: tuple[FontInfo, ...], size: int) -> tuple[int, int]:
@@ -919,21 +1040,150 @@ def _line_metrics(lines: list[_Line], stack: tuple[FontInfo, ...], size: int) ->
     return ascent, descent
 
 
-def _try_layout(spec: OverlaySpec, width: int, height: int, size: int, stack, base):
-    stroke = round(spec.stroke_width * size)
-    pad = round(spec.padding * size) if spec.background != "none" else 0
-    avail_w = min(spec.max_width * width, width - 2 * spec.margin_x * width)
-    avail_h = height - 2 * spec.margin_y * height
-    text_limit = avail_w - 2 * pad - 2 * stroke
-    if text_limit <= 0:
-        raise _NoFit
-    lines = _wrap(spec.text, stack, size, base, text_limit)
+@dataclass(frozen=True)
+class _Frame:
+    """The space an overlay may use on one canvas at one font size."""
+
+    stroke: int
+    pad: int
+    margin_x: float
+    margin_y: float
+    text_limit: float
+    avail_h: float
+
+
+def _frame(spec: OverlaySpec, width: int, height: int, size: int) -> _Frame:
+    # Safe margins are fractions of the shorter side: the same inset on every edge, growing
+    # with the image.  The auto style always reserves the padding of its possible scrim, so
+    # choosing a scrim never moves the text.
+    stroke = round(spec.stroke_width * size) if spec.style == "custom" else 0
+    padded = spec.style == "auto" or spec.background != "none"
+    pad = round(spec.padding * size) if padded else 0
+    short = min(width, height)
+    margin_x, margin_y = spec.margin_x * short, spec.margin_y * short
+    avail_w = min(spec.max_width * width, width - 2 * margin_x)
+    return _Frame(stroke, pad, margin_x, margin_y, avail_w - 2 * pad - 2 * stroke,
+                  height - 2 * margin_y)
+
+
+def _block_height(lines: list[_Line], stack, size: int, spec: OverlaySpec, stroke: int) -> int:
     ascent, descent = _line_metrics(lines, stack, size)
     advance = round(size * spec.line_spacing)
-    block_h = (len(lines) - 1) * advance + ascent + descent + 2 * stroke
-    if block_h + 2 * pad > avail_h:
-        raise _NoFit
-    return lines, stroke, pad, ascent, descent, advance, block_h
+    return (len(lines) - 1) * advance + ascent + descent + 2 * stroke
+
+
+def _fit(spec: OverlaySpec, width: int, height: int, size: int, stack, base
+         ) -> list[list[_Line]] | None:
+    """Greedy lines at ``size`` when they fit the frame, else None."""
+    frame = _frame(spec, width, height, size)
+    if frame.text_limit <= 0:
+        return None
+    try:
+        paragraphs = _wrap(spec.text, stack, size, base, frame.text_limit)
+    except _NoFit:
+        return None
+    lines = [line for p in paragraphs for line in p]
+    if _block_height(lines, stack, size, spec, frame.stroke) + 2 * frame.pad > frame.avail_h:
+        return None
+    return paragraphs
+
+
+def _too_long() -> OverlayValidationError:
+    return OverlayValidationError({"text": [_(
+        "The text is too long to fit in the overlay box, even at the minimum font size. "
+        "Shorten it, or allow a wider box or a smaller minimum size."
+    )]})
+
+
+def _count(paragraphs: list[list[_Line]]) -> int:
+    return sum(len(p) for p in paragraphs)
+
+
+@lru_cache(maxsize=256)
+def _plan(spec: OverlaySpec, width: int, height: int, stack: tuple[FontInfo, ...], base: str
+          ) -> tuple[tuple[str, ...], float]:
+    """Line breaks and font size (as a fraction of the height) for this canvas.
+
+    1. the largest size in ``[min_size, size]`` at which the text fits;
+    2. shrink before wrap: if a size down to ``SHRINK_FLOOR`` of the font size
+       (not below ``min_size``) needs fewer lines, the largest such size;
+    3. the lines are balanced;
+    4. a paragraph ending in a lone word takes the largest size in that same
+       range that avoids it without adding a line, if there is one.
+    """
+    largest = max(1, round(spec.size * height))
+    smallest = max(1, min(largest, round(spec.min_size * height)))
+    size, best = largest, _fit(spec, width, height, largest, stack, base)
+    if best is None:
+        low, high = smallest, largest - 1
+        while low <= high:
+            middle = (low + high) // 2
+            found = _fit(spec, width, height, middle, stack, base)
+            if found is None:
+                high = middle - 1
+            else:
+                best, size, low = found, middle, middle + 1
+        if best is None:
+            raise _too_long()
+    floor = min(size, max(smallest, round(SHRINK_FLOOR * largest)))
+    if floor < size and _count(best) > len(best):
+        fewest = _fit(spec, width, height, floor, stack, base)
+        if fewest is not None and _count(fewest) < _count(best):
+            target = _count(fewest)
+            low, high, found_low = floor, size, fewest  # low fits target; high does not
+            while high - low > 1:
+                middle = (low + high) // 2
+                found = _fit(spec, width, height, middle, stack, base)
+                if found is not None and _count(found) <= target:
+                    low, found_low = middle, found
+                else:
+                    high = middle
+            size, best = low, found_low
+
+    def balanced(at: int, paragraphs: list[list[_Line]]) -> list[list[_Line]]:
+        limit = _frame(spec, width, height, at).text_limit
+        return _balance(paragraphs, stack, at, base, limit)
+
+    lines = balanced(size, best)
+    if _lone_last_word(lines):
+        step = max(1, largest // 50)
+        trial_size = size - step
+        while trial_size >= floor:
+            found = _fit(spec, width, height, trial_size, stack, base)
+            if found is not None and _count(found) <= _count(best):
+                trial = balanced(trial_size, found)
+                if not _lone_last_word(trial):
+                    size, lines = trial_size, trial
+                    break
+            trial_size -= step
+    return tuple(line.text for p in lines for line in p), size / height
+
+
+def _reference_canvas(width: int, height: int) -> tuple[int, int]:
+    scale = REFERENCE_WIDTH / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _refuse_missing(text: str, stack: tuple[FontInfo, ...]) -> None:
+    missing = _missing_characters(text, stack)
+    if not missing:
+        return
+    emoji = [c for c in missing if _is_emoji(c)]
+    other = [c for c in missing if not _is_emoji(c)]
+    messages: list[Any] = []
+
+    def named(chars: list[str]) -> str:
+        return ", ".join(f"{c} (U+{ord(c):04X})" for c in chars[:20])
+
+    if emoji:
+        messages.append(_format_lazy(
+            _("Emoji cannot be drawn: no colour emoji font is bundled. Remove these "
+              "characters or write them as words: %(chars)s"), chars=named(emoji)))
+    if other:
+        messages.append(_format_lazy(
+            _("These characters cannot be drawn with the bundled fonts: %(chars)s"),
+            chars=named(other)))
+    raise OverlayValidationError({"text": messages})
 
 
 def check_fits(spec: OverlaySpec, width: int, height: int) -> OverlayLayout:
@@ -942,65 +1192,50 @@ def check_fits(spec: OverlaySpec, width: int, height: int) -> OverlayLayout:
     Raises :class:`OverlayValidationError` for ``text`` when the text needs a
     character no bundled font has, or cannot fit in the box even at
     ``min_size``.  Returns the :class:`OverlayLayout` otherwise.
+
+    The line breaks and the font size relative to the image are decided once
+    for the image's aspect ratio (on a canvas ``REFERENCE_WIDTH`` px on its
+    longer side), so every rendition width shows the same layout; each
+    rendition then rasterises at its own pixel size.
     """
     if width < 1 or height < 1:
         raise OverlayValidationError({"text": [_("The image has no pixels to draw on.")]})
     stack = _font_stack(spec.font, spec.text)
-    missing = _missing_characters(spec.text, stack)
-    if missing:
-        raise OverlayValidationError(
-            {
-                "text": [
-                    _format_lazy(
-                        _("These characters cannot be drawn with the bundled fonts: %(chars)s"),
-                        chars=" ".join(missing[:20]),
-                    )
-                ]
-            }
-        )
+    _refuse_missing(spec.text, stack)
     base = spec.direction if spec.direction != "auto" else detect_direction(spec.text)
-    largest = max(1, round(spec.size * height))
-    smallest = max(1, min(largest, round(spec.min_size * height)))
-
-    def attempt(size: int):
-        try:
-            return _try_layout(spec, width, height, size, stack, base)
-        except _NoFit:
-            return None
-
-    result = attempt(largest)
-    size = largest
-    if result is None:
-        # Binary search for the largest size that fits in [smallest, largest).
-        low, high, best = smallest, largest - 1, None
-        while low <= high:
-            middle = (low + high) // 2
-            found = attempt(middle)
-            if found is None:
-                high = middle - 1
-            else:
-                best, size, low = found, middle, middle + 1
-        if best is None:
-            raise OverlayValidationError(
-                {
-                    "text": [
-                        _(
-                            "The text is too long to fit in the overlay box, even at the "
-                            "minimum font size. Shorten it, or allow a wider box or a "
-                            "smaller minimum size."
-                        )
-                    ]
-                }
-            )
-        result = best
-    lines, stroke, pad, ascent, _descent, advance, block_h = result
+    try:
+        texts, relative = _plan(spec, *_reference_canvas(width, height), stack, base)
+    except OverlayValidationError:
+        texts, relative = _plan(spec, width, height, stack, base)
+    size = max(1, round(relative * height))
+    lines = frame = None
+    lowest = max(1, math.floor(size * 0.85))
+    while size >= lowest:
+        frame = _frame(spec, width, height, size)
+        lines = [_measure_line(t, stack, size, base) for t in texts]
+        block_h = _block_height(lines, stack, size, spec, frame.stroke)
+        if (max(line.width for line in lines) <= frame.text_limit
+                and block_h + 2 * frame.pad <= frame.avail_h):
+            break
+        size -= 1
+    else:
+        # Rounding at a tiny size broke the reference layout: lay out for this size alone.
+        texts, relative = _plan(spec, width, height, stack, base)
+        size = max(1, round(relative * height))
+        frame = _frame(spec, width, height, size)
+        lines = [_measure_line(t, stack, size, base) for t in texts]
+    assert frame is not None and lines is not None
+    stroke, pad = frame.stroke, frame.pad
+    ascent, _descent = _line_metrics(lines, stack, size)
+    advance = round(size * spec.line_spacing)
+    block_h = _block_height(lines, stack, size, spec, stroke)
     block_w = math.ceil(max((line.width for line in lines), default=0)) + 2 * stroke
     content_w, content_h = block_w + 2 * pad, block_h + 2 * pad
 
     vertical, _sep, horizontal = spec.anchor.partition("-")
     if spec.anchor == "center":
         vertical, horizontal = "middle", "center"
-    margin_x, margin_y = spec.margin_x * width, spec.margin_y * height
+    margin_x, margin_y = frame.margin_x, frame.margin_y
     if horizontal == "left":
         left = margin_x
     elif horizontal == "right":
@@ -1033,11 +1268,13 @@ def check_fits(spec: OverlaySpec, width: int, height: int) -> OverlayLayout:
         baselines.append((x, text_top + ascent + index * advance))
 
     if spec.background == "band":
-        background_box = (0, top, width, top + content_h)
-    elif spec.background == "box":
-        background_box = (left, top, left + content_w, top + content_h)
+        # A band is a full-width strip; anchored at an edge it runs to that edge.
+        band_top = 0 if vertical == "top" else top
+        band_bottom = height if vertical == "bottom" else top + content_h
+        scrim_box = (0, band_top, width, band_bottom)
     else:
-        background_box = None
+        scrim_box = (left, top, left + content_w, top + content_h)
+    custom_background = spec.style == "custom" and spec.background != "none"
     fonts_used = tuple(dict.fromkeys(run.font.name for line in lines for run in line.runs))
     return OverlayLayout(
         width=width,
@@ -1047,11 +1284,208 @@ def check_fits(spec: OverlaySpec, width: int, height: int) -> OverlayLayout:
         direction=base,
         lines=tuple(line.text for line in lines),
         text_box=(left + pad, top + pad, left + pad + block_w, top + pad + block_h),
-        background_box=background_box,
+        background_box=scrim_box if custom_background else None,
+        scrim_box=scrim_box,
         _lines=tuple(lines),
         _stack=stack,
         _baselines=tuple(baselines),
     )
+
+
+# ---------------------------------------------------------------------------
+# Contrast measurement (WCAG 2.x)
+# ---------------------------------------------------------------------------
+
+
+def _linear(channel: int) -> float:
+    value = channel / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+#: sRGB 8-bit -> linear light, per channel (R, G, B), for Image.point.
+_LINEAR_LUT = [min(255, round(_linear(v) * 255)) for v in range(256)] * 3
+#: WCAG relative luminance weights (applied to linear light).
+_LUMINANCE_MATRIX = (0.2126, 0.7152, 0.0722, 0.0)
+
+
+def relative_luminance(color: str | tuple[int, int, int]) -> float:
+    """WCAG 2.x relative luminance (0 black .. 1 white) of ``#RRGGBB`` or an RGB tuple."""
+    r, g, b = _rgba(color)[:3] if isinstance(color, str) else color[:3]
+    return 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
+
+
+def contrast_ratio(first: float, second: float) -> float:
+    """WCAG contrast ratio of two relative luminances: 1 (none) .. 21 (black on white)."""
+    light, dark = max(first, second), min(first, second)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _luminance_image(image: Image.Image) -> Image.Image:
+    """Relative luminance x 255 as an L image (linear light, not gamma-encoded grey)."""
+    return image.convert("RGB").point(_LINEAR_LUT).convert("L", matrix=_LUMINANCE_MATRIX)
+
+
+def _spread(histogram: list[int]) -> float:
+    """Contrast between the lightest and darkest pixels (all but the percentile each side)."""
+    total = sum(histogram)
+    if not total:
+        return 1.0
+    allowed, seen, low, high = CONTRAST_PERCENTILE * total, 0, 0, 255
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen > allowed:
+            low = level
+            break
+    seen = 0
+    for level in range(255, -1, -1):
+        seen += histogram[level]
+        if seen > allowed:
+            high = level
+            break
+    return contrast_ratio(high / 255, low / 255)
+
+
+@lru_cache(maxsize=64)
+def _ratios(fill: float) -> tuple[float, ...]:
+    """Contrast of ``fill`` against each 8-bit luminance level."""
+    return tuple(contrast_ratio(fill, level / 255) for level in range(256))
+
+
+def _contrast_over(luminance: Image.Image, ring: Image.Image, fill: float,
+                   histogram: list[int] | None = None) -> float:
+    """The contrast that all but ``CONTRAST_PERCENTILE`` of the ring's pixels reach."""
+    if histogram is None:
+        histogram = luminance.histogram(mask=ring)
+    total = sum(histogram)
+    if not total:
+        return 21.0
+    ratios = _ratios(fill)
+    by_contrast = sorted((ratios[level], count) for level, count in enumerate(histogram)
+                         if count)
+    allowed, seen = CONTRAST_PERCENTILE * total, 0
+    for ratio, count in by_contrast:
+        seen += count
+        if seen > allowed:
+            return ratio
+    return by_contrast[-1][0]
+
+
+#: Measurements run on the region reduced so the font is about this many pixels tall:
+#: the figure does not depend on the rendition width, and costs little at 2048 px.
+_MEASURE_EM = 24
+_WHITE, _BLACK = "#FFFFFF", "#000000"
+_SHADOW_OPACITY = 0.85
+_SCRIM_OPACITIES = (0.35, 0.5, 0.65, 0.8, 0.9, 1.0)
+
+
+def _ring(mask: Image.Image, em: float) -> Image.Image:
+    """The pixels around the glyphs: up to ~0.1 em from the ink, not the ink's own edge."""
+    # A round dilation from a Gaussian blur and a threshold (linear time, unlike
+    # MaxFilter): an edge blurred with sigma r/2 stays above 3% out to ~0.94 r.
+    radius = max(2.0, 0.1 * em)
+    ink = mask.point(_ANY)
+    outer = ink.filter(ImageFilter.GaussianBlur(radius / 2)).point(_ABOVE_3_PERCENT)
+    core = ink.filter(ImageFilter.BoxBlur(1)).point(_ANY)
+    return ImageChops.subtract(outer, core)
+
+
+_ANY = [0] + [255] * 255
+_ABOVE_3_PERCENT = [0] * 8 + [255] * 248
+
+
+def _halo(mask: Image.Image, em: float) -> Image.Image:
+    """Alpha of a soft shadow (a halo centred on the glyphs) drawn under the text."""
+    # Box blurs (one pass each, linear time): a spread, then a soft edge.
+    spread = mask.filter(ImageFilter.BoxBlur(max(0.5, 0.06 * em)))
+    spread = spread.point(_TIMES_FOUR)
+    soft = spread.filter(ImageFilter.BoxBlur(max(0.5, 0.05 * em)))
+    return soft.point(_SHADOW_LUT)
+
+
+_TIMES_FOUR = [min(255, v * 4) for v in range(256)]
+_SHADOW_LUT = [round(v * _SHADOW_OPACITY) for v in range(256)]
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """What the overlay was drawn with: ``kind`` is ``plain``, ``shadow``, ``scrim`` (auto)
+    or ``custom``; ``color`` the text fill; ``opacity`` the scrim's, if any."""
+
+    kind: str
+    color: str
+    opacity: float = 0.0
+
+
+def _opposite(color: str) -> str:
+    return _BLACK if color == _WHITE else _WHITE
+
+
+def _candidates() -> Iterator[Treatment]:
+    """Treatments from the lightest to the heaviest."""
+    for color in (_WHITE, _BLACK):
+        yield Treatment("plain", color)
+    for color in (_WHITE, _BLACK):
+        yield Treatment("shadow", color)
+    for opacity in _SCRIM_OPACITIES:
+        for color in (_WHITE, _BLACK):
+            yield Treatment("scrim", color, opacity)
+
+
+def _compose(background: Image.Image, treatment: Treatment, mask: Image.Image,
+             scrim: tuple[int, int, int, int] | None, em: float, *, with_text: bool = False,
+             halo: Image.Image | None = None) -> Image.Image:
+    """``background`` (RGB) with the treatment's shadow or scrim (and the text) applied."""
+    out = background
+    behind = _opposite(treatment.color)
+    if treatment.kind == "shadow":
+        halo = halo if halo is not None else _halo(mask, em)
+        out = Image.composite(Image.new("RGB", out.size, behind), out, halo)
+    elif treatment.kind == "scrim" and scrim is not None:
+        alpha = Image.new("L", out.size, 0)
+        ImageDraw.Draw(alpha).rectangle(scrim, fill=round(255 * treatment.opacity))
+        out = Image.composite(Image.new("RGB", out.size, behind), out, alpha)
+    if with_text:
+        out = Image.composite(Image.new("RGB", out.size, treatment.color), out, mask)
+    return out
+
+
+def _choose_treatment(background: Image.Image, mask: Image.Image, ring: Image.Image,
+                      scrim: tuple[int, int, int, int], em: float
+                      ) -> tuple[Treatment, float]:
+    """The lightest treatment reaching ``TARGET_CONTRAST`` (measured on reduced pixels)."""
+    best: tuple[Treatment, float] | None = None
+    histograms: dict[tuple[str, float, str], list[int]] = {}
+    halo: list[Image.Image] = []
+
+    def measure(treatment: Treatment) -> tuple[float, float]:
+        key = (treatment.kind, treatment.opacity, _opposite(treatment.color))
+        histogram = histograms.get(key)
+        if histogram is None:
+            if treatment.kind == "shadow" and not halo:
+                halo.append(_halo(mask, em))
+            composed = _compose(background, treatment, mask, scrim, em,
+                                halo=halo[0] if halo else None)
+            histogram = histograms[key] = _luminance_image(composed).histogram(mask=ring)
+        ratio = _contrast_over(None, ring, relative_luminance(treatment.color), histogram)
+        if treatment.kind == "shadow":
+            # A shadow darkens next to the glyphs and fades out: it cannot calm a busy
+            # picture, so it is judged by the picture's own texture.
+            return ratio, measure(Treatment("plain", treatment.color))[1]
+        return ratio, _spread(histogram)
+
+    for treatment in _candidates():
+        ratio, spread = measure(treatment)
+        if best is None or ratio > best[1]:
+            best = (treatment, ratio)
+        if ratio >= TARGET_CONTRAST and spread <= MAX_BACKGROUND_SPREAD:
+            # Within one step, take the colour with the better figure.
+            twin = Treatment(treatment.kind, _opposite(treatment.color), treatment.opacity)
+            twin_ratio, twin_spread = measure(twin)
+            if twin_ratio > ratio and twin_spread <= MAX_BACKGROUND_SPREAD:
+                return twin, twin_ratio
+            return treatment, ratio
+    assert best is not None
+    return best
 
 
 # ---------------------------------------------------------------------------
@@ -1102,9 +1536,124 @@ def _colour_layer(size: tuple[int, int], color: str, mask: Image.Image) -> Image
     r, g, b, a = _rgba(color)
     layer = Image.new("RGBA", size, (r, g, b, 0))
     if a < 255:
-        mask = mask.point(lambda v: v * a // 255)
+        mask = mask.point([v * a // 255 for v in range(256)])
     layer.putalpha(mask)
     return layer
+
+
+@dataclass(frozen=True)
+class OverlayResult:
+    """An overlaid image and how legible its text is.
+
+    ``contrast`` is the WCAG 2.x ratio between the text fill and the pixels
+    around the glyphs as drawn (all but ``CONTRAST_PERCENTILE`` of them reach
+    it); ``legible`` is whether it reaches ``MINIMUM_CONTRAST``.
+    """
+
+    image: Image.Image
+    layout: OverlayLayout
+    treatment: Treatment
+    contrast: float
+
+    @property
+    def legible(self) -> bool:
+        return self.contrast >= MINIMUM_CONTRAST
+
+
+def _shift(box: tuple[int, int, int, int], region, factor: int = 1) -> tuple[int, int, int, int]:
+    return (
+        (box[0] - region[0]) // factor, (box[1] - region[1]) // factor,
+        (box[2] - region[0]) // factor - 1, (box[3] - region[1]) // factor - 1,
+    )
+
+
+def draw_overlay(image: Image.Image, spec: OverlaySpec) -> OverlayResult:
+    """Draw ``spec`` on a copy of ``image`` and measure the contrast the text got.
+
+    With ``style="auto"`` the text colour (white or black) and the lightest
+    treatment that reaches ``TARGET_CONTRAST`` (none, a soft shadow, a scrim
+    of increasing opacity) are chosen from the pixels around the glyphs of
+    this very image; with ``custom`` the spec's colours are drawn as given
+    and only measured.
+    """
+    if image.mode not in ("RGB", "RGBA"):
+        raise ValueError(f"render_overlay expects an RGB or RGBA image, got {image.mode}")
+    width, height = image.size
+    layout = check_fits(spec, width, height)
+    em = layout.font_size
+
+    # Region = background/scrim plus text, with slack for glyph overhang beyond the
+    # advance box (accents, Devanagari matras) and for the shadow.
+    slack = layout.font_size
+    x0, y0, x1, y1 = layout.text_box
+    extra = layout.background_box or (layout.scrim_box if spec.style == "auto" else None)
+    if extra:
+        x0, y0, x1, y1 = min(x0, extra[0]), min(y0, extra[1]), max(x1, extra[2]), max(y1, extra[3])
+    region = (max(0, x0 - slack), max(0, y0 - slack), min(width, x1 + slack),
+              min(height, y1 + slack))
+    region_size = (region[2] - region[0], region[3] - region[1])
+    if region_size[0] <= 0 or region_size[1] <= 0:
+        return OverlayResult(image.copy(), layout, Treatment("plain", spec.color), 21.0)
+
+    fill = _draw_text_mask(layout, region, 0)
+    factor = max(1, em // _MEASURE_EM)
+    small_mask = fill.reduce(factor) if factor > 1 else fill
+    small_em = em / factor
+    ring = _ring(small_mask, small_em)
+    # Everything measured lies within the ring's bounding box: crop to it.
+    bx0, by0, bx1, by1 = ring.getbbox() or (0, 0, 1, 1)
+    ring, small_mask = ring.crop((bx0, by0, bx1, by1)), small_mask.crop((bx0, by0, bx1, by1))
+    measured = (bx0 * factor, by0 * factor, bx1 * factor, by1 * factor)
+    layer = Image.new("RGBA", region_size, (0, 0, 0, 0))
+    if spec.style == "auto":
+        background = image.crop(region).crop(measured)
+        if factor > 1:
+            background = background.reduce(factor)
+        sx0, sy0, sx1, sy1 = _shift(layout.scrim_box, region, factor)
+        treatment, _estimate = _choose_treatment(
+            background.convert("RGB"), small_mask, ring,
+            (sx0 - bx0, sy0 - by0, sx1 - bx0, sy1 - by0), small_em)
+        behind = _rgba(_opposite(treatment.color))[:3]
+        if treatment.kind == "shadow":
+            layer.alpha_composite(_colour_layer(region_size, _opposite(treatment.color),
+                                                _halo(fill, em)))
+        elif treatment.kind == "scrim":
+            ImageDraw.Draw(layer).rectangle(
+                _shift(layout.scrim_box, region),
+                fill=(*behind, round(255 * treatment.opacity)))
+        color = treatment.color
+    else:
+        treatment = Treatment("custom", spec.color)
+        color = spec.color
+        stroke = round(spec.stroke_width * layout.font_size)
+        if layout.background_box:
+            r, g, b, a = _rgba(spec.background_color)
+            ImageDraw.Draw(layer).rectangle(
+                _shift(layout.background_box, region),
+                fill=(r, g, b, round(a * spec.background_opacity)))
+        if stroke:
+            outline = _draw_text_mask(layout, region, stroke)
+            layer.alpha_composite(_colour_layer(region_size, spec.stroke_color, outline))
+    layer.alpha_composite(_colour_layer(region_size, color, fill))
+
+    result = image.copy()
+    if result.mode == "RGBA":
+        before = result.crop(region)
+        result.alpha_composite(layer, dest=region[:2])
+        drawn = result.crop(region)
+    else:
+        before = result.crop(region)
+        patch = before.convert("RGBA")
+        patch.alpha_composite(layer)
+        drawn = patch.convert("RGB")
+        result.paste(drawn, region[:2])
+    del before
+    # The figure: the drawn pixels around the glyphs against the text fill.
+    small_drawn = drawn.crop(measured).convert("RGB")
+    if factor > 1:
+        small_drawn = small_drawn.reduce(factor)
+    contrast = _contrast_over(_luminance_image(small_drawn), ring, relative_luminance(color))
+    return OverlayResult(result, layout, treatment, round(contrast, 2))
 
 
 def render_overlay(image: Image.Image, spec: OverlaySpec) -> Image.Image:
@@ -1113,51 +1662,7 @@ def render_overlay(image: Image.Image, spec: OverlaySpec) -> Image.Image:
     The result has the mode of the input (RGB or RGBA).  Colours and the
     background are composited with proper alpha: the overlay is drawn on a
     transparent layer covering only the overlay's region, then
-    ``alpha_composite``-d onto a copy of the image.
+    ``alpha_composite``-d onto a copy of the image.  :func:`draw_overlay`
+    also tells the treatment and the measured contrast.
     """
-    if image.mode not in ("RGB", "RGBA"):
-        raise ValueError(f"render_overlay expects an RGB or RGBA image, got {image.mode}")
-    width, height = image.size
-    layout = check_fits(spec, width, height)
-    stroke = round(spec.stroke_width * layout.font_size)
-
-    # Region = background plus text, with slack for glyph overhang beyond the
-    # advance box (accents, Devanagari matras, italics).
-    slack = layout.font_size
-    x0, y0, x1, y1 = layout.text_box
-    if layout.background_box:
-        bx0, by0, bx1, by1 = layout.background_box
-        x0, y0, x1, y1 = min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1)
-    region = (
-        max(0, x0 - slack),
-        max(0, y0 - slack),
-        min(width, x1 + slack),
-        min(height, y1 + slack),
-    )
-    region_size = (region[2] - region[0], region[3] - region[1])
-    if region_size[0] <= 0 or region_size[1] <= 0:
-        return image.copy()
-
-    layer = Image.new("RGBA", region_size, (0, 0, 0, 0))
-    if layout.background_box:
-        r, g, b, a = _rgba(spec.background_color)
-        alpha = round(a * spec.background_opacity)
-        bx0, by0, bx1, by1 = layout.background_box
-        ImageDraw.Draw(layer).rectangle(
-            (bx0 - region[0], by0 - region[1], bx1 - region[0] - 1, by1 - region[1] - 1),
-            fill=(r, g, b, alpha),
-        )
-    if stroke:
-        outline = _draw_text_mask(layout, region, stroke)
-        layer.alpha_composite(_colour_layer(region_size, spec.stroke_color, outline))
-    fill = _draw_text_mask(layout, region, 0)
-    layer.alpha_composite(_colour_layer(region_size, spec.color, fill))
-
-    result = image.copy()
-    if result.mode == "RGBA":
-        result.alpha_composite(layer, dest=region[:2])
-    else:
-        patch = result.crop(region).convert("RGBA")
-        patch.alpha_composite(layer)
-        result.paste(patch.convert("RGB"), region[:2])
-    return result
+    return draw_overlay(image, spec).image

@@ -41,7 +41,7 @@ from functools import cache
 from PIL import Image, PngImagePlugin, features
 
 from .decode import DecodedImage
-from .overlay import OverlaySpec, render_overlay
+from .overlay import OverlaySpec, Treatment, draw_overlay
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ _ALIASES = {"jpg": "jpeg"}
 
 @cache
 def avif_available() -> bool:
-    """True when this Pillow can encode AVIF (Pillow >= 11.2 built with libavif)."""
+    """True when this Pillow can encode AVIF (Pillow >= 11.3 wheels, or any build with libavif)."""
     return bool(features.check("avif"))
 
 
@@ -85,7 +85,12 @@ class PlannedRendition:
 
 @dataclass
 class RenderedFile:
-    """An encoded rendition, ready to be stored."""
+    """An encoded rendition, ready to be stored.
+
+    With an overlay, ``contrast`` is the WCAG ratio its text reached on this
+    rendition (see :class:`~.overlay.OverlayResult`) and ``treatment`` how it
+    was drawn; both are None without an overlay.
+    """
 
     width: int
     height: int
@@ -93,6 +98,8 @@ class RenderedFile:
     mime_type: str
     extension: str
     content: bytes
+    contrast: float | None = None
+    treatment: Treatment | None = None
 
 
 def _normalise_format(name: str) -> str:
@@ -214,9 +221,20 @@ def encode(
     return buffer.getvalue()
 
 
-def _file(image: Image.Image, key: str, content: bytes) -> RenderedFile:
+def _file(image: Image.Image, key: str, content: bytes,
+          drawn: tuple[float, Treatment] | None = None) -> RenderedFile:
     _pil, mime, extension = FORMATS[key]
-    return RenderedFile(image.width, image.height, key, mime, extension, content)
+    contrast, treatment = drawn if drawn else (None, None)
+    return RenderedFile(image.width, image.height, key, mime, extension, content, contrast,
+                        treatment)
+
+
+def _overlaid(base: Image.Image, overlay: OverlaySpec | None
+              ) -> tuple[Image.Image, tuple[float, Treatment] | None]:
+    if overlay is None:
+        return base, None
+    result = draw_overlay(base, overlay)
+    return result.image, (result.contrast, result.treatment)
 
 
 def render_renditions(
@@ -264,10 +282,10 @@ def _render_chain(
     for size, keys in _group_by_size(plan):
         if base.size != size:
             base = base.resize(size, RESAMPLE)  # the previous base is released here
-        canvas = render_overlay(base, overlay) if overlay is not None else base
+        canvas, drawn = _overlaid(base, overlay)
         for key in keys:
             content = encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp)
-            yield _file(canvas, key, content)
+            yield _file(canvas, key, content, drawn)
         del canvas
 
 
@@ -301,6 +319,6 @@ def render_one(
         size = (step, _height_for(step, image.width, image.height))
         if base.size != size:
             base = base.resize(size, RESAMPLE)
-    canvas = render_overlay(base, overlay) if overlay is not None else base
+    canvas, drawn = _overlaid(base, overlay)
     return _file(canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed,
-                                     xmp=xmp))
+                                     xmp=xmp), drawn)

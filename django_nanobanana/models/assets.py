@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -40,6 +41,30 @@ class Source(models.TextChoices):
     BATCH = "batch", _("Batch")
 
 
+class GeneratedAssetQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> models.QuerySet:
+        """The images ``user`` may see (:mod:`django_nanobanana.access`)."""
+        from ..access import visible_assets
+
+        return visible_assets(user, self)
+
+
+class AssetVersionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> models.QuerySet:
+        """The versions of the images ``user`` may see."""
+        from ..access import visible_versions
+
+        return visible_versions(user, self)
+
+
+class ReferenceImageQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> models.QuerySet:
+        """The reference images ``user`` may see and use."""
+        from ..access import usable_references
+
+        return usable_references(user, self)
+
+
 class GeneratedAsset(models.Model):
     """The slot placed on pages: its current version is what pages show."""
 
@@ -65,6 +90,8 @@ class GeneratedAsset(models.Model):
     focal_point_y = models.FloatField(_("focal point y"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = GeneratedAssetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("generated image")
@@ -173,6 +200,8 @@ class AssetVersion(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    objects = AssetVersionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("image version")
         verbose_name_plural = _("image versions")
@@ -221,6 +250,14 @@ class Rendition(models.Model):
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
     file = models.FileField(_("file"), storage=configured_storage, max_length=300)
     bytes = models.PositiveIntegerField(_("bytes"))
+    contrast = models.FloatField(
+        _("overlay contrast"), null=True, blank=True,
+        help_text=_("WCAG contrast ratio (1 to 21) the overlay text reached on this "
+                    "rendition, measured around the glyphs; empty without an overlay."))
+    treatment = models.CharField(
+        _("overlay treatment"), max_length=16, blank=True,
+        help_text=_("How the overlay was drawn: plain, shadow, scrim (automatic style) or "
+                    "custom."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -268,6 +305,8 @@ class ReferenceImage(models.Model):
         _("last used"), null=True, blank=True, db_index=True,
         help_text=_("Last upload or use in a request; unused references are deleted "
                     "REFERENCE_RETENTION_DAYS after it."))
+
+    objects = ReferenceImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reference image")

@@ -71,42 +71,90 @@ def revert(asset: GeneratedAsset, version: AssetVersion, *, user: Any = None) ->
     return make_current(asset, version, force=True)
 
 
+#: A render queued longer ago than this is presumed lost: the next overlay change queues
+#: another one instead of waiting for it.
+RENDER_PENDING_SECONDS = 600
+#: Overlay changes a render task catches up with before it hands over to a new task.
+MAX_RENDER_ROUNDS = 5
+
+
+def _render_pending(row: dict[str, Any]) -> bool:
+    """Was a render of this asset queued and not finished (before this change)?
+
+    A render is pending while the current version's renditions are not those of the
+    overlay (``rendered_overlay_hash`` behind the overlay), unless the change that asked
+    for it is older than :data:`RENDER_PENDING_SECONDS` (its task was lost).
+    """
+    if row["current_version_id"] is None:
+        return False
+    try:
+        wanted = overlay_hash(overlay_spec(row["overlay"]))
+    except OverlayValidationError:
+        return False
+    if wanted == row["rendered_overlay_hash"]:
+        return False
+    age = (timezone.now() - row["updated_at"]).total_seconds()
+    return age < RENDER_PENDING_SECONDS
+
+
 def rerender_overlay(asset: GeneratedAsset, spec: dict | None, *, user: Any = None,
                      enqueue: bool = True) -> GeneratedAsset:
     """Change the overlay and re-render the current version's renditions; no generation,
-    no cost. Pages keep the previous renditions until the new set is complete."""
+    no cost. Pages keep the previous renditions until the new set is complete.
+
+    Repeated changes coalesce: while a render of the asset is pending, a change queues no
+    new task; the pending task renders the newest overlay before it finishes
+    (:func:`render_current`)."""
     current = asset.current_version
     size = (current.width, current.height) if current and current.width else None
     cleaned = validate_overlay(spec, size=size)
     with transaction.atomic():
+        # The row lock orders this change against a render task's final update.
+        row = (GeneratedAsset.objects.select_for_update().filter(pk=asset.pk)
+               .values("overlay", "rendered_overlay_hash", "current_version_id", "updated_at")
+               .first())
+        pending = row is not None and _render_pending(row)
         GeneratedAsset.objects.filter(pk=asset.pk).update(overlay=cleaned,
                                                           updated_at=timezone.now())
         asset.overlay = cleaned
-        if current is not None and enqueue:
+        if current is not None and enqueue and not pending:
             asset_id = asset.pk
             transaction.on_commit(lambda: _enqueue_render(asset_id))
     return asset
 
 
 def render_current(asset_id: Any) -> GeneratedAsset | None:
-    """Task body: render the current version for the asset's overlay and switch to it."""
-    asset = GeneratedAsset.objects.select_related("current_version").filter(pk=asset_id).first()
-    if asset is None or asset.current_version is None:
-        return asset
-    version = asset.current_version
-    write_renditions(version, asset.overlay)
-    digest = overlay_hash(overlay_spec(asset.overlay))
-    with transaction.atomic():
-        # Only if neither the overlay nor the current version changed meanwhile.
-        updated = GeneratedAsset.objects.filter(
-            pk=asset.pk, current_version=version, overlay=asset.overlay
-        ).update(rendered_overlay_hash=digest, updated_at=timezone.now())
+    """Task body: render the current version for the asset's overlay and switch to it.
+
+    When the overlay changes while rendering (a change that found this render pending
+    queued none of its own), render again for the newest overlay, up to
+    :data:`MAX_RENDER_ROUNDS` times; then hand over to a fresh task."""
+    for round_number in range(MAX_RENDER_ROUNDS):
+        asset = (GeneratedAsset.objects.select_related("current_version")
+                 .filter(pk=asset_id).first())
+        if asset is None or asset.current_version is None:
+            return asset
+        version = asset.current_version
+        digest = overlay_hash(overlay_spec(asset.overlay))
+        if round_number and digest == asset.rendered_overlay_hash:
+            return asset  # someone else (make_current) rendered it meanwhile
+        write_renditions(version, asset.overlay)
+        # filter(overlay=None) would match a JSON null, not the SQL NULL a cleared overlay is.
+        same_overlay = ({"overlay__isnull": True} if asset.overlay is None
+                        else {"overlay": asset.overlay})
+        with transaction.atomic():
+            # Only if neither the overlay nor the current version changed meanwhile.
+            updated = GeneratedAsset.objects.filter(
+                pk=asset.pk, current_version=version, **same_overlay
+            ).update(rendered_overlay_hash=digest, updated_at=timezone.now())
+            if updated:
+                drop_other_overlays(version, digest)
         if updated:
-            drop_other_overlays(version, digest)
-    asset.refresh_from_db()
-    if updated:
-        signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="overlay")
-    return asset
+            asset.refresh_from_db()
+            signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="overlay")
+            return asset
+    transaction.on_commit(lambda: _enqueue_render(asset_id))
+    return GeneratedAsset.objects.filter(pk=asset_id).first()
 
 
 def _enqueue_render(asset_id: Any) -> None:

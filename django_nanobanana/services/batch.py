@@ -1,9 +1,9 @@
 """Batches from a CSV or JSONL file: validate every row first, then queue them all.
 
 A file with any bad row is refused whole, with every bad line named, before anything is
-queued or spent. Columns / keys: ``prompt`` (required), ``title``, ``aspect_ratio``
-(or ``ratio``), ``size`` (or ``image_size``), ``overlay`` (overlay text), ``model``,
-``seed``, ``references`` (paths separated by ``;`` in CSV, a list in JSONL).
+queued or spent. The columns (CSV header) / keys (JSONL) are :data:`COLUMNS`; an unknown
+column of a CSV file is reported once, on its header line, and the rows are still
+checked so their own errors show too.
 """
 
 from __future__ import annotations
@@ -51,8 +51,38 @@ from .references import store_reference
 ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_size"}
 logger = logging.getLogger(__name__)
 
-KNOWN = {"prompt", "title", "aspect_ratio", "image_size", "overlay", "model", "seed",
-         "references", "alt_text", "thinking_level", "grounding"}
+#: Every column, with what it means (the command's --help and docs/operations.md).
+COLUMNS = {
+    "prompt": "what to draw (required)",
+    "title": "the image's title (default: the prompt)",
+    "alt_text": "alternative text for pages",
+    "aspect_ratio": "e.g. 16:9 (alias: ratio; default: the model's)",
+    "image_size": "512, 1K, 2K or 4K, model permitting (alias: size)",
+    "model": "model id (default: NANOBANANA['DEFAULT_MODEL'])",
+    "seed": "a whole number",
+    "overlay": "text drawn over the image",
+    "thinking_level": "how much the model thinks first, models permitting (minimal, medium, high)",
+    "grounding": "Google Search grounding, models permitting: web or web+image",
+    "references": "reference image paths, relative to the file: separated by ';' in CSV, "
+                  "a list in JSONL",
+}
+KNOWN = set(COLUMNS)
+COLUMNS_HELP = "columns (CSV header row) / keys (JSONL objects):\n" + "\n".join(
+    f"  {name:<13} {text}" for name, text in COLUMNS.items()) + (
+    "\nexample CSV:\n  prompt,title,aspect_ratio,size,overlay\n"
+    "  A lighthouse at dawn,Lighthouse,16:9,1K,Open Day\n"
+    'example JSONL:\n  {"prompt": "A lighthouse at dawn", "ratio": "16:9", '
+    '"references": ["ref.png"]}')
+
+
+def _canonical(name: str) -> str:
+    name = name.strip().lower()
+    return ALIASES.get(name, name)
+
+
+def _unknown_message(unknown: Iterable[str]) -> str:
+    return _("unknown column(s): %(names)s (known: %(known)s)") % {
+        "names": ", ".join(sorted(unknown)), "known": ", ".join(COLUMNS)}
 
 
 @dataclass
@@ -96,14 +126,14 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return [(reader.line_num, dict(row)) for row in reader]
 
 
-def _clean_row(number: int, raw: dict[str, Any], base: Path) -> BatchRow:
+def _clean_row(number: int, raw: dict[str, Any], base: Path,
+               ignore: Iterable[str] = ()) -> BatchRow:
     if "__error__" in raw:
         raise RequestValidationError({"row": [raw["__error__"]]})
-    data = {ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in raw.items() if k}
+    data = {_canonical(k): v for k, v in raw.items() if k and _canonical(k) not in ignore}
     unknown = set(data) - KNOWN
-    if unknown:
-        raise RequestValidationError({"columns": [
-            _("unknown column(s): %(names)s") % {"names": ", ".join(sorted(unknown))}]})
+    if unknown:  # a JSONL line's own keys
+        raise RequestValidationError({"columns": [_unknown_message(unknown)]})
     value = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
     seed = value.get("seed")
     try:
@@ -145,9 +175,16 @@ def validate_file(path: Path) -> list[BatchRow]:
     raw_rows = read_rows(path)
     if not raw_rows:
         raise BatchValidationError([(0, _("the file has no rows"))])
+    ignore: set[str] = set()
+    if path.suffix.lower() == ".csv":
+        # One header, one error: not repeated on every row, and the rows still checked.
+        header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))), [])
+        ignore = {_canonical(h) for h in header if h.strip()} - KNOWN
+        if ignore:
+            errors.append((1, _unknown_message(ignore)))
     for number, raw in raw_rows:
         try:
-            rows.append(_clean_row(number, raw, path.parent))
+            rows.append(_clean_row(number, raw, path.parent, ignore))
         except RequestValidationError as exc:
             message = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors.items())
             errors.append((number, message))
@@ -181,7 +218,8 @@ def summary(version_ids: Iterable[Any]) -> dict[str, Any]:
     for state in queryset.values_list("state", flat=True):
         counts[state] += 1
     cost = queryset.aggregate(total=Sum("cost"))["total"] or Decimal("0")
-    return {**counts, "total": sum(counts.values()), "cost": str(cost)}
+    cost = Decimal(cost).quantize(Decimal("0.000001"))
+    return {**counts, "total": sum(counts.values()), "cost": f"{cost:f}"}
 
 
 # -- Gemini Batch API ---------------------------------------------------------------------------

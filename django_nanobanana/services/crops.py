@@ -67,7 +67,7 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
     ratios = crop_ratios()
     if not ratios:
         return []
-    from .renditions import _options, decode_original, overlay_hash
+    from .renditions import _options, decode_original, drawn_fields, overlay_hash
 
     digest = overlay_hash(spec)
     decoded = decoded or decode_original(version)
@@ -103,7 +103,8 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
                 rows.append(Rendition(
                     version=version, overlay_hash=digest, crop=ratio,
                     crop_box=_box_text(box), width=rendered.width, height=rendered.height,
-                    format=rendered.format, file=written[-1], bytes=len(rendered.content)))
+                    format=rendered.format, file=written[-1], bytes=len(rendered.content),
+                    **drawn_fields(rendered)))
         with transaction.atomic():
             for row in stale:
                 row.delete()  # its file goes once this commits

@@ -87,13 +87,17 @@ def reference_from_asset(asset: GeneratedAsset, *, user: Any = None) -> Referenc
 
 
 def resolve_references(ids: Sequence[Any], *, user: Any = None) -> list[ReferenceImage]:
-    """Look up reference ids the user may use (their own uploads; staff: any)."""
+    """Look up reference ids ``user`` may use (:func:`django_nanobanana.access.
+    usable_references`: their own uploads; staff with ``view_referenceimage``: any).
+    Without a user (command line, batch files) only references stored without one."""
     ids = [str(i) for i in ids]
     if not ids:
         return []
     queryset = ReferenceImage.objects.filter(pk__in=ids)
-    if not getattr(user, "is_staff", False):
-        queryset = queryset.filter(uploaded_by=user if getattr(user, "pk", None) else None)
+    if user is None:
+        queryset = queryset.filter(uploaded_by=None)
+    else:
+        queryset = queryset.visible_to(user)
     found = {str(r.pk): r for r in queryset}
     missing = [i for i in ids if i not in found]
     if missing:

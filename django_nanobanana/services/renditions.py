@@ -11,7 +11,7 @@ from ..conf import nanobanana_settings
 from ..imaging.decode import DecodedImage, decode_image
 from ..imaging.disclosure import xmp_packet
 from ..imaging.overlay import OverlaySpec
-from ..imaging.renditions import render_one, render_renditions
+from ..imaging.renditions import RenderedFile, render_one, render_renditions
 from ..models import AssetVersion, Rendition, VersionKind
 from ..storage import delete_files, rendition_name, save_exact
 
@@ -24,6 +24,12 @@ def overlay_spec(data: dict | None) -> OverlaySpec | None:
 
 def overlay_hash(spec: OverlaySpec | None) -> str:
     return spec.digest() if spec is not None else ""
+
+
+def drawn_fields(rendered: RenderedFile) -> dict[str, Any]:
+    """The overlay's measured contrast and treatment, as Rendition fields."""
+    treatment = rendered.treatment
+    return {"contrast": rendered.contrast, "treatment": treatment.kind if treatment else ""}
 
 
 def decode_original(version: AssetVersion) -> DecodedImage:
@@ -74,7 +80,8 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
             written.append(save_exact(name, rendered.content))
             rows.append(Rendition(version=version, overlay_hash=digest, width=rendered.width,
                                   height=rendered.height, format=rendered.format,
-                                  file=written[-1], bytes=len(rendered.content)))
+                                  file=written[-1], bytes=len(rendered.content),
+                                  **drawn_fields(rendered)))
         with transaction.atomic():
             Rendition.objects.bulk_create(rows, ignore_conflicts=True)
     except BaseException:
@@ -105,7 +112,8 @@ def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fm
     try:
         return Rendition.objects.create(
             version=version, overlay_hash=digest, width=rendered.width, height=rendered.height,
-            format=rendered.format, file=saved, bytes=len(rendered.content))
+            format=rendered.format, file=saved, bytes=len(rendered.content),
+            **drawn_fields(rendered))
     except IntegrityError:  # written concurrently by another request: same name, same bytes
         return version.renditions.get(overlay_hash=digest, crop="", width=rendered.width,
                                       format=rendered.format)

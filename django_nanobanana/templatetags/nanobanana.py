@@ -117,3 +117,18 @@ def nanobanana_srcset(asset: Any, format: str = "jpeg") -> str:
         if source.format == format:
             return source.srcset
     return ""
+
+
+@register.filter
+def nanobanana_money(amount: Any) -> str:
+    """``{{ amount|nanobanana_money }}``: ``$1.05``, ``$0.039`` (as budget errors print it)."""
+    from decimal import Decimal, InvalidOperation
+
+    from ..budgets import format_money
+
+    if amount is None or amount == "":
+        return "—"
+    try:
+        return format_money(Decimal(str(amount)))
+    except InvalidOperation:
+        return str(amount)

@@ -9,10 +9,19 @@ Everything that differs between machines comes from the environment:
 - ``DJANGO_MEDIA_ROOT``: where uploaded and generated files go (default: ``media/`` here).
 - ``NANOBANANA_API_GENERATE_RATE``: per-user throttle of the REST API's generation
   endpoints (default ``30/minute``; ``none`` turns it off).
+
+Beside a running ``make demo`` (a second terminal, no exports): in DEBUG and without a
+``GEMINI_API_KEY``, ``manage.py`` finds the demo's fake Gemini server and key in the small
+state file ``make demo`` writes (``.demo-fake-gemini.json`` here, removed when the demo
+stops; ``NANOBANANA_DEMO_STATE`` names another file). It is used only while that server
+answers.
 """
 
+import json
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.management.utils import get_random_secret_key
@@ -24,6 +33,26 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
     "example-project-insecure-debug-key" if DEBUG else get_random_secret_key()
 )
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+
+def _running_demo_fake_gemini() -> dict:
+    """The fake Gemini server of a running ``make demo`` ({"base_url", "api_key"}), if any."""
+    path = Path(os.environ.get("NANOBANANA_DEMO_STATE") or BASE_DIR / ".demo-fake-gemini.json")
+    try:
+        state = json.loads(path.read_text())
+        url = urlsplit(state["base_url"])
+        with socket.create_connection((url.hostname, url.port or 80), timeout=0.3):
+            pass  # it answers: the demo is running
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return state
+
+
+if DEBUG and not os.environ.get("GEMINI_API_KEY"):
+    _demo = _running_demo_fake_gemini()
+    if _demo:
+        os.environ["GEMINI_API_KEY"] = _demo["api_key"]
+        os.environ["NANOBANANA_GEMINI_BASE_URL"] = _demo["base_url"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -161,6 +190,9 @@ if importlib.util.find_spec("wagtail"):
         "django_nanobanana.contrib.wagtail", "demo.wagtail_pages",
     ]
     WAGTAIL_SITE_NAME = "django-nanobanana demo"
+    # The demo works offline: no avatars from gravatar.com, no check for Wagtail releases.
+    WAGTAIL_GRAVATAR_PROVIDER_URL = None
+    WAGTAIL_ENABLE_UPDATE_CHECK = False
     WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 

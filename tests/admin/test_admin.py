@@ -108,6 +108,49 @@ def test_overlay_preview_is_an_image_and_errors_are_json(admin_client_, make_ass
     assert "anchor" in bad.json()["errors"]
 
 
+
+GHOST = {"overlay-text": "SALE", "overlay-style": "custom", "overlay-color": "#808080",
+         "overlay-background": "box", "overlay-background_color": "#808080",
+         "overlay-background_opacity": "1", "overlay-size": "0.2"}
+
+
+def test_overlay_preview_reports_the_treatment_and_measured_contrast(admin_client_,
+                                                                    make_asset):
+    asset = make_asset("Poster")
+    auto = admin_client_.post(url("overlay_preview", asset.pk), {
+        "overlay-text": "SALE", "overlay-size": "0.2", "overlay-style": "auto"})
+    assert auto.status_code == 200
+    assert auto["X-Overlay-Treatment"] in ("plain", "shadow", "scrim")
+    assert float(auto["X-Overlay-Contrast"]) >= 4.5
+    ghost = admin_client_.post(url("overlay_preview", asset.pk), GHOST)
+    assert ghost["X-Overlay-Treatment"] == "custom"
+    assert float(ghost["X-Overlay-Contrast"]) < 3
+
+
+def test_saving_an_illegible_custom_overlay_warns_the_editor(admin_client_, make_asset):
+    asset = make_asset("Poster")
+    response = admin_client_.post(url("overlay", asset.pk), GHOST)
+    assert response.status_code == 302
+    assert any("3:1" in text for text in texts(response))
+    admin_client_.get(response["Location"])  # shows (and consumes) the messages
+    fine = admin_client_.post(url("overlay", asset.pk), {"overlay-text": "SALE",
+                                                         "overlay-style": "auto"})
+    assert not any("3:1" in text for text in texts(fine))
+
+
+def test_change_page_shows_overlay_units_and_the_measured_contrast(admin_client_,
+                                                                   make_asset):
+    asset = make_asset("Poster", renditions=True)
+    asset.current_version.renditions.update(contrast=2.4, treatment="custom")
+    asset.current_version.renditions.filter(width=64).update(contrast=7.5)
+    page = admin_client_.get(url("change", asset.pk)).content.decode()
+    assert "Fraction of the image height" in page
+    assert "Fraction of the image&#x27;s shorter side" in page
+    assert "Overlay contrast" in page and "2.4:1" in page  # the lowest over renditions
+    assert 'id="nb-overlay-warning"' in page and "3:1" in page
+    assert 'id="nb-overlay-measure"' in page
+
+
 # -- actions ------------------------------------------------------------------------------------
 
 def test_add_generates_and_logs(admin_client_, nanobanana_fake):
@@ -310,3 +353,119 @@ def test_chart_library_is_vendored_with_licence():
     assert (root / "chart.umd.min.js").stat().st_size > 100_000
     assert "MIT" in (root / "LICENSE.md").read_text() or "Permission" in (
         root / "LICENSE.md").read_text()
+
+
+def test_changelist_model_column_has_a_header_and_values(admin_client_, make_asset):
+    """The model column is not shadowed by ``ModelAdmin.model`` (an empty column headed
+    "GENERATEDASSET")."""
+    import re
+
+    make_asset("Red barn", model="gemini-2.5-flash-image")
+    html = admin_client_.get(url("changelist")).content.decode()
+    headers = re.findall(r'<th scope="col" class="([^"]*)"', html)
+    assert not any("column-model" in h for h in headers)
+    cell = re.search(r'<td class="field-image_model">([^<]*)</td>', html)
+    assert cell is not None and cell.group(1) == "gemini-2.5-flash-image"
+    header = html.split('column-image_model', 1)[1][:400]
+    assert ">Model<" in header or ">model<" in header.lower()
+    assert "generatedasset" not in header.lower()
+
+
+def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_client_):
+    """One bar per day of the window (not one bar for the only day with data); the
+    model legend lists only models that cost something this month."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from django_nanobanana import ledger
+    from django_nanobanana.budgets import budget_timezone
+    from tests.ledger.conftest import try_reserve
+
+    reservation = try_reserve(None, "0.10", model="gemini-3.1-flash-image-preview")
+    ledger.settle(reservation.version_id, actual=Decimal("0.067"))
+    ledger.record_request(user=None, source="api", prompt="too wide",
+                          model="gemini-2.5-flash-image", outcome="invalid", reason="bad ratio")
+    data = admin_client_.get(url("usage")).context["charts"]
+    today = timezone.now().astimezone(budget_timezone()).date()
+    assert len(data["day"]["labels"]) == 30
+    assert data["day"]["labels"][-1] == today.isoformat()
+    assert data["day"]["labels"][0] == (today - dt.timedelta(days=29)).isoformat()
+    assert data["day"]["cost"][-1] == "0.067000" and set(data["day"]["cost"][:-1]) == {"0"}
+    assert data["model"]["labels"] == ["gemini-3.1-flash-image-preview"]
+    week = admin_client_.get(url("usage"), {"days": 7}).context["charts"]
+    assert len(week["day"]["labels"]) == 7
+
+
+def test_a_bad_reference_file_is_reported_once_on_its_own_field(admin_client_, make_asset):
+    import re
+
+    good = io.BytesIO(png(40, 40))
+    good.name = "good.png"
+    bad = io.BytesIO(b"this is not an image at all" * 10)
+    bad.name = "notes.png"
+    r = admin_client_.post(url("add"), {
+        "title": "Mix", "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
+        "reference_uploads": [good, bad]})
+    assert r.status_code == 200
+    html = r.content.decode()
+    row = re.search(r'<div class="form-row field-reference_uploads errors">(.*?)</div>',
+                    html, re.S)
+    assert row is not None, "the error is not on the uploads field"
+    assert "notes.png" in row.group(1) and "good.png" not in row.group(1)
+    message = re.search(r'<ul class="errorlist[^"]*"[^>]*><li>(notes\.png[^<]*)</li>', html)
+    assert message is not None and html.count(message.group(1)) == 1
+    assert not texts(r)  # not repeated as a message above the form
+    assert not GeneratedAsset.objects.exists()
+
+
+# -- the change page's live update --------------------------------------------------------------
+
+def test_status_brings_tools_and_overlay_editor_once_a_current_image_exists(admin_client_,
+                                                                           make_asset):
+    """The page polled with no current image (current=""); once one exists, the answer
+    carries "Edit with an instruction" and the overlay editor, so no reload is needed."""
+    asset = make_asset("First")
+    data = admin_client_.get(url("status", asset.pk), {"current": ""}).json()
+    assert "nb-tool-edit" in data["html"]["tools"]
+    assert f"?version={asset.current_version_id}" in data["html"]["tools"]
+    assert 'id="nb-overlay-form"' in data["html"]["editor"]
+    assert url("overlay_preview", asset.pk) in data["html"]["editor"]
+    same = admin_client_.get(url("status", asset.pk),
+                             {"current": str(asset.current_version_id)}).json()
+    assert "tools" not in same["html"] and "editor" not in same["html"]
+
+
+def test_a_version_being_finished_is_not_shown_as_succeeded_without_an_image(admin_client_,
+                                                                             make_asset):
+    """Succeeded but not current yet (its renditions are being written): "Finishing",
+    busy, no "Make current" for it, rather than "Succeeded" next to "No image yet"."""
+    from django.utils import timezone
+
+    asset = make_asset("Fresh")
+    version = asset.current_version
+    GeneratedAsset.objects.filter(pk=asset.pk).update(
+        current_version=None, updated_at=timezone.now() - timezone.timedelta(seconds=5))
+    AssetVersion.objects.filter(pk=version.pk).update(finished_at=timezone.now())
+    data = admin_client_.get(url("status", asset.pk)).json()
+    assert data["busy"] is True
+    assert 'data-nb-state="running"' in data["html"]["current"]
+    assert "Succeeded" not in data["html"]["current"]
+    assert "nb-make-current" not in data["html"]["history"]
+
+
+def test_current_version_thumbnail_shows_the_rendered_overlay(admin_client_, make_asset):
+    from django_nanobanana.models import Rendition
+
+    asset = make_asset("Poster", renditions=True)
+    version = asset.current_version
+    Rendition.objects.bulk_create([
+        Rendition(version=version, width=w, height=w * 2 // 3, format="jpeg",
+                  overlay_hash="abc123", file=f"nanobanana/r/{version.pk}-{w}-abc123.jpeg",
+                  bytes=100) for w in (32, 64)])
+    GeneratedAsset.objects.filter(pk=asset.pk).update(rendered_overlay_hash="abc123")
+    history = admin_client_.get(url("status", asset.pk)).json()["html"]["history"]
+    assert f"{version.pk}-32-abc123.jpeg" in history
+    page = admin_client_.get(url("change", asset.pk)).content.decode()
+    assert f"{version.pk}-32-abc123.jpeg" in page.split('id="nb-history"', 1)[1]

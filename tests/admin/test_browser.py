@@ -6,124 +6,25 @@ Gemini server, watch its state turn to succeeded without reloading, change the o
 and see the server-side preview update, regenerate and make the older version current,
 open the usage dashboard and see the charts drawn.
 
-The worker: a thread in the test process takes the tasks from django-q2's ORM broker
-(the same queue, payloads and task functions ``qcluster`` runs) and executes them. A
-``qcluster`` subprocess would need the fake server's address and the test database
-passed through the environment and costs seconds to start and stop; the thread shares
-the test's settings (``nanobanana_fake``) and database file and is stopped in
-microseconds, so the tests stay fast and deterministic.
+The worker, the browser and the waits come from ``tests/browser_support.py``.
 """
 
+# ruff: noqa: F811  (the fixtures imported from browser_support are parameters here)
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.urls import reverse
 
 from django_nanobanana.models import GeneratedAsset
 
-from ..conftest import require_service
+from ..browser_support import browser, css, login, shot, wait, worker  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-STEP_TIMEOUT = 20  # seconds for one step (the fake server answers in ~1 s; slack for busy CI)
-
-
-class QueueWorker(threading.Thread):
-    """Runs django-q2 tasks from the ORM broker, like ``qcluster`` would."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True, name="nanobanana-test-worker")
-        self.stopping = threading.Event()
-        self.errors: list[BaseException] = []  # raised by a task
-        self.broker_errors: list[BaseException] = []  # e.g. a busy database: retried
-        self.done = 0
-
-    def run(self) -> None:
-        from django.utils.module_loading import import_string
-        from django_q.brokers import get_broker
-        from django_q.signing import SignedPackage
-
-        broker = get_broker()
-        try:
-            while not self.stopping.is_set():
-                try:
-                    tasks = broker.dequeue() or []
-                except Exception as exc:  # a locked database: try again
-                    self.broker_errors.append(exc)
-                    tasks = []
-                if not tasks:
-                    self.stopping.wait(0.1)
-                    continue
-                for ack_id, payload in tasks:
-                    task = SignedPackage.loads(payload)
-                    func = task["func"]
-                    func = import_string(func) if isinstance(func, str) else func
-                    try:
-                        func(*task.get("args", ()), **task.get("kwargs", {}))
-                    except Exception as exc:
-                        self.errors.append(exc)
-                    broker.acknowledge(ack_id)
-                    self.done += 1
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
-
-
-@pytest.fixture
-def worker() -> Iterator[QueueWorker]:
-    thread = QueueWorker()
-    thread.start()
-    try:
-        yield thread
-    finally:
-        thread.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not (shutil.which("chromium") or os.path.exists(CHROMIUM)) or not (
-        shutil.which("chromedriver") or os.path.exists(CHROMEDRIVER)
-    ):
-        require_service("chromium", "Chromium is not installed: apt-get install chromium "
-                                    "chromium-driver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        require_service("selenium", "selenium is not installed: pip install -e '.[dev]'")
-    profile = tempfile.mkdtemp(prefix="nanobanana-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-                f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    service = Service(shutil.which("chromedriver") or CHROMEDRIVER)
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(STEP_TIMEOUT)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.timeout(120)]
 
 
 @pytest.fixture
@@ -137,36 +38,6 @@ def site(settings, nanobanana_fake, media_root, live_server) -> Any:
     nanobanana_fake.latency = 1.0  # long enough to see "queued"/"running" first
     get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
     return live_server
-
-
-def shot(driver: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    return path
-
-
-def wait(driver: Any, condition: Any, timeout: float = STEP_TIMEOUT) -> Any:
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    # The page swaps its panels while polling and reloads after a form: elements go stale.
-    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
-        NoSuchElementException, StaleElementReferenceException)).until(condition)
-
-
-def css(selector: str) -> Any:
-    from selenium.webdriver.support import expected_conditions as ec
-
-    return ec.presence_of_element_located(("css selector", selector))
-
-
-def login(driver: Any, base: str) -> None:
-    driver.get(base + reverse("admin:login"))
-    driver.find_element("name", "username").send_keys("editor")
-    driver.find_element("name", "password").send_keys("pw")
-    driver.find_element("css selector", "input[type=submit]").click()
-    wait(driver, css("#user-tools"))
 
 
 def test_editor_session(browser, site, worker):
@@ -193,17 +64,19 @@ def test_editor_session(browser, site, worker):
     assert state in ("queued", "running"), state
     shot(browser, "03-queued")
 
-    # 3. the state turns to succeeded without reloading the page
+    # 3. the state turns to succeeded without reloading the page, and what needs a
+    #    current image arrives with it: the overlay editor and "Edit with an instruction"
     browser.execute_script("window.nbNoReload = 'still here';")
     wait(browser, css("#nb-latest-state[data-nb-state=succeeded]"))
     wait(browser, css("#nb-current-img"))
+    wait(browser, css("#nb-tool-edit"))
+    wait(browser, css("#nb-overlay-preview[data-seq]:not([data-seq='0'])"))
     assert browser.execute_script("return window.nbNoReload") == "still here"
+    assert "No image yet" not in browser.find_element("id", "nb-current").text
     assert "Banana boat" in browser.title
     shot(browser, "04-succeeded")
 
     # 4. the overlay editor: the server-side preview follows the text
-    browser.get(base + reverse("admin:nanobanana_generatedasset_change", args=[asset.pk]))
-    wait(browser, css("#nb-overlay-preview[data-seq]:not([data-seq='0'])"))
     first_src = browser.find_element("id", "nb-overlay-preview").get_attribute("src")
     first_seq = int(browser.find_element("id", "nb-overlay-preview").get_attribute("data-seq"))
     text = browser.find_element("id", "id_overlay-text")
@@ -212,50 +85,71 @@ def test_editor_session(browser, site, worker):
     wait(browser, lambda d: int(d.find_element("id", "nb-overlay-preview")
                                 .get_attribute("data-seq") or 0) > first_seq)
     assert browser.find_element("id", "nb-overlay-preview").get_attribute("src") != first_src
+    # The caption names the automatic style's treatment and the contrast it measured.
+    measure = wait(browser, css("#nb-overlay-measure:not([hidden])"))
+    assert float(measure.get_attribute("data-ratio")) >= 4.5
+    assert ":1" in measure.text
     browser.execute_script("document.getElementById('nb-overlay-form').scrollIntoView()")
     shot(browser, "05-overlay-preview")
+    from selenium.webdriver.support import expected_conditions as ec
+
+    before = browser.find_element("id", "nb-status")
     browser.find_element("id", "nb-overlay-save").click()
+    wait(browser, ec.staleness_of(before))  # the overlay view redirects back to the page
     wait(browser, css("#nb-status[data-busy='0'] #nb-current-img"))
     asset.refresh_from_db()
     assert asset.overlay["text"] == "SALE 50%"
-
-    # 5. regenerate, then make the older version current again
+    assert asset.rendered_overlay_hash  # rendered by the worker while the page polled
+    # the version's thumbnail shows the overlay the pages show
     first_version = asset.current_version_id
-    browser.find_element("id", "nb-tool-regenerate").click()
-    prompt = wait(browser, css("#id_prompt"))
-    prompt.clear()
-    prompt.send_keys("a yellow banana boat at sunset")
+    wait(browser, lambda d: f"/{asset.rendered_overlay_hash}/" in d.find_element(
+        "css selector", f"#nb-version-{first_version} .nb-version-thumb img"
+    ).get_attribute("src"))
+
+    # 5. edit with an instruction: the new image becomes current without a reload, and
+    #    the overlay preview is drawn on the new image
+    browser.find_element("id", "nb-tool-edit").click()
+    instruction = wait(browser, css("#id_instruction"))
+    instruction.send_keys("make the sea purple")
     browser.find_element("id", "nb-submit").click()
     wait(browser, css("#nb-status"))
-    wait(browser, lambda d: len(d.find_elements(
-        "css selector", "#nb-history .nb-version[data-state=succeeded]")) == 2)
+    browser.execute_script("window.nbNoReload = 'still here';")
     try:
         wait(browser, lambda d: d.find_element("id", "nb-current-img")
-             .get_attribute("data-version") != str(first_version))
+             .get_attribute("data-version") not in ("", str(first_version)))
     except Exception:
         asset.refresh_from_db()
         print("diagnostics: asset", asset.updated_at, asset.current_version_id, first_version)
         for v in asset.versions.all():
             print("diagnostics: v", v.pk, v.state, v.created_at, v.finished_at,
                   v.renditions.count())
-        status = browser.find_element("id", "nb-status")
-        print("diagnostics: busy", status.get_attribute("data-busy"))
         print("diagnostics: errors", worker.errors, worker.broker_errors)
         raise
-    shot(browser, "06-regenerated")
+    edited = browser.find_element("id", "nb-current-img").get_attribute("data-version")
+    wait(browser, lambda d: f"?version={edited}" in d.find_element(
+        "id", "nb-tool-edit").get_attribute("href"))
+    wait(browser, lambda d: d.find_element("id", "nb-overlay-form").get_attribute(
+        "data-preview-url") and int(d.find_element("id", "nb-overlay-preview")
+                                    .get_attribute("data-seq") or 0) > 0)
+    assert browser.execute_script("return window.nbNoReload") == "still here"
+    assert browser.find_element("id", "id_overlay-text").get_attribute("value") == "SALE 50%"
+    shot(browser, "06-edited")
+
+    # 6. revert: make the first version current again
     browser.find_element(
         "css selector", f"#nb-version-{first_version} .nb-make-current").click()
     wait(browser, lambda d: d.find_element("id", "nb-current-img")
          .get_attribute("data-version") == str(first_version))
     asset.refresh_from_db()
     assert str(asset.current_version_id) == str(first_version)
+    assert asset.versions.count() == 2
     shot(browser, "07-made-current")
     browser.execute_script("window.scrollTo(0, 0)")
     browser.execute_script("window.getSelection().removeAllRanges();"
                            "document.activeElement && document.activeElement.blur();")
-    shot(browser, "admin-asset")
+    shot(browser, "admin-asset", docs=True)
 
-    # 6. the usage dashboard draws its charts
+    # 7. the usage dashboard draws its charts
     browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
     wait(browser, css("body[data-charts-drawn='1'] #nb-chart-day[data-drawn='1']"))
     painted = browser.execute_script("""
@@ -267,7 +161,7 @@ def test_editor_session(browser, site, worker):
     shot(browser, "08-dashboard")
 
     assert not worker.errors, worker.errors
-    assert worker.done >= 3  # two generations and the overlay render went through the queue
+    assert worker.done >= 3  # generation, overlay render and edit went through the queue
     assert time.monotonic() - started < 90
 
 
@@ -291,3 +185,40 @@ def test_bad_ratio_is_shown_on_the_form(browser, site, worker):
     assert "does not support aspect ratio 8:1" in error.text
     shot(browser, "09-bad-ratio")
     assert not GeneratedAsset.objects.exists()
+
+
+def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
+    """$1.05 already spent today; a site budget of $0.50 added in the admin mid-day: the
+    dashboard shows $1.05 spent and $0.00 left, what the next reservation is refused on."""
+    from decimal import Decimal
+
+    from django_nanobanana import budgets, ledger
+    from tests.ledger.conftest import try_reserve
+
+    user = get_user_model().objects.get(username="editor")
+    spent = try_reserve(user, "1.10")
+    ledger.settle(spent.version_id, actual=Decimal("1.05"))
+
+    base = site.url
+    login(browser, base)
+    browser.get(base + reverse("admin:nanobanana_budget_add"))
+    browser.find_element("id", "id_name").send_keys("Site per day")
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", "id_scope")).select_by_value("site")
+    Select(browser.find_element("id", "id_period")).select_by_value("day")
+    browser.find_element("id", "id_amount_limit").send_keys("0.50")
+    browser.find_element("css selector", "input[name=_save]").click()
+    wait(browser, css("#result_list"))
+    assert "$1.05 / $0.50" in browser.find_element("id", "result_list").text
+
+    refused = try_reserve(user, "0.039")
+    assert isinstance(refused, budgets.BudgetExceeded)
+    browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
+    row = wait(browser, css("#nb-budgets tbody tr"))
+    assert row.find_element("css selector", ".nb-spent").text == "$1.05"
+    assert row.find_element("css selector", ".nb-left").text == budgets.format_money(
+        refused.remaining) == "$0.00"
+    wait(browser, css("body[data-charts-drawn='1']"))
+    browser.execute_script("document.getElementById('nb-budgets').scrollIntoView()")
+    shot(browser, "dashboard-budget", docs=True)

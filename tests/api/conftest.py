@@ -46,12 +46,13 @@ def client_for(user: Any) -> APIClient:
 
 @pytest.fixture
 def alice(db):
-    return make_user("alice")
+    """An API user who may generate (``nanobanana.generate``), not staff."""
+    return make_user("alice", perms=("nanobanana.generate",))
 
 
 @pytest.fixture
 def bob(db):
-    return make_user("bob")
+    return make_user("bob", perms=("nanobanana.generate",))
 
 
 @pytest.fixture

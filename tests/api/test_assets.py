@@ -409,6 +409,35 @@ def test_overlay_put_patch_and_clear_without_generating(finished_asset, api, gen
     assert len(generation.generate_requests()) == calls
 
 
+
+def test_overlay_contrast_per_rendition_and_warning_below_three(finished_asset, api):
+    from django_nanobanana.services.assets import render_current
+
+    url = f"{API}/assets/{finished_asset.pk}/overlay/"
+    api.put(url, {"overlay": {"text": "Sale"}}, format="json")
+    render_current(finished_asset.pk)
+    data = api.get(f"{API}/assets/{finished_asset.pk}/").json()
+    assert data["overlay"]["style"] == "auto"
+    assert data["renditions"] and all(
+        r["contrast"] >= 4.5 and r["treatment"] in ("plain", "shadow", "scrim")
+        for r in data["renditions"])
+    assert data["overlay_contrast"] == min(r["contrast"] for r in data["renditions"])
+    assert data["overlay_warning"] is None
+    ghost = {"text": "Sale", "color": "#808080", "background": "box",
+             "background_color": "#808080", "background_opacity": 1}
+    assert api.put(url, {"overlay": ghost}, format="json").json()["overlay"]["style"] == "custom"
+    render_current(finished_asset.pk)
+    data = api.get(f"{API}/assets/{finished_asset.pk}/").json()
+    assert {r["treatment"] for r in data["renditions"]} == {"custom"}
+    assert data["overlay_contrast"] < 3 and "3:1" in data["overlay_warning"]
+    # Without an overlay there is nothing to measure.
+    api.put(url, {"overlay": None}, format="json")
+    render_current(finished_asset.pk)
+    data = api.get(f"{API}/assets/{finished_asset.pk}/").json()
+    assert data["overlay_contrast"] is None and data["overlay_warning"] is None
+    assert all(r["contrast"] is None and r["treatment"] == "" for r in data["renditions"])
+
+
 def test_revert_to_an_earlier_version(finished_asset, api, run_queued):
     first = finished_asset.current_version_id
     api.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {"seed": 9}, format="json")

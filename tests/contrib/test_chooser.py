@@ -127,3 +127,18 @@ def test_documented_template_example_renders(make_asset):
     webp = asset.current_version.renditions.filter(format="webp").order_by("width")
     srcset = ", ".join(f"{r.file.url} {r.width}w" for r in webp)
     assert "<picture" in html and f'srcset="{srcset}"' in html and 'alt="A calm lake"' in html
+
+
+def test_admin_add_page_shows_the_image_row(client, editor):
+    """The widget is visible: Django hides a widget whose ``input_type`` is "hidden", and
+    with it the admin's whole form row (label, chooser buttons and errors)."""
+    import re
+
+    client.force_login(editor)
+    html = client.get(reverse("admin:nanobanana_testapp_article_add")).content.decode()
+    row = re.search(r'<div class="([^"]*field-hero[^"]*)"', html)
+    assert row is not None, "no form row for the hero field"
+    assert "hidden" not in row.group(1).split()
+    assert not GeneratedAssetChooserWidget().is_hidden
+    assert 'for="id_hero"' in html or "<label" in html.split("field-hero", 1)[1][:500]
+    assert 'data-nb-action="choose"' in html and 'data-nb-action="generate"' in html

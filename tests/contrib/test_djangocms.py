@@ -76,3 +76,23 @@ def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make
     bad = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy",
                             "overlay_text": "x", "overlay_anchor": "nowhere"})
     assert b"overlay_anchor" in bad.content and GeneratedAssetPluginModel.objects.count() == 1
+
+
+def test_plugin_form_shows_the_image_row_and_its_error(client, editor, cms_page):
+    """The image field's row is visible, so "Please correct the error below" points at a
+    field the editor can see."""
+    import re
+
+    _page, placeholder = cms_page
+    client.force_login(editor)
+    url = reverse("admin:cms_placeholder_add_plugin") + (
+        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
+        "&plugin_language=en&plugin_position=1")
+    form = client.get(url).content.decode()
+    row = re.search(r'<div class="([^"]*field-asset[^"]*)"', form)
+    assert row is not None and "hidden" not in row.group(1).split()
+    bad = client.post(url, {"sizes": "100vw", "loading": "lazy"}).content.decode()
+    row = re.search(r'<div class="([^"]*field-asset[^"]*)"', bad)
+    assert row is not None and "hidden" not in row.group(1).split()
+    assert "errors" in row.group(1).split()
+    assert not GeneratedAssetPluginModel.objects.exists()

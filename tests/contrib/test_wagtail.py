@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
@@ -18,6 +19,7 @@ from django_nanobanana.models import AssetVersion, GeneratedAsset, State
 from django_nanobanana.services import rerender_overlay
 from django_nanobanana.services.assets import render_current
 from django_nanobanana.templatetags.nanobanana import nanobanana_srcset
+from tests.access_matrix import finished_asset
 from tests.contrib.testapp.models import ImagePage
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +127,13 @@ def test_page_editor_uses_the_chooser(client, editor, make_asset):
     assert "data-nb-chooser" not in html  # Wagtail's chooser replaced the plain-Django one
     widget = chooser_viewset.widget_class()
     assert str(asset.pk) in widget.render("hero", asset, attrs={"id": "id_hero"})
+    # the chosen image's own thumbnail, not Wagtail's grey icon placeholder
+    from django_nanobanana.chooser.core import thumbnail_url
+
+    thumb = thumbnail_url(asset)
+    assert thumb and f'data-nb-wagtail-thumb alt="" decoding="async" width="80" src="{thumb}"' \
+        in html
+    assert "nanobanana/wagtail/chooser.js" in html and "new NanobananaChooser(" in html
 
 
 def test_copy_into_the_image_library(make_asset, editor):
@@ -183,3 +192,22 @@ def test_admin_section_browse_generate_copy_delete(client, editor, make_asset,
     assert AssetVersion.objects.filter(asset__title="Harbour", state=State.QUEUED).exists()
     response = client.post(reverse("nanobanana_assets:delete", args=[asset.pk]))
     assert response.status_code == 302 and not GeneratedAsset.objects.filter(pk=asset.pk).exists()
+
+
+def test_hole1_wagtail_editor_cannot_reach_or_delete_alices_image(client, media_root):
+    """Issue 13, hole 1: an editor who cannot see Alice's image got 200 on its history
+    and usage pages (showing its title) and deleted it with a POST."""
+    alice = get_user_model().objects.create_user("alice")
+    asset = finished_asset(alice, title="Alice secret launch")
+    editor = get_user_model().objects.create_user("editor2", password="pw")
+    editor.user_permissions.set(Permission.objects.filter(codename__in=[
+        "access_admin", "add_generatedasset", "change_generatedasset",
+        "delete_generatedasset"]))
+    client.force_login(editor)
+    for name in ("history", "usage", "delete", "edit"):
+        response = client.get(reverse(f"nanobanana_assets:{name}", args=[asset.pk]))
+        assert response.status_code in (302, 403, 404), name
+        assert b"Alice secret launch" not in response.content
+    response = client.post(reverse("nanobanana_assets:delete", args=[asset.pk]))
+    assert response.status_code in (302, 403, 404)
+    assert GeneratedAsset.objects.filter(pk=asset.pk).exists()

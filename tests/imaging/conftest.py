@@ -74,3 +74,36 @@ def crafted_png(width: int, height: int) -> bytes:
 @pytest.fixture
 def photo() -> Image.Image:
     return make_photo(640, 360)
+
+
+def make_hard_background(kind: str, width: int, height: int) -> Image.Image:
+    """Backgrounds that defeat a fixed text colour (for the legibility tests).
+
+    ``stripes``: white with light pastel stripes; ``busy``: an unblurred photo-like
+    texture with light diagonal stripes over it; ``split``: light left half, dark right
+    half, the seam under the text; ``white`` and ``black``: flat.
+    """
+    if kind == "white":
+        return Image.new("RGB", (width, height), (255, 255, 255))
+    if kind == "black":
+        return Image.new("RGB", (width, height), (0, 0, 0))
+    if kind == "split":
+        image = Image.new("RGB", (width, height), (245, 240, 230))
+        ImageDraw.Draw(image).rectangle((width // 2, 0, width, height), fill=(12, 14, 20))
+        return image
+    if kind == "stripes":
+        image = Image.new("RGB", (width, height), (255, 255, 255))
+        base = make_photo(width, height, seed=3)
+    elif kind == "busy":
+        image = make_photo(width, height, seed=11, blur=False)
+        base = image
+    else:
+        raise ValueError(kind)
+    draw = ImageDraw.Draw(image)
+    step = max(6, width // 40)
+    colours = [(230, 236, 250), (250, 240, 200), (255, 220, 230), (220, 250, 230)]
+    for index, x in enumerate(range(-height, width, step)):
+        draw.line((x, height, x + height, 0), fill=colours[index % 4], width=max(2, step // 3))
+    if kind == "stripes":
+        return image
+    return Image.blend(base, image, 0.0) if base is image else image

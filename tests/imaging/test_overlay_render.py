@@ -58,15 +58,17 @@ def test_anchor_places_text_in_the_expected_region(anchor):
     expected_y = {"top": (0, 1 / 3), "middle": (1 / 3, 2 / 3), "bottom": (2 / 3, 1)}[vertical]
     assert expected_x[0] <= cx <= expected_x[1], (anchor, cx)
     assert expected_y[0] <= cy <= expected_y[1], (anchor, cy)
-    # Margins: 5% from the edges the anchor touches (allowing for side bearings).
+    # Margins: 5% of the shorter side from the edges the anchor touches (the same inset
+    # on both axes; allowing for side bearings and the space above the capitals).
+    margin = 0.05 * min(W, H)
     if horizontal == "left":
-        assert 0.04 * W <= left <= 0.07 * W
+        assert margin - 2 <= left <= margin + 0.02 * W
     if horizontal == "right":
-        assert 0.93 * W <= right <= 0.96 * W
+        assert W - margin - 0.02 * W <= right <= W - margin + 2
     if vertical == "top":
-        assert 0.05 * H <= top <= 0.12 * H
+        assert margin <= top <= margin + 0.07 * H
     if vertical == "bottom":
-        assert 0.85 * H <= bottom <= 0.95 * H
+        assert H - margin - 0.1 * H <= bottom <= H - margin
     # The text is red, and nothing was drawn outside its box.
     assert out.getpixel((0, 0)) == (0, 0, 0)
 
@@ -95,7 +97,21 @@ def test_band_background_spans_the_width_with_opacity():
     assert all(120 <= c <= 136 for c in inside), inside  # 50% black over white
     assert inside == inside_right
     assert out.getpixel((2, y0 - 3)) == (255, 255, 255)
-    assert out.getpixel((2, y1 + 1)) == (255, 255, 255)
+    # Anchored at the bottom, the band runs to the bottom edge: no strip of picture below.
+    assert y1 == H
+    assert out.getpixel((2, H - 1)) == inside and out.getpixel((W - 1, H - 1)) == inside
+
+
+def test_band_anchored_at_the_top_reaches_the_top_edge_and_a_middle_band_hugs_the_text():
+    top = check_fits(spec(background="band", anchor="top-center"), W, H)
+    assert top.background_box[1] == 0 and top.background_box[3] < H / 2
+    middle = check_fits(spec(background="band", anchor="center"), W, H)
+    assert 0 < middle.background_box[1] < middle.text_box[1]
+    assert middle.text_box[3] < middle.background_box[3] < H
+    # The auto style's scrim takes the same shape.
+    auto = check_fits(OverlaySpec.from_dict({"text": "Exact Text", "background": "band",
+                                             "style": "auto"}), W, H)
+    assert auto.background_box is None and auto.scrim_box[3] == H
 
 
 def test_box_background_hugs_the_text_with_padding():
@@ -103,7 +119,7 @@ def test_box_background_hugs_the_text_with_padding():
     overlay = spec(background="box", background_opacity=0.25, anchor="top-left", color="#FFFFFF")
     out = render_overlay(white, overlay)
     x0, y0, x1, _y1 = check_fits(overlay, W, H).background_box
-    assert x0 == round(0.05 * W) and y0 == round(0.05 * H)
+    assert x0 == round(0.05 * H) and y0 == round(0.05 * H)  # 5% of the shorter side
     corner = out.getpixel((x0 + 1, y0 + 1))
     assert all(185 <= c <= 196 for c in corner), corner  # 25% black over white
     assert out.getpixel((x0 - 2, y0 + 5)) == (255, 255, 255)

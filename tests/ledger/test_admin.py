@@ -106,3 +106,58 @@ def test_settings_budgets_are_read_only_in_the_admin(alice, admin_client):
         assert Budget.objects.filter(pk=budget.pk).exists()
         listing = admin_client.get(reverse("admin:nanobanana_budget_changelist"))
         assert b"$0.01 / $9.00" in listing.content
+
+
+def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice, bob,
+                                                                          admin_client):
+    """Budgets created mid-window, after $1.05 (alice) and $0.20 (bob) were spent today:
+    the dashboard and the budget list show the figures enforcement uses, although no
+    counter exists yet (a refused reservation rolls its counter back)."""
+    import re
+
+    from django_nanobanana import budgets
+    from django_nanobanana.models import BudgetCounter
+
+    from .conftest import make_budget
+
+    for user, spent in ((alice, "1.05"), (bob, "0.20")):
+        reservation = try_reserve(user, "1.10")
+        ledger.settle(reservation.version_id, actual=Decimal(spent))
+    site = make_budget(name="site", scope="site", amount_limit=Decimal("1.50"))
+    each = make_budget(name="each", scope="user", amount_limit=Decimal("1.00"))
+
+    refused = try_reserve(alice, "0.01")
+    assert isinstance(refused, budgets.BudgetExceeded) and refused.budget == each
+    assert refused.remaining == Decimal("0")
+    assert not BudgetCounter.objects.exists()  # rolled back with the refusal
+
+    page = admin_client.get(reverse("admin:nanobanana_generatedasset_usage"))
+    rows = {(row["name"], row["who"]): row for row in page.context["report"]["budgets"]}
+    assert rows[("site", site.describe())]["spent"] == Decimal("1.25")
+    assert rows[("site", site.describe())]["left"] == Decimal("0.25")
+    assert rows[("each", "alice")]["left"] == Decimal("0")
+    assert rows[("each", "bob")]["left"] == Decimal("0.80")
+    html = page.content.decode()
+    for pk, who, spent, left in ((site.pk, site.describe(), "$1.25", "$0.25"),
+                                 (each.pk, "alice", "$1.05", "$0.00"),
+                                 (each.pk, "bob", "$0.20", "$0.80")):
+        row = re.search(rf'<tr data-budget="{pk}" data-subject="{who}">(.*?)</tr>', html, re.S)
+        assert row is not None, who
+        assert f'class="nb-spent">{spent}<' in row.group(1)
+        assert f"<strong>{left}</strong>" in row.group(1)
+
+    # ... and the next reservations are checked against exactly these figures
+    exc = try_reserve(bob, "0.26")
+    assert exc.budget == site and exc.remaining == Decimal("0.25")
+    site.amount_limit = Decimal("5")
+    site.save()
+    exc = try_reserve(bob, "0.81")
+    assert exc.budget == each and exc.remaining == Decimal("0.80")
+    site.amount_limit = Decimal("0.50")
+    site.save()
+    exc = try_reserve(bob, "0.01")
+    assert exc.budget == site and exc.remaining == Decimal("0")
+    listing = admin_client.get(reverse("admin:nanobanana_budget_changelist")).content.decode()
+    assert "$1.25 / $0.50" in listing
+    assert "$1.25 / $1.00 · (2 users)" in listing
+    assert "nothing yet" not in listing

@@ -14,7 +14,7 @@ require("djangocms")
 from cms.plugin_base import CMSPluginBase  # noqa: E402
 from cms.plugin_pool import plugin_pool  # noqa: E402
 
-from ... import services  # noqa: E402
+from ... import access, services  # noqa: E402
 from ...exceptions import NanobananaError  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
@@ -23,10 +23,7 @@ from .models import GeneratedAssetPluginModel  # noqa: E402
 
 
 def may_change_overlay(user: Any, asset: GeneratedAsset) -> bool:
-    if asset.owner_id is not None and asset.owner_id == user.pk:
-        return True
-    return bool(user.is_staff and user.has_perms(
-        ["nanobanana.view_generatedasset", "nanobanana.change_generatedasset"]))
+    return access.may_change(user, asset)
 
 
 @plugin_pool.register_plugin
@@ -45,6 +42,20 @@ class GeneratedAssetPlugin(CMSPluginBase):
         (_("Text overlay"), {"fields": ["overlay_text", "overlay_anchor", "overlay_color"]}),
         (_("Rendering"), {"classes": ["collapse"], "fields": ["sizes", "loading", "css_class"]}),
     ]
+
+    def get_form(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        """The form accepts only images the editor may see (the one already placed stays
+        acceptable, so editing someone else's plugin does not fail on it)."""
+        form = super().get_form(request, obj, **kwargs)
+        user = request.user
+
+        class EditorsForm(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                kw.setdefault("user", user)
+                super().__init__(*args, **kw)
+
+        EditorsForm.__name__ = form.__name__
+        return EditorsForm
 
     def save_model(self, request: Any, obj: GeneratedAssetPluginModel,
                    form: GeneratedAssetPluginForm, change: bool) -> None:

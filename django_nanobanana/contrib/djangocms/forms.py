@@ -11,6 +11,7 @@ from .. import require
 
 require("djangocms")
 
+from ...fields import limit_to_user  # noqa: E402
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
 
@@ -36,9 +37,11 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         model = GeneratedAssetPluginModel
         fields = ["asset", "alt_text", "caption", "sizes", "loading", "css_class"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["asset"].required = True
+        if user is not None:
+            limit_to_user(self, user)
         asset = self.instance.asset if self.instance.pk and self.instance.asset_id else None
         overlay = (asset.overlay or {}) if asset is not None else {}
         self.initial.setdefault("overlay_text", overlay.get("text", ""))

@@ -13,3 +13,10 @@ class NanobananaWagtailConfig(AppConfig):
         from ..checks import missing_extra_check
 
         checks.register(missing_extra_check("wagtail"))
+
+        from .. import is_available
+
+        if is_available("wagtail"):
+            from .permissions import register_policy
+
+            register_policy()

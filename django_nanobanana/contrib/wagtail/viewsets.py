@@ -8,10 +8,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -22,16 +24,19 @@ from .. import require
 require("wagtail")
 
 from wagtail.admin.forms.choosers import BaseFilterForm  # noqa: E402
+from wagtail.admin.staticfiles import versioned_static  # noqa: E402
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn  # noqa: E402
 from wagtail.admin.views import generic  # noqa: E402
 from wagtail.admin.views.generic import chooser as chooser_views  # noqa: E402
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin  # noqa: E402
+from wagtail.admin.views.generic.history import HistoryView as BaseHistoryView  # noqa: E402
+from wagtail.admin.views.generic.usage import UsageView as BaseUsageView  # noqa: E402
 from wagtail.admin.viewsets.chooser import ChooserViewSet  # noqa: E402
 from wagtail.admin.viewsets.model import ModelViewSet  # noqa: E402
 from wagtail.admin.widgets.button import HeaderButton  # noqa: E402
-from wagtail.admin.widgets.chooser import BaseChooser  # noqa: E402
+from wagtail.admin.widgets.chooser import BaseChooser, BaseChooserAdapter  # noqa: E402
 
-from ... import services  # noqa: E402
+from ... import access, services  # noqa: E402
 from ...chooser.core import (  # noqa: E402
     ChooserGenerationForm,
     can_generate,
@@ -43,6 +48,12 @@ from ...chooser.core import (  # noqa: E402
 from ...exceptions import NanobananaError  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
+from .permissions import GeneratedAssetPermissionPolicy  # noqa: E402
+
+try:  # Wagtail 8+: the policy is registered for the model (apps.ready)
+    from wagtail.permissions import register_permission_policy as _POLICY_REGISTRY
+except ImportError:  # Wagtail 7
+    _POLICY_REGISTRY = None
 
 
 class ThumbnailColumn(Column):
@@ -66,6 +77,36 @@ class AssetSearchForm(BaseFilterForm):
             self.is_searching = True
             self.search_query = query
         return objects
+
+
+def scoped_asset(user: Any, pk: Any, action: str = "view") -> GeneratedAsset:
+    """The asset ``pk`` if ``user`` may see it (else 404: its existence is not revealed)
+    and do ``action`` on it (else 403), per :mod:`django_nanobanana.access`."""
+    try:
+        asset = prefetch_pictures(visible_assets(user)).filter(pk=unquote(str(pk))).first()
+    except (ValueError, ValidationError):
+        asset = None
+    if asset is None:
+        raise Http404
+    if not access.may(user, asset, action):
+        raise PermissionDenied
+    return asset
+
+
+class ScopedObjectMixin:
+    """Every object view of the section loads its asset through :func:`scoped_asset`."""
+
+    access_action = "view"
+    request: HttpRequest
+    kwargs: dict[str, Any]
+    pk_url_kwarg = "pk"
+
+    def get_object(self, queryset: Any = None) -> GeneratedAsset:
+        cached = getattr(self, "object", None)
+        if isinstance(cached, GeneratedAsset):
+            return cached
+        return scoped_asset(self.request.user, self.kwargs[self.pk_url_kwarg],
+                            self.access_action)
 
 
 # -- chooser -----------------------------------------------------------------------------------
@@ -107,10 +148,19 @@ class _ChosenMixin:
     request: HttpRequest
 
     def get_object(self, pk: Any) -> GeneratedAsset:
-        asset = visible_assets(self.request.user).filter(pk=pk).first()
+        try:
+            asset = visible_assets(self.request.user).filter(pk=pk).first()
+        except (ValueError, ValidationError):
+            asset = None
         if asset is None:
             raise GeneratedAsset.DoesNotExist
         return asset
+
+    def get_chosen_response_data(self, item: GeneratedAsset) -> dict[str, Any]:
+        data = super().get_chosen_response_data(item)  # type: ignore[misc]
+        data["id"] = str(item.pk)
+        data["preview"] = {"url": thumbnail_url(item)}
+        return data
 
     def get_display_title(self, instance: GeneratedAsset) -> str:
         if instance.current_version_id is None:
@@ -139,16 +189,43 @@ class CreateView(_ChosenMixin, chooser_views.CreateView):
 
 
 class GeneratedAssetChooser(BaseChooser):
-    """Wagtail's chooser widget, with UUID ids made JSON-safe (StreamField form state)."""
+    """Wagtail's chooser widget, showing the chosen image's thumbnail (the generic one
+    shows a grey icon), with UUID ids made JSON-safe (StreamField form state)."""
+
+    template_name = "nanobanana/wagtail/chooser_widget.html"
+    js_constructor = "NanobananaChooser"
 
     def get_value_data_from_instance(self, instance: GeneratedAsset) -> dict[str, Any]:
         data = super().get_value_data_from_instance(instance)
         data["id"] = str(instance.pk)
+        data["preview"] = {"url": thumbnail_url(instance)}
         return data
+
+    def get_context(self, name: str, value_data: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value_data, attrs)
+        context["preview"] = (value_data or {}).get("preview", {})
+        return context
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget.js"),
+                               versioned_static("nanobanana/wagtail/chooser.js")])
+
+
+class GeneratedAssetChooserAdapter(BaseChooserAdapter):
+    """The block's widget on the JavaScript side (telepath): the same thumbnail."""
+
+    js_constructor = "nanobanana.wagtail.Chooser"
+
+    @property
+    def media(self) -> forms.Media:
+        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget-telepath.js"),
+                               versioned_static("nanobanana/wagtail/chooser.js")])
 
 
 class GeneratedAssetChooserViewSet(ChooserViewSet):
     base_widget_class = GeneratedAssetChooser
+    widget_telepath_adapter_class = GeneratedAssetChooserAdapter
     model = GeneratedAsset
     icon = "image"
     choose_one_text = gettext_lazy("Choose a generated image")
@@ -207,15 +284,9 @@ class GenerateView(generic.CreateView):
         return redirect(self.get_success_url())
 
 
-class EditView(generic.EditView):
+class EditView(ScopedObjectMixin, generic.EditView):
     template_name = "nanobanana/wagtail/edit.html"
-
-    def get_object(self, queryset: Any = None) -> GeneratedAsset:
-        asset = prefetch_pictures(visible_assets(self.request.user)).filter(
-            pk=self.kwargs[self.pk_url_kwarg]).first()
-        if asset is None:
-            raise Http404
-        return asset
+    access_action = "change"
 
     @property
     def header_more_buttons(self) -> list[Any]:
@@ -228,9 +299,21 @@ class EditView(generic.EditView):
         return buttons
 
 
-class DeleteView(generic.DeleteView):
+class DeleteView(ScopedObjectMixin, generic.DeleteView):
+    access_action = "delete"
+
     def delete_action(self) -> None:
         services.delete_asset(self.object, user=self.request.user)
+
+
+class HistoryView(ScopedObjectMixin, BaseHistoryView):
+    # The asset's own rule, not Wagtail's model-wide "add, change or delete".
+    any_permission_required = None
+    permission_required = "view"
+
+
+class UsageView(ScopedObjectMixin, BaseUsageView):
+    permission_required = "view"
 
 
 def _may_copy(user: Any) -> bool:
@@ -248,9 +331,7 @@ class CopyToLibraryView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not _may_copy(request.user):
             raise PermissionDenied
-        self.object = visible_assets(request.user).filter(pk=kwargs["pk"]).first()
-        if self.object is None:
-            raise Http404
+        self.object = scoped_asset(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self) -> str:
@@ -289,9 +370,17 @@ class GeneratedAssetViewSet(ModelViewSet):
     add_view_class = GenerateView
     edit_view_class = EditView
     delete_view_class = DeleteView
+    history_view_class = HistoryView
+    usage_view_class = UsageView
     copy_view_enabled = False
     inspect_view_enabled = False
     add_item_label = gettext_lazy("Generate")
+
+    if not _POLICY_REGISTRY:  # Wagtail 7: the viewset's own policy
+        @cached_property
+        def permission_policy(self) -> GeneratedAssetPermissionPolicy:
+            """:mod:`django_nanobanana.access` for Wagtail's checks, menus and buttons."""
+            return GeneratedAssetPermissionPolicy(GeneratedAsset)
 
     @property
     def list_display(self) -> list[Any]:

@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
 from tqdm import tqdm
 
+from ...budgets import format_money
 from ...exceptions import NanobananaError
 from ...models import AssetVersion, State
 from ...services import execute_version
 from ...services.batch import (
+    COLUMNS_HELP,
     BatchValidationError,
     queue_rows,
     run_with_batch_api,
     summary,
     validate_file,
 )
+from ..json_errors import DetailedCommandError, JsonErrorsMixin
 
 
-class Command(BaseCommand):
-    help = ("Validate every row of a CSV/JSONL file (all bad lines reported, nothing queued), "
-            "then queue one generation per row. --wait shows progress and a summary.")
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's option order, and the columns table (the epilog) kept as written."""
+
+
+class Command(JsonErrorsMixin, BaseCommand):
+    help = ("Validate every row of a CSV or JSONL file (all bad lines reported, nothing "
+            "queued), then queue one generation per row. --wait shows progress and a "
+            "summary. The columns are listed below.")
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("epilog", COLUMNS_HELP)
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path)
+        parser.add_argument("file", type=Path, help="a .csv (with a header row) or .jsonl file")
         parser.add_argument(
             "--mode", choices=["queue", "inline", "batch-api"], default="queue",
             help="queue: django-q2 workers run the rows; inline: run them here one by one; "
@@ -48,8 +68,10 @@ class Command(BaseCommand):
         except BatchValidationError as exc:
             for line, message in exc.errors:
                 self.stderr.write(f"{path}:{line}: {message}")
-            raise CommandError(
-                f"{len(exc.errors)} bad row(s) in {path.name}; nothing was queued") from None
+            raise DetailedCommandError(
+                f"{len(exc.errors)} bad row(s) in {path.name}; nothing was queued",
+                details={"errors": [{"line": line, "message": message}
+                                    for line, message in exc.errors]}) from None
         inline = options["mode"] in ("inline", "batch-api")
         try:
             versions = queue_rows(rows, enqueue=not inline)
@@ -70,7 +92,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result))
         else:
-            self.stdout.write(" ".join(f"{k}: {v}" for k, v in result.items() if v))
+            shown = {**result, "cost": format_money(Decimal(result["cost"]))}
+            self.stdout.write(" ".join(f"{k}: {v}" for k, v in shown.items() if v))
         if (inline or options["wait"]) and result[State.SUCCEEDED] != len(ids):
             raise CommandError(f"{len(ids) - result[State.SUCCEEDED]} of {len(ids)} did not "
                                "succeed")

@@ -20,6 +20,7 @@ from ...imaging.overlay import available_fonts
 from ...models import AssetVersion, GeneratedAsset, Source, State
 from ...services import GenerationParams, edit, execute_version, generate, store_reference
 from ...storage import get_storage
+from ..json_errors import DetailedCommandError, JsonErrorsMixin
 
 POSITIONS = ("top-left", "top-center", "top-right", "middle-left", "center", "middle-right",
              "bottom-left", "bottom-center", "bottom-right")
@@ -70,7 +71,7 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(JsonErrorsMixin, BaseCommand):
     help = (
         "Generate (or edit) an image with the configured provider, store it with its "
         "renditions, and print the asset id and the file (one JSON object with --json). "
@@ -112,7 +113,8 @@ class Command(BaseCommand):
                             help="with --background: wait for the final state")
         parser.add_argument("--timeout", type=float, default=600.0,
                             help="seconds --wait waits (default: %(default)s)")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--json", action="store_true",
+                            help="print one JSON object (errors too: {\"error\": ...})")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_arguments(options)
@@ -135,10 +137,9 @@ class Command(BaseCommand):
         if version.state != State.SUCCEEDED:
             if not options["background"] and not options["edit_of"]:
                 self._discard(version)
-            if options["json"]:
-                self.stdout.write(json.dumps(version_record(version)))
-            raise CommandError(one_line(
-                f"generation {version.state}: {version.error or version.error_code}"))
+            raise DetailedCommandError(one_line(
+                f"generation {version.state}: {version.error or version.error_code}"),
+                details=version_record(version))
         self._report(version, options, final=True)
 
     # -- steps ----------------------------------------------------------------------------

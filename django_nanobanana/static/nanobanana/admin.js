@@ -16,16 +16,39 @@
     var current = document.getElementById("nb-current");
     var timer = null;
 
+    function swapTools(html) {
+      var list = document.querySelector("ul.object-tools");
+      if (!list) { return; }
+      Array.prototype.forEach.call(list.querySelectorAll(".nb-tool-item"),
+                                   function (item) { item.remove(); });
+      list.insertAdjacentHTML("afterbegin", html);
+    }
+
+    function swapEditor(html) {
+      var editor = document.getElementById("nb-editor");
+      if (!editor) { return; }
+      editor.innerHTML = html;
+      var form = document.getElementById("nb-overlay-form");
+      if (form) { startPreview(form); }
+    }
+
     function apply(data) {
       if (current && data.html) { current.innerHTML = data.html.current; }
       if (history && data.html) { history.innerHTML = data.html.history; }
+      // A new current image: its tools and overlay editor (with a preview of the new
+      // image) come with the answer; no reload needed.
+      if (data.html && data.html.tools !== undefined) { swapTools(data.html.tools); }
+      if (data.html && data.html.editor !== undefined) { swapEditor(data.html.editor); }
+      root.dataset.current = data.current_version || "";
       root.dataset.busy = data.busy ? "1" : "0";
       root.dataset.state = data.state || "";
       document.dispatchEvent(new CustomEvent("nanobanana:status", {detail: data}));
     }
 
     function poll() {
-      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      var query = (url.indexOf("?") === -1 ? "?" : "&") + "current=" +
+        encodeURIComponent(root.dataset.current || "");
+      fetch(url + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {
           apply(data);
@@ -43,6 +66,7 @@
     var url = form.dataset.previewUrl;
     var img = document.getElementById("nb-overlay-preview");
     var errors = document.getElementById("nb-overlay-errors");
+    var measure = document.getElementById("nb-overlay-measure");
     var seq = 0;
     var pending = null;
     var lastUrl = null;
@@ -59,13 +83,33 @@
       errors.hidden = lines.length === 0;
     }
 
+    /* The treatment the server chose and the contrast it measured (response headers). */
+    function showMeasure(headers) {
+      if (!measure) { return; }
+      var kind = headers.get("X-Overlay-Treatment");
+      var ratio = parseFloat(headers.get("X-Overlay-Contrast"));
+      if (!kind || isNaN(ratio)) { measure.hidden = true; return; }
+      var opacity = parseFloat(headers.get("X-Overlay-Opacity") || "0");
+      var text = (measure.dataset[kind] || kind) +
+        (kind === "scrim" ? " (" + Math.round(opacity * 100) + "%)" : "") +
+        " · " + measure.dataset.contrast + " " + ratio.toFixed(1) + ":1";
+      if (ratio < 3) { text += " — " + measure.dataset.low; }
+      measure.textContent = text;
+      measure.className = ratio < 3 ? "errornote" : "help";
+      measure.dataset.ratio = ratio.toFixed(2);
+      measure.hidden = false;
+    }
+
     function refresh() {
       var mine = ++seq;
       fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
                   headers: {"X-CSRFToken": csrfToken(form)}})
         .then(function (r) {
           if (mine !== seq) { return null; }
-          if (r.ok) { return r.blob().then(function (b) { return {blob: b}; }); }
+          if (r.ok) {
+            showMeasure(r.headers);
+            return r.blob().then(function (b) { return {blob: b}; });
+          }
           return r.json().then(function (d) { return {errors: d}; });
         })
         .then(function (result) {

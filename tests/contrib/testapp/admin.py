@@ -1,5 +1,10 @@
 from django.contrib import admin
 
+from django_nanobanana.fields import GeneratedAssetFieldsAdminMixin
+
 from .models import Article
 
-admin.site.register(Article)
+
+@admin.register(Article)
+class ArticleAdmin(GeneratedAssetFieldsAdminMixin, admin.ModelAdmin):
+    pass
