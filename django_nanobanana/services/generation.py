@@ -729,8 +729,12 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
 
 
 def _after_success(version_id: Any, *, decoded: Any = None) -> None:
-    """Write the renditions, then make the version the asset's current one."""
-    from .assets import make_current
+    """Write the renditions, then make the version the asset's current one: here, or on
+    the CPU cluster when renditions have a cluster of their own (``CPU_QUEUE_NAME``)."""
+    from ..tasks import enqueue_publish, renders_separately
+    from .assets import publish
 
-    version = AssetVersion.objects.select_related("asset").get(pk=version_id)
-    make_current(version.asset, version, decoded=decoded)
+    if renders_separately():
+        enqueue_publish(version_id)
+    else:
+        publish(version_id, decoded=decoded)

@@ -103,7 +103,8 @@ def test_reap_command_prints_counts(db):
     out = io.StringIO()
     call_command("nanobanana_reap", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"requeued": 0, "failed": 0, "reenqueued": 0,
-                                          "batch_running": 0, "batch_collected": 0}
+                                          "batch_running": 0, "batch_collected": 0,
+                                          "republished": 0}
 
 
 def test_migrate_installs_the_reaper_schedule(db):
