@@ -11,6 +11,7 @@ from typing import Any
 from django_q.tasks import async_task
 
 from .conf import nanobanana_settings
+from .workers import bounded_memory
 
 
 def io_queue() -> str | None:
@@ -45,7 +46,8 @@ def run_version(version_id: str) -> str | None:
     """Execute a queued version; a redelivered task finds nothing to claim and returns."""
     from .services import execute_version
 
-    version = execute_version(version_id)
+    with bounded_memory():
+        version = execute_version(version_id)
     return version.state if version else None
 
 
@@ -58,7 +60,8 @@ def publish_version(version_id: str) -> str | None:
     """Write a finished version's renditions and make it current (if nothing newer is)."""
     from .services.assets import publish
 
-    asset = publish(version_id)
+    with bounded_memory():
+        asset = publish(version_id)
     return str(asset.current_version_id) if asset else None
 
 
@@ -71,7 +74,8 @@ def render_asset(asset_id: str) -> str | None:
     """Render the current version's renditions for the asset's overlay."""
     from .services.assets import render_current
 
-    asset = render_current(asset_id)
+    with bounded_memory():
+        asset = render_current(asset_id)
     return asset.rendered_overlay_hash if asset else None
 
 

@@ -38,6 +38,7 @@ from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model, resolve_model
 from ..storage import EXTENSIONS, delete_files, original_name, save_exact
+from ..workers import trim_memory
 from . import accounting
 from .lease import Heartbeat, retry_on_lock
 from .references import describe, load_for_request, resolve_references
@@ -677,6 +678,7 @@ def _run(version: AssetVersion) -> None:
         _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)))
         return
     recorder.flush(result.billed)
+    trim_memory()  # the answer's text and JSON (~60 MB for 4K) were freed: give it back
     apply_result(version, result, capabilities)
 
 
@@ -695,6 +697,7 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
         _finish(version, state, error_code=code[:64], error=result.reason, **usage)
         return
     data = result.image or b""
+    result.image = None  # only ``data`` holds the bytes now: dropped once stored
     try:
         decoded = decode_image(
             data,
@@ -711,11 +714,13 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
                     "lqip": lqip_data_uri(decoded.image)}
     saved = save_exact(original_name(version.asset_id, version.pk, mime,
                                      attempt=version.attempts), data)
+    digest = sha256_hex(data)
+    del data  # a 4K PNG is ~25 MB: not held while the renditions are made
     try:
         finished = _finish(
             version, State.SUCCEEDED,
             original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
-            sha256=sha256_hex(data), model_turn=result.model_turn,
+            sha256=digest, model_turn=result.model_turn,
             error_code="", error="", **placeholders, **usage,
         )
     except Exception:
@@ -725,7 +730,13 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
         # Another attempt owns this version now (our lease ran out): keep nothing of ours.
         delete_files([saved], on_commit=False)
         return
-    _after_success(version.pk, decoded=decoded)
+    from ..tasks import renders_separately
+
+    if renders_separately():
+        del decoded  # the CPU cluster decodes the stored original itself
+        _after_success(version.pk)
+    else:
+        _after_success(version.pk, decoded=decoded)
 
 
 def _after_success(version_id: Any, *, decoded: Any = None) -> None:

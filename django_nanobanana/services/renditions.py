@@ -50,6 +50,7 @@ def _options() -> dict[str, Any]:
 def write_renditions(version: AssetVersion, overlay: dict | None, *,
                      decoded: DecodedImage | None = None) -> list[Rendition]:
     """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay).
+    ``decoded`` (the original, already decoded) is consumed: its pixels are freed.
 
     Files are written first, rows after; if anything fails, the files this call wrote are
     deleted again, so there are no orphans and no rows pointing at missing files.
@@ -61,7 +62,10 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     written: list[str] = []
     rows: list[Rendition] = []
     try:
-        for rendered in render_renditions(decoded, overlay=spec, **_options()):
+        # The decoded frame (68 MB in memory for 4K) is freed once the largest size is
+        # made: callers pass it for this last use only.
+        for rendered in render_renditions(decoded, overlay=spec, release_source=True,
+                                          **_options()):
             if (rendered.format, rendered.width) in existing:
                 continue
             name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
