@@ -126,6 +126,13 @@ DEFAULTS: dict[str, Any] = {
     },
     # Work queue.
     "QUEUE_NAME": None,  # django-q2 cluster name (None: the default cluster)
+    # Separate clusters for the two kinds of work (docs/deployment.md, "Sizing the
+    # workers"): provider calls and webhooks wait on the network (many workers: the
+    # images-per-minute quota x the typical latency), renditions use the CPU (workers =
+    # cores). A django-q2 cluster name each (Q_CLUSTER["ALT_CLUSTERS"]); None: QUEUE_NAME.
+    # While both name the same cluster, renditions are written in the generation's task.
+    "IO_QUEUE_NAME": None,
+    "CPU_QUEUE_NAME": None,
     # A worker owns a running version for this long; past it the reaper requeues it.
     # Keep it above the provider's total retry deadline.
     "TASK_LEASE_SECONDS": 600,

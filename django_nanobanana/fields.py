@@ -16,8 +16,9 @@ thumbnails, "Generate new" in a popup); Wagtail's admin uses its own chooser ins
 ``django_nanobanana.contrib.wagtail`` is installed.
 
 The form field accepts only images the editor may see (:mod:`django_nanobanana.access`)
-once it knows the editor: call :func:`limit_to_user` on the form (the django CMS plugin
-does), or mix :class:`GeneratedAssetFieldsAdminMixin` into a ``ModelAdmin``.
+once it knows the editor: forms with a ``for_user`` attribute (Wagtail's) do this by
+themselves; otherwise call :func:`limit_to_user` on the form (the django CMS plugin does),
+or mix :class:`GeneratedAssetFieldsAdminMixin` into a ``ModelAdmin``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,17 @@ class GeneratedAssetField(models.ForeignKey):
 
 
 class GeneratedAssetChoiceField(forms.ModelChoiceField):
-    """A generated image; :meth:`limit_to_user` narrows the choice to what a user may see."""
+    """A generated image; :meth:`limit_to_user` narrows the choice to what a user may see.
+
+    A form that knows its user as ``for_user`` (Wagtail's admin forms, page forms
+    included) limits the field by itself."""
+
+    def get_bound_field(self, form: forms.BaseForm, field_name: str) -> Any:
+        user = getattr(form, "for_user", None)
+        if user is not None and getattr(self, "_limited_for", None) is not user:
+            self.limit_to_user(user, keep=form.initial.get(field_name))
+            self._limited_for = user
+        return super().get_bound_field(form, field_name)
 
     def limit_to_user(self, user: Any, *, keep: Any = None) -> None:
         """Accept only images ``user`` may see (and ``keep``, the value already saved, so

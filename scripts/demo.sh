@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: migrate, create the demo superuser, then run the site, a django-q2 cluster and
+# make demo: migrate, create the demo superuser, then run the site, two django-q2 clusters
+# (provider calls and renditions: docs/deployment.md, "Sizing the workers") and
 # (without a real GEMINI_API_KEY) the fake Gemini server, together, until Ctrl-C.
 #
 # Ctrl-C stops everything cleanly: honcho runs the processes in their own process group

@@ -78,6 +78,12 @@ LOGIN_URL = "/admin/login/"
 Q_CLUSTER = {"name": "nanobanana-tests", "orm": "default", "sync": False, "workers": 2,
              "timeout": 60, "retry": 90, "max_attempts": 2, "ack_failures": True,
              "catch_up": False, "poll": 0.2}
+# Worker processes of scale tests get more (a broker, ALT_CLUSTERS) through this variable;
+# each runs as the cluster its Q_CLUSTER_NAME names.
+if os.environ.get("NANOBANANA_TEST_Q_CLUSTER_JSON"):
+    import json
+
+    Q_CLUSTER.update(json.loads(os.environ["NANOBANANA_TEST_Q_CLUSTER_JSON"]))
 
 # A placeholder key and a closed port: nothing in the suite can reach Google by accident;
 # tests that generate point the provider at the fake server (fixture ``nanobanana_fake``).

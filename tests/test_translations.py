@@ -93,10 +93,12 @@ def test_every_entry_is_translated_with_its_placeholders(lang):
             if entry.msgid_plural
             else [(entry.msgid, entry.msgstr)]
         )
-        for source, translation in pairs:
-            assert sorted(PLACEHOLDER.findall(source)) == sorted(
-                PLACEHOLDER.findall(translation)
-            ), (lang, source, translation)
+        for source, translated in pairs:
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translated)), (
+                lang,
+                source,
+                translated,
+            )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -289,6 +289,11 @@ def decode_image(
             _("The image file is truncated or damaged."), "truncated"
         ) from exc
     finally:
+        # The first frame is decoded: let go of the encoded bytes, which Pillow keeps (a
+        # BytesIO over ``data``) for seeking other frames. A 4K PNG is ~25 MB.
+        close_fp = getattr(im, "_close_fp", None)
+        if close_fp is not None:
+            close_fp()
         # Drop the reference to the (possibly multi-frame) decoder early.
         del im
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections import Counter
+from typing import Any
 
 from PIL import Image, ImageFilter, features
 
@@ -34,6 +36,22 @@ def _flatten(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     return image.convert("RGB"), image.getchannel("A")
 
 
+def _fit(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """``size`` shrunk to fit ``box`` x ``box`` keeping its ratio, rounded as
+    :meth:`PIL.Image.Image.thumbnail` rounds (unchanged if it already fits)."""
+    width, height = size
+    if width <= box and height <= box:
+        return size
+    aspect = width / height
+
+    def rounded(number: float, key: Any) -> int:
+        return max(min(math.floor(number), math.ceil(number), key=key), 1)
+
+    if box / box >= aspect:
+        return rounded(box * aspect, key=lambda n: abs(aspect - n / box)), box
+    return box, rounded(box / aspect, key=lambda n: 0 if n == 0 else abs(aspect - box / n))
+
+
 def dominant_color(image: Image.Image) -> str:
     """The most common colour cluster of ``image`` as ``#rrggbb``.
 
@@ -41,8 +59,11 @@ def dominant_color(image: Image.Image) -> str:
     (median cut); the most frequent cluster wins.  Transparent pixels
     (alpha < 128) are ignored; a fully transparent image gives ``#000000``.
     """
-    sample = image.copy()
-    sample.thumbnail((DOMINANT_SAMPLE_SIZE, DOMINANT_SAMPLE_SIZE), Image.Resampling.BOX)
+    # Resized straight from the image (what Image.thumbnail does on a copy), so a 4K
+    # frame is never copied whole: only the 64-pixel sample is made.
+    size = _fit(image.size, DOMINANT_SAMPLE_SIZE)
+    sample = (image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
+              if size != image.size else image)
     rgb, alpha = _flatten(sample)
     quantised = rgb.quantize(colors=DOMINANT_PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     palette = quantised.getpalette() or []

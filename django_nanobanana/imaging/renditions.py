@@ -247,8 +247,13 @@ def render_renditions(
     overlay: OverlaySpec | None = None,
     has_alpha: bool | None = None,
     xmp: bytes | None = None,
+    release_source: bool = False,
 ) -> Iterator[RenderedFile]:
     """Yield every planned rendition, largest width first.
+
+    With ``release_source`` the decoded image's pixels are freed (``Image.close()``) as
+    soon as the largest size has been made from them, so a 4K frame is not held while
+    every rendition is encoded; ``decoded`` cannot be used afterwards.
 
     ``decoded`` is normally the :class:`~.decode.DecodedImage` of the
     original (decode once, reuse); a plain RGB/RGBA ``PIL.Image`` works too.
@@ -260,7 +265,7 @@ def render_renditions(
     plan = plan_renditions(
         image.width, image.height, has_alpha=alpha, widths=widths, formats=formats
     )
-    yield from _render_chain(image, plan, quality, avif_speed, overlay, xmp)
+    yield from _render_chain(image, plan, quality, avif_speed, overlay, xmp, release_source)
 
 
 def _group_by_size(plan: Sequence[PlannedRendition]) -> list[tuple[tuple[int, int], list[str]]]:
@@ -277,11 +282,15 @@ def _render_chain(
     avif_speed: int,
     overlay: OverlaySpec | None,
     xmp: bytes | None = None,
+    release_source: bool = False,
 ) -> Iterator[RenderedFile]:
     base = image
     for size, keys in _group_by_size(plan):
         if base.size != size:
             base = base.resize(size, RESAMPLE)  # the previous base is released here
+            if release_source and image is not None:
+                image.close()  # frees the pixels even while callers still refer to it
+                image = None
         canvas, drawn = _overlaid(base, overlay)
         for key in keys:
             content = encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp)

@@ -211,6 +211,9 @@ class RawResponse:
     status_code: int
     headers: Mapping[str, str]
     data: Any
+    #: Large base64 strings taken out of the body before parsing it, already decoded,
+    #: by the placeholder that stands in ``data`` for each (see gemini.split_inline_data).
+    blobs: Mapping[str, bytes] = field(default_factory=dict)
 
 
 _clients: dict[tuple[int, str, tuple], httpx.Client] = {}
@@ -373,10 +376,10 @@ class Provider:
             except ProviderError as exc:
                 item.note, item.reason = "unusable", exc.message
                 raise
-            return response, result, usage
+            return result, usage  # not the response: its parsed body can be large
 
         try:
-            (_response, result, usage), attempts = self.call_with_retries(
+            (result, usage), attempts = self.call_with_retries(
                 attempt, rate_limited=True)
         except ProviderError as exc:
             exc.billed = list(billed)

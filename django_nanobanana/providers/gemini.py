@@ -12,6 +12,7 @@ import base64
 import binascii
 import dataclasses
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
+from ..workers import trim_memory
 from .base import (
     DescribeRequest,
     DescriptionResult,
@@ -180,17 +182,25 @@ class GeminiProvider(Provider):
             if isinstance(error, ModelNotFoundError):
                 raise model_unavailable(error, request.model, provider=self.alias)
             raise error
+        status, headers = response.status_code, response.headers
+        trim_memory()  # the chunks the body was read in (33 MB for 4K) are free now
+        body, blobs = split_inline_data(response.content)
+        # The body as received (33 MB for a 4K image) is not needed any more. An httpx
+        # response and its stream refer to each other, so it would live until the next
+        # garbage collection: break the cycle and let it go now.
+        response.stream = httpx.ByteStream(b"")
+        del response
         try:
-            data = response.json()
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise MalformedResponseError(
                 "The provider answered 200 with a body that is not JSON.",
-                status_code=response.status_code, provider=self.alias,
+                status_code=status, provider=self.alias,
             ) from None
         if not isinstance(data, dict):
             raise MalformedResponseError(
                 "The provider answered with JSON that is not an object.", provider=self.alias)
-        return RawResponse(response.status_code, response.headers, data)
+        return RawResponse(status, headers, data, blobs)
 
     # -- parsing ---------------------------------------------------------------------------
     def parse_response(self, request: ImageRequest, response: RawResponse) -> ImageResult:
@@ -237,8 +247,10 @@ class GeminiProvider(Provider):
                 reason=f"The model returned no image ({why}).{detail}", **common,
             )
         try:
-            image = base64.b64decode(image_part.get("data") or "", validate=True)
-        except (binascii.Error, ValueError):
+            encoded = image_part.get("data") or ""
+            image = (response.blobs[encoded] if encoded in response.blobs
+                     else base64.b64decode(encoded, validate=True))
+        except (binascii.Error, ValueError, TypeError):
             raise MalformedResponseError(
                 "The image data in the answer is not valid base64.", provider=self.alias
             ) from None
@@ -527,11 +539,47 @@ def image_looks_complete(data: bytes) -> bool:
     return True
 
 
+#: A JSON member ``"data": "<base64>"`` long enough to be an image (not a thought signature).
+_INLINE_DATA = re.compile(rb'"data"\s*:\s*"([A-Za-z0-9+/]{65536,}={0,2})"')
+
+
+def split_inline_data(body: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """``body`` (an answer's JSON) with each large base64 ``data`` string replaced by a
+    placeholder, and the decoded bytes by placeholder.
+
+    A 4K image is ~25 MB of PNG, ~33 MB of base64: parsing the JSON as it is would hold
+    the body, its text and the parsed string (~100 MB) before the bytes are even decoded.
+    Decoding straight from the body holds the body and the image only. A string that is
+    not valid base64 is left in place (the parser reports it as before).
+    """
+    blobs: dict[str, bytes] = {}
+    pieces: list[bytes] = []
+    position = 0
+    view = memoryview(body)
+    for match in _INLINE_DATA.finditer(body):
+        try:
+            decoded = base64.b64decode(view[match.start(1):match.end(1)], validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        key = f"@inline-data-{len(blobs)}"
+        blobs[key] = decoded
+        pieces += [view[position:match.start(1)].tobytes(), key.encode()]
+        position = match.end(1)
+    if not blobs:
+        return body, blobs
+    pieces.append(view[position:].tobytes())
+    view.release()
+    return b"".join(pieces), blobs
+
+
 def _strip_data(part: dict[str, Any]) -> dict[str, Any]:
     """A model part as it is kept for a follow-up turn: image bytes are stored as files,
     so the inline data is replaced by a marker the edit flow fills in again."""
     if "inlineData" in part:
-        part = json.loads(json.dumps(part))
+        # Copied without the base64 text (33 MB for a 4K image): never serialised again.
+        inline = {k: v for k, v in part["inlineData"].items() if k != "data"}
+        rest = {k: v for k, v in part.items() if k != "inlineData"}
+        part = json.loads(json.dumps({**rest, "inlineData": inline}))
         part["inlineData"]["data"] = "@original"
     return part
 

@@ -64,6 +64,18 @@ def make_current(asset: GeneratedAsset, version: AssetVersion, *, force: bool = 
     return asset
 
 
+def publish(version_id: Any, *, decoded: DecodedImage | None = None) -> GeneratedAsset | None:
+    """A version just finished: write its renditions and make it current (unless a newer
+    one finished first). Runs in the generation's task, or as a task of its own on the
+    CPU cluster when ``CPU_QUEUE_NAME`` names a separate one. None if the version is gone
+    or did not succeed."""
+    version = (AssetVersion.objects.select_related("asset")
+               .filter(pk=version_id, state=State.SUCCEEDED).exclude(original="").first())
+    if version is None:
+        return None
+    return make_current(version.asset, version, decoded=decoded)
+
+
 def revert(asset: GeneratedAsset, version: AssetVersion, *, user: Any = None) -> GeneratedAsset:
     """Make an earlier finished version current again (renditions written if missing)."""
     if version.asset_id != asset.pk:

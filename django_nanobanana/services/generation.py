@@ -39,6 +39,7 @@ from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model, resolve_model
 from ..storage import EXTENSIONS, delete_files, original_name, save_exact
+from ..workers import trim_memory
 from . import accounting
 from .lease import Heartbeat, retry_on_lock
 from .references import describe, load_for_request, resolve_references
@@ -678,6 +679,7 @@ def _run(version: AssetVersion) -> None:
         _finish(version, State.FAILED, error_code=exc.reason[:64], error=provider.redact(str(exc)))
         return
     recorder.flush(result.billed)
+    trim_memory()  # the answer's text and JSON (~60 MB for 4K) were freed: give it back
     apply_result(version, result, capabilities)
 
 
@@ -696,6 +698,7 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
         _finish(version, state, error_code=code[:64], error=result.reason, **usage)
         return
     data = result.image or b""
+    result.image = None  # only ``data`` holds the bytes now: dropped once stored
     try:
         decoded = decode_image(
             data,
@@ -714,11 +717,13 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
     # Stored byte for byte as received: the provider's C2PA manifest stays intact.
     saved = save_exact(original_name(version.asset_id, version.pk, mime,
                                      attempt=version.attempts), data)
+    digest = sha256_hex(data)
+    del data  # a 4K PNG is ~25 MB: not held while the renditions are made
     try:
         finished = _finish(
             version, State.SUCCEEDED,
             original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
-            sha256=sha256_hex(data), model_turn=result.model_turn,
+            sha256=digest, model_turn=result.model_turn,
             error_code="", error="", **placeholders, **usage,
         )
     except Exception:
@@ -728,15 +733,25 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
         # Another attempt owns this version now (our lease ran out): keep nothing of ours.
         delete_files([saved], on_commit=False)
         return
-    _after_success(version.pk, decoded=decoded)
+    from ..tasks import renders_separately
+
+    if renders_separately():
+        del decoded  # the CPU cluster decodes the stored original itself
+        _after_success(version.pk)
+    else:
+        _after_success(version.pk, decoded=decoded)
 
 
 def _after_success(version_id: Any, *, decoded: Any = None) -> None:
-    """Write the renditions, then make the version the asset's current one."""
-    from .assets import make_current
+    """Write the renditions, then make the version the asset's current one: here, or on
+    the CPU cluster when renditions have a cluster of their own (``CPU_QUEUE_NAME``)."""
+    from ..tasks import enqueue_publish, renders_separately
+    from .assets import publish
     from .descriptions import describe_after_generation
 
-    version = AssetVersion.objects.select_related("asset").get(pk=version_id)
-    make_current(version.asset, version, decoded=decoded)
+    if renders_separately():
+        enqueue_publish(version_id)
+    else:
+        publish(version_id, decoded=decoded)
     # Alt text and focal point: one cheap text-model call of its own (DESCRIPTIONS).
     transaction.on_commit(lambda: describe_after_generation(version_id))

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ def reap(*, now: Any = None) -> dict[str, int]:
     """Requeue or fail versions whose lease expired; re-enqueue stale queued ones."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "reenqueued": 0, "batch_running": 0,
-              "batch_collected": 0}
+              "batch_collected": 0, "republished": 0}
     max_attempts = nanobanana_settings.MAX_ATTEMPTS
     _check_batch_jobs(now, counts)
     from .descriptions import reap_descriptions
@@ -81,6 +82,8 @@ def reap(*, now: Any = None) -> dict[str, int]:
         for pk in stale:
             _enqueue(pk)  # a duplicate delivery is harmless: the claim is conditional
             counts["reenqueued"] += 1
+    if stale_after:
+        _republish_lost(now, timedelta(seconds=stale_after), counts)
     if any(counts.values()):
         logger.warning("reaper: %s", counts)
     return counts
@@ -105,6 +108,25 @@ def _check_batch_jobs(now: Any, counts: dict[str, int]) -> None:
             counts["batch_collected"] += 1
 
 
+def _republish_lost(now: Any, stale_after: timedelta, counts: dict[str, int]) -> None:
+    """Versions that succeeded but whose renditions task was lost (its CPU worker killed):
+    no rendition written, not current, nothing newer current, finished in the last day.
+    Publishing again is idempotent (deterministic names, rows written once)."""
+    from ..tasks import enqueue_publish
+
+    lost = AssetVersion.objects.filter(
+        state=State.SUCCEEDED, finished_at__lt=now - stale_after,
+        finished_at__gte=now - max(stale_after * 4, timedelta(days=1)),
+        renditions__isnull=True,
+    ).exclude(original="").filter(
+        Q(asset__current_version__isnull=True)
+        | Q(asset__current_version__created_at__lt=F("created_at"))
+    ).values_list("pk", flat=True)
+    for pk in lost:
+        enqueue_publish(pk)
+        counts["republished"] += 1
+
+
 def _enqueue(version_id: Any) -> None:
     from ..tasks import enqueue_version
 
@@ -115,6 +137,8 @@ def ensure_schedule(**kwargs: Any) -> None:
     """Create or update the django-q2 schedule that runs the reaper (post_migrate hook)."""
     from django_q.models import Schedule
 
+    from ..tasks import io_queue
+
     minutes = nanobanana_settings.REAPER_EVERY_MINUTES
     name = "nanobanana-reaper"
     if not minutes:
@@ -123,5 +147,8 @@ def ensure_schedule(**kwargs: Any) -> None:
     Schedule.objects.update_or_create(
         name=name,
         defaults={"func": "django_nanobanana.tasks.reap", "schedule_type": Schedule.MINUTES,
-                  "minutes": int(minutes), "repeats": -1},
+                  "minutes": int(minutes), "repeats": -1,
+                  # Run by the I/O cluster when there is one (a schedule without a cluster
+                  # only runs on the cluster named like Q_CLUSTER["name"]).
+                  "cluster": io_queue()},
     )

@@ -195,6 +195,8 @@ def ensure_cleanup_schedule(**kwargs: Any) -> None:
     (post_migrate hook, like the reaper's)."""
     from django_q.models import Schedule
 
+    from ..tasks import io_queue
+
     name = "nanobanana-reference-cleanup"
     if nanobanana_settings.REFERENCE_RETENTION_DAYS is None:
         Schedule.objects.filter(name=name).delete()
@@ -202,5 +204,5 @@ def ensure_cleanup_schedule(**kwargs: Any) -> None:
     Schedule.objects.update_or_create(
         name=name,
         defaults={"func": "django_nanobanana.tasks.delete_unused_references",
-                  "schedule_type": Schedule.DAILY, "repeats": -1},
+                  "schedule_type": Schedule.DAILY, "repeats": -1, "cluster": io_queue()},
     )

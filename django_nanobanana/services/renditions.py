@@ -60,6 +60,7 @@ def disclosure_xmp(version: AssetVersion) -> bytes | None:
 def write_renditions(version: AssetVersion, overlay: dict | None, *,
                      decoded: DecodedImage | None = None) -> list[Rendition]:
     """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay).
+    ``decoded`` (the original, already decoded) is consumed: its pixels are freed.
 
     Files are written first, rows after; if anything fails, the files this call wrote are
     deleted again, so there are no orphans and no rows pointing at missing files.
@@ -69,10 +70,17 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     existing = {(r.format, r.width): r
                 for r in version.renditions.filter(overlay_hash=digest, crop="")}
     decoded = decoded or decode_original(version)
+    from .crops import write_crops
+
+    # Crops first: the full set frees the decoded frame as it goes.
+    write_crops(version, spec, decoded=decoded)
     written: list[str] = []
     rows: list[Rendition] = []
     try:
-        for rendered in render_renditions(decoded, overlay=spec, **_options(version)):
+        # The decoded frame (68 MB in memory for 4K) is freed once the largest size is
+        # made: callers pass it for this last use only (crops were cut from it first).
+        for rendered in render_renditions(decoded, overlay=spec, release_source=True,
+                                          **_options(version)):
             if (rendered.format, rendered.width) in existing:
                 continue
             name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
@@ -87,9 +95,6 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     except BaseException:
         delete_files(written, on_commit=False)
         raise
-    from .crops import write_crops
-
-    write_crops(version, spec, decoded=decoded)
     return list(version.renditions.filter(overlay_hash=digest))
 
 

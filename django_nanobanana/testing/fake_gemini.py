@@ -155,6 +155,18 @@ class FakeGeminiServer(ThreadingHTTPServer):
         #: Embed a signed C2PA manifest in every generated image, as Google does (needs
         #: ``c2pa-python``; off by default because signing costs a few milliseconds).
         self.c2pa = False
+        #: When set, every generated image is these bytes (e.g. a realistic 25 MB 4K PNG for
+        #: memory benchmarks) instead of a drawn one; its format sets the MIME type.
+        self.image_bytes: bytes | None = None
+
+    def image_for(self, prompt: str, width: int, height: int, seed: Any = None
+                  ) -> tuple[bytes, str]:
+        """The image of one answer and its MIME type."""
+        if self.image_bytes is not None:
+            jpeg = self.image_bytes[:3] == b"\xff\xd8\xff"
+            return self.image_bytes, "image/jpeg" if jpeg else "image/png"
+        image = make_image(prompt, width, height, self.image_format, seed=seed)
+        return image, "image/jpeg" if self.image_format.upper() == "JPEG" else "image/png"
 
     def log_billed(self, path: str, usage: Any, *, batch: bool = False,
                    response_id: str | None = None) -> None:
@@ -601,8 +613,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "code": "invalid_size"}})
             return
         width, height = (int(v) for v in size.split("x"))
-        image = make_image(str(body["prompt"]), width, height, self.server.image_format,
-                           seed=body.get("seed"))
+        image, _mime = self.server.image_for(str(body["prompt"]), width, height,
+                                             seed=body.get("seed"))
         encoded = base64.b64encode(image).decode("ascii")
         fault = getattr(self, "_fault", None) or {}
         items: list[dict[str, Any]] = [{"b64_json": encoded}]
@@ -749,9 +761,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         effective_size = (size or model["default_size"]) if model["sizes"] else ""
         width, height = model["pixels"][effective_size][ratio or "1:1"]
-        fmt = self.server.image_format
-        image = make_image(prompt, width, height, fmt, seed=config.get("seed"))
-        mime = "image/jpeg" if fmt.upper() == "JPEG" else "image/png"
+        image, mime = self.server.image_for(prompt, width, height, seed=config.get("seed"))
         if self.server.c2pa:
             from .fake_c2pa import sign_generated
 
@@ -1131,6 +1141,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds to wait before answering each generation")
     parser.add_argument("--image-format", choices=["PNG", "JPEG"], default="PNG")
+    parser.add_argument("--image-file", default=None,
+                        help="answer every generation with this image file (PNG or JPEG)")
     parser.add_argument("--faults", default=None,
                         help="a JSON list of faults, or @FILE holding one (see the module doc)")
     args = parser.parse_args(argv)
@@ -1140,6 +1152,9 @@ def main(argv: list[str] | None = None) -> None:
     server = FakeGeminiServer((args.host, args.port), api_key=args.api_key,
                               latency=args.latency, image_format=args.image_format)
     server.add_faults(faults)
+    if args.image_file:
+        with open(args.image_file, "rb") as handle:
+            server.image_bytes = handle.read()
     print(f"Fake Gemini server on {server.base_url} (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

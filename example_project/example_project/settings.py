@@ -7,6 +7,8 @@ Everything that differs between machines comes from the environment:
 - ``DATABASE_URL``: another database (default: SQLite next to this file).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``.
 - ``DJANGO_MEDIA_ROOT``: where uploaded and generated files go (default: ``media/`` here).
+- ``NANOBANANA_IMAGES_PER_MINUTE``, ``NANOBANANA_TYPICAL_LATENCY`` (seconds): size the
+  I/O cluster (``NANOBANANA_IO_WORKERS`` / ``NANOBANANA_CPU_WORKERS`` set the counts).
 - ``NANOBANANA_API_GENERATE_RATE``: per-user throttle of the REST API's generation
   endpoints (default ``30/minute``; ``none`` turns it off).
 
@@ -123,19 +125,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-q2 with the ORM broker. The reasoning behind each number is in docs/operations.md:
 # timeout (one task may run) < retry (when the broker redelivers an unacknowledged task).
+# Two clusters (docs/deployment.md, "Sizing the workers"): "nanobanana-io" waits on the
+# provider (workers = images per minute / 60 x typical latency, with headroom), and
+# "nanobanana-cpu" writes renditions (workers = cores). Each runs as its own process:
+# ``Q_CLUSTER_NAME=nanobanana-io manage.py qcluster`` (see the Procfiles).
+from django_nanobanana.workers import cpu_workers, io_workers  # noqa: E402
+
+IMAGES_PER_MINUTE = float(os.environ.get("NANOBANANA_IMAGES_PER_MINUTE", "30"))
+TYPICAL_LATENCY_SECONDS = float(os.environ.get("NANOBANANA_TYPICAL_LATENCY", "15"))
+IO_WORKERS = int(os.environ.get("NANOBANANA_IO_WORKERS")
+                 or io_workers(IMAGES_PER_MINUTE, TYPICAL_LATENCY_SECONDS))
+CPU_WORKERS = int(os.environ.get("NANOBANANA_CPU_WORKERS") or cpu_workers())
 Q_CLUSTER = {
     "name": "nanobanana",
     "orm": "default",
-    "workers": 2,
+    "workers": 1,  # the default cluster only runs schedules (the reaper)
     "timeout": 300,
     "retry": 360,
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.5,
+    "ALT_CLUSTERS": {
+        # queue_limit: tasks fetched ahead; a few per worker keeps every worker busy.
+        "nanobanana-io": {"workers": IO_WORKERS, "queue_limit": IO_WORKERS * 2},
+        "nanobanana-cpu": {"workers": CPU_WORKERS, "queue_limit": CPU_WORKERS * 2},
+    },
 }
 
 NANOBANANA = {
+    "IO_QUEUE_NAME": "nanobanana-io",
+    "CPU_QUEUE_NAME": "nanobanana-cpu",
     "DEFAULT_MODEL": os.environ.get("NANOBANANA_DEFAULT_MODEL", "gemini-nano-banana-2.1"),
     "PROVIDERS": {
         "gemini": {

@@ -154,6 +154,20 @@ def test_field_in_a_model_admin_with_the_mixin(role, client, env):
         assert response.status_code == 200 and "hero" in response.context["adminform"].form.errors
 
 
+@pytest.mark.parametrize("role", ["owner", "staff", "staff+view"])
+def test_wagtail_page_form_field_follows_the_policy(role, env):
+    """A Wagtail page form (it knows its user as ``for_user``) accepts as the page's
+    ``GeneratedAssetField`` only an image the editor may see."""
+    from tests.contrib.testapp.models import ImagePage
+
+    user, asset = m.setup_role(role, extra_perms=WAGTAIL_PERMS)
+    form_class = ImagePage.get_edit_handler().get_form_class()
+    form = form_class({"title": "Page", "slug": "page", "hero": str(asset.pk), "body-count": "0"},
+                      instance=ImagePage(), for_user=user)
+    form.is_valid()
+    assert ("hero" in form.errors) == (role not in m.VIEW), form.errors
+
+
 # -- django CMS: the plugin ----------------------------------------------------------------------
 
 CMS_PERMS = ("cms.change_page", "cms.add_page",

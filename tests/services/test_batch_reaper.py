@@ -104,7 +104,7 @@ def test_reap_command_prints_counts(db):
     call_command("nanobanana_reap", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"requeued": 0, "failed": 0, "reenqueued": 0,
                                           "batch_running": 0, "batch_collected": 0,
-                                          "descriptions_failed": 0}
+                                          "republished": 0, "descriptions_failed": 0}
 
 
 def test_migrate_installs_the_reaper_schedule(db):

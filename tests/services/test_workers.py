@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 class Cluster:
     """A ``manage.py qcluster`` subprocess sharing the test database and media folder."""
 
-    def __init__(self, server, media_root, tmp_path, **nanobanana):
+    def __init__(self, server, media_root, tmp_path, *, name=None, q_cluster=None,
+                 environ=None, **nanobanana):
         self.log = tmp_path / "signals.log"
         self.log.touch()
-        settings = fake_settings(server, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"],
-                                 **nanobanana)
+        nanobanana = {"RENDITION_WIDTHS": [320], "RENDITION_FORMATS": ["jpeg"], **nanobanana}
+        settings = fake_settings(server, **nanobanana)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -39,8 +40,13 @@ class Cluster:
             "NANOBANANA_TEST_SETTINGS_JSON": json.dumps(settings),
             "NANOBANANA_TEST_SIGNAL_LOG": str(self.log),
             "PYTHONPATH": str(ROOT),
+            **(environ or {}),
         }
-        self.output = tmp_path / "qcluster.out"
+        if name:  # one of Q_CLUSTER["ALT_CLUSTERS"]
+            self.env["Q_CLUSTER_NAME"] = name
+        if q_cluster:
+            self.env["NANOBANANA_TEST_Q_CLUSTER_JSON"] = json.dumps(q_cluster)
+        self.output = tmp_path / f"qcluster-{name or 'default'}.out"
         self.process = None
 
     def start(self):
@@ -70,8 +76,8 @@ class Cluster:
 def cluster_factory(media_root, tmp_path):
     clusters = []
 
-    def make(server, **nanobanana):
-        cluster = Cluster(server, media_root, tmp_path, **nanobanana)
+    def make(server, **options):
+        cluster = Cluster(server, media_root, tmp_path, **options)
         clusters.append(cluster)
         return cluster
 
@@ -148,3 +154,56 @@ def test_cli_background_wait_returns_the_final_record(nanobanana_fake, media_roo
     assert os.path.isfile(record["file"]) and record["renditions"]
     version = AssetVersion.objects.get(pk=record["version"])
     assert version.source == "cli" and version.attempts == 1
+
+
+def test_provider_calls_overlap_and_renditions_run_on_the_cpu_cluster(
+        nanobanana_fake, media_root, cluster_factory, settings):
+    """Two clusters, as the example project ships them: N generations waiting 2 s each on
+    the provider finish in far less than N x 2 s (not serialized), and every rendition
+    task went to the CPU cluster, every provider call to the I/O one."""
+    from django_q.models import Task
+
+    from django_nanobanana.models import GeneratedAsset
+
+    count, latency = 8, 2.0
+    queues = {"IO_QUEUE_NAME": "tests-io", "CPU_QUEUE_NAME": "tests-cpu"}
+    q_cluster = {"ALT_CLUSTERS": {"tests-io": {"workers": count},
+                                  "tests-cpu": {"workers": 1}}}
+    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
+                                        RENDITION_FORMATS=["jpeg"], **queues)
+    io = cluster_factory(nanobanana_fake, name="tests-io", q_cluster=q_cluster,
+                         **queues).start()
+    cpu = cluster_factory(nanobanana_fake, name="tests-cpu", q_cluster=q_cluster,
+                          **queues).start()
+
+    def output():
+        return f"io:\n{io.output.read_text()[-2000:]}\ncpu:\n{cpu.output.read_text()[-2000:]}"
+
+    def published(versions):
+        return GeneratedAsset.objects.filter(
+            current_version__in=versions).count() == len(versions)
+
+    warm = generate(GenerationParams(prompt="Warm-up", image_size="1K"))  # both clusters up
+    wait_for(lambda: published([warm]), 120, f"warm-up not published:\n{output()}")
+
+    nanobanana_fake.latency = latency
+    started = time.monotonic()
+    versions = [generate(GenerationParams(prompt=f"Slow tile {i}", image_size="1K"))
+                for i in range(count)]
+    wait_for(lambda: published(versions), 120, f"not published:\n{output()}")
+    elapsed = time.monotonic() - started
+
+    serialized = count * latency
+    assert elapsed < 0.5 * serialized, f"{elapsed:.1f}s for {count} calls of {latency}s"
+    assert AssetVersion.objects.filter(pk__in=[v.pk for v in versions],
+                                       state=State.SUCCEEDED).count() == count
+    ids = [str(v.pk) for v in [warm, *versions]]
+    runs = Task.objects.filter(name__startswith="nanobanana-version-")
+    publishes = Task.objects.filter(name__startswith="nanobanana-publish-")
+    wait_for(lambda: runs.count() == publishes.count() == len(ids), 30,
+             "tasks not recorded")
+    assert sorted(runs.values_list("cluster", flat=True)) == ["tests-io"] * len(ids)
+    assert sorted(publishes.values_list("cluster", flat=True)) == ["tests-cpu"] * len(ids)
+    assert sorted(t.args[0] for t in publishes) == sorted(ids)
+    assert all(t.success for t in [*runs, *publishes])
+    assert len(list(media_root.rglob("320.jpg"))) == len(ids)
