@@ -44,8 +44,14 @@ def test_generation_goes_to_io_and_its_renditions_to_cpu(two_clusters,
     # The provider call is done and billed; renditions wait for the CPU cluster.
     assert finished.state == State.SUCCEEDED and not finished.renditions.exists()
     assert GeneratedAsset.objects.get(pk=version.asset_id).current_version_id is None
+    # The alt-text call (DESCRIPTIONS["AUTO"]) is a provider call too: the I/O cluster.
+    from django_nanobanana.models import ImageDescription
+
+    description = ImageDescription.objects.get(version=finished)
     assert queued() == [("site-cpu", "django_nanobanana.tasks.publish_version",
-                         str(version.pk))]
+                         str(version.pk)),
+                        ("site-io", "django_nanobanana.tasks.run_description",
+                         str(description.pk))]
 
     assert tasks.publish_version(str(version.pk)) == str(version.pk)
     assert [(r.width, r.format) for r in finished.renditions.all()] == [(320, "jpeg")]
