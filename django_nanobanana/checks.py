@@ -29,6 +29,39 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     messages += _check_storage()
     messages += _check_imaging()
     messages += _check_sharing()
+    messages += _check_editors()
+    return messages
+
+
+def _check_editors() -> list[Any]:
+    """The describe call's text model and provider (E020), the crop ratios (E021)."""
+    from .exceptions import NanobananaError
+    from .providers.models_registry import get_text_model
+    from .services.crops import breakpoints, crop_ratios
+
+    messages: list[Any] = []
+    try:
+        get_text_model()
+    except (NanobananaError, ValueError) as exc:
+        messages.append(Error(
+            f"NANOBANANA['DESCRIPTIONS']['MODEL']: {getattr(exc, 'message', exc)}",
+            hint="See docs/editors.md.", id="nanobanana.E020"))
+    alias = nanobanana_settings.DESCRIPTIONS.get("PROVIDER")
+    if alias and alias not in nanobanana_settings.PROVIDERS:
+        messages.append(Error(
+            f"NANOBANANA['DESCRIPTIONS']['PROVIDER'] names {alias!r}, which is not in "
+            "PROVIDERS.", hint="See docs/editors.md.", id="nanobanana.E020"))
+    try:
+        ratios = crop_ratios()
+        unknown = [ratio for _media, ratio in breakpoints() if ratio not in ratios]
+    except (ValueError, TypeError) as exc:
+        messages.append(Error(f"NANOBANANA['CROPS']: {exc}", hint="See docs/editors.md.",
+                              id="nanobanana.E021"))
+    else:
+        if unknown:
+            messages.append(Error(
+                f"NANOBANANA['CROPS']['BREAKPOINTS'] names ratios that are not in RATIOS: "
+                f"{', '.join(unknown)}.", hint="See docs/editors.md.", id="nanobanana.E021"))
     return messages
 
 

@@ -188,3 +188,23 @@ def test_the_reaper_fails_a_description_whose_worker_was_lost_and_closes_its_mon
     assert row.state == DescriptionState.FAILED and row.error_code == "LEASE_EXPIRED"
     assert set(LedgerEntry.objects.filter(version_id=row.pk).values_list(
         "kind", flat=True)) == {"reserve", "refund"}
+
+
+def test_system_checks_name_a_bad_text_model_provider_or_crop_ratio(monkeypatch):
+    from django.core.checks import run_checks
+    from django.test import override_settings
+
+    monkeypatch.setenv("GEMINI_API_KEY", "present")
+
+    def found(config, check_id):
+        with override_settings(NANOBANANA=config):
+            return [m.msg for m in run_checks() if m.id == check_id]
+
+    assert found({}, "nanobanana.E020") == [] and found({}, "nanobanana.E021") == []
+    assert "gemini-9-text" in found({"DESCRIPTIONS": {"MODEL": "gemini-9-text"}},
+                                    "nanobanana.E020")[0]
+    assert "'nowhere'" in found({"DESCRIPTIONS": {"PROVIDER": "nowhere"}},
+                                "nanobanana.E020")[0]
+    assert "'square'" in found({"CROPS": {"RATIOS": ("square",)}}, "nanobanana.E021")[0]
+    assert "4:5" in found({"CROPS": {"RATIOS": ("1:1",), "BREAKPOINTS": [
+        ("(max-width: 599px)", "4:5")]}}, "nanobanana.E021")[0]
