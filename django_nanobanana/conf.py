@@ -170,6 +170,11 @@ DEFAULTS: dict[str, Any] = {
     # A visible label under {% nanobanana_picture %} of AI-generated images (per tag:
     # ai_label=True/False/"text"). TEXT None: "AI-generated", translated.
     "AI_LABEL": {"ENABLED": False, "TEXT": None},
+    # Sign every rendition with the site's own C2PA certificate, the original (with the
+    # provider's manifest) as its ingredient (needs c2pa-python). None: unsigned. Keys:
+    # CERT_CHAIN and PRIVATE_KEY (PEM text or file paths), ALG ("ES256"), TSA_URL,
+    # CLAIM_GENERATOR.
+    "C2PA_SIGNING": None,
     # Access (docs/access.md): spending money (a new image, regenerate, edit) needs the
     # ``nanobanana.generate`` permission on every surface. False: every authenticated user
     # may generate; budgets are then the only limit (system check nanobanana.W010).

@@ -67,7 +67,14 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
     ratios = crop_ratios()
     if not ratios:
         return []
-    from .renditions import _options, decode_original, drawn_fields, overlay_hash
+    from .renditions import (
+        _options,
+        decode_original,
+        drawn_fields,
+        overlay_hash,
+        rendition_signer,
+        signed,
+    )
 
     digest = overlay_hash(spec)
     decoded = decoded or decode_original(version)
@@ -77,6 +84,7 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
     widths = nanobanana_settings.CROPS.get("WIDTHS")
     if widths:
         options["widths"] = tuple(widths)
+    signer = rendition_signer(version)
     written: list[str] = []
     rows: list[Rendition] = []
     stale: list[Rendition] = []
@@ -99,11 +107,12 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
             for rendered in rendered_files:
                 name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
                                       rendered.extension, crop=tag)
-                written.append(save_exact(name, rendered.content))
+                content = signed(signer, rendered)
+                written.append(save_exact(name, content))
                 rows.append(Rendition(
                     version=version, overlay_hash=digest, crop=ratio,
                     crop_box=_box_text(box), width=rendered.width, height=rendered.height,
-                    format=rendered.format, file=written[-1], bytes=len(rendered.content),
+                    format=rendered.format, file=written[-1], bytes=len(content),
                     **drawn_fields(rendered)))
         with transaction.atomic():
             for row in stale:

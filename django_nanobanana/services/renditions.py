@@ -49,6 +49,33 @@ def _options(version: AssetVersion | None = None) -> dict[str, Any]:
     }
 
 
+def rendition_signer(version: AssetVersion) -> Any:
+    """A callable ``(bytes, mime type) -> signed bytes`` when ``C2PA_SIGNING`` is set (the
+    original read once, as the ingredient), else None."""
+    config = nanobanana_settings.C2PA_SIGNING
+    if not config:
+        return None
+    from ..imaging.disclosure import RenditionSigner
+
+    with version.original.open("rb") as handle:
+        original = handle.read()
+    return RenditionSigner(config, original=original, original_mime=version.mime_type,
+                           model=version.model)
+
+
+def signed(signer: Any, rendered: RenderedFile) -> bytes:
+    """The rendition's bytes, signed when a signer is configured; a signing failure (a bad
+    certificate, c2pa-python missing) is logged and the rendition kept unsigned."""
+    if not signer:
+        return rendered.content
+    try:
+        return signer(rendered.content, rendered.mime_type)
+    except Exception:
+        logger.exception("C2PA signing of a %s rendition failed; stored unsigned",
+                         rendered.format)
+        return rendered.content
+
+
 def disclosure_xmp(version: AssetVersion) -> bytes | None:
     """The AI disclosure every rendition of a generated version carries (IPTC
     DigitalSourceType trainedAlgorithmicMedia and the model, in XMP); None for uploads."""
@@ -74,6 +101,7 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
 
     # Crops first: the full set frees the decoded frame as it goes.
     write_crops(version, spec, decoded=decoded)
+    signer = rendition_signer(version)
     written: list[str] = []
     rows: list[Rendition] = []
     try:
@@ -85,10 +113,11 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
                 continue
             name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
                                   rendered.extension)
-            written.append(save_exact(name, rendered.content))
+            content = signed(signer, rendered)
+            written.append(save_exact(name, content))
             rows.append(Rendition(version=version, overlay_hash=digest, width=rendered.width,
                                   height=rendered.height, format=rendered.format,
-                                  file=written[-1], bytes=len(rendered.content),
+                                  file=written[-1], bytes=len(content),
                                   **drawn_fields(rendered)))
         with transaction.atomic():
             Rendition.objects.bulk_create(rows, ignore_conflicts=True)
@@ -113,11 +142,12 @@ def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fm
                           xmp=disclosure_xmp(version))
     name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
                           rendered.extension)
-    saved = save_exact(name, rendered.content)
+    content = signed(rendition_signer(version), rendered)
+    saved = save_exact(name, content)
     try:
         return Rendition.objects.create(
             version=version, overlay_hash=digest, width=rendered.width, height=rendered.height,
-            format=rendered.format, file=saved, bytes=len(rendered.content),
+            format=rendered.format, file=saved, bytes=len(content),
             **drawn_fields(rendered))
     except IntegrityError:  # written concurrently by another request: same name, same bytes
         return version.renditions.get(overlay_hash=digest, crop="", width=rendered.width,

@@ -9,7 +9,6 @@ readers report ``signingCredential.untrusted``, exactly what an unknown signer g
 from __future__ import annotations
 
 import datetime as dt
-import io
 import threading
 from typing import Any
 
@@ -76,23 +75,11 @@ def _make_chain() -> tuple[bytes, bytes]:
     return chain, private
 
 
-def sign(data: bytes, mime_type: str, *, manifest: dict[str, Any],
-         chain: bytes, private_key: bytes, alg: str = "ES256", tsa_url: str | None = None,
-         ingredient: tuple[bytes, str, dict[str, Any]] | None = None) -> bytes:
-    """``data`` with a C2PA manifest signed by ``chain``/``private_key``; ``ingredient``
-    (bytes, MIME type, ingredient JSON) is added as the parent it was made from."""
-    import c2pa
+def sign(data: bytes, mime_type: str, **kwargs: Any) -> bytes:
+    """See :func:`django_nanobanana.imaging.disclosure.sign_c2pa`."""
+    from ..imaging.disclosure import sign_c2pa
 
-    info = c2pa.C2paSignerInfo(getattr(c2pa.C2paSigningAlg, alg.upper()), chain,
-                               private_key, tsa_url)
-    out = io.BytesIO()
-    with c2pa.Signer.from_info(info) as signer, c2pa.Builder(manifest) as builder:
-        if ingredient is not None:
-            content, ingredient_mime, ingredient_json = ingredient
-            builder.add_ingredient_from_stream(ingredient_json, ingredient_mime,
-                                               io.BytesIO(content))
-        builder.sign(signer, mime_type, io.BytesIO(data), out)
-    return out.getvalue()
+    return sign_c2pa(data, mime_type, **kwargs)
 
 
 def sign_generated(data: bytes, mime_type: str, *, model: str) -> bytes:

@@ -96,3 +96,66 @@ def test_the_picture_tag_adds_a_visible_label_by_setting_or_per_tag(
     settings.NANOBANANA = current
     assert "AI-generated" in render("{% nanobanana_picture asset %}")
     assert "nanobanana-ai-label" not in render("{% nanobanana_picture asset ai_label=False %}")
+
+
+def test_with_a_site_certificate_renditions_are_signed_with_the_original_as_ingredient(
+        nanobanana_fake, media_root, settings, tmp_path):
+    import io
+    import json
+
+    require_c2pa()
+    import c2pa
+
+    from django_nanobanana.testing.fake_c2pa import _make_chain
+
+    chain, key = _make_chain()  # the site's own chain, not the fake provider's
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
+    current = dict(settings.NANOBANANA)
+    current.update({"RENDITION_WIDTHS": (320,), "RENDITION_FORMATS": ("webp", "jpeg"),
+                    "C2PA_SIGNING": {"CERT_CHAIN": str(tmp_path / "chain.pem"),
+                                     "PRIVATE_KEY": str(tmp_path / "key.pem"),
+                                     "CLAIM_GENERATOR": "Example site"}})
+    settings.NANOBANANA = current
+    nanobanana_fake.c2pa = True
+    version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
+    renditions = list(version.renditions.all())
+    assert {r.format for r in renditions} == {"webp", "jpeg"}
+    for rendition in renditions:
+        with rendition.file.open("rb") as handle:
+            data = handle.read()
+        assert rendition.bytes == len(data)
+        mime = "image/webp" if rendition.format == "webp" else "image/jpeg"
+        with c2pa.Reader(mime, io.BytesIO(data)) as reader:
+            store = json.loads(reader.json())
+        active = store["manifests"][store["active_manifest"]]
+        assert active["claim_generator_info"][0]["name"] == "Example site"
+        (ingredient,) = active["ingredients"]
+        assert ingredient["relationship"] == "parentOf"
+        # The provider's manifest travels with the ingredient.
+        assert len(store["manifests"]) == 2
+        assert TRAINED_ALGORITHMIC_MEDIA in read_xmp(data), rendition.format
+
+
+def test_without_a_certificate_nothing_is_signed_and_nothing_breaks(
+        nanobanana_fake, media_root, small_renditions):
+    version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
+    for rendition in version.renditions.all():
+        with rendition.file.open("rb") as handle:
+            data = handle.read()
+        assert b"c2pa" not in data
+
+
+def test_a_bad_certificate_is_logged_and_renditions_stay_unsigned(
+        nanobanana_fake, media_root, settings, caplog):
+    current = dict(settings.NANOBANANA)
+    current.update({"RENDITION_WIDTHS": (320,), "RENDITION_FORMATS": ("jpeg",),
+                    "C2PA_SIGNING": {"CERT_CHAIN": "-----BEGIN CERTIFICATE-----\nno\n",
+                                     "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nno\n"}})
+    settings.NANOBANANA = current
+    version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
+    (rendition,) = version.renditions.all()
+    with rendition.file.open("rb") as handle:
+        data = handle.read()
+    assert TRAINED_ALGORITHMIC_MEDIA in read_xmp(data)
+    assert "C2PA signing of a jpeg rendition failed" in caplog.text
