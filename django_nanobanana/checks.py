@@ -243,7 +243,7 @@ def _check_models() -> list[Any]:
                 when = "has no announced shutdown date"
             messages.append(Warning(
                 f"{where} is {model_id!r}, which is {model.stage} and {when}. {move}",
-                hint=MODELS_DOCS, id="nanobanana.W010"))
+                hint=MODELS_DOCS, id="nanobanana.W011"))
     return messages
 
 

@@ -179,7 +179,7 @@ def test_check_warns_about_a_deprecated_allowed_model(settings):
         "MODELS": ["gemini-nano-banana-2.1", "gemini-3.1-flash-image"]}}}
     from django_nanobanana.checks import check_settings
 
-    warnings = [m for m in check_settings() if m.id == "nanobanana.W010"]
+    warnings = [m for m in check_settings() if m.id == "nanobanana.W011"]
     assert len(warnings) == 1 and "2026-10-29" in warnings[0].msg
 
 
