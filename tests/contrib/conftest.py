@@ -13,7 +13,7 @@ import pytest
 
 if os.environ.get("DJANGO_SETTINGS_MODULE") != "tests.settings_cms":
     collect_ignore_glob = ["test_chooser.py", "test_wagtail.py", "test_djangocms.py",
-                           "test_browser.py", "testapp/*"]
+                           "test_browser.py", "test_access_matrix.py", "testapp/*"]
 
 
 @pytest.fixture
