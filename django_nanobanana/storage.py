@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.utils.deconstruct import deconstructible
+from django.utils.encoding import filepath_to_uri
 
 from .conf import nanobanana_settings
 
@@ -46,7 +48,13 @@ class ConfiguredStorage(Storage):
         return self._target().exists(name)
 
     def url(self, name: str) -> str:
-        return self._target().url(name)
+        """The file's URL, without a storage call per file where the target's URLs are its
+        base followed by the name (see :func:`url_base`); signed URLs are asked for each."""
+        target = self._target()
+        base = url_base(target)
+        if base is None:
+            return target.url(name)
+        return base + filepath_to_uri(name).lstrip("/")
 
     def size(self, name: str) -> int:
         return self._target().size(name)
@@ -65,6 +73,31 @@ class ConfiguredStorage(Storage):
 
 
 configured_storage = ConfiguredStorage()
+
+_URL_PROBE = "nanobanana-url-probe/probe.png"
+_url_bases: weakref.WeakKeyDictionary[Storage, str | None] = weakref.WeakKeyDictionary()
+
+
+def url_base(storage: Storage) -> str | None:
+    """The prefix of every URL of ``storage`` (``/media/``, ``https://cdn.example/img/``),
+    found once per storage object by asking it for one probe name's URL; None when its URLs
+    are not that prefix plus the name (signed URLs with a query string): then every URL is
+    asked of the storage. Names are deterministic, so an API list of N assets with 15
+    renditions each costs no storage call at all instead of 15 N."""
+    try:
+        return _url_bases[storage]
+    except KeyError:
+        pass
+    except TypeError:  # not weak-referenceable: ask every time
+        return None
+    try:
+        probe = storage.url(_URL_PROBE)
+    except Exception:  # a storage without URLs: let each call raise as it would
+        probe = ""
+    base = (probe[: -len(_URL_PROBE)] if probe.endswith("/" + _URL_PROBE)
+            and "?" not in probe and "#" not in probe else None)
+    _url_bases[storage] = base
+    return base
 
 
 def original_name(asset_id: object, version_id: object, mime_type: str, *, attempt: int = 1) -> str:

@@ -71,6 +71,10 @@ STORAGES = {
                 "OPTIONS": {"location": os.path.join(BASE_TMP, "media"), "base_url": "/media/"}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if os.environ.get("NANOBANANA_TEST_STORAGES_JSON"):  # worker processes of scale tests (S3)
+    import json
+
+    STORAGES.update(json.loads(os.environ["NANOBANANA_TEST_STORAGES_JSON"]))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 LOGIN_URL = "/admin/login/"

@@ -48,9 +48,31 @@ def api_url(name: str, request: Request | None, **kwargs: Any) -> str:
 
 
 def _absolute(url: str, request: Request | None) -> str:
-    if request is not None and url.startswith("/"):
-        return request.build_absolute_uri(url)
+    if request is not None and url.startswith("/") and not url.startswith("//"):
+        # The scheme and host are worked out once per request, not once per URL.
+        root = getattr(request, "_nanobanana_root", None)
+        if root is None:
+            root = request.build_absolute_uri("/")[:-1]
+            request._nanobanana_root = root  # type: ignore[union-attr]
+        return root + url
     return url
+
+
+def requested_fields(request: Request | None, serializer: type[serializers.Serializer]
+                     ) -> tuple[str, ...] | None:
+    """``?fields=id,title,srcset``: only these fields of each item (None: all). An unknown
+    name is a 400 that lists the known ones."""
+    raw = request.query_params.get("fields") if request is not None else None
+    if raw is None:
+        return None
+    names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    known = tuple(serializer.Meta.fields)  # type: ignore[attr-defined]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise serializers.ValidationError({"fields": [
+            _("Unknown field(s): %(unknown)s. Known fields: %(known)s.")
+            % {"unknown": ", ".join(unknown) or '""', "known": ", ".join(known)}]})
+    return names
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -259,6 +281,13 @@ class AssetSerializer(serializers.ModelSerializer):
             "overlay_contrast", "overlay_warning", "created_at", "updated_at",
         )
         read_only_fields = fields
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wanted = self.context.get("fields")
+        if wanted is not None:  # ?fields= on the list (see requested_fields)
+            for name in set(self.fields) - set(wanted):
+                self.fields.pop(name)
 
     @extend_schema_field(CropSerializer(many=True))
     def get_crops(self, asset: GeneratedAsset) -> list[dict[str, Any]]:

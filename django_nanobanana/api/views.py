@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
@@ -119,6 +119,12 @@ class APIMixin(ErrorHandlingMixin):
     def get_authenticators(self) -> list[Any]:
         return [cls() for cls in authentication_classes()]
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["fields"] = s.requested_fields(self.request, s.AssetSerializer)
+        return context
+
     def asset_action_kind(self, action_name: str) -> str:
         return "view"
 
@@ -156,6 +162,12 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         "regenerate": "generate", "edit": "generate", "destroy": "delete",
         "describe": "generate", "accept_description": "change",
     }
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["fields"] = s.requested_fields(self.request, s.AssetSerializer)
+        return context
 
     def asset_action_kind(self, action_name: str) -> str:
         return self.ACTION_KINDS.get(action_name, "view")
@@ -215,6 +227,12 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         summary=_l("List images"),
         responses={200: OpenApiResponse(s.AssetSerializer(many=True), _l(
             "A page of images, newest change first.")), **errors(400, 404, *COMMON)},
+        parameters=[OpenApiParameter(
+            "fields", str, description=_l(
+                "Comma-separated fields to include in each image, e.g. "
+                "'id,title,srcset,src,placeholder' for a compact list (every rendition URL "
+                "appears in 'renditions', 'srcset' and 'sources'; ask for one of them). "
+                "Default: every field."))],
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -442,6 +460,12 @@ class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSe
     lookup_url_kwarg = "id"
     # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
     lookup_value_regex = "[^/]+"
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["fields"] = s.requested_fields(self.request, s.AssetSerializer)
+        return context
 
     def asset_action_kind(self, action_name: str) -> str:
         return "change" if action_name == "cancel" else "view"

@@ -67,3 +67,48 @@ def test_list_query_count_is_constant(api, alice):
     assert Decimal(data["results"][0]["cost"]) == Decimal("0.077")
     assert large == small, (small, large)
     assert small <= 6  # auth, count, page, renditions
+
+
+def test_list_asks_the_storage_for_no_url(api, alice, media_root, monkeypatch):
+    """URLs are the storage's base plus the deterministic name: found once per storage,
+    not asked per rendition (15 per asset with the default set)."""
+    from django.core.files.storage import FileSystemStorage
+
+    make_assets(alice, 10)
+    calls = []
+    real = FileSystemStorage.url
+    monkeypatch.setattr(FileSystemStorage, "url",
+                        lambda self, name: calls.append(name) or real(self, name))
+    _count, body = list_queries(api, 10)
+    assert len(calls) <= 1  # at most the one probe of a new storage
+    item = body["results"][0]
+    assert item["src"].startswith("http://testserver/media/nb/")
+    assert {r["url"] for r in item["renditions"]} <= {
+        u.split(" ")[0] for srcset in item["srcset"].values() for u in srcset.split(", ")}
+    _count, again = list_queries(api, 10)
+    assert len(calls) <= 1 and again == body
+
+
+def test_signed_urls_are_still_asked_per_file(alice, media_root, settings):
+    from django_nanobanana.storage import configured_storage, url_base
+
+    class Signed:
+        def url(self, name):
+            return f"https://bucket.example/{name}?X-Amz-Signature=abc"
+
+    assert url_base(Signed()) is None
+    assert url_base(configured_storage._target()) == "/media/"
+    assert configured_storage.url("nb/a b.png") == "/media/nb/a%20b.png"
+
+
+def test_compact_list_with_fields(api, alice):
+    make_assets(alice, 3)
+    response = api.get(f"{API}/assets/?fields=id,title,srcset,src,placeholder")
+    assert response.status_code == 200
+    items = response.json()["results"]
+    assert [sorted(item) for item in items] == [
+        ["id", "placeholder", "src", "srcset", "title"]] * 3
+    full = api.get(f"{API}/assets/").content
+    assert len(response.content) < len(full) / 2
+    bad = api.get(f"{API}/assets/?fields=id,secret")
+    assert bad.status_code == 400 and "secret" in bad.content.decode()

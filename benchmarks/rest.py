@@ -1,0 +1,213 @@
+"""Benchmark: ``POST /assets/`` latency at 20 concurrent clients, on PostgreSQL, behind
+gunicorn (the example project, production settings: DEBUG off, no throttle).
+
+Each request is a real generation request: validated against the model's capabilities,
+budgets checked and reserved, the asset and its queued version written, the task handed
+to django-q2's ORM broker on commit; nothing calls the provider (no worker runs). The
+requests are spread over 20 client threads (one keep-alive connection each), after a
+warm-up round; the figures are the latency percentiles and the throughput. Then the
+asset list (``GET /assets/?page_size=20``, full and ``?fields=`` compact) is timed
+sequentially.
+
+Needs a PostgreSQL server: ``--database-url`` (default
+``$NANOBANANA_BENCH_DATABASE_URL`` or ``postgres://postgres@127.0.0.1:5432/bench_rest``;
+the database is created if missing and its tables are reset). ``--write`` puts the
+table into ``benchmarks/README.md`` between the ``rest`` markers. Target: p99 < 300 ms.
+
+Run from the repository root::
+
+    python benchmarks/rest.py --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_project"
+TARGET_P99_MS = 300.0
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url, autocommit=True) as conn:  # a clean slate every run
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+def run(database_url: str, clients: int, requests: int, workers: int) -> dict[str, float]:
+    ensure_database(database_url)
+    media = tempfile.mkdtemp(prefix="nanobanana-bench-rest-")
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0",
+           "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_MEDIA_ROOT": media,
+           "NANOBANANA_API_GENERATE_RATE": "none", "GEMINI_API_KEY": "bench-key",
+           "DJANGO_SETTINGS_MODULE": "example_project.settings",
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env,
+                   check=True)
+    token = subprocess.run(
+        [*manage, "shell", "-c",
+         "from django.contrib.auth.models import User;"
+         "from rest_framework.authtoken.models import Token;"
+         "u = User.objects.create_superuser('bench', 'b@example.com', 'pw');"
+         "print(Token.objects.create(user=u).key)"],
+        cwd=EXAMPLE, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "example_project.wsgi", "--bind",
+         f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+        cwd=EXAMPLE, env=env)
+    base = f"http://127.0.0.1:{port}/api/nanobanana"
+    headers = {"Authorization": f"Token {token}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/models/", headers=headers, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer")
+            time.sleep(0.2)
+        latencies: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+        counter = iter(range(10**9))
+
+        def client(count: int, record: bool) -> None:
+            with httpx.Client(headers=headers, timeout=30) as http:
+                for _ in range(count):
+                    n = next(counter)
+                    started = time.perf_counter()
+                    response = http.post(f"{base}/assets/", json={
+                        "prompt": f"Benchmark poster number {n}", "image_size": "1K"})
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        if response.status_code != 202:
+                            failures.append(f"{response.status_code} {response.text[:200]}")
+                        elif record:
+                            latencies.append(elapsed)
+
+        def round_of(per_client: int, record: bool) -> float:
+            threads = [threading.Thread(target=client, args=(per_client, record))
+                       for _ in range(clients)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return time.perf_counter() - started
+
+        round_of(2, record=False)  # warm-up: connections, imports, caches
+        wall = round_of(max(1, requests // clients), record=True)
+        if failures:
+            raise RuntimeError(f"{len(failures)} failed requests, e.g. {failures[0]}")
+        lists = {}
+        with httpx.Client(headers=headers, timeout=30) as http:
+            for label, query in (("full", ""), ("compact", "&fields=id,title,srcset,src")):
+                times, size = [], 0
+                for _ in range(10):
+                    started = time.perf_counter()
+                    response = http.get(f"{base}/assets/?page_size=20{query}")
+                    times.append(time.perf_counter() - started)
+                    size = len(response.content)
+                lists[label] = (statistics.median(times) * 1000, size)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ms = [v * 1000 for v in latencies]
+    return {"requests": len(ms), "p50": percentile(ms, 0.50), "p95": percentile(ms, 0.95),
+            "p99": percentile(ms, 0.99), "max": max(ms), "rps": len(ms) / wall,
+            "list_full_ms": lists["full"][0], "list_full_bytes": lists["full"][1],
+            "list_compact_ms": lists["compact"][0], "list_compact_bytes": lists["compact"][1]}
+
+
+def table(row: dict[str, float], clients: int, workers: int) -> str:
+    ok = "ok" if row["p99"] < TARGET_P99_MS else "OVER"
+    return "\n".join([
+        f"{int(row['requests'])} requests from {clients} concurrent clients; gunicorn with "
+        f"{workers} sync workers; PostgreSQL on the same machine; Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPU(s), shared with other jobs.",
+        "",
+        "| endpoint | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | requests/s | target |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| `POST /assets/` | {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} "
+        f"| {row['max']:.0f} | {row['rps']:.0f} | p99 < {TARGET_P99_MS:.0f} ms ({ok}) |",
+        "",
+        "| `GET /assets/?page_size=20` (sequential, median of 10) | time (ms) | body (bytes) |",
+        "|---|---:|---:|",
+        f"| full | {row['list_full_ms']:.0f} | {int(row['list_full_bytes'])} |",
+        f"| `?fields=id,title,srcset,src` | {row['list_compact_ms']:.0f} "
+        f"| {int(row['list_compact_bytes'])} |",
+    ])
+
+
+def write_readme(text: str) -> None:
+    readme = ROOT / "benchmarks" / "README.md"
+    content = readme.read_text()
+    start, end = "<!-- rest:start -->", "<!-- rest:end -->"
+    block = f"{start}\n{text}\n{end}"
+    if start in content:
+        head, rest = content.split(start, 1)
+        content = head + block + rest.split(end, 1)[1]
+    else:
+        content = content.rstrip() + "\n\n" + block + "\n"
+    readme.write_text(content)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get(
+        "NANOBANANA_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rest"))
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default: gunicorn's 2 x cores + 1)")
+    parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
+    args = parser.parse_args(argv)
+    row = run(args.database_url, args.clients, args.requests, args.workers)
+    text = table(row, args.clients, args.workers)
+    print(text)
+    if args.write:
+        write_readme(text)
+    return 0 if row["p99"] < TARGET_P99_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
