@@ -158,10 +158,14 @@ def child(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
     assert (finished.width, finished.height) == (WIDTH, HEIGHT)
     renditions = finished.renditions.count()
     assert renditions > 0
+    original_mb = finished.original.size / 1e6
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
     return {"before_mb": before / 1e6, "peak_mb": (peak - before) / 1e6,
             "held_mb": (after - before) / 1e6, "frames": (peak - before) / FRAME,
             "held_frames": (after - before) / FRAME, "seconds": seconds,
-            "renditions": renditions, "original_mb": finished.original.size / 1e6}
+            "renditions": renditions, "original_mb": original_mb}
 
 
 # -- the parent -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -151,6 +152,7 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(media, ignore_errors=True)
     ms = [v * 1000 for v in latencies]
     return {"requests": len(ms), "p50": percentile(ms, 0.50), "p95": percentile(ms, 0.95),
             "p99": percentile(ms, 0.99), "max": max(ms), "rps": len(ms) / wall,
@@ -197,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         "NANOBANANA_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rest"))
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default: gunicorn's 2 x cores + 1)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="gunicorn sync workers (default: cores + 1)")
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
     args = parser.parse_args(argv)
     row = run(args.database_url, args.clients, args.requests, args.workers)

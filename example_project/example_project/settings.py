@@ -7,6 +7,7 @@ Everything that differs between machines comes from the environment:
 - ``DATABASE_URL``: another database (default: SQLite next to this file).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS``.
 - ``DJANGO_MEDIA_ROOT``: where uploaded and generated files go (default: ``media/`` here).
+- ``DJANGO_SQLITE_PATH``: the SQLite file (default: ``db.sqlite3`` here).
 - ``NANOBANANA_IMAGES_PER_MINUTE``, ``NANOBANANA_TYPICAL_LATENCY`` (seconds): size the
   I/O cluster (``NANOBANANA_IO_WORKERS`` / ``NANOBANANA_CPU_WORKERS`` set the counts).
 - ``NANOBANANA_API_GENERATE_RATE``: per-user throttle of the REST API's generation
@@ -98,7 +99,7 @@ WSGI_APPLICATION = "example_project.wsgi.application"
 # WAL journal, IMMEDIATE transactions (no upgrade deadlocks), a busy timeout.
 DATABASES = {"default": {
     "ENGINE": "django.db.backends.sqlite3",
-    "NAME": BASE_DIR / "db.sqlite3",
+    "NAME": os.environ.get("DJANGO_SQLITE_PATH") or BASE_DIR / "db.sqlite3",
     "OPTIONS": {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
