@@ -184,11 +184,13 @@ def test_two_machines_one_killed_every_version_ends_once(
         assert version.original.url == f"{endpoint}/{bucket}/{version.original.name}"
 
     # The shared limiter: in no window of the quota's length did the fake server receive
-    # more than the quota from both machines together (a small margin for the way from
-    # the limiter to the server), and it was binding (the work took several windows).
+    # more than the quota from both machines together, and it was binding (the work took
+    # several windows). Calls are admitted on Redis's clock and arrive a little later (up
+    # to a second on a loaded machine), hence the margin; four I/O workers with limiters of
+    # their own would send four calls within milliseconds.
     arrivals = sorted(r.at for r in fake_gemini.generate_requests())
     assert len(arrivals) >= VERSIONS + 1
     for index, start in enumerate(arrivals):
-        within = [t for t in arrivals[index:] if t < start + WINDOW - 0.25]
+        within = [t for t in arrivals[index:] if t < start + WINDOW - 1.0]
         assert len(within) <= QUOTA, (arrivals, start)
     assert arrivals[-1] - arrivals[0] >= (len(arrivals) / QUOTA - 1) * WINDOW - 0.5
