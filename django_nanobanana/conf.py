@@ -147,7 +147,8 @@ DEFAULTS: dict[str, Any] = {
     # None: kept (no schedule; the command then needs --older-than).
     "REFERENCE_RETENTION_DAYS": 30,
     # Text models that describe images, overriding the built-in table by id
-    # (providers/lineup.py TEXT_LINEUP): {"gemini-3.5-flash": {"PRICES": {"INPUT": "0.30",
+    # (providers/lineup.py TEXT_LINEUP), or adding one with its prices: {"gemini-3.5-flash":
+    # {"BASED_ON": "gemini-3.1-flash-lite", "PRICES": {"INPUT": "0.30",
     # "OUTPUT": "2.50", "TAKEN_ON": "2026-12-01"}}}.
     "TEXT_MODELS": {},
     # Alt text, description and focal point suggested by one text-model call per version

@@ -20,6 +20,7 @@ is cheaper than a 400 from Google after the budget was reserved).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -60,7 +61,7 @@ def _prices(input_: str, output_text: str, output_image: str, source: str) -> Pr
     )
 
 
-LINEUP: tuple[ModelCapabilities, ...] = (
+_CURRENT: tuple[ModelCapabilities, ...] = (
     ModelCapabilities(
         id="gemini-nano-banana-2.1",
         name="Nano Banana 2.1",
@@ -157,63 +158,36 @@ LINEUP: tuple[ModelCapabilities, ...] = (
         input_mime_types=("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"),
         source="G",
     ),
-    # -- retired: kept because stored versions name them ------------------------------------
-    ModelCapabilities(
-        id="gemini-3.1-flash-image-preview",
-        name="Nano Banana 2 (preview)",
-        stage="retired",
-        released=dt.date(2026, 2, 26),
-        shutdown=dt.date(2026, 6, 25),
-        replacement="gemini-3.1-flash-image",  # which is deprecated in turn: -> 2.1
-        aspect_ratios=FOURTEEN_RATIOS,
-        image_sizes=("512", "1K", "2K", "4K"),
-        default_image_size="1K",
-        max_reference_images=14,
-        output_image_tokens={"512": 747, "1K": 1120, "2K": 1680, "4K": 2520},
-        input_image_tokens=560,
-        prices=_prices("0.50", "3.00", "60", "G (February 2026)"),
-        dimensions_1k=GEMINI_3_DIMENSIONS,
-        thinking_levels=("minimal", "high"),
-        default_thinking_level="minimal",
-        thinks=True,
-        source="G",
-    ),
-    ModelCapabilities(
-        id="gemini-3-pro-image-preview",
-        name="Nano Banana Pro (preview)",
-        stage="retired",
-        released=dt.date(2025, 11, 20),
-        shutdown=dt.date(2026, 6, 25),
-        replacement="gemini-3-pro-image",
-        aspect_ratios=TEN_RATIOS,
-        image_sizes=("1K", "2K", "4K"),
-        default_image_size="1K",
-        max_reference_images=14,
-        output_image_tokens={"1K": 1120, "2K": 1120, "4K": 2000},
-        input_image_tokens=560,
-        prices=_prices("2.00", "12.00", "120", "G (February 2026)"),
-        dimensions_1k=GEMINI_3_DIMENSIONS,
-        thinks=True,
-        source="G",
-    ),
-    ModelCapabilities(
-        id="nano-banana-pro-preview",  # an alias of gemini-3-pro-image-preview
-        name="Nano Banana Pro (preview alias)",
-        stage="retired",
-        released=dt.date(2025, 11, 20),
-        shutdown=dt.date(2026, 6, 25),
-        replacement="gemini-3-pro-image",
-        aspect_ratios=TEN_RATIOS,
-        image_sizes=("1K", "2K", "4K"),
-        default_image_size="1K",
-        max_reference_images=14,
-        output_image_tokens={"1K": 1120, "2K": 1120, "4K": 2000},
-        input_image_tokens=560,
-        prices=_prices("2.00", "12.00", "120", "G (February 2026)"),
-        dimensions_1k=GEMINI_3_DIMENSIONS,
-        thinks=True,
-        source="G",
-    ),
+)
+
+
+_BY_ID = {m.id: m for m in _CURRENT}
+
+
+def _retired(successor_id: str, **lifecycle: object) -> ModelCapabilities:
+    """A shut-down preview id: the capabilities of the GA model that followed it (they did
+    not change at GA), with its own id, dates, prices and replacement."""
+    return dataclasses.replace(
+        _BY_ID[successor_id], stage="retired", deprecated_on=None, shutdown_confirmed=True,
+        grounding=(), source="G", **lifecycle)
+
+
+_PRO_PREVIEW = {"released": dt.date(2025, 11, 20), "shutdown": dt.date(2026, 6, 25),
+                "replacement": "gemini-3-pro-image",
+                "prices": _prices("2.00", "12.00", "120", "G (February 2026)")}
+
+#: Today's models and, kept because stored versions name them, the retired ids.
+LINEUP: tuple[ModelCapabilities, ...] = (
+    *_CURRENT,
+    _retired("gemini-3.1-flash-image", id="gemini-3.1-flash-image-preview",
+             name="Nano Banana 2 (preview)", released=dt.date(2026, 2, 26),
+             shutdown=dt.date(2026, 6, 25),
+             replacement="gemini-3.1-flash-image",  # deprecated in turn: -> 2.1
+             prices=_prices("0.50", "3.00", "60", "G (February 2026)")),
+    _retired("gemini-3-pro-image", id="gemini-3-pro-image-preview",
+             name="Nano Banana Pro (preview)", **_PRO_PREVIEW),
+    _retired("gemini-3-pro-image", id="nano-banana-pro-preview",  # alias of the above
+             name="Nano Banana Pro (preview alias)", **_PRO_PREVIEW),
 )
 
 #: Text models that describe images (alt text, description, focal point): same endpoint,
@@ -228,17 +202,6 @@ TEXT_LINEUP: tuple[TextModel, ...] = (
         prices=_prices("0.25", "1.50", "1.50", "Tx3: 0.25 in / 1.50 out per 1M tokens"),
         thinking_levels=("minimal", "low", "medium", "high"),
         source="G (release, capabilities); Tx3 (prices)",
-    ),
-    TextModel(
-        id="gemini-3.5-flash",
-        name="Gemini 3.5 Flash",
-        stage="ga",
-        released=dt.date(2026, 5, 19),
-        # No price in the reference: the Flash-Lite figures stand in; override them in
-        # NANOBANANA["TEXT_MODELS"] before choosing this model.
-        prices=_prices("0.25", "1.50", "1.50", "? (no price known offline)"),
-        thinking_levels=("minimal", "low", "medium", "high"),
-        source="G (release)",
     ),
 )
 
