@@ -44,8 +44,14 @@ WIDTH, HEIGHT = 5504, 3072  # Gemini's 4K 16:9
 FRAME = WIDTH * HEIGHT * 3
 TARGET_FRAMES = 2.5
 HELD_TARGET_FRAMES = 0.25
-OVERLAY = {"text": "Summer sale: everything must go", "size": 0.08, "color": "#ffffff",
-           "stroke_width": 0.1, "stroke_color": "#000000", "background": "band"}
+OVERLAY = {
+    "text": "Summer sale: everything must go",
+    "size": 0.08,
+    "color": "#ffffff",
+    "stroke_width": 0.1,
+    "stroke_color": "#000000",
+    "background": "band",
+}
 
 
 def realistic_png(path: Path) -> Path:
@@ -58,8 +64,10 @@ def realistic_png(path: Path) -> Path:
     base.putpixel((0, 0), (40, 90, 160))
     base.putpixel((0, 1), (220, 170, 90))
     image = base.resize((WIDTH, HEIGHT), Image.Resampling.BILINEAR)
-    bands = [ImageChops.add(band, Image.effect_noise((WIDTH, HEIGHT), 2.5), offset=-128)
-             for band in image.split()]
+    bands = [
+        ImageChops.add(band, Image.effect_noise((WIDTH, HEIGHT), 2.5), offset=-128)
+        for band in image.split()
+    ]
     Image.merge("RGB", bands).save(path, "PNG")
     return path
 
@@ -72,12 +80,20 @@ def _free_port() -> int:
 
 def start_fake(image_file: Path | None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    command = [sys.executable, "-m", "django_nanobanana.testing.fake_gemini", "--port",
-               str(port), "--api-key", "bench-key"]
+    command = [
+        sys.executable,
+        "-m",
+        "django_nanobanana.testing.fake_gemini",
+        "--port",
+        str(port),
+        "--api-key",
+        "bench-key",
+    ]
     if image_file:
         command += ["--image-file", str(image_file)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -90,6 +106,7 @@ def start_fake(image_file: Path | None) -> tuple[subprocess.Popen, str]:
 
 
 # -- the child: one measurement ---------------------------------------------------------------
+
 
 def _status(field: str) -> int:
     """A /proc/self/status field in bytes (VmRSS, VmHWM)."""
@@ -116,17 +133,33 @@ def child(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
 
     provider = {"API_KEY": "bench-key", "API_KEY_ENV": None}
     settings.configure(
-        SECRET_KEY="benchmark", USE_TZ=True, DEBUG=False,
-        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django_q",
-                        "django_nanobanana"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3",
-                               "NAME": str(work / "db.sqlite3")}},
-        STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                              "OPTIONS": {"location": str(work / "media")}}},
+        SECRET_KEY="benchmark",
+        USE_TZ=True,
+        DEBUG=False,
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django_q",
+            "django_nanobanana",
+        ],
+        DATABASES={
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(work / "db.sqlite3")}
+        },
+        STORAGES={
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(work / "media")},
+            }
+        },
         Q_CLUSTER={"name": "bench", "orm": "default"},
-        NANOBANANA={"PROVIDERS": {"gemini": {**provider, "BASE_URL": big_url},
-                                  "warm": {**provider, "BASE_URL": small_url}},
-                    "REAPER_EVERY_MINUTES": None, "REFERENCE_RETENTION_DAYS": None},
+        NANOBANANA={
+            "PROVIDERS": {
+                "gemini": {**provider, "BASE_URL": big_url},
+                "warm": {**provider, "BASE_URL": small_url},
+            },
+            "REAPER_EVERY_MINUTES": None,
+            "REFERENCE_RETENTION_DAYS": None,
+        },
     )
     django.setup()
     from django.core.management import call_command
@@ -137,11 +170,15 @@ def child(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
     from django_nanobanana.tasks import run_version
 
     spec = OVERLAY if overlay else None
-    warm = generate(GenerationParams(prompt="Warm-up", image_size="1K", provider="warm"),
-                    overlay=spec, enqueue=False)
+    warm = generate(
+        GenerationParams(prompt="Warm-up", image_size="1K", provider="warm"),
+        overlay=spec,
+        enqueue=False,
+    )
     assert execute_version(warm.pk).state == "succeeded"
-    version = generate(GenerationParams(prompt="A 4K poster", image_size="4K"), overlay=spec,
-                       enqueue=False)
+    version = generate(
+        GenerationParams(prompt="A 4K poster", image_size="4K"), overlay=spec, enqueue=False
+    )
     gc.collect()
     _trim()
     before = _status("VmRSS")
@@ -162,18 +199,29 @@ def child(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
-    return {"before_mb": before / 1e6, "peak_mb": (peak - before) / 1e6,
-            "held_mb": (after - before) / 1e6, "frames": (peak - before) / FRAME,
-            "held_frames": (after - before) / FRAME, "seconds": seconds,
-            "renditions": renditions, "original_mb": original_mb}
+    return {
+        "before_mb": before / 1e6,
+        "peak_mb": (peak - before) / 1e6,
+        "held_mb": (after - before) / 1e6,
+        "frames": (peak - before) / FRAME,
+        "held_frames": (after - before) / FRAME,
+        "seconds": seconds,
+        "renditions": renditions,
+        "original_mb": original_mb,
+    }
 
 
 # -- the parent -------------------------------------------------------------------------------
 
+
 def measure(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
     output = subprocess.run(
         [sys.executable, __file__, "--child", big_url, small_url, "1" if overlay else "0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     if output.returncode:
@@ -197,7 +245,8 @@ def table(rows: list[tuple[str, dict[str, float]]], runs: int) -> str:
         ok = "ok" if row["frames"] <= TARGET_FRAMES else "OVER"
         lines.append(
             f"| {label} | {row['before_mb']:.0f} | {row['peak_mb']:.0f} | {row['frames']:.2f} "
-            f"| <= {TARGET_FRAMES} ({ok}) | {row['held_mb']:.0f} | {row['seconds']:.1f} |")
+            f"| <= {TARGET_FRAMES} ({ok}) | {row['held_mb']:.0f} | {row['seconds']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -218,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
-    parser.add_argument("--child", nargs=3, metavar=("BIG_URL", "SMALL_URL", "OVERLAY"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("BIG_URL", "SMALL_URL", "OVERLAY"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.child:
         big, small, overlay = args.child

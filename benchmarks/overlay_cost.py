@@ -67,12 +67,18 @@ def bases(label: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", type=Path, required=True,
-                        help="checkout whose overlay.py is the baseline")
+    parser.add_argument(
+        "--baseline", type=Path, required=True, help="checkout whose overlay.py is the baseline"
+    )
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
-    parser.add_argument("--row-ms", type=float, nargs="*", default=[],
-                        help="the 'with overlay' rows (ms) of renditions.py, per size")
+    parser.add_argument(
+        "--row-ms",
+        type=float,
+        nargs="*",
+        default=[],
+        help="the 'with overlay' rows (ms) of renditions.py, per size",
+    )
     args = parser.parse_args()
     baseline = load_baseline(args.baseline.resolve())
     data = {k: v for k, v in OVERLAY.to_dict().items() if k != "style"}
@@ -104,9 +110,12 @@ def main() -> None:
         def share(extra: float, row: float | None = row) -> str:
             return f"{extra:+.0f} ms" + (f" ({extra / row:+.1%})" if row else "")
 
-        print(f"| {label} | {med['baseline']:.0f} | {med['custom']:.0f} | {med['auto']:.0f} "
-              f"| {share(med['custom'] - med['baseline'])} "
-              f"| {share(med['auto'] - med['baseline'])} |", flush=True)
+        print(
+            f"| {label} | {med['baseline']:.0f} | {med['custom']:.0f} | {med['auto']:.0f} "
+            f"| {share(med['custom'] - med['baseline'])} "
+            f"| {share(med['auto'] - med['baseline'])} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

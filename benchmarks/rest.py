@@ -71,28 +71,57 @@ def percentile(values: list[float], share: float) -> float:
 def run(database_url: str, clients: int, requests: int, workers: int) -> dict[str, float]:
     ensure_database(database_url)
     media = tempfile.mkdtemp(prefix="nanobanana-bench-rest-")
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_MEDIA_ROOT": media,
-           "NANOBANANA_API_GENERATE_RATE": "none", "GEMINI_API_KEY": "bench-key",
-           "DJANGO_SETTINGS_MODULE": "example_project.settings",
-           "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_MEDIA_ROOT": media,
+        "NANOBANANA_API_GENERATE_RATE": "none",
+        "GEMINI_API_KEY": "bench-key",
+        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}",
+    }
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env,
-                   check=True)
-    token = subprocess.run(
-        [*manage, "shell", "-c",
-         "from django.contrib.auth.models import User;"
-         "from rest_framework.authtoken.models import Token;"
-         "u = User.objects.create_superuser('bench', 'b@example.com', 'pw');"
-         "print(Token.objects.create(user=u).key)"],
-        cwd=EXAMPLE, env=env, check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env, check=True)
+    token = (
+        subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from django.contrib.auth.models import User;"
+                "from rest_framework.authtoken.models import Token;"
+                "u = User.objects.create_superuser('bench', 'b@example.com', 'pw');"
+                "print(Token.objects.create(user=u).key)",
+            ],
+            cwd=EXAMPLE,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "example_project.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=EXAMPLE, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "example_project.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=EXAMPLE,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}/api/nanobanana"
     headers = {"Authorization": f"Token {token}"}
     try:
@@ -116,8 +145,10 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
                 for _ in range(count):
                     n = next(counter)
                     started = time.perf_counter()
-                    response = http.post(f"{base}/assets/", json={
-                        "prompt": f"Benchmark poster number {n}", "image_size": "1K"})
+                    response = http.post(
+                        f"{base}/assets/",
+                        json={"prompt": f"Benchmark poster number {n}", "image_size": "1K"},
+                    )
                     elapsed = time.perf_counter() - started
                     with lock:
                         if response.status_code != 202:
@@ -126,8 +157,9 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
                             latencies.append(elapsed)
 
         def round_of(per_client: int, record: bool) -> float:
-            threads = [threading.Thread(target=client, args=(per_client, record))
-                       for _ in range(clients)]
+            threads = [
+                threading.Thread(target=client, args=(per_client, record)) for _ in range(clients)
+            ]
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -154,30 +186,40 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
         server.wait(timeout=30)
         shutil.rmtree(media, ignore_errors=True)
     ms = [v * 1000 for v in latencies]
-    return {"requests": len(ms), "p50": percentile(ms, 0.50), "p95": percentile(ms, 0.95),
-            "p99": percentile(ms, 0.99), "max": max(ms), "rps": len(ms) / wall,
-            "list_full_ms": lists["full"][0], "list_full_bytes": lists["full"][1],
-            "list_compact_ms": lists["compact"][0], "list_compact_bytes": lists["compact"][1]}
+    return {
+        "requests": len(ms),
+        "p50": percentile(ms, 0.50),
+        "p95": percentile(ms, 0.95),
+        "p99": percentile(ms, 0.99),
+        "max": max(ms),
+        "rps": len(ms) / wall,
+        "list_full_ms": lists["full"][0],
+        "list_full_bytes": lists["full"][1],
+        "list_compact_ms": lists["compact"][0],
+        "list_compact_bytes": lists["compact"][1],
+    }
 
 
 def table(row: dict[str, float], clients: int, workers: int) -> str:
     ok = "ok" if row["p99"] < TARGET_P99_MS else "OVER"
-    return "\n".join([
-        f"{int(row['requests'])} requests from {clients} concurrent clients; gunicorn with "
-        f"{workers} sync workers; PostgreSQL on the same machine; Python "
-        f"{platform.python_version()}, {os.cpu_count()} CPU(s), shared with other jobs.",
-        "",
-        "| endpoint | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | requests/s | target |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        f"| `POST /assets/` | {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} "
-        f"| {row['max']:.0f} | {row['rps']:.0f} | p99 < {TARGET_P99_MS:.0f} ms ({ok}) |",
-        "",
-        "| `GET /assets/?page_size=20` (sequential, median of 10) | time (ms) | body (bytes) |",
-        "|---|---:|---:|",
-        f"| full | {row['list_full_ms']:.0f} | {int(row['list_full_bytes'])} |",
-        f"| `?fields=id,title,srcset,src` | {row['list_compact_ms']:.0f} "
-        f"| {int(row['list_compact_bytes'])} |",
-    ])
+    return "\n".join(
+        [
+            f"{int(row['requests'])} requests from {clients} concurrent clients; gunicorn with "
+            f"{workers} sync workers; PostgreSQL on the same machine; Python "
+            f"{platform.python_version()}, {os.cpu_count()} CPU(s), shared with other jobs.",
+            "",
+            "| endpoint | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | requests/s | target |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            f"| `POST /assets/` | {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} "
+            f"| {row['max']:.0f} | {row['rps']:.0f} | p99 < {TARGET_P99_MS:.0f} ms ({ok}) |",
+            "",
+            "| `GET /assets/?page_size=20` (sequential, median of 10) | time (ms) | body (bytes) |",
+            "|---|---:|---:|",
+            f"| full | {row['list_full_ms']:.0f} | {int(row['list_full_bytes'])} |",
+            f"| `?fields=id,title,srcset,src` | {row['list_compact_ms']:.0f} "
+            f"| {int(row['list_compact_bytes'])} |",
+        ]
+    )
 
 
 def write_readme(text: str) -> None:
@@ -195,12 +237,20 @@ def write_readme(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get(
-        "NANOBANANA_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rest"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "NANOBANANA_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rest"
+        ),
+    )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn sync workers (default: cores + 1)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=(os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default: cores + 1)",
+    )
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
     args = parser.parse_args(argv)
     row = run(args.database_url, args.clients, args.requests, args.workers)

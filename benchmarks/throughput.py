@@ -61,15 +61,19 @@ def child(count: int, size: str) -> None:
     from django_nanobanana.services import GenerationParams, generate
 
     def published(ids: list) -> bool:  # type: ignore[type-arg]
-        return GeneratedAsset.objects.filter(
-            current_version__in=ids).count() == len(ids)
+        return GeneratedAsset.objects.filter(current_version__in=ids).count() == len(ids)
 
     warm = generate(GenerationParams(prompt="Warm-up", image_size=size))
-    _wait(lambda: published([warm.pk]), 300, "the warm-up was not published: are the "
-          "clusters running?")
+    _wait(
+        lambda: published([warm.pk]),
+        300,
+        "the warm-up was not published: are the clusters running?",
+    )
     started = time.monotonic()
-    ids = [generate(GenerationParams(prompt=f"Throughput tile {i}", image_size=size)).pk
-           for i in range(count)]
+    ids = [
+        generate(GenerationParams(prompt=f"Throughput tile {i}", image_size=size)).pk
+        for i in range(count)
+    ]
     _wait(lambda: published(ids), 900, "not every generation was published")
     from django.conf import settings
 
@@ -79,30 +83,58 @@ def child(count: int, size: str) -> None:
 def run(latency: float, count: int, size: str) -> tuple[float, dict[str, str]]:
     work = Path(tempfile.mkdtemp(prefix="nanobanana-bench-throughput-"))
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings",
-           "DJANGO_SQLITE_PATH": str(work / "db.sqlite3"), "DJANGO_MEDIA_ROOT": str(work),
-           "GEMINI_API_KEY": "bench-key", "DJANGO_DEBUG": "0",
-           "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-           "NANOBANANA_GEMINI_BASE_URL": f"http://127.0.0.1:{port}",
-           "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "DJANGO_SQLITE_PATH": str(work / "db.sqlite3"),
+        "DJANGO_MEDIA_ROOT": str(work),
+        "GEMINI_API_KEY": "bench-key",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
+        "NANOBANANA_GEMINI_BASE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}",
+    }
     env.pop("DATABASE_URL", None)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env,
-                   check=True)
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env, check=True)
     fake = subprocess.Popen(
-        [sys.executable, "-m", "django_nanobanana.testing.fake_gemini", "--port", str(port),
-         "--api-key", "bench-key", "--latency", str(latency)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "django_nanobanana.testing.fake_gemini",
+            "--port",
+            str(port),
+            "--api-key",
+            "bench-key",
+            "--latency",
+            str(latency),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     logs = {name: open(work / f"{name}.log", "wb") for name in ("io", "cpu")}
-    clusters = [subprocess.Popen([*manage, "qcluster"], cwd=EXAMPLE,
-                                 env={**env, "Q_CLUSTER_NAME": f"nanobanana-{name}"},
-                                 stdout=logs[name], stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-                for name in ("io", "cpu")]
+    clusters = [
+        subprocess.Popen(
+            [*manage, "qcluster"],
+            cwd=EXAMPLE,
+            env={**env, "Q_CLUSTER_NAME": f"nanobanana-{name}"},
+            stdout=logs[name],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for name in ("io", "cpu")
+    ]
     try:
-        result = subprocess.run([sys.executable, __file__, "--child", str(count), size],
-                                cwd=EXAMPLE, env=env, capture_output=True, text=True,
-                                timeout=1200, check=False)
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", str(count), size],
+            cwd=EXAMPLE,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
         if result.returncode:
             raise RuntimeError(result.stderr[-3000:])
         seconds, io_workers, cpu_workers = result.stdout.strip().splitlines()[-1].split()
@@ -149,21 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     slow, _ = run(args.latency, args.count, args.size)
     ratio = slow / base
     ok = "ok" if ratio <= TARGET_RATIO else "OVER"
-    text = "\n".join([
-        f"{args.count} queued {args.size} generations, the example project's clusters: "
-        f"{sizing['io']} I/O workers (30 images/min x 15 s typical latency x 1.25), "
-        f"{sizing['cpu']} CPU workers; SQLite + ORM broker; full default rendition set; "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), shared with other "
-        "jobs.",
-        "",
-        "| provider latency | time (s) | ratio to no latency | target |",
-        "|---:|---:|---:|---:|",
-        f"| 0 s | {base:.1f} | 1.00 | |",
-        f"| {args.latency:g} s | {slow:.1f} | {ratio:.2f} | <= {TARGET_RATIO} ({ok}) |",
-        "",
-        f"Paying each wait in turn would add {args.count * args.latency:.0f} s; before the "
-        "split (one cluster of 2 workers) the 2 s run took 48.7 s (issue 16).",
-    ])
+    text = "\n".join(
+        [
+            f"{args.count} queued {args.size} generations, the example project's clusters: "
+            f"{sizing['io']} I/O workers (30 images/min x 15 s typical latency x 1.25), "
+            f"{sizing['cpu']} CPU workers; SQLite + ORM broker; full default rendition set; "
+            f"Python {platform.python_version()}, {os.cpu_count()} CPU(s), shared with other "
+            "jobs.",
+            "",
+            "| provider latency | time (s) | ratio to no latency | target |",
+            "|---:|---:|---:|---:|",
+            f"| 0 s | {base:.1f} | 1.00 | |",
+            f"| {args.latency:g} s | {slow:.1f} | {ratio:.2f} | <= {TARGET_RATIO} ({ok}) |",
+            "",
+            f"Paying each wait in turn would add {args.count * args.latency:.0f} s; before the "
+            "split (one cluster of 2 workers) the 2 s run took 48.7 s (issue 16).",
+        ]
+    )
     print(text)
     if args.write:
         write_readme(text)

@@ -40,10 +40,12 @@ ACTIONS = ("view", "change", "regenerate", "delete", "reference")
 
 # -- who ---------------------------------------------------------------------------------------
 
+
 def is_active_user(user: Any) -> bool:
     """An authenticated, active user (anonymous users and ``None`` may do nothing)."""
     return bool(
-        user is not None and getattr(user, "is_authenticated", False)
+        user is not None
+        and getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
     )
 
@@ -89,9 +91,9 @@ def may_generate(user: Any) -> bool:
 
 # -- one image ---------------------------------------------------------------------------------
 
+
 def owns(user: Any, asset: Any) -> bool:
-    return (is_active_user(user) and asset.owner_id is not None
-            and asset.owner_id == user.pk)
+    return is_active_user(user) and asset.owner_id is not None and asset.owner_id == user.pk
 
 
 def may_view(user: Any, asset: Any) -> bool:
@@ -119,9 +121,14 @@ def may_use_as_reference(user: Any, asset: Any) -> bool:
 
 def may(user: Any, asset: Any, action: str) -> bool:
     """``may(user, asset, "view" | "change" | "regenerate" | "delete" | "reference")``."""
-    checks = {"view": may_view, "change": may_change, "regenerate": may_regenerate,
-              "generate": may_regenerate, "delete": may_delete,
-              "reference": may_use_as_reference}
+    checks = {
+        "view": may_view,
+        "change": may_change,
+        "regenerate": may_regenerate,
+        "generate": may_regenerate,
+        "delete": may_delete,
+        "reference": may_use_as_reference,
+    }
     try:
         return checks[action](user, asset)
     except KeyError:
@@ -129,6 +136,7 @@ def may(user: Any, asset: Any, action: str) -> bool:
 
 
 # -- many images -------------------------------------------------------------------------------
+
 
 def asset_condition(user: Any, prefix: str = "") -> Q | None:
     """The filter of the images ``user`` may see (``prefix``: the path to the image, e.g.
@@ -175,8 +183,12 @@ def may_any(user: Any, action: str) -> bool:
         return may_generate(user)
     if action in ("regenerate", "generate"):
         return may_generate(user) and may_any(user, "change")
-    blanket = {"view": sees_all, "reference": sees_all, "change": changes_all,
-               "delete": deletes_all}
+    blanket = {
+        "view": sees_all,
+        "reference": sees_all,
+        "change": changes_all,
+        "delete": deletes_all,
+    }
     try:
         everything = blanket[action](user)
     except KeyError:
@@ -194,11 +206,18 @@ def instances_for(user: Any, action: str, queryset: QuerySet | None = None) -> Q
     from .models import GeneratedAsset
 
     queryset = GeneratedAsset.objects.all() if queryset is None else queryset
-    if not is_active_user(user) or (action in ("regenerate", "generate")
-                                    and not may_generate(user)):
+    if not is_active_user(user) or (
+        action in ("regenerate", "generate") and not may_generate(user)
+    ):
         return queryset.none()
-    blanket = {"view": sees_all, "reference": sees_all, "change": changes_all,
-               "regenerate": changes_all, "generate": changes_all, "delete": deletes_all}
+    blanket = {
+        "view": sees_all,
+        "reference": sees_all,
+        "change": changes_all,
+        "regenerate": changes_all,
+        "generate": changes_all,
+        "delete": deletes_all,
+    }
     if blanket[action](user):
         return queryset
     return queryset.filter(owner=user)
@@ -206,11 +225,15 @@ def instances_for(user: Any, action: str, queryset: QuerySet | None = None) -> Q
 
 def reference_candidates(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """Images ``user`` may use as references: those they see with a finished image."""
-    return (visible_assets(user, queryset).filter(current_version__state="succeeded")
-            .exclude(current_version__original=""))
+    return (
+        visible_assets(user, queryset)
+        .filter(current_version__state="succeeded")
+        .exclude(current_version__original="")
+    )
 
 
 # -- reference images (uploads) ----------------------------------------------------------------
+
 
 def may_use_reference(user: Any, reference: Any) -> bool:
     if not is_active_user(user):

@@ -12,6 +12,7 @@ class NanobananaConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import checks, conf  # noqa: F401  (registers checks and the settings hook)
+
         post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="nanobanana-reaper")
 
         from .services.webhooks import on_version_finished

@@ -55,12 +55,20 @@ from .models.ledger import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BudgetExceeded", "Reservation", "applicable_budgets", "budget_timezone", "format_money",
-    "reserve", "sync_settings_budgets", "window", "window_counters",
+    "BudgetExceeded",
+    "Reservation",
+    "applicable_budgets",
+    "budget_timezone",
+    "format_money",
+    "reserve",
+    "sync_settings_budgets",
+    "window",
+    "window_counters",
 ]
 
 
 # -- money and time helpers ------------------------------------------------------------------
+
 
 def to_micros(amount: Decimal | int, *, rounding: str = ROUND_HALF_UP) -> int:
     """Whole micro-dollars of an amount. Floats are refused: money is never a float."""
@@ -117,6 +125,7 @@ def _real_user(user: Any) -> Any:
 
 # -- budgets declared in settings -------------------------------------------------------------
 
+
 def _settings_rows() -> dict[str, dict[str, Any]]:
     """``NANOBANANA["BUDGETS"]`` as Budget field values, by name (targets resolved)."""
     rows: dict[str, dict[str, Any]] = {}
@@ -145,16 +154,23 @@ def _settings_rows() -> dict[str, dict[str, Any]]:
                 "not a float."
             )
         values: dict[str, Any] = {
-            "name": name, "scope": scope, "period": period, "user_id": None, "group_id": None,
-            "amount_limit": None if amount is None else Decimal(str(amount)).quantize(
-                Decimal("0.000001")),
+            "name": name,
+            "scope": scope,
+            "period": period,
+            "user_id": None,
+            "group_id": None,
+            "amount_limit": None
+            if amount is None
+            else Decimal(str(amount)).quantize(Decimal("0.000001")),
             "image_limit": None if images is None else int(images),
         }
         if scope == BudgetScope.USER and entry.get("user"):
             user_model = get_user_model()
-            pk = user_model._default_manager.filter(
-                **{user_model.USERNAME_FIELD: entry["user"]}
-            ).values_list("pk", flat=True).first()
+            pk = (
+                user_model._default_manager.filter(**{user_model.USERNAME_FIELD: entry["user"]})
+                .values_list("pk", flat=True)
+                .first()
+            )
             if pk is None:
                 logger.warning("budget %s: no user named %s; not applied", name, entry["user"])
                 continue
@@ -162,8 +178,9 @@ def _settings_rows() -> dict[str, dict[str, Any]]:
         if scope == BudgetScope.GROUP:
             pk = Group.objects.filter(name=entry.get("group")).values_list("pk", flat=True).first()
             if pk is None:
-                logger.warning("budget %s: no group named %s; not applied", name,
-                               entry.get("group"))
+                logger.warning(
+                    "budget %s: no group named %s; not applied", name, entry.get("group")
+                )
                 continue
             values["group_id"] = pk
         rows[name] = values
@@ -240,8 +257,10 @@ def _settled_in(
     """Money (micros) and images already settled in a window: a budget added mid-month
     starts from what was really spent, not from zero."""
     totals = LedgerEntry.objects.filter(
-        _scope_filter(budget, subject), kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE),
-        occurred_at__gte=start, occurred_at__lt=end,
+        _scope_filter(budget, subject),
+        kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE),
+        occurred_at__gte=start,
+        occurred_at__lt=end,
     ).aggregate(amount=Sum("amount"), images=Sum("images"))
     return to_micros(totals["amount"] or Decimal(0)), int(totals["images"] or 0)
 
@@ -274,8 +293,9 @@ def counters_for(
     return out
 
 
-def window_counters(budget: Budget, now: dt.datetime | None = None
-                    ) -> tuple[list[BudgetCounter], dt.datetime, dt.datetime]:
+def window_counters(
+    budget: Budget, now: dt.datetime | None = None
+) -> tuple[list[BudgetCounter], dt.datetime, dt.datetime]:
     """The counters of ``budget``'s current window as the next reservation will see them,
     for screens (read-only: nothing is written).
 
@@ -290,25 +310,45 @@ def window_counters(budget: Budget, now: dt.datetime | None = None
     if budget.scope == BudgetScope.USER and budget.user_id is None:
         have = {c.subject for c in counters}
         settled = (
-            LedgerEntry.objects.filter(kind=EntryKind.SETTLE, user__isnull=False,
-                                       occurred_at__gte=start, occurred_at__lt=end)
-            .values("user_id").annotate(amount=Sum("amount"), images=Sum("images"))
+            LedgerEntry.objects.filter(
+                kind=EntryKind.SETTLE,
+                user__isnull=False,
+                occurred_at__gte=start,
+                occurred_at__lt=end,
+            )
+            .values("user_id")
+            .annotate(amount=Sum("amount"), images=Sum("images"))
             .order_by("user_id")
         )
         for row in settled:
             if str(row["user_id"]) not in have:
-                counters.append(BudgetCounter(
-                    budget=budget, subject=str(row["user_id"]), window_start=start,
-                    window_end=end, spent_micros=to_micros(row["amount"] or Decimal(0)),
-                    spent_images=int(row["images"] or 0)))
+                counters.append(
+                    BudgetCounter(
+                        budget=budget,
+                        subject=str(row["user_id"]),
+                        window_start=start,
+                        window_end=end,
+                        spent_micros=to_micros(row["amount"] or Decimal(0)),
+                        spent_images=int(row["images"] or 0),
+                    )
+                )
     elif not counters:
         spent, images = _settled_in(budget, "", start, end)
-        counters = [BudgetCounter(budget=budget, subject="", window_start=start,
-                                  window_end=end, spent_micros=spent, spent_images=images)]
+        counters = [
+            BudgetCounter(
+                budget=budget,
+                subject="",
+                window_start=start,
+                window_end=end,
+                spent_micros=spent,
+                spent_images=images,
+            )
+        ]
     return counters, start, end
 
 
 # -- refusal ---------------------------------------------------------------------------------
+
 
 class BudgetExceeded(NanobananaError):
     """A request that would pass a budget. Nothing was reserved.
@@ -319,8 +359,15 @@ class BudgetExceeded(NanobananaError):
     """
 
     def __init__(
-        self, *, budget: Budget, unit: str, limit: Decimal | int, remaining: Decimal | int,
-        requested: Decimal | int, resets_at: dt.datetime, subject_name: str = "",
+        self,
+        *,
+        budget: Budget,
+        unit: str,
+        limit: Decimal | int,
+        remaining: Decimal | int,
+        requested: Decimal | int,
+        resets_at: dt.datetime,
+        subject_name: str = "",
     ) -> None:
         self.budget = budget
         self.unit = unit
@@ -343,20 +390,28 @@ class BudgetExceeded(NanobananaError):
         resets = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
         if self.unit == "images":
             template = (
-                _("Over the daily image budget for %(who)s: limit %(limit)s images, "
-                  "%(left)s left, resets at %(resets)s.")
-                if self.budget.period == BudgetPeriod.DAY else
-                _("Over the monthly image budget for %(who)s: limit %(limit)s images, "
-                  "%(left)s left, resets at %(resets)s.")
+                _(
+                    "Over the daily image budget for %(who)s: limit %(limit)s images, "
+                    "%(left)s left, resets at %(resets)s."
+                )
+                if self.budget.period == BudgetPeriod.DAY
+                else _(
+                    "Over the monthly image budget for %(who)s: limit %(limit)s images, "
+                    "%(left)s left, resets at %(resets)s."
+                )
             )
             values = {"limit": self.limit, "left": self.remaining}
         else:
             template = (
-                _("Over the daily budget for %(who)s: limit %(limit)s, %(left)s left, "
-                  "resets at %(resets)s.")
-                if self.budget.period == BudgetPeriod.DAY else
-                _("Over the monthly budget for %(who)s: limit %(limit)s, %(left)s left, "
-                  "resets at %(resets)s.")
+                _(
+                    "Over the daily budget for %(who)s: limit %(limit)s, %(left)s left, "
+                    "resets at %(resets)s."
+                )
+                if self.budget.period == BudgetPeriod.DAY
+                else _(
+                    "Over the monthly budget for %(who)s: limit %(limit)s, %(left)s left, "
+                    "resets at %(resets)s."
+                )
             )
             values = {"limit": format_money(self.limit), "left": format_money(self.remaining)}
         return template % {"who": self.who, "resets": resets.strip(), **values}
@@ -364,8 +419,12 @@ class BudgetExceeded(NanobananaError):
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (Decimals as strings) for the REST API."""
         return {
-            "budget": {"id": self.budget.pk, "name": self.budget.name,
-                       "scope": self.budget.scope, "period": self.budget.period},
+            "budget": {
+                "id": self.budget.pk,
+                "name": self.budget.name,
+                "scope": self.budget.scope,
+                "period": self.budget.period,
+            },
             "unit": self.unit,
             "limit": str(self.limit),
             "remaining": str(self.remaining),
@@ -376,6 +435,7 @@ class BudgetExceeded(NanobananaError):
 
 
 # -- reservation -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reservation:
@@ -424,16 +484,25 @@ def reserve(
         try:
             with transaction.atomic():
                 entry = LedgerEntry.objects.create(
-                    kind=EntryKind.RESERVE, version_id=version_id, asset_id=asset_id,
-                    user=user, username=user.get_username() if user else "",
-                    source=source, model=model, amount=from_micros(micros), images=images,
+                    kind=EntryKind.RESERVE,
+                    version_id=version_id,
+                    asset_id=asset_id,
+                    user=user,
+                    username=user.get_username() if user else "",
+                    source=source,
+                    model=model,
+                    amount=from_micros(micros),
+                    images=images,
                     occurred_at=now,
                 )
         except IntegrityError:
             existing = LedgerEntry.objects.get(version_id=version_id, kind=EntryKind.RESERVE)
             return Reservation(
-                version_id=version_id, amount=existing.amount, images=existing.images,
-                counter_ids=tuple(existing.counters), created=False,
+                version_id=version_id,
+                amount=existing.amount,
+                images=existing.images,
+                counter_ids=tuple(existing.counters),
+                created=False,
             )
         held = counters_for(applicable_budgets(user), user, now)
         for budget, counter, _start, end, _subject in held:
@@ -454,8 +523,11 @@ def reserve(
         entry.counters = [counter.pk for _b, counter, *_rest in held if counter is not None]
         LedgerEntry.objects.filter(pk=entry.pk).update(counters=entry.counters)
     return Reservation(
-        version_id=version_id, amount=entry.amount, images=images,
-        counter_ids=tuple(entry.counters), budgets=tuple(b for b, *_rest in held),
+        version_id=version_id,
+        amount=entry.amount,
+        images=images,
+        counter_ids=tuple(entry.counters),
+        budgets=tuple(b for b, *_rest in held),
     )
 
 
@@ -467,21 +539,33 @@ def _refusal(
     used = counter.spent_micros + counter.reserved_micros
     if budget.amount_limit is not None and used + micros > to_micros(budget.amount_limit):
         return BudgetExceeded(
-            budget=budget, unit="USD", limit=budget.amount_limit,
+            budget=budget,
+            unit="USD",
+            limit=budget.amount_limit,
             remaining=from_micros(max(0, to_micros(budget.amount_limit) - used)),
-            requested=from_micros(micros), resets_at=resets_at, subject_name=subject_name,
+            requested=from_micros(micros),
+            resets_at=resets_at,
+            subject_name=subject_name,
         )
     used_images = counter.spent_images + counter.reserved_images
     return BudgetExceeded(
-        budget=budget, unit="images", limit=budget.image_limit or 0,
-        remaining=max(0, (budget.image_limit or 0) - used_images), requested=images,
-        resets_at=resets_at, subject_name=subject_name,
+        budget=budget,
+        unit="images",
+        limit=budget.image_limit or 0,
+        remaining=max(0, (budget.image_limit or 0) - used_images),
+        requested=images,
+        resets_at=resets_at,
+        subject_name=subject_name,
     )
 
 
 def release(
-    counter_ids: Sequence[int], *, reserved_micros: int, reserved_images: int,
-    spent_micros: int = 0, spent_images: int = 0,
+    counter_ids: Sequence[int],
+    *,
+    reserved_micros: int,
+    reserved_images: int,
+    spent_micros: int = 0,
+    spent_images: int = 0,
 ) -> None:
     """Move a reservation off the counters and book what was spent (settle/refund), in
     the same lock order as :func:`reserve`. Must run inside a transaction."""

@@ -12,8 +12,10 @@ from django.utils.module_loading import import_string
 from .conf import nanobanana_settings
 
 DOCS = "See docs/configuration.md."
-MODELS_DOCS = ("See docs/models.md; `manage.py nanobanana_models --check` asks Google which "
-               "models this key can call.")
+MODELS_DOCS = (
+    "See docs/models.md; `manage.py nanobanana_models --check` asks Google which "
+    "models this key can call."
+)
 
 
 @register(Tags.compatibility)
@@ -21,9 +23,13 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     messages: list[Any] = []
     unknown = nanobanana_settings._UNKNOWN_KEYS
     if unknown:
-        messages.append(Warning(
-            f"NANOBANANA has unknown keys: {', '.join(unknown)}.", hint=DOCS, id="nanobanana.W001"
-        ))
+        messages.append(
+            Warning(
+                f"NANOBANANA has unknown keys: {', '.join(unknown)}.",
+                hint=DOCS,
+                id="nanobanana.W001",
+            )
+        )
     messages += _check_providers()
     messages += _check_models()
     messages += _check_storage()
@@ -43,25 +49,40 @@ def _check_editors() -> list[Any]:
     try:
         get_text_model()
     except (NanobananaError, ValueError) as exc:
-        messages.append(Error(
-            f"NANOBANANA['DESCRIPTIONS']['MODEL']: {getattr(exc, 'message', exc)}",
-            hint="See docs/editors.md.", id="nanobanana.E020"))
+        messages.append(
+            Error(
+                f"NANOBANANA['DESCRIPTIONS']['MODEL']: {getattr(exc, 'message', exc)}",
+                hint="See docs/editors.md.",
+                id="nanobanana.E020",
+            )
+        )
     alias = nanobanana_settings.DESCRIPTIONS.get("PROVIDER")
     if alias and alias not in nanobanana_settings.PROVIDERS:
-        messages.append(Error(
-            f"NANOBANANA['DESCRIPTIONS']['PROVIDER'] names {alias!r}, which is not in "
-            "PROVIDERS.", hint="See docs/editors.md.", id="nanobanana.E020"))
+        messages.append(
+            Error(
+                f"NANOBANANA['DESCRIPTIONS']['PROVIDER'] names {alias!r}, which is not in "
+                "PROVIDERS.",
+                hint="See docs/editors.md.",
+                id="nanobanana.E020",
+            )
+        )
     try:
         ratios = crop_ratios()
         unknown = [ratio for _media, ratio in breakpoints() if ratio not in ratios]
     except (ValueError, TypeError) as exc:
-        messages.append(Error(f"NANOBANANA['CROPS']: {exc}", hint="See docs/editors.md.",
-                              id="nanobanana.E021"))
+        messages.append(
+            Error(f"NANOBANANA['CROPS']: {exc}", hint="See docs/editors.md.", id="nanobanana.E021")
+        )
     else:
         if unknown:
-            messages.append(Error(
-                f"NANOBANANA['CROPS']['BREAKPOINTS'] names ratios that are not in RATIOS: "
-                f"{', '.join(unknown)}.", hint="See docs/editors.md.", id="nanobanana.E021"))
+            messages.append(
+                Error(
+                    f"NANOBANANA['CROPS']['BREAKPOINTS'] names ratios that are not in RATIOS: "
+                    f"{', '.join(unknown)}.",
+                    hint="See docs/editors.md.",
+                    id="nanobanana.E021",
+                )
+            )
     return messages
 
 
@@ -70,15 +91,19 @@ def _check_sharing() -> list[Any]:
     messages: list[Any] = []
     scope = (nanobanana_settings.PROMPT_CACHE or {}).get("SCOPE", "owner")
     if scope not in ("owner", "site"):
-        messages.append(Error(
-            f"NANOBANANA['PROMPT_CACHE']['SCOPE'] is {scope!r}; use 'owner' or 'site'.",
-            hint=DOCS, id="nanobanana.E010",
-        ))
+        messages.append(
+            Error(
+                f"NANOBANANA['PROMPT_CACHE']['SCOPE'] is {scope!r}; use 'owner' or 'site'.",
+                hint=DOCS,
+                id="nanobanana.E010",
+            )
+        )
     from .services.webhooks import allow_list_errors
 
     for problem in allow_list_errors():
-        messages.append(Error(f"NANOBANANA['WEBHOOKS']: {problem}", hint=DOCS,
-                              id="nanobanana.E011"))
+        messages.append(
+            Error(f"NANOBANANA['WEBHOOKS']: {problem}", hint=DOCS, id="nanobanana.E011")
+        )
     messages += _check_open_generation()
     return messages
 
@@ -115,13 +140,15 @@ def _check_open_generation() -> list[Any]:
         return []
     if not _api_mounted() or _budget_for_everyone():
         return []
-    return [Warning(
-        "NANOBANANA['REQUIRE_GENERATE_PERMISSION'] is False and the REST API is mounted, "
-        "but no budget applies to every user: any logged-in user can spend without limit.",
-        hint="Add a site-wide or per-user entry to NANOBANANA['BUDGETS'], or require the "
-             "nanobanana.generate permission. See docs/access.md.",
-        id="nanobanana.W010",
-    )]
+    return [
+        Warning(
+            "NANOBANANA['REQUIRE_GENERATE_PERMISSION'] is False and the REST API is mounted, "
+            "but no budget applies to every user: any logged-in user can spend without limit.",
+            hint="Add a site-wide or per-user entry to NANOBANANA['BUDGETS'], or require the "
+            "nanobanana.generate permission. See docs/access.md.",
+            id="nanobanana.W010",
+        )
+    ]
 
 
 def _check_imaging() -> list[Any]:
@@ -130,20 +157,25 @@ def _check_imaging() -> list[Any]:
 
     messages: list[Any] = []
     if not (raqm_available() and fribidi_available()):
-        messages.append(Warning(
-            "Pillow has no raqm/FriBiDi layout: Arabic, Hebrew and Devanagari overlays "
-            "will not be shaped correctly.",
-            hint="Use Pillow's binary wheels, or install libraqm and libfribidi "
-                 "(Debian: libraqm0 libfribidi0) before building Pillow.",
-            id="nanobanana.W003",
-        ))
+        messages.append(
+            Warning(
+                "Pillow has no raqm/FriBiDi layout: Arabic, Hebrew and Devanagari overlays "
+                "will not be shaped correctly.",
+                hint="Use Pillow's binary wheels, or install libraqm and libfribidi "
+                "(Debian: libraqm0 libfribidi0) before building Pillow.",
+                id="nanobanana.W003",
+            )
+        )
     formats = {str(f).lower() for f in nanobanana_settings.RENDITION_FORMATS}
     if "avif" in formats and not avif_available():
-        messages.append(Warning(
-            "RENDITION_FORMATS includes AVIF but this Pillow cannot encode it; AVIF "
-            "renditions are skipped.", hint="Pillow >= 11.3 wheels include AVIF.",
-            id="nanobanana.W004",
-        ))
+        messages.append(
+            Warning(
+                "RENDITION_FORMATS includes AVIF but this Pillow cannot encode it; AVIF "
+                "renditions are skipped.",
+                hint="Pillow >= 11.3 wheels include AVIF.",
+                id="nanobanana.W004",
+            )
+        )
     return messages
 
 
@@ -152,19 +184,24 @@ def _check_providers() -> list[Any]:
     providers = nanobanana_settings.PROVIDERS
     default = nanobanana_settings.DEFAULT_PROVIDER
     if default not in providers:
-        messages.append(Error(
-            f"DEFAULT_PROVIDER {default!r} is not one of PROVIDERS ({', '.join(providers)}).",
-            hint=DOCS, id="nanobanana.E004",
-        ))
+        messages.append(
+            Error(
+                f"DEFAULT_PROVIDER {default!r} is not one of PROVIDERS ({', '.join(providers)}).",
+                hint=DOCS,
+                id="nanobanana.E004",
+            )
+        )
     for alias, config in providers.items():
         try:
             backend = import_string(config["BACKEND"])
         except ImportError as exc:
-            messages.append(Error(
-                f"Provider {alias!r}: cannot import BACKEND {config['BACKEND']!r} ({exc}).",
-                hint="Install the extra that provides it (e.g. django-nanobanana[vertex]).",
-                id="nanobanana.E005",
-            ))
+            messages.append(
+                Error(
+                    f"Provider {alias!r}: cannot import BACKEND {config['BACKEND']!r} ({exc}).",
+                    hint="Install the extra that provides it (e.g. django-nanobanana[vertex]).",
+                    id="nanobanana.E005",
+                )
+            )
             continue
         try:
             backend.check_options(alias, nanobanana_settings._RAW_PROVIDERS.get(alias) or {})
@@ -177,7 +214,8 @@ def _check_providers() -> list[Any]:
             env = config.get("API_KEY_ENV")
             text = (
                 f"Provider {alias!r} has no API key: set the environment variable {env}"
-                if env else f"Provider {alias!r} has no API key: set API_KEY or API_KEY_ENV"
+                if env
+                else f"Provider {alias!r} has no API key: set API_KEY or API_KEY_ENV"
             )
             cls, level = (Warning, "W") if settings.DEBUG else (Error, "E")
             messages.append(cls(f"{text}.", hint=DOCS, id=f"nanobanana.{level}002"))
@@ -190,13 +228,15 @@ def _check_limiter(alias: str, config: dict[str, Any]) -> list[Any]:
     if limiter_is_shared(alias):
         return []
     status = limiter_status(str(config.get("RATE_LIMIT_BACKEND") or "default"))
-    return [Warning(
-        f"Provider {alias!r} has RATE_LIMITS but its limiter is not shared between "
-        f"processes ({status.message}): N workers may together exceed the quota.",
-        hint="Set RATE_LIMIT_BACKEND to a Redis URL or a Redis/Memcached cache alias "
-             "(see docs/providers.md).",
-        id="nanobanana.W005",
-    )]
+    return [
+        Warning(
+            f"Provider {alias!r} has RATE_LIMITS but its limiter is not shared between "
+            f"processes ({status.message}): N workers may together exceed the quota.",
+            hint="Set RATE_LIMIT_BACKEND to a Redis URL or a Redis/Memcached cache alias "
+            "(see docs/providers.md).",
+            id="nanobanana.W005",
+        )
+    ]
 
 
 def _check_models() -> list[Any]:
@@ -210,12 +250,14 @@ def _check_models() -> list[Any]:
         return [Error(f"NANOBANANA['MODELS'] is invalid: {exc}.", hint=DOCS, id="nanobanana.E006")]
     default = nanobanana_settings.DEFAULT_MODEL
     if default not in registry:
-        return [Error(
-            f"DEFAULT_MODEL {default!r} is not a known model "
-            f"({', '.join(m for m in sorted(registry) if not registry[m].is_retired)}).",
-            hint="Add it to NANOBANANA['MODELS'] (BASED_ON an existing model) if it is new.",
-            id="nanobanana.E003",
-        )]
+        return [
+            Error(
+                f"DEFAULT_MODEL {default!r} is not a known model "
+                f"({', '.join(m for m in sorted(registry) if not registry[m].is_retired)}).",
+                hint="Add it to NANOBANANA['MODELS'] (BASED_ON an existing model) if it is new.",
+                id="nanobanana.E003",
+            )
+        ]
     named = {default: "DEFAULT_MODEL"}
     for alias, config in nanobanana_settings.PROVIDERS.items():
         for model_id in config.get("MODELS") or ():
@@ -224,34 +266,52 @@ def _check_models() -> list[Any]:
     for model_id, where in named.items():
         model = registry.get(model_id)
         if model is None:
-            messages.append(Error(f"{where} names {model_id!r}, which is not a known model.",
-                                  hint=MODELS_DOCS, id="nanobanana.E003"))
+            messages.append(
+                Error(
+                    f"{where} names {model_id!r}, which is not a known model.",
+                    hint=MODELS_DOCS,
+                    id="nanobanana.E003",
+                )
+            )
             continue
         target = replacement_for(model_id)
         move = f"Move to {target.id}." if target else "Choose a current model."
         if model.is_retired:
-            messages.append(Error(
-                f"{where} is {model_id!r}, which Google retired on "
-                f"{model.shutdown or 'an earlier date'}: every request would fail. {move}",
-                hint=f"Set it to {target.id if target else 'a current model'}; "
-                     + MODELS_DOCS, id="nanobanana.E012"))
+            messages.append(
+                Error(
+                    f"{where} is {model_id!r}, which Google retired on "
+                    f"{model.shutdown or 'an earlier date'}: every request would fail. {move}",
+                    hint=f"Set it to {target.id if target else 'a current model'}; " + MODELS_DOCS,
+                    id="nanobanana.E012",
+                )
+            )
         elif model.is_going_away:
             if model.shutdown:
-                when = (f"shuts down on {model.shutdown}" if model.shutdown_confirmed
-                        else f"is reported to shut down on {model.shutdown}")
+                when = (
+                    f"shuts down on {model.shutdown}"
+                    if model.shutdown_confirmed
+                    else f"is reported to shut down on {model.shutdown}"
+                )
             else:
                 when = "has no announced shutdown date"
-            messages.append(Warning(
-                f"{where} is {model_id!r}, which is {model.stage} and {when}. {move}",
-                hint=MODELS_DOCS, id="nanobanana.W011"))
+            messages.append(
+                Warning(
+                    f"{where} is {model_id!r}, which is {model.stage} and {when}. {move}",
+                    hint=MODELS_DOCS,
+                    id="nanobanana.W011",
+                )
+            )
     return messages
 
 
 def _check_storage() -> list[Any]:
     alias = nanobanana_settings.STORAGE
     if alias not in (getattr(settings, "STORAGES", None) or {}):
-        return [Error(
-            f"NANOBANANA['STORAGE'] is {alias!r}, which is not a key of STORAGES.",
-            hint="Name one of the STORAGES aliases (default: 'default').", id="nanobanana.E007",
-        )]
+        return [
+            Error(
+                f"NANOBANANA['STORAGE'] is {alias!r}, which is not a key of STORAGES.",
+                hint="Name one of the STORAGES aliases (default: 'default').",
+                id="nanobanana.E007",
+            )
+        ]
     return []

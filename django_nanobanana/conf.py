@@ -41,8 +41,7 @@ PROVIDER_DEFAULTS: dict[str, Any] = {
     "AUTH": "api-key",
     # Retries of one call (providers/retry.py): attempts in all, full-jitter backoff
     # bounds in seconds, and the total deadline in seconds for the call with its waits.
-    "RETRY": {"MAX_ATTEMPTS": 5, "INITIAL_BACKOFF": 1.0, "MAX_BACKOFF": 60.0,
-              "DEADLINE": 300.0},
+    "RETRY": {"MAX_ATTEMPTS": 5, "INITIAL_BACKOFF": 1.0, "MAX_BACKOFF": 60.0, "DEADLINE": 300.0},
     # Shared rate limits of this provider (providers/ratelimit.py); None turns one off.
     # "period_seconds" (default 60) exists for tests and for providers with other windows.
     "RATE_LIMITS": {"requests_per_minute": None, "images_per_minute": None},

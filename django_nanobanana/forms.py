@@ -53,20 +53,28 @@ class GenerationForm(forms.Form):
 
     prompt = forms.CharField(label=_("Prompt"), widget=forms.Textarea(attrs={"rows": 4}))
     model = forms.ChoiceField(label=_("Model"), choices=model_choices)
-    aspect_ratio = forms.ChoiceField(label=_("Aspect ratio"), choices=ratio_choices,
-                                     required=False)
+    aspect_ratio = forms.ChoiceField(label=_("Aspect ratio"), choices=ratio_choices, required=False)
     image_size = forms.ChoiceField(label=_("Image size"), choices=size_choices, required=False)
-    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0,
-                              max_value=2**31 - 1)
+    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=2**31 - 1)
     thinking_level = forms.ChoiceField(
-        label=_("Thinking level"), choices=thinking_choices, required=False,
-        help_text=_("How much the model plans before drawing (models that take a level; "
-                    "thinking tokens are billed)."))
+        label=_("Thinking level"),
+        choices=thinking_choices,
+        required=False,
+        help_text=_(
+            "How much the model plans before drawing (models that take a level; "
+            "thinking tokens are billed)."
+        ),
+    )
     grounding = forms.ChoiceField(
-        label=_("Search grounding"), choices=GROUNDING_CHOICES, required=False,
-        help_text=_("Let the model look things up with Google Search first (models that "
-                    "support it; billed per grounded prompt). The search suggestions are "
-                    "shown with the image, as Google requires."))
+        label=_("Search grounding"),
+        choices=GROUNDING_CHOICES,
+        required=False,
+        help_text=_(
+            "Let the model look things up with Google Search first (models that "
+            "support it; billed per grounded prompt). The search suggestions are "
+            "shown with the image, as Google requires."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

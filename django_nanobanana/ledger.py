@@ -46,20 +46,44 @@ from .models.ledger import AuditRecord, BilledCall, EntryKind, LedgerEntry, Outc
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Outcome", "billed_totals", "client_ip", "close", "record_billed_call", "record_cache_hit",
-    "record_outcome", "record_request", "refund", "scrub", "settle",
+    "Outcome",
+    "billed_totals",
+    "client_ip",
+    "close",
+    "record_billed_call",
+    "record_cache_hit",
+    "record_outcome",
+    "record_request",
+    "refund",
+    "scrub",
+    "settle",
 ]
 
 #: Token fields a billed call and a version share.
-TOKEN_FIELDS = ("prompt_text_tokens", "prompt_image_tokens", "output_text_tokens",
-                "output_image_tokens", "thoughts_tokens")
+TOKEN_FIELDS = (
+    "prompt_text_tokens",
+    "prompt_image_tokens",
+    "output_text_tokens",
+    "output_image_tokens",
+    "thoughts_tokens",
+)
 
 #: Parameter names never stored, whatever their value.
-SECRET_PARAM_NAMES = ("key", "api_key", "apikey", "token", "secret", "password", "authorization",
-                      "x-goog-api-key", "credentials")
+SECRET_PARAM_NAMES = (
+    "key",
+    "api_key",
+    "apikey",
+    "token",
+    "secret",
+    "password",
+    "authorization",
+    "x-goog-api-key",
+    "credentials",
+)
 
 
 # -- money -----------------------------------------------------------------------------------
+
 
 def _reservation(version_id: UUID) -> LedgerEntry | None:
     return LedgerEntry.objects.filter(version_id=version_id, kind=EntryKind.RESERVE).first()
@@ -69,13 +93,17 @@ def _lock_reservation(version_id: UUID) -> LedgerEntry | None:
     """The reservation, row-locked (``SELECT ... FOR UPDATE``; SQLite serialises writers
     anyway): recording a billed call and closing a version take it first, so on PostgreSQL
     a late call can never slip between the sum and the settle."""
-    return (LedgerEntry.objects.select_for_update()
-            .filter(version_id=version_id, kind=EntryKind.RESERVE).first())
+    return (
+        LedgerEntry.objects.select_for_update()
+        .filter(version_id=version_id, kind=EntryKind.RESERVE)
+        .first()
+    )
 
 
 def _is_closed(version_id: UUID) -> bool:
     return LedgerEntry.objects.filter(
-        version_id=version_id, kind__in=(EntryKind.SETTLE, EntryKind.REFUND)).exists()
+        version_id=version_id, kind__in=(EntryKind.SETTLE, EntryKind.REFUND)
+    ).exists()
 
 
 def record_billed_call(
@@ -109,28 +137,43 @@ def record_billed_call(
     if micros < 0:
         raise ValueError("a billed cost cannot be negative")
     amount = from_micros(micros)
-    tokens = {name: int(getattr(usage, name, 0) or 0) for name in TOKEN_FIELDS} \
-        if usage is not None else {}
+    tokens = (
+        {name: int(getattr(usage, name, 0) or 0) for name in TOKEN_FIELDS}
+        if usage is not None
+        else {}
+    )
     with transaction.atomic():
         reservation = _lock_reservation(version_id)
         closed = _is_closed(version_id)
         try:
             with transaction.atomic():
                 row = BilledCall.objects.create(
-                    version_id=version_id, attempt=attempt, call=call, kind=kind,
+                    version_id=version_id,
+                    attempt=attempt,
+                    call=call,
+                    kind=kind,
                     asset_id=reservation.asset_id if reservation else None,
                     user_id=reservation.user_id if reservation else None,
                     username=reservation.username if reservation else "",
-                    provider=provider[:50], model=model[:100], batch_job=batch_job[:200],
-                    response_id=scrub(str(response_id or ""))[:200], note=note[:16],
-                    reason=scrub(str(reason or "")), usage_known=usage_known, cost=amount,
-                    late=closed, **tokens,
+                    provider=provider[:50],
+                    model=model[:100],
+                    batch_job=batch_job[:200],
+                    response_id=scrub(str(response_id or ""))[:200],
+                    note=note[:16],
+                    reason=scrub(str(reason or "")),
+                    usage_known=usage_known,
+                    cost=amount,
+                    late=closed,
+                    **tokens,
                 )
         except IntegrityError:
             return None
         if closed:
             LedgerEntry.objects.create(
-                kind=EntryKind.LATE_CHARGE, version_id=version_id, amount=amount, images=0,
+                kind=EntryKind.LATE_CHARGE,
+                version_id=version_id,
+                amount=amount,
+                images=0,
                 asset_id=reservation.asset_id if reservation else None,
                 user_id=reservation.user_id if reservation else None,
                 username=reservation.username if reservation else "",
@@ -139,20 +182,28 @@ def record_billed_call(
                 occurred_at=reservation.occurred_at if reservation else timezone.now(),
             )
             if reservation is not None:
-                release(reservation.counters, reserved_micros=0, reserved_images=0,
-                        spent_micros=micros)
+                release(
+                    reservation.counters, reserved_micros=0, reserved_images=0, spent_micros=micros
+                )
             AuditRecord.objects.filter(version_id=version_id).update(
-                cost=Coalesce(F("cost"), Value(Decimal(0))) + amount)
-            logger.warning("version %s: billed answer (attempt %s, call %s) arrived after "
-                           "the version was closed; booked as a late charge of %s",
-                           version_id, attempt, call, amount)
+                cost=Coalesce(F("cost"), Value(Decimal(0))) + amount
+            )
+            logger.warning(
+                "version %s: billed answer (attempt %s, call %s) arrived after "
+                "the version was closed; booked as a late charge of %s",
+                version_id,
+                attempt,
+                call,
+                amount,
+            )
     return row
 
 
 def billed_totals(version_id: UUID) -> dict[str, Any]:
     """The sum of a version's billed calls: ``cost`` (Decimal) and the token counts."""
     totals = BilledCall.objects.filter(version_id=version_id).aggregate(
-        cost=Sum("cost"), **{name: Sum(name) for name in TOKEN_FIELDS})
+        cost=Sum("cost"), **{name: Sum(name) for name in TOKEN_FIELDS}
+    )
     out: dict[str, Any] = {name: int(totals[name] or 0) for name in TOKEN_FIELDS}
     out["cost"] = from_micros(to_micros(totals["cost"] or Decimal(0)))
     return out
@@ -181,7 +232,10 @@ def _close(version_id: UUID, kind: str, amount: Decimal, images: int) -> LedgerE
     try:
         with transaction.atomic():
             entry = LedgerEntry.objects.create(
-                kind=kind, version_id=version_id, amount=amount, images=images,
+                kind=kind,
+                version_id=version_id,
+                amount=amount,
+                images=images,
                 asset_id=reservation.asset_id if reservation else None,
                 user_id=reservation.user_id if reservation else None,
                 username=reservation.username if reservation else "",
@@ -216,18 +270,18 @@ def settle(version_id: UUID, *, actual: Decimal, images: int = 1) -> bool:
             return False
         reservation = entry._reservation  # type: ignore[attr-defined]
         if reservation is None:
-            logger.warning("version %s settled without a reservation: no budget counted it",
-                           version_id)
+            logger.warning(
+                "version %s settled without a reservation: no budget counted it", version_id
+            )
         else:
             release(
                 reservation.counters,
                 reserved_micros=to_micros(reservation.amount),
                 reserved_images=reservation.images,
-                spent_micros=actual_micros, spent_images=images,
+                spent_micros=actual_micros,
+                spent_images=images,
             )
-        AuditRecord.objects.filter(version_id=version_id).update(
-            cost=entry.amount, images=images
-        )
+        AuditRecord.objects.filter(version_id=version_id).update(cost=entry.amount, images=images)
     return True
 
 
@@ -272,10 +326,17 @@ def record_cache_hit(
     try:
         with transaction.atomic():
             LedgerEntry.objects.create(
-                kind=EntryKind.CACHE_HIT, version_id=version_id, asset_id=asset_id,
-                user=user, username=user.get_username() if user else "",
-                source=source, model=model, amount=Decimal(0),
-                avoided=from_micros(avoided_micros), images=1, occurred_at=timezone.now(),
+                kind=EntryKind.CACHE_HIT,
+                version_id=version_id,
+                asset_id=asset_id,
+                user=user,
+                username=user.get_username() if user else "",
+                source=source,
+                model=model,
+                amount=Decimal(0),
+                avoided=from_micros(avoided_micros),
+                images=1,
+                occurred_at=timezone.now(),
             )
             AuditRecord.objects.filter(version_id=version_id).update(
                 cost=Decimal(0), avoided_cost=from_micros(avoided_micros), images=1
@@ -286,6 +347,7 @@ def record_cache_hit(
 
 
 # -- secrets and redaction -------------------------------------------------------------------
+
 
 def _known_secrets() -> list[str]:
     secrets = []
@@ -365,6 +427,7 @@ def client_ip(request: Any) -> str | None:
 
 # -- audit trail -----------------------------------------------------------------------------
 
+
 def record_request(
     *,
     user: Any,
@@ -405,7 +468,7 @@ def record_request(
         "source": source,
         "client_ip": ip or (client_ip(request) if request is not None else None),
         "asset_id": asset_id,
-        "prompt": redacted if limit is None else redacted[:max(0, int(limit))],
+        "prompt": redacted if limit is None else redacted[: max(0, int(limit))],
         "prompt_length": len(redacted),
         "prompt_sha256": hashlib.sha256(redacted.encode("utf-8", "surrogatepass")).hexdigest(),
         "params": _scrub_value(dict(params or {}), secrets),
@@ -454,13 +517,19 @@ def record_outcome(
     if attempts is not None:
         values["attempts"] = int(attempts)
     if usage is not None:
-        for name in ("prompt_text_tokens", "prompt_image_tokens", "output_text_tokens",
-                     "output_image_tokens", "thoughts_tokens"):
+        for name in (
+            "prompt_text_tokens",
+            "prompt_image_tokens",
+            "output_text_tokens",
+            "output_image_tokens",
+            "thoughts_tokens",
+        ):
             values[name] = int(getattr(usage, name, 0) or 0)
     return bool(AuditRecord.objects.filter(version_id=version_id).update(**values))
 
 
 # -- retention -------------------------------------------------------------------------------
+
 
 def prune_audit(*, before: Any, dry_run: bool = False, batch_size: int = 2000) -> int:
     """Fold finished audit rows created before ``before`` into :class:`UsageTotal` rows
@@ -478,8 +547,13 @@ def prune_audit(*, before: Any, dry_run: bool = False, batch_size: int = 2000) -
     from .budgets import budget_timezone
     from .models.ledger import UsageTotal
 
-    tokens = ("prompt_text_tokens", "prompt_image_tokens", "output_text_tokens",
-              "output_image_tokens", "thoughts_tokens")
+    tokens = (
+        "prompt_text_tokens",
+        "prompt_image_tokens",
+        "output_text_tokens",
+        "output_image_tokens",
+        "thoughts_tokens",
+    )
     old = AuditRecord.objects.filter(created_at__lt=before).exclude(outcome=Outcome.PENDING)
     if dry_run:
         return old.count()
@@ -498,8 +572,9 @@ def prune_audit(*, before: Any, dry_run: bool = False, batch_size: int = 2000) -
                 .values("day", "user_id", "username", "model", "source")
                 .annotate(
                     requests=Count("id"),
-                    succeeded=Count("id", filter=Q(outcome__in=(Outcome.SUCCEEDED,
-                                                                 Outcome.CACHED))),
+                    succeeded=Count(
+                        "id", filter=Q(outcome__in=(Outcome.SUCCEEDED, Outcome.CACHED))
+                    ),
                     refused=Count("id", filter=Q(outcome__in=(Outcome.REFUSED, Outcome.INVALID))),
                     **{name: Sum(name) for name in tokens},
                 )
@@ -510,10 +585,12 @@ def prune_audit(*, before: Any, dry_run: bool = False, batch_size: int = 2000) -
                 total = UsageTotal.objects.select_for_update().filter(**key).first()
                 if total is None:
                     total = UsageTotal.objects.create(**key)
-                UsageTotal.objects.filter(pk=total.pk).update(**{
-                    name: F(name) + (group[name] or 0)
-                    for name in ("requests", "succeeded", "refused", *tokens)
-                })
+                UsageTotal.objects.filter(pk=total.pk).update(
+                    **{
+                        name: F(name) + (group[name] or 0)
+                        for name in ("requests", "succeeded", "refused", *tokens)
+                    }
+                )
             AuditRecord.objects.filter(pk__in=pks).delete()
             pruned += len(pks)
     return pruned

@@ -74,8 +74,12 @@ class Picture:
     @property
     def overlay_contrast(self) -> float | None:
         """The lowest contrast the overlay reached over all renditions (None: no overlay)."""
-        figures = [r.contrast for s in (*self.sources, self.fallback) for r in s.renditions
-                   if r.contrast is not None]
+        figures = [
+            r.contrast
+            for s in (*self.sources, self.fallback)
+            for r in s.renditions
+            if r.contrast is not None
+        ]
         return min(figures, default=None)
 
     @property
@@ -92,14 +96,16 @@ def overlay_warning(contrast: float | None) -> str | None:
     return gettext(
         "The overlay text reaches only %(ratio).1f:1 contrast on some renditions (3:1 is the "
         "least for large text): choose the automatic style, or add an outline or a "
-        "background.") % {"ratio": contrast}
+        "background."
+    ) % {"ratio": contrast}
 
 
 def prefetch_pictures(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAsset]:
     """Fetch current versions and their renditions in two queries for any number of assets."""
     return queryset.select_related("current_version").prefetch_related(
-        Prefetch("current_version__renditions",
-                 queryset=Rendition.objects.order_by("format", "width"))
+        Prefetch(
+            "current_version__renditions", queryset=Rendition.objects.order_by("format", "width")
+        )
     )
 
 
@@ -121,8 +127,14 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
     for row in rows:
         if row.overlay_hash != asset.rendered_overlay_hash:
             continue
-        info = RenditionInfo(url=row.file.url, width=row.width, height=row.height,
-                             bytes=row.bytes, contrast=row.contrast, treatment=row.treatment)
+        info = RenditionInfo(
+            url=row.file.url,
+            width=row.width,
+            height=row.height,
+            bytes=row.bytes,
+            contrast=row.contrast,
+            treatment=row.treatment,
+        )
         if row.crop:
             crop_rows.setdefault(row.crop, {}).setdefault(row.format, []).append(info)
         else:
@@ -133,26 +145,35 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
     if fallback_format is None:
         # No renditions (yet): serve the original so the page is never empty.
         fmt = "png" if version.mime_type == "image/png" else "jpeg"
-        original = RenditionInfo(url=version.original.url, width=version.width or 0,
-                                 height=version.height or 0, bytes=0)
+        original = RenditionInfo(
+            url=version.original.url, width=version.width or 0, height=version.height or 0, bytes=0
+        )
         fallback = PictureSource(fmt, version.mime_type or MIME[fmt], [original])
         sources: list[PictureSource] = []
     else:
-        fallback = PictureSource(fallback_format, MIME[fallback_format],
-                                 by_format[fallback_format])
-        sources = [PictureSource(f, MIME[f], by_format[f]) for f in SOURCE_ORDER
-                   if by_format.get(f)]
+        fallback = PictureSource(fallback_format, MIME[fallback_format], by_format[fallback_format])
+        sources = [
+            PictureSource(f, MIME[f], by_format[f]) for f in SOURCE_ORDER if by_format.get(f)
+        ]
     crops: dict[str, CropSources] = {}
     for ratio, formats in crop_rows.items():
         ordered = [f for f in (*SOURCE_ORDER, *FALLBACK_ORDER) if formats.get(f)]
         for renditions in formats.values():
             renditions.sort(key=lambda r: r.width)
         largest = formats[ordered[0]][-1]
-        crops[ratio] = CropSources(ratio, largest.width, largest.height, [
-            PictureSource(f, MIME[f], formats[f]) for f in ordered])
+        crops[ratio] = CropSources(
+            ratio,
+            largest.width,
+            largest.height,
+            [PictureSource(f, MIME[f], formats[f]) for f in ordered],
+        )
     return Picture(
         crops=crops,
-        sources=sources, fallback=fallback, width=version.width or 0,
-        height=version.height or 0, alt=_alt_text(asset),
-        placeholder=version.dominant_color, lqip=version.lqip,
+        sources=sources,
+        fallback=fallback,
+        width=version.width or 0,
+        height=version.height or 0,
+        alt=_alt_text(asset),
+        placeholder=version.dominant_color,
+        lqip=version.lqip,
     )

@@ -45,16 +45,33 @@ from .models.ledger import (
 )
 
 __all__ = [
-    "GROUPS", "METRICS", "budget_status", "csv_cell", "dashboard", "site_budget_status",
-    "to_json", "usage", "visible_usage", "write_csv",
+    "GROUPS",
+    "METRICS",
+    "budget_status",
+    "csv_cell",
+    "dashboard",
+    "site_budget_status",
+    "to_json",
+    "usage",
+    "visible_usage",
+    "write_csv",
 ]
 
 #: What rows can be grouped by, and the column each maps to.
 GROUPS = {"user": "username", "model": "model", "source": "source", "day": "day"}
 #: The measures of every row, in display order.
 METRICS = (
-    "requests", "succeeded", "refused", "images", "cached", "cost", "avoided_cost",
-    "prompt_text_tokens", "prompt_image_tokens", "output_text_tokens", "output_image_tokens",
+    "requests",
+    "succeeded",
+    "refused",
+    "images",
+    "cached",
+    "cost",
+    "avoided_cost",
+    "prompt_text_tokens",
+    "prompt_image_tokens",
+    "output_text_tokens",
+    "output_image_tokens",
     "thoughts_tokens",
 )
 TOKENS = METRICS[7:]
@@ -71,8 +88,10 @@ LAST_DAY = dt.date(9998, 12, 31)
 def check_day(day: dt.date) -> dt.date:
     """``day`` if a report may start or end on it, else ValueError with a clear message."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(_("Dates must be between %(first)s and %(last)s.")
-                         % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
+        raise ValueError(
+            _("Dates must be between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
     return day
 
 
@@ -155,39 +174,46 @@ def usage(
         audit = audit.filter(created_at__gte=start)
     if end:
         audit = audit.filter(created_at__lt=end)
-    add(grouped(
-        audit.annotate(day=TruncDate("created_at", tzinfo=tz)),
-        requests=Count("id"),
-        succeeded=Count("id", filter=Q(outcome__in=SUCCEEDED)),
-        refused=Count("id", filter=Q(outcome__in=REFUSED)),
-        **{name: Sum(name) for name in TOKENS},
-    ))
+    add(
+        grouped(
+            audit.annotate(day=TruncDate("created_at", tzinfo=tz)),
+            requests=Count("id"),
+            succeeded=Count("id", filter=Q(outcome__in=SUCCEEDED)),
+            refused=Count("id", filter=Q(outcome__in=REFUSED)),
+            **{name: Sum(name) for name in TOKENS},
+        )
+    )
     # Folded (pruned) audit rows.
     totals = UsageTotal.objects.filter(_user_filter(user), extra)
     if since:
         totals = totals.filter(day__gte=since)
     if until:
         totals = totals.filter(day__lte=until)
-    add(grouped(
-        totals, **{name: Sum(name) for name in ("requests", "succeeded", "refused", *TOKENS)}
-    ))
+    add(
+        grouped(
+            totals, **{name: Sum(name) for name in ("requests", "succeeded", "refused", *TOKENS)}
+        )
+    )
     # Money, from the ledger.
     money = LedgerEntry.objects.filter(
-        _user_filter(user), extra,
-        kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE, EntryKind.CACHE_HIT)
+        _user_filter(user),
+        extra,
+        kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE, EntryKind.CACHE_HIT),
     )
     if start:
         money = money.filter(occurred_at__gte=start)
     if end:
         money = money.filter(occurred_at__lt=end)
     settled = Q(kind=EntryKind.SETTLE)
-    add(grouped(
-        money.annotate(day=TruncDate("occurred_at", tzinfo=tz)),
-        billed_images=Sum("images", filter=settled),
-        cached=Count("id", filter=Q(kind=EntryKind.CACHE_HIT)),
-        cost=Sum("amount", filter=Q(kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE))),
-        avoided_cost=Sum("avoided"),
-    ))
+    add(
+        grouped(
+            money.annotate(day=TruncDate("occurred_at", tzinfo=tz)),
+            billed_images=Sum("images", filter=settled),
+            cached=Count("id", filter=Q(kind=EntryKind.CACHE_HIT)),
+            cost=Sum("amount", filter=Q(kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE))),
+            avoided_cost=Sum("avoided"),
+        )
+    )
     out = []
     for key in sorted(rows, key=lambda k: tuple((v is None, v or "") for v in k)):
         row = dict(zip(group_by, key, strict=True))
@@ -201,12 +227,14 @@ def usage(
 
 def to_json(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with Decimals and dates as strings (never floats), for JSON and CSV."""
+
     def convert(value: Any) -> Any:
         if isinstance(value, Decimal):
             return f"{value:f}"
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
         return value
+
     return [{k: convert(v) for k, v in row.items()} for row in rows]
 
 
@@ -224,8 +252,9 @@ def csv_cell(value: Any) -> Any:
 def write_csv(stream: Any, rows: Iterable[dict[str, Any]], fieldnames: Sequence[str]) -> None:
     """Every CSV export: a header, then ``rows`` with each cell passed through
     :func:`csv_cell` (model ids and usernames can be chosen by whoever sent a request)."""
-    writer = csv.DictWriter(stream, fieldnames=list(fieldnames), extrasaction="ignore",
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        stream, fieldnames=list(fieldnames), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({key: csv_cell(value) for key, value in row.items()})
@@ -233,7 +262,8 @@ def write_csv(stream: Any, rows: Iterable[dict[str, Any]], fieldnames: Sequence[
 
 def can_view_all(viewer: Any) -> bool:
     return bool(
-        getattr(viewer, "is_active", False) and getattr(viewer, "is_staff", False)
+        getattr(viewer, "is_active", False)
+        and getattr(viewer, "is_staff", False)
         and viewer.has_perm("nanobanana.view_usage")
     )
 
@@ -253,8 +283,13 @@ def visible_usage(viewer: Any, *, user: Any = None, **filters: Any) -> list[dict
     return usage(user=viewer, **filters)
 
 
-def _status_row(budget: Any, counter: BudgetCounter | None, start: dt.datetime,
-                end: dt.datetime, subject_name: str) -> dict[str, Any]:
+def _status_row(
+    budget: Any,
+    counter: BudgetCounter | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    subject_name: str,
+) -> dict[str, Any]:
     spent = from_micros(counter.spent_micros) if counter else Decimal("0.000000")
     reserved = from_micros(counter.reserved_micros) if counter else Decimal("0.000000")
     spent_images = counter.spent_images if counter else 0
@@ -273,15 +308,17 @@ def _status_row(budget: Any, counter: BudgetCounter | None, start: dt.datetime,
         "image_limit": budget.image_limit,
         "spent_images": spent_images,
         "reserved_images": reserved_images,
-        "images_left": None if budget.image_limit is None
+        "images_left": None
+        if budget.image_limit is None
         else max(0, budget.image_limit - spent_images - reserved_images),
         "window_start": start,
         "resets_at": end,
     }
 
 
-def budget_status(user: Any, *, now: dt.datetime | None = None, own_only: bool = False
-                  ) -> list[dict[str, Any]]:
+def budget_status(
+    user: Any, *, now: dt.datetime | None = None, own_only: bool = False
+) -> list[dict[str, Any]]:
     """Every budget that applies to ``user`` in its current window: limits, ``spent``,
     ``reserved``, ``left`` (money as Decimal, None when there is no such limit),
     the image equivalents, and ``resets_at``. Read-only (creates no counter).
@@ -295,9 +332,7 @@ def budget_status(user: Any, *, now: dt.datetime | None = None, own_only: bool =
     if own_only:
         budgets = [b for b in budgets if b.scope == BudgetScope.USER]
     rows = []
-    for budget, counter, start, end, subject in counters_for(
-        budgets, user, now, create=False
-    ):
+    for budget, counter, start, end, subject in counters_for(budgets, user, now, create=False):
         if counter is None:
             from .budgets import _settled_in  # a budget not used yet in this window
 
@@ -359,8 +394,7 @@ def dashboard(*, now: dt.datetime | None = None, days: int = 30) -> dict[str, An
         "by_model": usage(since=month_start, until=today, group_by=("model",)),
         "by_source": usage(since=month_start, until=today, group_by=("source",)),
         "top_users": by_user[:10],
-        "by_day": usage(since=today - dt.timedelta(days=days - 1), until=today,
-                        group_by=("day",)),
+        "by_day": usage(since=today - dt.timedelta(days=days - 1), until=today, group_by=("day",)),
         "budgets": site_budget_status(now=now),
     }
 

@@ -94,8 +94,11 @@ def url_base(storage: Storage) -> str | None:
         probe = storage.url(_URL_PROBE)
     except Exception:  # a storage without URLs: let each call raise as it would
         probe = ""
-    base = (probe[: -len(_URL_PROBE)] if probe.endswith("/" + _URL_PROBE)
-            and "?" not in probe and "#" not in probe else None)
+    base = (
+        probe[: -len(_URL_PROBE)]
+        if probe.endswith("/" + _URL_PROBE) and "?" not in probe and "#" not in probe
+        else None
+    )
     _url_bases[storage] = base
     return base
 
@@ -108,7 +111,11 @@ def original_name(asset_id: object, version_id: object, mime_type: str, *, attem
 
 
 def rendition_name(
-    asset_id: object, version_id: object, overlay_hash: str, width: int, extension: str,
+    asset_id: object,
+    version_id: object,
+    overlay_hash: str,
+    width: int,
+    extension: str,
     crop: str = "",
 ) -> str:
     """``crop``: an art-directed crop's tag (ratio and box), "" for the full image."""

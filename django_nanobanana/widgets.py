@@ -28,8 +28,9 @@ class GeneratedAssetChooserWidget(forms.Widget):
         js = ("nanobanana/chooser/chooser.js",)
         css = {"all": ("nanobanana/chooser/chooser.css",)}
 
-    def __init__(self, attrs: dict[str, Any] | None = None, *, generate: bool = True,
-                 user: Any = None) -> None:
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, *, generate: bool = True, user: Any = None
+    ) -> None:
         super().__init__(attrs)
         self.generate = generate
         #: Whose form this is (set by ``GeneratedAssetChoiceField.limit_to_user``): the
@@ -70,6 +71,7 @@ class GeneratedAssetChooserWidget(forms.Widget):
             generate_url = reverse("nanobanana_chooser:generate") if self._may_generate() else ""
         except NoReverseMatch:
             choose_url = generate_url = ""
-        context.update(asset=self.chosen_asset(value), choose_url=choose_url,
-                       generate_url=generate_url)
+        context.update(
+            asset=self.chosen_asset(value), choose_url=choose_url, generate_url=generate_url
+        )
         return context

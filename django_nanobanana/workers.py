@@ -21,13 +21,17 @@ from contextlib import contextmanager
 from typing import Any
 
 
-def io_workers(images_per_minute: float, typical_latency_seconds: float, *,
-               headroom: float = 1.25, minimum: int = 2) -> int:
+def io_workers(
+    images_per_minute: float,
+    typical_latency_seconds: float,
+    *,
+    headroom: float = 1.25,
+    minimum: int = 2,
+) -> int:
     """Workers of the I/O cluster: calls in flight at the quota, with ``headroom``."""
     if images_per_minute <= 0 or typical_latency_seconds <= 0:
         return minimum
-    return max(minimum, math.ceil(images_per_minute / 60.0 * typical_latency_seconds
-                                  * headroom))
+    return max(minimum, math.ceil(images_per_minute / 60.0 * typical_latency_seconds * headroom))
 
 
 def cpu_workers() -> int:

@@ -31,8 +31,14 @@ ROLES: dict[str, tuple[bool, bool, tuple[str, ...]]] = {
     "staff+change+generate": (True, False, ("change_generatedasset", "generate")),
 }
 
-VIEW = {"owner", "owner+generate", "staff+view", "staff+change", "staff+view+delete",
-        "staff+change+generate"}
+VIEW = {
+    "owner",
+    "owner+generate",
+    "staff+view",
+    "staff+change",
+    "staff+view+delete",
+    "staff+change+generate",
+}
 CHANGE = {"owner", "owner+generate", "staff+change", "staff+change+generate"}
 DELETE = {"owner", "owner+generate", "staff+view+delete"}
 REGENERATE = {"owner+generate", "staff+change+generate"}
@@ -41,8 +47,9 @@ CREATE = {"owner+generate", "other_user", "staff+generate", "staff+change+genera
 RULES = {"view": VIEW, "change": CHANGE, "delete": DELETE, "regenerate": REGENERATE}
 
 
-def expected_status(role: str, action: str, *, ok: int | tuple[int, ...] = 200,
-                    hidden: int = 404) -> tuple[int, ...]:
+def expected_status(
+    role: str, action: str, *, ok: int | tuple[int, ...] = 200, hidden: int = 404
+) -> tuple[int, ...]:
     """The answer a surface gives ``role`` for ``action`` on the image: ``ok`` when
     allowed, 403 when the image is visible but the action is not allowed, ``hidden`` when
     the role may not even see it (its existence is not revealed)."""
@@ -61,13 +68,14 @@ def make_role_user(role: str, *, extra_perms: tuple[str, ...] = (), username: st
     """A user for ``role``; ``extra_perms`` are "app_label.codename" (e.g. Wagtail's)."""
     staff, _owns, perms = ROLES[role]
     user = get_user_model().objects.create_user(
-        username or role.replace("+", "_"), password="pw", is_staff=staff)
-    wanted = [Permission.objects.get(content_type__app_label="nanobanana", codename=c)
-              for c in perms]
+        username or role.replace("+", "_"), password="pw", is_staff=staff
+    )
+    wanted = [
+        Permission.objects.get(content_type__app_label="nanobanana", codename=c) for c in perms
+    ]
     for perm in extra_perms:
         app_label, codename = perm.split(".")
-        wanted.append(Permission.objects.get(content_type__app_label=app_label,
-                                             codename=codename))
+        wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     user.user_permissions.set(wanted)
     return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
@@ -75,19 +83,33 @@ def make_role_user(role: str, *, extra_perms: tuple[str, ...] = (), username: st
 def finished_asset(owner: Any, title: str = "Lighthouse of Alice") -> GeneratedAsset:
     """An image with a finished current version (a real PNG) and a queued one."""
     asset = GeneratedAsset.objects.create(title=title, owner=owner)
-    version = AssetVersion(asset=asset, source="api", prompt="a lighthouse", provider="gemini",
-                           model="gemini-3.1-flash-image-preview", image_size="1K",
-                           aspect_ratio="3:2", state=State.SUCCEEDED, created_by=owner)
-    version.original = get_storage().save(f"nanobanana/test/{asset.pk}.png",
-                                          ContentFile(png()))
+    version = AssetVersion(
+        asset=asset,
+        source="api",
+        prompt="a lighthouse",
+        provider="gemini",
+        model="gemini-3.1-flash-image-preview",
+        image_size="1K",
+        aspect_ratio="3:2",
+        state=State.SUCCEEDED,
+        created_by=owner,
+    )
+    version.original = get_storage().save(f"nanobanana/test/{asset.pk}.png", ContentFile(png()))
     version.width, version.height, version.mime_type = 96, 64, "image/png"
     version.cost = Decimal("0.039")
     version.save()
     asset.current_version = version
     asset.save(update_fields=["current_version"])
-    AssetVersion.objects.create(asset=asset, source="api", prompt="again", provider="gemini",
-                                model="gemini-3.1-flash-image-preview", image_size="1K",
-                                state=State.QUEUED, created_by=owner)
+    AssetVersion.objects.create(
+        asset=asset,
+        source="api",
+        prompt="again",
+        provider="gemini",
+        model="gemini-3.1-flash-image-preview",
+        image_size="1K",
+        state=State.QUEUED,
+        created_by=owner,
+    )
     return asset
 
 

@@ -33,10 +33,19 @@ DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 STEP_TIMEOUT = 20  # seconds for one step (the fake server answers in ~1 s; slack for busy CI)
-CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-extensions",
-                 "--disable-default-apps", "--window-size=1400,1000")
+CHROMIUM_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--window-size=1400,1000",
+)
 
 
 class QueueWorker(threading.Thread):
@@ -99,10 +108,12 @@ def browser() -> Iterator[Any]:
     nothing is downloaded. Skips without Chromium, fails under CI=true."""
     chromium = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
     driver_path = shutil.which("chromedriver") or (
-        CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else None)
+        CHROMEDRIVER if os.path.exists(CHROMEDRIVER) else None
+    )
     if not chromium or not driver_path:
-        require_service("chromium", "Chromium is not installed: apt-get install chromium "
-                                    "chromium-driver")
+        require_service(
+            "chromium", "Chromium is not installed: apt-get install chromium chromium-driver"
+        )
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -144,9 +155,16 @@ def wait(driver: Any, condition: Any, timeout: float = STEP_TIMEOUT) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     # Pages swap panels while polling and reload after a form: elements go stale.
-    return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=(
-        NoSuchElementException, StaleElementReferenceException, NoSuchWindowException,
-    )).until(condition)
+    return WebDriverWait(
+        driver,
+        timeout,
+        poll_frequency=0.1,
+        ignored_exceptions=(
+            NoSuchElementException,
+            StaleElementReferenceException,
+            NoSuchWindowException,
+        ),
+    ).until(condition)
 
 
 def css(selector: str) -> Any:

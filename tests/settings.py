@@ -35,15 +35,19 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 ROOT_URLCONF = "tests.urls"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 
 # SQLite by default (a file, so that worker processes spawned by tests share it);
 # NANOBANANA_TEST_DATABASE_URL switches the whole suite to another server.
@@ -51,13 +55,18 @@ _db_url = os.environ.get("NANOBANANA_TEST_DATABASE_URL")
 if _db_url:
     DATABASES = {"default": dj_database_url.parse(_db_url)}
 else:
-    DATABASES = {"default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.path.join(BASE_TMP, "db.sqlite3"),
-        "TEST": {"NAME": os.path.join(BASE_TMP, "test-db.sqlite3")},
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
-                    "init_command": "PRAGMA journal_mode=WAL;"},
-    }}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(BASE_TMP, "db.sqlite3"),
+            "TEST": {"NAME": os.path.join(BASE_TMP, "test-db.sqlite3")},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
+        }
+    }
 
 # Worker processes started by tests (qcluster) are pointed at the test process's database,
 # media folder and settings through these variables.
@@ -67,8 +76,10 @@ if os.environ.get("NANOBANANA_TEST_MEDIA"):
     BASE_TMP = os.path.dirname(os.environ["NANOBANANA_TEST_MEDIA"])
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": os.path.join(BASE_TMP, "media"), "base_url": "/media/"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.path.join(BASE_TMP, "media"), "base_url": "/media/"},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if os.environ.get("NANOBANANA_TEST_STORAGES_JSON"):  # worker processes of scale tests (S3)
@@ -79,9 +90,18 @@ MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 LOGIN_URL = "/admin/login/"
 
-Q_CLUSTER = {"name": "nanobanana-tests", "orm": "default", "sync": False, "workers": 2,
-             "timeout": 60, "retry": 90, "max_attempts": 2, "ack_failures": True,
-             "catch_up": False, "poll": 0.2}
+Q_CLUSTER = {
+    "name": "nanobanana-tests",
+    "orm": "default",
+    "sync": False,
+    "workers": 2,
+    "timeout": 60,
+    "retry": 90,
+    "max_attempts": 2,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.2,
+}
 # Worker processes of scale tests get more (a broker, ALT_CLUSTERS) through this variable;
 # each runs as the cluster its Q_CLUSTER_NAME names.
 if os.environ.get("NANOBANANA_TEST_Q_CLUSTER_JSON"):
@@ -92,8 +112,13 @@ if os.environ.get("NANOBANANA_TEST_Q_CLUSTER_JSON"):
 # A placeholder key and a closed port: nothing in the suite can reach Google by accident;
 # tests that generate point the provider at the fake server (fixture ``nanobanana_fake``).
 NANOBANANA = {
-    "PROVIDERS": {"gemini": {"API_KEY": "tests-placeholder-key", "API_KEY_ENV": None,
-                             "BASE_URL": "http://127.0.0.1:9"}},
+    "PROVIDERS": {
+        "gemini": {
+            "API_KEY": "tests-placeholder-key",
+            "API_KEY_ENV": None,
+            "BASE_URL": "http://127.0.0.1:9",
+        }
+    },
 }
 if os.environ.get("NANOBANANA_TEST_SETTINGS_JSON"):
     import json

@@ -41,16 +41,20 @@ MIDDLEWARE = [
     "cms.middleware.toolbar.ToolbarMiddleware",
     "cms.middleware.language.LanguageCookieMiddleware",
 ]
-TEMPLATES = [{
-    **TEMPLATES[0],
-    "DIRS": [__import__("pathlib").Path(__file__).parent / "contrib" / "templates"],
-    "OPTIONS": {"context_processors": [
-        *TEMPLATES[0]["OPTIONS"]["context_processors"],
-        "sekizai.context_processors.sekizai",
-        "cms.context_processors.cms_settings",
-        "django.template.context_processors.i18n",
-    ]},
-}]
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "DIRS": [__import__("pathlib").Path(__file__).parent / "contrib" / "templates"],
+        "OPTIONS": {
+            "context_processors": [
+                *TEMPLATES[0]["OPTIONS"]["context_processors"],
+                "sekizai.context_processors.sekizai",
+                "cms.context_processors.cms_settings",
+                "django.template.context_processors.i18n",
+            ]
+        },
+    }
+]
 ROOT_URLCONF = "tests.urls_cms"
 SITE_ID = 1
 LANGUAGE_CODE = "en"

@@ -38,10 +38,12 @@ def test_unknown_model_and_storage_and_provider(monkeypatch):
 
 def test_a_new_model_id_can_be_declared_from_settings(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "present")
-    with override_settings(NANOBANANA={
-        "DEFAULT_MODEL": "gemini-3.1-flash-image",
-        "MODELS": {"gemini-3.1-flash-image": {"BASED_ON": "gemini-nano-banana-2.1"}},
-    }):
+    with override_settings(
+        NANOBANANA={
+            "DEFAULT_MODEL": "gemini-3.1-flash-image",
+            "MODELS": {"gemini-3.1-flash-image": {"BASED_ON": "gemini-nano-banana-2.1"}},
+        }
+    ):
         assert ids(run_checks()) == set()
 
 
@@ -52,6 +54,11 @@ def test_rate_limits_on_a_per_process_cache_are_flagged(monkeypatch, settings):
     with override_settings(NANOBANANA={"PROVIDERS": {"gemini": {"RATE_LIMITS": limits}}}):
         found = [m for m in run_checks() if m.id == "nanobanana.W005"]
         assert found and "not shared" in found[0].msg
-    with override_settings(NANOBANANA={"PROVIDERS": {"gemini": {
-            "RATE_LIMITS": limits, "RATE_LIMIT_BACKEND": "redis://127.0.0.1:6379/15"}}}):
+    with override_settings(
+        NANOBANANA={
+            "PROVIDERS": {
+                "gemini": {"RATE_LIMITS": limits, "RATE_LIMIT_BACKEND": "redis://127.0.0.1:6379/15"}
+            }
+        }
+    ):
         assert "nanobanana.W005" not in ids(run_checks())

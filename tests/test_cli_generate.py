@@ -21,8 +21,19 @@ def run(*args):
 
 
 def test_generates_stores_and_prints_json(nanobanana_fake, media_root):
-    data = json.loads(run("--prompt", "A red kite over dunes", "--aspect-ratio", "16:9",
-                          "--size", "1K", "--title", "Kite", "--json"))
+    data = json.loads(
+        run(
+            "--prompt",
+            "A red kite over dunes",
+            "--aspect-ratio",
+            "16:9",
+            "--size",
+            "1K",
+            "--title",
+            "Kite",
+            "--json",
+        )
+    )
     assert data["state"] == "succeeded"
     assert (data["width"], data["height"]) == (1376, 768)
     assert os.path.isfile(data["file"])
@@ -50,12 +61,15 @@ def test_plain_output_names_asset_and_file(nanobanana_fake, media_root):
         assert image.size == (1024, 1024)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--aspect-ratio", "7:3"], "aspect ratio 7:3"),
-    (["--model", "gemini-9-ultra"], "Unknown model gemini-9-ultra"),
-    (["--model", "gemini-2.5-flash-image", "--size", "2K"], "fixed output size"),
-    (["--size", "1k"], "image size 1k"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--aspect-ratio", "7:3"], "aspect ratio 7:3"),
+        (["--model", "gemini-9-ultra"], "Unknown model gemini-9-ultra"),
+        (["--model", "gemini-2.5-flash-image", "--size", "2K"], "fixed output size"),
+        (["--size", "1k"], "image size 1k"),
+    ],
+)
 def test_bad_arguments_fail_before_any_call(nanobanana_fake, media_root, args, message):
     with pytest.raises(CommandError) as info:
         run("--prompt", "x", *args)
@@ -67,8 +81,15 @@ def test_bad_arguments_fail_before_any_call(nanobanana_fake, media_root, args, m
 
 
 def test_wrong_key_fails_with_one_line_and_leaves_nothing(nanobanana_fake, media_root, settings):
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {
-        "BASE_URL": nanobanana_fake.base_url, "API_KEY": "wrong-key-123", "API_KEY_ENV": None}}}
+    settings.NANOBANANA = {
+        "PROVIDERS": {
+            "gemini": {
+                "BASE_URL": nanobanana_fake.base_url,
+                "API_KEY": "wrong-key-123",
+                "API_KEY_ENV": None,
+            }
+        }
+    }
     with pytest.raises(CommandError) as info:
         run("--prompt", "A lighthouse")
     message = str(info.value)
@@ -97,9 +118,16 @@ def test_unknown_provider_alias(nanobanana_fake, media_root):
 
 
 def test_unreachable_server_fails_cleanly(media_root, settings):
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {
-        "BASE_URL": "http://127.0.0.1:9", "API_KEY": "k", "API_KEY_ENV": None,
-        "TIMEOUT": {"connect": 1}}}}
+    settings.NANOBANANA = {
+        "PROVIDERS": {
+            "gemini": {
+                "BASE_URL": "http://127.0.0.1:9",
+                "API_KEY": "k",
+                "API_KEY_ENV": None,
+                "TIMEOUT": {"connect": 1},
+            }
+        }
+    }
     with pytest.raises(CommandError, match="CONNECTION_ERROR"):
         run("--prompt", "x")
     assert GeneratedAsset.objects.count() == 0
@@ -107,8 +135,15 @@ def test_unreachable_server_fails_cleanly(media_root, settings):
 
 
 def test_alt_text_is_a_field_of_the_command(nanobanana_fake, media_root):
-    data = json.loads(run("--prompt", "A red kite over dunes", "--alt-text",
-                          "A red kite above sand dunes", "--json"))
+    data = json.loads(
+        run(
+            "--prompt",
+            "A red kite over dunes",
+            "--alt-text",
+            "A red kite above sand dunes",
+            "--json",
+        )
+    )
     assert GeneratedAsset.objects.get(pk=data["asset"]).alt_text == "A red kite above sand dunes"
     with pytest.raises(CommandError, match="alt-text"):
         run("--prompt", "A kite", "--alt-text", "x" * 501)

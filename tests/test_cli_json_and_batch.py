@@ -31,12 +31,18 @@ def test_batch_help_documents_every_column():
 
 
 def test_unknown_column_is_one_error_and_real_errors_still_show(nanobanana_fake, tmp_path):
-    path = write(tmp_path, "rows.csv", "\n".join([
-        "prompt,caption,aspect_ratio",
-        "A fox,Foxy,16:9",
-        "A bee,Buzz,7:3",      # line 3: the real error
-        "A cow,Moo,1:1",
-    ]))
+    path = write(
+        tmp_path,
+        "rows.csv",
+        "\n".join(
+            [
+                "prompt,caption,aspect_ratio",
+                "A fox,Foxy,16:9",
+                "A bee,Buzz,7:3",  # line 3: the real error
+                "A cow,Moo,1:1",
+            ]
+        ),
+    )
     err = io.StringIO()
     with pytest.raises(CommandError, match="2 bad row"):
         call_command("nanobanana_batch", str(path), stderr=err)
@@ -62,8 +68,9 @@ def test_batch_errors_with_json_are_json(nanobanana_fake, tmp_path):
 def test_generate_errors_with_json_are_one_json_object(nanobanana_fake, media_root):
     out = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("nanobanana_generate", "--prompt", "x", "--aspect-ratio", "7:3", "--json",
-                     stdout=out)
+        call_command(
+            "nanobanana_generate", "--prompt", "x", "--aspect-ratio", "7:3", "--json", stdout=out
+        )
     answer = json.loads(out.getvalue())
     assert "aspect ratio 7:3" in answer["error"]
     out = io.StringIO()
@@ -73,16 +80,27 @@ def test_generate_errors_with_json_are_one_json_object(nanobanana_fake, media_ro
 
 
 def test_batch_summary_prints_cost_as_money(nanobanana_fake, media_root, tmp_path, settings):
-    settings.NANOBANANA = {**settings.NANOBANANA, "RENDITION_WIDTHS": (320,),
-                           "RENDITION_FORMATS": ("jpeg",)}
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "RENDITION_WIDTHS": (320,),
+        "RENDITION_FORMATS": ("jpeg",),
+    }
     path = write(tmp_path, "rows.csv", "prompt,size\nA fox,1K\nA bee,1K\n")
     out = io.StringIO()
-    call_command("nanobanana_batch", str(path), "--mode", "inline", stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "nanobanana_batch", str(path), "--mode", "inline", stdout=out, stderr=io.StringIO()
+    )
     text = out.getvalue()
     cost = re.search(r"cost: (\S+)", text).group(1)
     assert re.fullmatch(r"\$\d+\.\d{2,6}", cost), text
     out = io.StringIO()
-    call_command("nanobanana_batch", str(path), "--mode", "inline", "--json", stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "nanobanana_batch",
+        str(path),
+        "--mode",
+        "inline",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     assert re.fullmatch(r"\d+\.\d{6}", json.loads(out.getvalue())["cost"])

@@ -22,8 +22,11 @@ def test_settings_are_read_at_access_time():
 
 
 def test_nested_provider_settings_merge_over_provider_defaults():
-    with override_settings(NANOBANANA={"PROVIDERS": {"proxy": {
-        "BASE_URL": "http://proxy.invalid", "TIMEOUT": {"read": 5}}}}):
+    with override_settings(
+        NANOBANANA={
+            "PROVIDERS": {"proxy": {"BASE_URL": "http://proxy.invalid", "TIMEOUT": {"read": 5}}}
+        }
+    ):
         proxy = nanobanana_settings.provider_config("proxy")
         assert proxy["BASE_URL"] == "http://proxy.invalid"
         assert proxy["TIMEOUT"]["read"] == 5

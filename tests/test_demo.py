@@ -46,21 +46,32 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=EXAMPLE, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def demo_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GEMINI_", "NANOBANANA_", "DJANGO_"))}
-    env.update({
-        "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(ROOT)]),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_DEBUG": "1",
-        "NANOBANANA_DEMO_STATE": str(tmp_path / "demo-state.json"),
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GEMINI_", "NANOBANANA_", "DJANGO_"))
+    }
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(ROOT)]),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+            "DJANGO_DEBUG": "1",
+            "NANOBANANA_DEMO_STATE": str(tmp_path / "demo-state.json"),
+        }
+    )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return env
 
@@ -73,11 +84,22 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
 
     assert manage(demo_env, "migrate", "django_q", "--noinput").returncode == 0
     web, fake = free_port(), free_port()
-    run_env = {**demo_env, "VENV": os.path.relpath(VENV, ROOT), "DEMO_SETUP": "0",
-               "DEMO_PORT": str(web), "FAKE_GEMINI_PORT": str(fake)}
-    demo = subprocess.Popen(["bash", "scripts/demo.sh"], cwd=ROOT, env=run_env,
-                            start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    run_env = {
+        **demo_env,
+        "VENV": os.path.relpath(VENV, ROOT),
+        "DEMO_SETUP": "0",
+        "DEMO_PORT": str(web),
+        "FAKE_GEMINI_PORT": str(fake),
+    }
+    demo = subprocess.Popen(
+        ["bash", "scripts/demo.sh"],
+        cwd=ROOT,
+        env=run_env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_for(lambda: answers(web) and answers(fake) and state.exists())
         saved = json.loads(state.read_text())
@@ -86,9 +108,13 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
         # the second terminal: no exports, no W002, the demo's key and fake server
         check = manage(demo_env, "check")
         assert "W002" not in check.stderr + check.stdout, check.stderr
-        shown = manage(demo_env, "shell", "-c",
-                       "from django_nanobanana.conf import nanobanana_settings as s;"
-                       "print(s.provider_config('gemini')['BASE_URL'])")
+        shown = manage(
+            demo_env,
+            "shell",
+            "-c",
+            "from django_nanobanana.conf import nanobanana_settings as s;"
+            "print(s.provider_config('gemini')['BASE_URL'])",
+        )
         assert shown.stdout.strip().splitlines()[-1] == saved["base_url"], shown.stderr
 
         # Ctrl-C: the terminal sends SIGINT to the foreground process group

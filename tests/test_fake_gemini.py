@@ -20,15 +20,21 @@ def body(prompt="a lighthouse", ratio=None, size=None, **extra):
     config = {"responseModalities": ["TEXT", "IMAGE"]}
     if image_config:
         config["imageConfig"] = image_config
-    return {"contents": [{"role": "user", "parts": [{"text": prompt}]}],
-            "generationConfig": config, **extra}
+    return {
+        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "generationConfig": config,
+        **extra,
+    }
 
 
-def post(server, payload, model="gemini-nano-banana-2.1", key=DEFAULT_API_KEY,
-         version="v1beta"):
+def post(server, payload, model="gemini-nano-banana-2.1", key=DEFAULT_API_KEY, version="v1beta"):
     headers = {"x-goog-api-key": key} if key is not None else {}
-    return httpx.post(f"{server.base_url}/{version}/models/{model}:generateContent",
-                      json=payload, headers=headers, timeout=30)
+    return httpx.post(
+        f"{server.base_url}/{version}/models/{model}:generateContent",
+        json=payload,
+        headers=headers,
+        timeout=30,
+    )
 
 
 def final_image(data):
@@ -37,14 +43,17 @@ def final_image(data):
     return base64.b64decode(images[-1]["inlineData"]["data"])
 
 
-@pytest.mark.parametrize(("model", "ratio", "size", "expected"), [
-    ("gemini-3.1-flash-image", "16:9", "512", (688, 384)),
-    ("gemini-nano-banana-2.1", "16:9", "1K", (1376, 768)),
-    ("gemini-nano-banana-2.1", "16:9", "2K", (2752, 1536)),
-    ("gemini-nano-banana-2.1", "1:1", None, (1024, 1024)),
-    ("gemini-3-pro-image", "9:16", "1K", (768, 1376)),
-    ("gemini-3.1-flash-image", "4:1", "512", (1024, 256)),
-])
+@pytest.mark.parametrize(
+    ("model", "ratio", "size", "expected"),
+    [
+        ("gemini-3.1-flash-image", "16:9", "512", (688, 384)),
+        ("gemini-nano-banana-2.1", "16:9", "1K", (1376, 768)),
+        ("gemini-nano-banana-2.1", "16:9", "2K", (2752, 1536)),
+        ("gemini-nano-banana-2.1", "1:1", None, (1024, 1024)),
+        ("gemini-3-pro-image", "9:16", "1K", (768, 1376)),
+        ("gemini-3.1-flash-image", "4:1", "512", (1024, 256)),
+    ],
+)
 def test_image_size_follows_model_ratio_and_size(fake_gemini, model, ratio, size, expected):
     response = post(fake_gemini, body(ratio=ratio, size=size), model=model)
     assert response.status_code == 200
@@ -56,8 +65,9 @@ def test_answer_has_usage_metadata_response_id_and_model_version(fake_gemini):
     usage = data["usageMetadata"]
     assert usage["candidatesTokensDetails"][0] == {"modality": "IMAGE", "tokenCount": 1680}
     assert usage["thoughtsTokenCount"] > 0
-    assert usage["totalTokenCount"] == (usage["promptTokenCount"] + usage["candidatesTokenCount"]
-                                        + usage["thoughtsTokenCount"])
+    assert usage["totalTokenCount"] == (
+        usage["promptTokenCount"] + usage["candidatesTokenCount"] + usage["thoughtsTokenCount"]
+    )
     assert data["modelVersion"] == "gemini-nano-banana-2.1"
     assert len(data["responseId"]) >= 16
     assert data["candidates"][0]["finishReason"] == "STOP"
@@ -94,8 +104,10 @@ def test_no_key_is_403_permission_denied(fake_gemini):
 
 def test_key_in_query_string_is_accepted(fake_gemini):
     response = httpx.post(
-        f"{fake_gemini.base_url}{PATH.format(model='gemini-3-pro-image')}"
-        f"?key={DEFAULT_API_KEY}", json=body(), timeout=30)
+        f"{fake_gemini.base_url}{PATH.format(model='gemini-3-pro-image')}?key={DEFAULT_API_KEY}",
+        json=body(),
+        timeout=30,
+    )
     assert response.status_code == 200
 
 
@@ -105,12 +117,15 @@ def test_unknown_model_is_404(fake_gemini):
     assert "gemini-9-ultra" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize(("model", "ratio", "size"), [
-    ("gemini-nano-banana-2.1", "7:3", None),
-    ("gemini-3-pro-image", "4:1", None),  # 3.1 Flash only
-    ("gemini-3-pro-image", "1:1", "512"),  # 3.1 Flash only
-    ("gemini-nano-banana-2.1", "1:1", "1k"),  # K must be upper case
-])
+@pytest.mark.parametrize(
+    ("model", "ratio", "size"),
+    [
+        ("gemini-nano-banana-2.1", "7:3", None),
+        ("gemini-3-pro-image", "4:1", None),  # 3.1 Flash only
+        ("gemini-3-pro-image", "1:1", "512"),  # 3.1 Flash only
+        ("gemini-nano-banana-2.1", "1:1", "1k"),  # K must be upper case
+    ],
+)
 def test_bad_ratio_or_size_is_400_invalid_argument(fake_gemini, model, ratio, size):
     response = post(fake_gemini, body(ratio=ratio, size=size), model=model)
     assert response.status_code == 400

@@ -76,26 +76,39 @@ def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
             for messages_ in exc.field_errors.values():
                 errors.setdefault(field, []).extend(
                     f"{name}: {message}" if name and name not in str(message) else str(message)
-                    for message in messages_)
+                    for message in messages_
+                )
 
     for asset in form.cleaned_data.get("reference_assets") or ():
         if not access.may_use_as_reference(request.user, asset):
             errors.setdefault("reference_assets", []).append(
-                _("You may not use “%(title)s” as a reference.") % {"title": asset.title})
+                _("You may not use “%(title)s” as a reference.") % {"title": asset.title}
+            )
             continue
-        add("reference_assets", asset.title,
-            lambda asset=asset: reference_from_asset(asset, user=request.user))
+        add(
+            "reference_assets",
+            asset.title,
+            lambda asset=asset: reference_from_asset(asset, user=request.user),
+        )
     for upload in form.cleaned_data.get("reference_uploads") or ():
-        add("reference_uploads", upload.name or "",
-            lambda upload=upload: store_reference(upload.read(), user=request.user,
-                                                  name=upload.name or ""))
+        add(
+            "reference_uploads",
+            upload.name or "",
+            lambda upload=upload: store_reference(
+                upload.read(), user=request.user, name=upload.name or ""
+            ),
+        )
     if errors:
         raise RequestValidationError(errors)
     return tuple(ids)
 
 
-def form_error(request: HttpRequest, form: forms.Form, exc: NanobananaError,
-               subforms: dict[str, forms.Form] | None = None) -> None:
+def form_error(
+    request: HttpRequest,
+    form: forms.Form,
+    exc: NanobananaError,
+    subforms: dict[str, forms.Form] | None = None,
+) -> None:
     """A service error on the form. Input errors are shown once, on their fields; other
     errors (a budget, a provider) also as a message."""
     add_service_errors(form, exc, subforms=subforms)
@@ -123,14 +136,16 @@ class AssetActionsMixin:
             return access.may_any(request.user, "regenerate")
         return access.may_regenerate(request.user, obj)
 
-    def _allowed(self, request: HttpRequest, assets: Sequence[GeneratedAsset],
-                 action: str) -> list[GeneratedAsset]:
+    def _allowed(
+        self, request: HttpRequest, assets: Sequence[GeneratedAsset], action: str
+    ) -> list[GeneratedAsset]:
         """The selected images ``action`` is allowed on; a message names the others."""
         allowed = [a for a in assets if access.may(request.user, a, action)]
         refused = [a.title for a in assets if a not in allowed]
         if refused:
-            messages.error(request, _("You may not do this to: %(titles)s.")
-                           % {"titles": ", ".join(refused)})
+            messages.error(
+                request, _("You may not do this to: %(titles)s.") % {"titles": ", ".join(refused)}
+            )
         return allowed
 
     def _require(self, allowed: bool) -> None:
@@ -158,13 +173,25 @@ class AssetActionsMixin:
         return version
 
     def _change_url(self, asset: GeneratedAsset) -> str:
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                       args=[quote(asset.pk)], current_app=self.admin_site.name)
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(asset.pk)],
+            current_app=self.admin_site.name,
+        )
 
-    def _render_form(self, request: HttpRequest, *, title: str, form: forms.Form,
-                     assets: Sequence[GeneratedAsset], submit: str,
-                     overlay_form: OverlayForm | None = None, action: str = "",
-                     version: AssetVersion | None = None, help_text: str = "") -> HttpResponse:
+    def _render_form(
+        self,
+        request: HttpRequest,
+        *,
+        title: str,
+        form: forms.Form,
+        assets: Sequence[GeneratedAsset],
+        submit: str,
+        overlay_form: OverlayForm | None = None,
+        action: str = "",
+        version: AssetVersion | None = None,
+        help_text: str = "",
+    ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -190,8 +217,13 @@ class AssetActionsMixin:
 
     # -- the flows (shared by pages and changelist actions) ----------------------------------
 
-    def _generate(self, request: HttpRequest, asset: GeneratedAsset | None, form: GenerateForm,
-                  overlay: dict | None = None) -> AssetVersion:
+    def _generate(
+        self,
+        request: HttpRequest,
+        asset: GeneratedAsset | None,
+        form: GenerateForm,
+        overlay: dict | None = None,
+    ) -> AssetVersion:
         params = form.generation_params()
         if has_references(form):
             from dataclasses import replace
@@ -199,29 +231,46 @@ class AssetActionsMixin:
             params = replace(params, references=reference_ids(request, form))
         data = form.cleaned_data
         return generate(
-            params, asset=asset, title=data.get("title", ""), alt_text=data.get("alt_text", ""),
-            overlay=overlay, user=request.user, source=Source.ADMIN,
+            params,
+            asset=asset,
+            title=data.get("title", ""),
+            alt_text=data.get("alt_text", ""),
+            overlay=overlay,
+            user=request.user,
+            source=Source.ADMIN,
             client_ip=client_ip(request),
         )
 
-    def _regenerate(self, request: HttpRequest, version: AssetVersion,
-                    form: RegenerateForm | BulkRegenerateForm) -> AssetVersion:
+    def _regenerate(
+        self, request: HttpRequest, version: AssetVersion, form: RegenerateForm | BulkRegenerateForm
+    ) -> AssetVersion:
         changes = form.changes()
         if has_references(form):
             changes["references"] = reference_ids(request, form)
-        return regenerate(version, changes=changes, user=request.user, source=Source.ADMIN,
-                          client_ip=client_ip(request))
+        return regenerate(
+            version,
+            changes=changes,
+            user=request.user,
+            source=Source.ADMIN,
+            client_ip=client_ip(request),
+        )
 
-    def _edit(self, request: HttpRequest, version: AssetVersion, form: EditForm
-              ) -> AssetVersion:
+    def _edit(self, request: HttpRequest, version: AssetVersion, form: EditForm) -> AssetVersion:
         refs = reference_ids(request, form) if has_references(form) else ()
-        return edit(version, instruction=form.cleaned_data["instruction"], references=refs,
-                    user=request.user, source=Source.ADMIN, client_ip=client_ip(request))
+        return edit(
+            version,
+            instruction=form.cleaned_data["instruction"],
+            references=refs,
+            user=request.user,
+            source=Source.ADMIN,
+            client_ip=client_ip(request),
+        )
 
     # -- add page: a new image is a generation ------------------------------------------------
 
-    def add_view(self, request: HttpRequest, form_url: str = "",
-                 extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         self._require(self.has_add_permission(request))  # type: ignore[attr-defined]
         if request.method == "POST":
             form = NewImageForm(request.POST, request.FILES, user=request.user)
@@ -234,19 +283,30 @@ class AssetActionsMixin:
                 else:
                     asset = version.asset
                     self.log_addition(  # type: ignore[attr-defined]
-                        request, asset,
+                        request,
+                        asset,
                         _("Generated version %(version)s (%(model)s).")
-                        % {"version": version.pk, "model": version.model})
-                    messages.success(request, _(
-                        "“%(title)s”: generation queued. The image appears on this page "
-                        "when it is ready.") % {"title": asset.title})
+                        % {"version": version.pk, "model": version.model},
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "“%(title)s”: generation queued. The image appears on this page "
+                            "when it is ready."
+                        )
+                        % {"title": asset.title},
+                    )
                     return HttpResponseRedirect(self._change_url(asset))
         else:
             form = NewImageForm(user=request.user)
             overlay_form = OverlayForm(prefix="overlay")
         return self._render_form(
-            request, title=_("New generated image"), form=form, assets=[],
-            overlay_form=overlay_form, submit=_("Generate"),
+            request,
+            title=_("New generated image"),
+            form=form,
+            assets=[],
+            overlay_form=overlay_form,
+            submit=_("Generate"),
         )
 
     # -- pages of one image --------------------------------------------------------------------
@@ -262,43 +322,74 @@ class AssetActionsMixin:
                 except NanobananaError as exc:
                     form_error(request, form, exc)
                 else:
-                    self._log(request, asset, _("Generated version %(version)s (%(model)s).")
-                              % {"version": version.pk, "model": version.model})
+                    self._log(
+                        request,
+                        asset,
+                        _("Generated version %(version)s (%(model)s).")
+                        % {"version": version.pk, "model": version.model},
+                    )
                     messages.success(request, _("Generation queued."))
                     return HttpResponseRedirect(self._change_url(asset))
         else:
             current = asset.current_version
             initial = {}
             if current is not None:
-                initial = {"prompt": current.prompt, "model": current.model,
-                           "aspect_ratio": current.aspect_ratio,
-                           "image_size": current.image_size}
+                initial = {
+                    "prompt": current.prompt,
+                    "model": current.model,
+                    "aspect_ratio": current.aspect_ratio,
+                    "image_size": current.image_size,
+                }
             form = GenerateForm(initial=initial, user=request.user)
         return self._render_form(
-            request, title=_("Generate a new version of “%(title)s”") % {"title": asset.title},
-            form=form, assets=[asset], submit=_("Generate"),
+            request,
+            title=_("Generate a new version of “%(title)s”") % {"title": asset.title},
+            form=form,
+            assets=[asset],
+            submit=_("Generate"),
         )
 
     def regenerate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._version_action_view(
-            request, object_id, form_class=RegenerateForm, run=self._regenerate,
-            log=_("Regenerated version %(old)s as %(new)s."), done=_("Regeneration queued."),
-            title=_("Regenerate “%(title)s”"), submit=_("Regenerate"),
+            request,
+            object_id,
+            form_class=RegenerateForm,
+            run=self._regenerate,
+            log=_("Regenerated version %(old)s as %(new)s."),
+            done=_("Regeneration queued."),
+            title=_("Regenerate “%(title)s”"),
+            submit=_("Regenerate"),
             help_text=_("A new version with the same request, or with what you change here."),
         )
 
     def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._version_action_view(
-            request, object_id, form_class=EditForm, run=self._edit,
-            log=_("Edited version %(old)s as %(new)s."), done=_("Edit queued."),
-            title=_("Edit “%(title)s” with an instruction"), submit=_("Edit"),
+            request,
+            object_id,
+            form_class=EditForm,
+            run=self._edit,
+            log=_("Edited version %(old)s as %(new)s."),
+            done=_("Edit queued."),
+            title=_("Edit “%(title)s” with an instruction"),
+            submit=_("Edit"),
             help_text=_("The model continues from this version and changes what you ask."),
             warn_unfinished=True,
         )
 
-    def _version_action_view(self, request: HttpRequest, object_id: str, *, form_class: Any,
-                             run: Any, log: str, done: str, title: str, submit: str,
-                             help_text: str, warn_unfinished: bool = False) -> HttpResponse:
+    def _version_action_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        form_class: Any,
+        run: Any,
+        log: str,
+        done: str,
+        title: str,
+        submit: str,
+        help_text: str,
+        warn_unfinished: bool = False,
+    ) -> HttpResponse:
         """An intermediate form acting on one version (regenerate, edit): validate, call
         the service, log, redirect at once; service errors land on the form."""
         asset = self._asset(request, object_id)
@@ -318,12 +409,19 @@ class AssetActionsMixin:
         else:
             form = form_class(version=version, user=request.user)
             if warn_unfinished and version.state != State.SUCCEEDED:
-                messages.warning(request, _("Only a finished image can be edited; this version "
-                                            "is %(state)s.") % {"state":
-                                                                version.get_state_display()})
+                messages.warning(
+                    request,
+                    _("Only a finished image can be edited; this version is %(state)s.")
+                    % {"state": version.get_state_display()},
+                )
         return self._render_form(
-            request, title=title % {"title": asset.title}, form=form, assets=[asset],
-            version=version, submit=submit, help_text=help_text,
+            request,
+            title=title % {"title": asset.title},
+            form=form,
+            assets=[asset],
+            version=version,
+            submit=submit,
+            help_text=help_text,
         )
 
     def overlay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -340,24 +438,39 @@ class AssetActionsMixin:
                 except NanobananaError as exc:
                     form_error(request, form, exc, subforms={"overlay": form})
                 else:
-                    self._log(request, asset, _("Changed the text overlay.") if form.spec()
-                              else _("Removed the text overlay."))
-                    messages.success(request, _(
-                        "Overlay saved; the renditions are being re-rendered (no new "
-                        "generation, no cost)."))
+                    self._log(
+                        request,
+                        asset,
+                        _("Changed the text overlay.")
+                        if form.spec()
+                        else _("Removed the text overlay."),
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "Overlay saved; the renditions are being re-rendered (no new "
+                            "generation, no cost)."
+                        ),
+                    )
                     self._warn_if_illegible(request, current, form.spec())
                     return HttpResponseRedirect(self._change_url(asset))
         else:
-            form = OverlayForm(prefix="overlay", image_size=size,
-                               initial=OverlayForm.initial_from(asset.overlay))
+            form = OverlayForm(
+                prefix="overlay", image_size=size, initial=OverlayForm.initial_from(asset.overlay)
+            )
         return self._render_form(
-            request, title=_("Text overlay of “%(title)s”") % {"title": asset.title},
-            form=forms.Form(), overlay_form=form, assets=[asset], submit=_("Save overlay"),
+            request,
+            title=_("Text overlay of “%(title)s”") % {"title": asset.title},
+            form=forms.Form(),
+            overlay_form=form,
+            assets=[asset],
+            submit=_("Save overlay"),
         )
 
     @staticmethod
-    def _warn_if_illegible(request: HttpRequest, version: AssetVersion | None,
-                           spec: dict | None) -> None:
+    def _warn_if_illegible(
+        request: HttpRequest, version: AssetVersion | None, spec: dict | None
+    ) -> None:
         """Flag an overlay below 3:1 (measured on the preview) before the renditions land."""
         from .views import preview_overlay  # the views import this module's forms
 
@@ -384,8 +497,9 @@ class AssetActionsMixin:
         except NanobananaError as exc:
             messages.error(request, _message(exc))
         else:
-            self._log(request, asset, _("Made version %(version)s current.")
-                      % {"version": version.pk})
+            self._log(
+                request, asset, _("Made version %(version)s current.") % {"version": version.pk}
+            )
             messages.success(request, _("That version is the current image now."))
         return HttpResponseRedirect(self._change_url(asset))
 
@@ -398,8 +512,7 @@ class AssetActionsMixin:
         except NanobananaError as exc:
             messages.error(request, _message(exc))
         else:
-            self._log(request, asset, _("Cancelled version %(version)s.")
-                      % {"version": version.pk})
+            self._log(request, asset, _("Cancelled version %(version)s.") % {"version": version.pk})
             messages.success(request, _("Cancelled."))
         return HttpResponseRedirect(self._change_url(asset))
 
@@ -409,23 +522,37 @@ class AssetActionsMixin:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/generate/", wrap(self.generate_view),
-                 name=f"{prefix}_generate"),
-            path("<path:object_id>/regenerate/", wrap(self.regenerate_view),
-                 name=f"{prefix}_regenerate"),
+            path("<path:object_id>/generate/", wrap(self.generate_view), name=f"{prefix}_generate"),
+            path(
+                "<path:object_id>/regenerate/",
+                wrap(self.regenerate_view),
+                name=f"{prefix}_regenerate",
+            ),
             path("<path:object_id>/edit/", wrap(self.edit_view), name=f"{prefix}_edit"),
-            path("<path:object_id>/overlay/", wrap(self.overlay_view),
-                 name=f"{prefix}_overlay"),
-            path("<path:object_id>/make-current/", wrap(require_POST(self.make_current_view)),
-                 name=f"{prefix}_make_current"),
-            path("<path:object_id>/cancel/", wrap(require_POST(self.cancel_view)),
-                 name=f"{prefix}_cancel"),
+            path("<path:object_id>/overlay/", wrap(self.overlay_view), name=f"{prefix}_overlay"),
+            path(
+                "<path:object_id>/make-current/",
+                wrap(require_POST(self.make_current_view)),
+                name=f"{prefix}_make_current",
+            ),
+            path(
+                "<path:object_id>/cancel/",
+                wrap(require_POST(self.cancel_view)),
+                name=f"{prefix}_cancel",
+            ),
         ]
 
     # -- changelist actions ------------------------------------------------------------------
 
-    def _bulk(self, request: HttpRequest, assets: Sequence[GeneratedAsset], run: Any,
-              done: str, *, action: str = "regenerate") -> None:
+    def _bulk(
+        self,
+        request: HttpRequest,
+        assets: Sequence[GeneratedAsset],
+        run: Any,
+        done: str,
+        *,
+        action: str = "regenerate",
+    ) -> None:
         """Run ``run(asset)`` for each image ``action`` is allowed on; one message for the
         queued, one per failure."""
         assets = self._allowed(request, assets, action)
@@ -449,8 +576,11 @@ class AssetActionsMixin:
     @admin.action(description=gettext_lazy("Generate a new version…"), permissions=["generate"])
     def generate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset)
-        form = (GenerateForm(request.POST, request.FILES, user=request.user)
-                if self._is_apply(request) else GenerateForm(user=request.user))
+        form = (
+            GenerateForm(request.POST, request.FILES, user=request.user)
+            if self._is_apply(request)
+            else GenerateForm(user=request.user)
+        )
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
@@ -462,24 +592,46 @@ class AssetActionsMixin:
                 params = replace(form.generation_params(), references=refs)
 
                 def run(asset: GeneratedAsset) -> str:
-                    version = generate(params, asset=asset, user=request.user,
-                                       source=Source.ADMIN, client_ip=client_ip(request))
+                    version = generate(
+                        params,
+                        asset=asset,
+                        user=request.user,
+                        source=Source.ADMIN,
+                        client_ip=client_ip(request),
+                    )
                     return _("Generated version %(version)s (%(model)s).") % {
-                        "version": version.pk, "model": version.model}
+                        "version": version.pk,
+                        "model": version.model,
+                    }
 
-                self._bulk(request, assets, run, ngettext(
-                    "Generation queued for %(count)d image.",
-                    "Generation queued for %(count)d images.", len(assets)))
+                self._bulk(
+                    request,
+                    assets,
+                    run,
+                    ngettext(
+                        "Generation queued for %(count)d image.",
+                        "Generation queued for %(count)d images.",
+                        len(assets),
+                    ),
+                )
                 return None
-        return self._render_form(request, title=_("Generate new versions"), form=form,
-                                 assets=assets, action="generate_action", submit=_("Generate"))
+        return self._render_form(
+            request,
+            title=_("Generate new versions"),
+            form=form,
+            assets=assets,
+            action="generate_action",
+            submit=_("Generate"),
+        )
 
     @admin.action(description=gettext_lazy("Regenerate…"), permissions=["generate"])
-    def regenerate_action(self, request: HttpRequest, queryset: QuerySet
-                          ) -> HttpResponse | None:
+    def regenerate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (BulkRegenerateForm(request.POST, request.FILES, user=request.user)
-                if self._is_apply(request) else BulkRegenerateForm(user=request.user))
+        form = (
+            BulkRegenerateForm(request.POST, request.FILES, user=request.user)
+            if self._is_apply(request)
+            else BulkRegenerateForm(user=request.user)
+        )
         if form.is_bound and form.is_valid():
             changes = form.changes()
             try:
@@ -488,53 +640,99 @@ class AssetActionsMixin:
             except NanobananaError as exc:
                 add_service_errors(form, exc)
             else:
+
                 def run(asset: GeneratedAsset) -> str:
                     version = self._version(asset, None)
-                    new = regenerate(version, changes=changes, user=request.user,
-                                     source=Source.ADMIN, client_ip=client_ip(request))
+                    new = regenerate(
+                        version,
+                        changes=changes,
+                        user=request.user,
+                        source=Source.ADMIN,
+                        client_ip=client_ip(request),
+                    )
                     return _("Regenerated version %(old)s as %(new)s.") % {
-                        "old": version.pk, "new": new.pk}
+                        "old": version.pk,
+                        "new": new.pk,
+                    }
 
-                self._bulk(request, assets, run, ngettext(
-                    "Regeneration queued for %(count)d image.",
-                    "Regeneration queued for %(count)d images.", len(assets)))
+                self._bulk(
+                    request,
+                    assets,
+                    run,
+                    ngettext(
+                        "Regeneration queued for %(count)d image.",
+                        "Regeneration queued for %(count)d images.",
+                        len(assets),
+                    ),
+                )
                 return None
-        return self._render_form(request, title=_("Regenerate images"), form=form,
-                                 assets=assets, action="regenerate_action",
-                                 submit=_("Regenerate"))
+        return self._render_form(
+            request,
+            title=_("Regenerate images"),
+            form=form,
+            assets=assets,
+            action="regenerate_action",
+            submit=_("Regenerate"),
+        )
 
     @admin.action(description=gettext_lazy("Edit with an instruction…"), permissions=["generate"])
     def edit_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (EditForm(request.POST, request.FILES, user=request.user)
-                if self._is_apply(request) else EditForm(user=request.user))
+        form = (
+            EditForm(request.POST, request.FILES, user=request.user)
+            if self._is_apply(request)
+            else EditForm(user=request.user)
+        )
         if form.is_bound and form.is_valid():
             try:
                 refs = reference_ids(request, form) if has_references(form) else ()
             except NanobananaError as exc:
                 add_service_errors(form, exc)
             else:
+
                 def run(asset: GeneratedAsset) -> str:
                     version = self._version(asset, None)
-                    new = edit(version, instruction=form.cleaned_data["instruction"],
-                               references=refs, user=request.user, source=Source.ADMIN,
-                               client_ip=client_ip(request))
+                    new = edit(
+                        version,
+                        instruction=form.cleaned_data["instruction"],
+                        references=refs,
+                        user=request.user,
+                        source=Source.ADMIN,
+                        client_ip=client_ip(request),
+                    )
                     return _("Edited version %(old)s as %(new)s.") % {
-                        "old": version.pk, "new": new.pk}
+                        "old": version.pk,
+                        "new": new.pk,
+                    }
 
-                self._bulk(request, assets, run, ngettext(
-                    "Edit queued for %(count)d image.", "Edits queued for %(count)d images.",
-                    len(assets)))
+                self._bulk(
+                    request,
+                    assets,
+                    run,
+                    ngettext(
+                        "Edit queued for %(count)d image.",
+                        "Edits queued for %(count)d images.",
+                        len(assets),
+                    ),
+                )
                 return None
-        return self._render_form(request, title=_("Edit images with an instruction"),
-                                 form=form, assets=assets, action="edit_action",
-                                 submit=_("Edit"))
+        return self._render_form(
+            request,
+            title=_("Edit images with an instruction"),
+            form=form,
+            assets=assets,
+            action="edit_action",
+            submit=_("Edit"),
+        )
 
     @admin.action(description=gettext_lazy("Re-render text overlay…"), permissions=["change"])
     def overlay_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         assets = list(queryset.select_related("current_version"))
-        form = (OverlayForm(request.POST, prefix="overlay") if self._is_apply(request)
-                else OverlayForm(prefix="overlay"))
+        form = (
+            OverlayForm(request.POST, prefix="overlay")
+            if self._is_apply(request)
+            else OverlayForm(prefix="overlay")
+        )
         if form.is_bound and form.is_valid():
             spec = form.spec()
 
@@ -542,11 +740,24 @@ class AssetActionsMixin:
                 rerender_overlay(asset, spec, user=request.user)
                 return _("Changed the text overlay.") if spec else _("Removed the text overlay.")
 
-            self._bulk(request, assets, run, ngettext(
-                "Overlay re-rendering queued for %(count)d image.",
-                "Overlay re-rendering queued for %(count)d images.", len(assets)),
-                action="change")
+            self._bulk(
+                request,
+                assets,
+                run,
+                ngettext(
+                    "Overlay re-rendering queued for %(count)d image.",
+                    "Overlay re-rendering queued for %(count)d images.",
+                    len(assets),
+                ),
+                action="change",
+            )
             return None
-        return self._render_form(request, title=_("Re-render text overlay"), form=forms.Form(),
-                                 overlay_form=form, assets=assets, action="overlay_action",
-                                 submit=_("Save overlay"))
+        return self._render_form(
+            request,
+            title=_("Re-render text overlay"),
+            form=forms.Form(),
+            overlay_form=form,
+            assets=assets,
+            action="overlay_action",
+            submit=_("Save overlay"),
+        )

@@ -39,15 +39,22 @@ from .views import (
 )
 
 STATE_COLOURS = {
-    State.QUEUED: "#79aec8", State.RUNNING: "#e6a700", State.SUCCEEDED: "#2e7d32",
-    State.FAILED: "#ba2121", State.BLOCKED: "#ba2121", State.CANCELLED: "#777",
+    State.QUEUED: "#79aec8",
+    State.RUNNING: "#e6a700",
+    State.SUCCEEDED: "#2e7d32",
+    State.FAILED: "#ba2121",
+    State.BLOCKED: "#ba2121",
+    State.CANCELLED: "#777",
 }
 
 
 def state_badge(state: str, label: str) -> str:
     return format_html(
         '<span class="nb-state nb-state-{}" data-nb-state="{}" style="background:{}">{}</span>',
-        state, state, STATE_COLOURS.get(state, "#777"), label,
+        state,
+        state,
+        STATE_COLOURS.get(state, "#777"),
+        label,
     )
 
 
@@ -84,17 +91,42 @@ class ModelFilter(admin.SimpleListFilter):
 class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelAdmin):
     # Not "model": a method of that name is shadowed by ``ModelAdmin.model`` (the class), and
     # the column would be an empty one headed with the model's name.
-    list_display = ("thumbnail", "title", "state", "image_model", "size", "cost_to_date", "owner",
-                    "updated_at")
+    list_display = (
+        "thumbnail",
+        "title",
+        "state",
+        "image_model",
+        "size",
+        "cost_to_date",
+        "owner",
+        "updated_at",
+    )
     list_display_links = ("thumbnail", "title")
-    list_filter = (StateFilter, ModelFilter, ("owner", admin.RelatedOnlyFieldListFilter),
-                   ("updated_at", admin.DateFieldListFilter))
+    list_filter = (
+        StateFilter,
+        ModelFilter,
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("updated_at", admin.DateFieldListFilter),
+    )
     search_fields = ("title", "versions__prompt")
     list_per_page = 50
-    actions = ["generate_action", "regenerate_action", "edit_action", "overlay_action",
-               "describe_action", "delete_selected"]
-    fields = ("title", "alt_text", "focal_point_x", "focal_point_y", "owner", "created_at",
-              "updated_at")
+    actions = [
+        "generate_action",
+        "regenerate_action",
+        "edit_action",
+        "overlay_action",
+        "describe_action",
+        "delete_selected",
+    ]
+    fields = (
+        "title",
+        "alt_text",
+        "focal_point_x",
+        "focal_point_y",
+        "owner",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = ("owner", "created_at", "updated_at")
     change_form_template = "admin/nanobanana/change_form.html"
     change_list_template = "admin/nanobanana/change_list.html"
@@ -107,8 +139,13 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         latest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at")
-        spent = (AssetVersion.objects.filter(asset=OuterRef("pk")).order_by()
-                 .values("asset").annotate(total=Sum("cost")).values("total"))
+        spent = (
+            AssetVersion.objects.filter(asset=OuterRef("pk"))
+            .order_by()
+            .values("asset")
+            .annotate(total=Sum("cost"))
+            .values("total")
+        )
         money = DecimalField(max_digits=14, decimal_places=6)
         # Thumbnails: the current versions' renditions in one query for the whole page.
         return (
@@ -116,8 +153,9 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
             .select_related("owner")
             .annotate(
                 latest_state=Subquery(latest.values("state")[:1]),
-                cost_total=Coalesce(Subquery(spent, output_field=money), Value(0),
-                                    output_field=money),
+                cost_total=Coalesce(
+                    Subquery(spent, output_field=money), Value(0), output_field=money
+                ),
             )
         )
 
@@ -155,8 +193,11 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
         version = obj.current_version
         if version is None or not version.original:
             return format_html('<span class="nb-thumb nb-thumb-empty">{}</span>', "—")
-        return format_html('<img class="nb-thumb" src="{}" alt="{}" loading="lazy">',
-                           thumbnail_url(version, obj.rendered_overlay_hash), obj.alt_text)
+        return format_html(
+            '<img class="nb-thumb" src="{}" alt="{}" loading="lazy">',
+            thumbnail_url(version, obj.rendered_overlay_hash),
+            obj.alt_text,
+        )
 
     @admin.display(description=_("state"), ordering="latest_state")
     def state(self, obj: GeneratedAsset) -> str:
@@ -184,8 +225,13 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
 
     # -- change page -------------------------------------------------------------------------
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         extra_context = dict(extra_context or {})
         asset = self.get_object(request, object_id)
         if asset is not None and self.has_view_or_change_permission(request, asset):
@@ -193,21 +239,25 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
             extra_context.update(panel_context(self, request, asset))
             extra_context.update(editor_context(self, request, asset))
             extra_context.update(self.description_context(request, asset))
-            extra_context.update({
-                "url_status": reverse(f"admin:{prefix}_status", args=[asset.pk]),
-                "poll_seconds": poll_seconds(),
-                "capabilities": capabilities_json(),
-            })
+            extra_context.update(
+                {
+                    "url_status": reverse(f"admin:{prefix}_status", args=[asset.pk]),
+                    "poll_seconds": poll_seconds(),
+                    "capabilities": capabilities_json(),
+                }
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-                        ) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = dict(extra_context or {})
         extra_context["can_view_usage"] = request.user.has_perm("nanobanana.view_usage")
         return super().changelist_view(request, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: GeneratedAsset, form: Any,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: GeneratedAsset, form: Any, change: bool
+    ) -> None:
         if not change and obj.owner_id is None:
             obj.owner = request.user
         super().save_model(request, obj, form, change)
@@ -234,14 +284,18 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelA
         def bind(view: Any) -> Any:
             def bound(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
                 return view(self, request, *args, **kwargs)
+
             return wrap(bound)
 
         return [
             path("usage/", bind(dashboard_view), name=f"{prefix}_usage"),
             path("usage/export.csv", bind(export_csv_view), name=f"{prefix}_usage_csv"),
             path("<path:object_id>/status/", bind(status_view), name=f"{prefix}_status"),
-            path("<path:object_id>/overlay/preview/", bind(overlay_preview_view),
-                 name=f"{prefix}_overlay_preview"),
+            path(
+                "<path:object_id>/overlay/preview/",
+                bind(overlay_preview_view),
+                name=f"{prefix}_overlay_preview",
+            ),
             *self.object_action_urls(),
             *self.description_urls(),
             *super().get_urls(),

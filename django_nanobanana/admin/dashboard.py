@@ -24,8 +24,9 @@ def _number(value: Any) -> str:
     return f"{value:f}" if isinstance(value, Decimal) else str(value or 0)
 
 
-def chart_data(data: dict[str, Any], *, days: int | None = None,
-               today: dt.date | None = None) -> dict[str, Any]:
+def chart_data(
+    data: dict[str, Any], *, days: int | None = None, today: dt.date | None = None
+) -> dict[str, Any]:
     """Labels and values (money as strings, never floats) of the three charts.
 
     The per-day series has one bar per day of the last ``days`` days ending ``today``
@@ -66,8 +67,19 @@ def recent_failures(limit: int = RECENT_LIMIT) -> list[AssetVersion]:
     return list(
         AssetVersion.objects.filter(state__in=(State.FAILED, State.BLOCKED))
         .select_related("asset", "created_by")
-        .only("id", "state", "error_code", "error", "model", "prompt", "finished_at",
-              "created_at", "asset__id", "asset__title", "created_by__username")
+        .only(
+            "id",
+            "state",
+            "error_code",
+            "error",
+            "model",
+            "prompt",
+            "finished_at",
+            "created_at",
+            "asset__id",
+            "asset__title",
+            "created_by__username",
+        )
         .order_by("-created_at")[:limit]
     )
 
@@ -75,9 +87,9 @@ def recent_failures(limit: int = RECENT_LIMIT) -> list[AssetVersion]:
 def recent_refusals(limit: int = RECENT_LIMIT) -> list[AuditRecord]:
     """The latest requests refused before anything was spent (budget, invalid input)."""
     return list(
-        AuditRecord.objects.filter(outcome__in=(Outcome.REFUSED, Outcome.INVALID,
-                                                Outcome.BLOCKED))
-        .order_by("-created_at")[:limit]
+        AuditRecord.objects.filter(
+            outcome__in=(Outcome.REFUSED, Outcome.INVALID, Outcome.BLOCKED)
+        ).order_by("-created_at")[:limit]
     )
 
 

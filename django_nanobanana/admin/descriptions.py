@@ -37,56 +37,75 @@ def _point(request: HttpRequest) -> tuple[str, str] | None:
 class DescriptionAdminMixin:
     """Views and a changelist action for :class:`~.assets.GeneratedAssetAdmin`."""
 
-    def description_context(self, request: HttpRequest, asset: GeneratedAsset
-                            ) -> dict[str, Any]:
+    def description_context(self, request: HttpRequest, asset: GeneratedAsset) -> dict[str, Any]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"  # type: ignore[attr-defined]
         current = asset.current_version
         row = descriptions.latest_description(current)
-        codes = list(row.languages) if row is not None and row.languages \
-            else descriptions.languages()
+        codes = (
+            list(row.languages) if row is not None and row.languages else descriptions.languages()
+        )
         fields = [
-            {"code": code, "name": f"alt_text_{code}",
-             "suggested": (row.alt_text or {}).get(code, "") if row is not None else "",
-             "value": (asset.alt_text if code == codes[0]
-                       else (asset.alt_texts or {}).get(code, ""))}
+            {
+                "code": code,
+                "name": f"alt_text_{code}",
+                "suggested": (row.alt_text or {}).get(code, "") if row is not None else "",
+                "value": (
+                    asset.alt_text if code == codes[0] else (asset.alt_texts or {}).get(code, "")
+                ),
+            }
             for code in codes
         ]
         return {
             "description": row,
             "description_fields": fields,
             "description_long": next(iter((row.description or {}).values()), "")
-            if row is not None else "",
-            "description_busy": row is not None and row.state in (
-                DescriptionState.QUEUED, DescriptionState.RUNNING),
+            if row is not None
+            else "",
+            "description_busy": row is not None
+            and row.state in (DescriptionState.QUEUED, DescriptionState.RUNNING),
             "url_describe": reverse(f"admin:{prefix}_describe", args=[quote(asset.pk)]),
-            "url_accept_description": reverse(f"admin:{prefix}_accept_description",
-                                              args=[quote(asset.pk)]),
+            "url_accept_description": reverse(
+                f"admin:{prefix}_accept_description", args=[quote(asset.pk)]
+            ),
             "url_focal_point": reverse(f"admin:{prefix}_focal_point", args=[quote(asset.pk)]),
-            "focal_x": asset.focal_point_x if asset.focal_point_x is not None else (
-                row.focal_point_x if row is not None else None),
-            "focal_y": asset.focal_point_y if asset.focal_point_y is not None else (
-                row.focal_point_y if row is not None else None),
+            "focal_x": asset.focal_point_x
+            if asset.focal_point_x is not None
+            else (row.focal_point_x if row is not None else None),
+            "focal_y": asset.focal_point_y
+            if asset.focal_point_y is not None
+            else (row.focal_point_y if row is not None else None),
         }
 
     def description_urls(self) -> list[Any]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"  # type: ignore[attr-defined]
         wrap = self.admin_site.admin_view  # type: ignore[attr-defined]
         return [
-            path("<path:object_id>/describe/", wrap(require_POST(self.describe_view)),
-                 name=f"{prefix}_describe"),
-            path("<path:object_id>/accept-description/",
-                 wrap(require_POST(self.accept_description_view)),
-                 name=f"{prefix}_accept_description"),
-            path("<path:object_id>/focal-point/", wrap(require_POST(self.focal_point_view)),
-                 name=f"{prefix}_focal_point"),
+            path(
+                "<path:object_id>/describe/",
+                wrap(require_POST(self.describe_view)),
+                name=f"{prefix}_describe",
+            ),
+            path(
+                "<path:object_id>/accept-description/",
+                wrap(require_POST(self.accept_description_view)),
+                name=f"{prefix}_accept_description",
+            ),
+            path(
+                "<path:object_id>/focal-point/",
+                wrap(require_POST(self.focal_point_view)),
+                name=f"{prefix}_focal_point",
+            ),
         ]
 
     def _describe(self, request: HttpRequest, asset: GeneratedAsset) -> ImageDescription:
         if asset.current_version is None:
             raise StateConflict(_("This image has no finished version yet."))
         return descriptions.request_description(
-            asset.current_version, user=request.user, source=Source.ADMIN,
-            client_ip=client_ip(request))
+            asset.current_version,
+            user=request.user,
+            source=Source.ADMIN,
+            client_ip=client_ip(request),
+        )
 
     def describe_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         asset = self._asset(request, object_id)  # type: ignore[attr-defined]
@@ -94,21 +113,26 @@ class DescriptionAdminMixin:
         try:
             self._describe(request, asset)
         except BudgetExceeded as exc:
-            messages.error(request, _("The description was refused: %(reason)s The image is "
-                                      "unchanged.") % {"reason": exc.message})
+            messages.error(
+                request,
+                _("The description was refused: %(reason)s The image is unchanged.")
+                % {"reason": exc.message},
+            )
         except NanobananaError as exc:
             messages.error(request, _message(exc))
         else:
             self._log(request, asset, _("Asked for an alt text and focal point."))  # type: ignore[attr-defined]
-            messages.success(request, _("Describing the image; the suggestion appears here "
-                                        "when it is ready."))
+            messages.success(
+                request, _("Describing the image; the suggestion appears here when it is ready.")
+            )
         return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
 
     def accept_description_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         asset = self._asset(request, object_id)  # type: ignore[attr-defined]
         self._require(self.has_change_permission(request, asset))  # type: ignore[attr-defined]
         row = ImageDescription.objects.filter(
-            version__asset=asset, pk=request.POST.get("description") or None).first()
+            version__asset=asset, pk=request.POST.get("description") or None
+        ).first()
         if row is None:
             messages.error(request, _("There is no suggestion to review."))
             return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
@@ -117,12 +141,15 @@ class DescriptionAdminMixin:
             self._log(request, asset, _("Rejected the suggested alt text."))  # type: ignore[attr-defined]
             messages.success(request, _("Suggestion rejected."))
             return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
-        texts = {code: request.POST[f"alt_text_{code}"].strip()
-                 for code in (row.languages or descriptions.languages())
-                 if f"alt_text_{code}" in request.POST}
+        texts = {
+            code: request.POST[f"alt_text_{code}"].strip()
+            for code in (row.languages or descriptions.languages())
+            if f"alt_text_{code}" in request.POST
+        }
         try:
-            descriptions.accept_description(row, user=request.user, alt_text=texts or None,
-                                            focal_point=_point(request))
+            descriptions.accept_description(
+                row, user=request.user, alt_text=texts or None, focal_point=_point(request)
+            )
         except NanobananaError as exc:
             messages.error(request, _message(exc))
         else:
@@ -139,8 +166,9 @@ class DescriptionAdminMixin:
             messages.error(request, _message(exc))
         else:
             self._log(request, asset, _("Set the focal point."))  # type: ignore[attr-defined]
-            messages.success(request, _("Focal point saved; crops are re-rendered (no "
-                                        "provider cost)."))
+            messages.success(
+                request, _("Focal point saved; crops are re-rendered (no provider cost).")
+            )
         return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
 
     @admin.action(description=gettext_lazy("Suggest alt text and focal point"))
@@ -157,6 +185,12 @@ class DescriptionAdminMixin:
             else:
                 queued += 1
         if queued:
-            messages.success(request, ngettext(
-                "%(count)d image is being described.", "%(count)d images are being described.",
-                queued) % {"count": queued})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d image is being described.",
+                    "%(count)d images are being described.",
+                    queued,
+                )
+                % {"count": queued},
+            )

@@ -60,17 +60,29 @@ class MultipleImageField(forms.FileField):
 
 def capabilities_json() -> str:
     """What the form's script needs to offer only the ratios and sizes a model supports."""
-    return json.dumps({
-        m.id: {"ratios": list(m.aspect_ratios), "sizes": list(m.image_sizes),
-               "max_references": m.max_reference_images,
-               "thinking_levels": list(m.thinking_levels), "grounding": list(m.grounding),
-               "stage": m.stage, "notice": m.lifecycle_notice()}
-        for m in get_registry().values()
-    })
+    return json.dumps(
+        {
+            m.id: {
+                "ratios": list(m.aspect_ratios),
+                "sizes": list(m.image_sizes),
+                "max_references": m.max_reference_images,
+                "thinking_levels": list(m.thinking_levels),
+                "grounding": list(m.grounding),
+                "stage": m.stage,
+                "notice": m.lifecycle_notice(),
+            }
+            for m in get_registry().values()
+        }
+    )
 
 
-def add_service_errors(form: forms.Form, exc: Exception, *, prefix: str = "",
-                       subforms: Mapping[str, forms.Form] | None = None) -> None:
+def add_service_errors(
+    form: forms.Form,
+    exc: Exception,
+    *,
+    prefix: str = "",
+    subforms: Mapping[str, forms.Form] | None = None,
+) -> None:
     """Put a service error on the form: field errors on their fields, the rest on top."""
     if isinstance(exc, RequestValidationError):
         for field, messages in exc.field_errors.items():
@@ -89,11 +101,13 @@ def add_service_errors(form: forms.Form, exc: Exception, *, prefix: str = "",
 
 # -- references --------------------------------------------------------------------------------
 
+
 class ReferencesMixin(forms.Form):
     """References from existing images (their current version) and new uploads."""
 
     reference_assets = forms.ModelMultipleChoiceField(
-        label=_("Reference images from the library"), required=False,
+        label=_("Reference images from the library"),
+        required=False,
         queryset=GeneratedAsset.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text=_("The current image of each selected asset is sent as a reference."),
@@ -106,8 +120,8 @@ class ReferencesMixin(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only images the editor may use as references (django_nanobanana.access).
-        self.fields["reference_assets"].queryset = (
-            access.reference_candidates(user).order_by("title")
+        self.fields["reference_assets"].queryset = access.reference_candidates(user).order_by(
+            "title"
         )
         self.fields["reference_assets"].label_from_instance = lambda a: a.title
 
@@ -120,7 +134,8 @@ class ReferencesMixin(forms.Form):
                 raise forms.ValidationError(
                     _("%(name)s: reference images may be at most %(mb)d MB.")
                     % {"name": name, "mb": MAX_REFERENCE_BYTES // (1024 * 1024)},
-                    code="too_large")
+                    code="too_large",
+                )
             upload.seek(0)
             try:
                 validate_reference(upload.read())
@@ -144,93 +159,166 @@ class ReferencesMixin(forms.Form):
 
 # -- overlay -----------------------------------------------------------------------------------
 
+
 def _choices(values: Iterable[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
-STYLE_CHOICES = [("auto", _("Automatic (legible on any picture)")),
-                 ("custom", _("Custom colours"))]
+STYLE_CHOICES = [("auto", _("Automatic (legible on any picture)")), ("custom", _("Custom colours"))]
 
 
 class OverlayForm(forms.Form):
     """The overlay spec as form fields; an empty text means no overlay."""
 
-    text = forms.CharField(label=_("Text"), required=False, max_length=500,
-                           widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
-                           help_text=_("Leave empty for no overlay. Line breaks are kept."))
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text=_("Leave empty for no overlay. Line breaks are kept."),
+    )
     style = forms.ChoiceField(
-        label=_("Style"), choices=STYLE_CHOICES, initial=DEFAULT_STYLE,
-        help_text=_("Automatic: white or black text, plus a soft shadow or a scrim only where "
-                    "the picture needs it, measured on every rendition to reach a 4.5:1 "
-                    "contrast. Custom: the colours, outline and background below."))
+        label=_("Style"),
+        choices=STYLE_CHOICES,
+        initial=DEFAULT_STYLE,
+        help_text=_(
+            "Automatic: white or black text, plus a soft shadow or a scrim only where "
+            "the picture needs it, measured on every rendition to reach a 4.5:1 "
+            "contrast. Custom: the colours, outline and background below."
+        ),
+    )
     font = forms.ChoiceField(label=_("Font"), initial="auto")
-    size = forms.FloatField(label=_("Font size"), initial=DEFAULT_SIZE, min_value=0.01,
-                            max_value=0.5,
-                            help_text=_("Fraction of the image height (0.07 = 7%)."),
-                            widget=forms.NumberInput(attrs={"step": "0.005"}))
+    size = forms.FloatField(
+        label=_("Font size"),
+        initial=DEFAULT_SIZE,
+        min_value=0.01,
+        max_value=0.5,
+        help_text=_("Fraction of the image height (0.07 = 7%)."),
+        widget=forms.NumberInput(attrs={"step": "0.005"}),
+    )
     min_size = forms.FloatField(
-        label=_("Minimum font size"), initial=DEFAULT_MIN_SIZE, min_value=0.005, max_value=0.5,
-        help_text=_("Fraction of the image height. Long text shrinks down to this before it "
-                    "is refused."),
-        widget=forms.NumberInput(attrs={"step": "0.005"}))
-    anchor = forms.ChoiceField(label=_("Position"), choices=_choices(ANCHORS),
-                               initial=DEFAULT_ANCHOR,
-                               help_text=_("Where the text block sits, inside the margins."))
-    align = forms.ChoiceField(label=_("Alignment"), choices=_choices(ALIGNS), initial="start",
-                              help_text=_("Of the lines within the block; start and end "
-                                          "follow the text direction."))
-    direction = forms.ChoiceField(label=_("Text direction"), choices=_choices(DIRECTIONS),
-                                  initial="auto",
-                                  help_text=_("Auto: from the first letter (Hebrew and Arabic "
-                                              "read right to left)."))
-    color = forms.CharField(label=_("Text colour"), initial=DEFAULT_COLOR, max_length=9,
-                            widget=forms.TextInput(attrs={"type": "color"}),
-                            help_text=_("Custom style only."))
+        label=_("Minimum font size"),
+        initial=DEFAULT_MIN_SIZE,
+        min_value=0.005,
+        max_value=0.5,
+        help_text=_(
+            "Fraction of the image height. Long text shrinks down to this before it is refused."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.005"}),
+    )
+    anchor = forms.ChoiceField(
+        label=_("Position"),
+        choices=_choices(ANCHORS),
+        initial=DEFAULT_ANCHOR,
+        help_text=_("Where the text block sits, inside the margins."),
+    )
+    align = forms.ChoiceField(
+        label=_("Alignment"),
+        choices=_choices(ALIGNS),
+        initial="start",
+        help_text=_("Of the lines within the block; start and end follow the text direction."),
+    )
+    direction = forms.ChoiceField(
+        label=_("Text direction"),
+        choices=_choices(DIRECTIONS),
+        initial="auto",
+        help_text=_("Auto: from the first letter (Hebrew and Arabic read right to left)."),
+    )
+    color = forms.CharField(
+        label=_("Text colour"),
+        initial=DEFAULT_COLOR,
+        max_length=9,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("Custom style only."),
+    )
     stroke_width = forms.FloatField(
-        label=_("Outline width"), initial=0.0, min_value=0, max_value=0.25,
-        help_text=_("Custom style only. Fraction of the font size (0.1 = a tenth of it); "
-                    "0 for none."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}))
-    stroke_color = forms.CharField(label=_("Outline colour"), initial=DEFAULT_STROKE_COLOR,
-                                   max_length=9, widget=forms.TextInput(attrs={"type": "color"}),
-                                   help_text=_("Custom style only."))
+        label=_("Outline width"),
+        initial=0.0,
+        min_value=0,
+        max_value=0.25,
+        help_text=_(
+            "Custom style only. Fraction of the font size (0.1 = a tenth of it); 0 for none."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+    stroke_color = forms.CharField(
+        label=_("Outline colour"),
+        initial=DEFAULT_STROKE_COLOR,
+        max_length=9,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("Custom style only."),
+    )
     background = forms.ChoiceField(
-        label=_("Background"), choices=_choices(BACKGROUNDS), initial="none",
-        help_text=_("Box: around the text; band: the full width, reaching the top or bottom "
-                    "edge when anchored there. With the automatic style: the shape of the "
-                    "scrim, when one is needed."))
-    background_color = forms.CharField(label=_("Background colour"), initial="#000000",
-                                       max_length=9,
-                                       widget=forms.TextInput(attrs={"type": "color"}),
-                                       help_text=_("Custom style only."))
+        label=_("Background"),
+        choices=_choices(BACKGROUNDS),
+        initial="none",
+        help_text=_(
+            "Box: around the text; band: the full width, reaching the top or bottom "
+            "edge when anchored there. With the automatic style: the shape of the "
+            "scrim, when one is needed."
+        ),
+    )
+    background_color = forms.CharField(
+        label=_("Background colour"),
+        initial="#000000",
+        max_length=9,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("Custom style only."),
+    )
     background_opacity = forms.FloatField(
-        label=_("Background opacity"), initial=0.5, min_value=0, max_value=1,
+        label=_("Background opacity"),
+        initial=0.5,
+        min_value=0,
+        max_value=1,
         help_text=_("Custom style only. From 0 (transparent) to 1 (opaque)."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}))
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
     padding = forms.FloatField(
-        label=_("Padding"), initial=DEFAULT_PADDING, min_value=0, max_value=2,
-        help_text=_("Space between the text and its background or scrim, as a fraction of "
-                    "the font size."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}))
+        label=_("Padding"),
+        initial=DEFAULT_PADDING,
+        min_value=0,
+        max_value=2,
+        help_text=_(
+            "Space between the text and its background or scrim, as a fraction of the font size."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
     margin_x = forms.FloatField(
-        label=_("Horizontal margin"), initial=DEFAULT_MARGIN, min_value=0, max_value=0.45,
+        label=_("Horizontal margin"),
+        initial=DEFAULT_MARGIN,
+        min_value=0,
+        max_value=0.45,
         help_text=_("Fraction of the image's shorter side, from the left and right edges."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}))
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
     margin_y = forms.FloatField(
-        label=_("Vertical margin"), initial=DEFAULT_MARGIN, min_value=0, max_value=0.45,
+        label=_("Vertical margin"),
+        initial=DEFAULT_MARGIN,
+        min_value=0,
+        max_value=0.45,
         help_text=_("Fraction of the image's shorter side, from the top and bottom edges."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}))
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
     max_width = forms.FloatField(
-        label=_("Maximum width"), initial=DEFAULT_MAX_WIDTH, min_value=0.1, max_value=1,
+        label=_("Maximum width"),
+        initial=DEFAULT_MAX_WIDTH,
+        min_value=0.1,
+        max_value=1,
         help_text=_("Fraction of the image width the text block may take (0.9 = 90%)."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}))
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
     line_spacing = forms.FloatField(
-        label=_("Line spacing"), initial=DEFAULT_LINE_SPACING, min_value=1, max_value=3,
+        label=_("Line spacing"),
+        initial=DEFAULT_LINE_SPACING,
+        min_value=1,
+        max_value=3,
         help_text=_("Multiple of the font size from one line to the next."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}))
+        widget=forms.NumberInput(attrs={"step": "0.05"}),
+    )
 
-    def __init__(self, *args: Any, image_size: tuple[int, int] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, image_size: tuple[int, int] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.image_size = image_size
         for field in self.fields.values():  # anything left out takes the spec's default
@@ -278,6 +366,7 @@ class OverlayForm(forms.Form):
 
 # -- generation --------------------------------------------------------------------------------
 
+
 class _ValidatedGeneration(GenerationForm):
     """GenerationForm's fields; validation counts the references the editor picked."""
 
@@ -290,8 +379,7 @@ class _ValidatedGeneration(GenerationForm):
         count = self.reference_count() + self.extra_images  # type: ignore[attr-defined]
         sizes = self.reference_sizes() if isinstance(self, ReferencesMixin) else []
         try:
-            validate_params(self.generation_params(), reference_count=count,
-                            reference_sizes=sizes)
+            validate_params(self.generation_params(), reference_count=count, reference_sizes=sizes)
         except (RequestValidationError, ConfigurationError) as exc:
             add_service_errors(self, exc)
         return data
@@ -300,15 +388,28 @@ class _ValidatedGeneration(GenerationForm):
 class GenerateForm(ReferencesMixin, _ValidatedGeneration):
     """Generate a new version (of a new or an existing image)."""
 
-    field_order = ("prompt", "model", "aspect_ratio", "image_size", "seed", "thinking_level",
-                   "grounding", "reference_assets", "reference_uploads")
+    field_order = (
+        "prompt",
+        "model",
+        "aspect_ratio",
+        "image_size",
+        "seed",
+        "thinking_level",
+        "grounding",
+        "reference_assets",
+        "reference_uploads",
+    )
 
 
 class NewImageForm(GenerateForm):
     """The add page: what the image is called plus what to generate."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, required=False,
-                            help_text=_("Defaults to the beginning of the prompt."))
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Defaults to the beginning of the prompt."),
+    )
     alt_text = forms.CharField(label=_("Alt text"), max_length=500, required=False)
     field_order = ("title", "alt_text", *GenerateForm.field_order)
 
@@ -319,18 +420,24 @@ class RegenerateForm(GenerateForm):
     def __init__(self, *args: Any, version: AssetVersion, **kwargs: Any) -> None:
         self.version = version
         model, replaced = resolve_model(version.model)
-        kwargs.setdefault("initial", {
-            "prompt": version.prompt, "model": model.id,
-            "aspect_ratio": version.aspect_ratio, "image_size": version.image_size,
-            "seed": version.seed,
-            "thinking_level": (version.params or {}).get("thinking_level") or "",
-            "grounding": (version.params or {}).get("grounding") or "",
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "prompt": version.prompt,
+                "model": model.id,
+                "aspect_ratio": version.aspect_ratio,
+                "image_size": version.image_size,
+                "seed": version.seed,
+                "thinking_level": (version.params or {}).get("thinking_level") or "",
+                "grounding": (version.params or {}).get("grounding") or "",
+            },
+        )
         super().__init__(*args, **kwargs)
         if replaced:
             self.fields["model"].help_text = _(
                 "This version was made with %(old)s, which Google has retired; its "
-                "replacement %(new)s is used.") % {"old": replaced, "new": model.id}
+                "replacement %(new)s is used."
+            ) % {"old": replaced, "new": model.id}
         self.fields["reference_assets"].help_text = _(
             "Leave empty to keep the references of the version regenerated (%(count)d)."
         ) % {"count": len(version.references)}
@@ -342,9 +449,11 @@ class RegenerateForm(GenerateForm):
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "prompt": data["prompt"], "model": data.get("model") or None,
+            "prompt": data["prompt"],
+            "model": data.get("model") or None,
             "aspect_ratio": data.get("aspect_ratio") or None,
-            "image_size": data.get("image_size") or None, "seed": data.get("seed"),
+            "image_size": data.get("image_size") or None,
+            "seed": data.get("seed"),
             "thinking_level": data.get("thinking_level") or None,
             "grounding": data.get("grounding") or "",
         }
@@ -354,7 +463,9 @@ class BulkRegenerateForm(ReferencesMixin, forms.Form):
     """Regenerate several images: each from its own current request, optionally reworded."""
 
     prompt = forms.CharField(
-        label=_("New prompt"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("New prompt"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Leave empty to keep each image's own prompt."),
     )
     seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=2**31 - 1)
@@ -373,7 +484,8 @@ class EditForm(ReferencesMixin, forms.Form):
     """Edit an image with an instruction (a follow-up turn on the version edited)."""
 
     instruction = forms.CharField(
-        label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Instruction"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What to change, e.g. “make the sky pink, keep everything else”."),
     )
     field_order = ("instruction", "reference_assets", "reference_uploads")
@@ -386,8 +498,8 @@ class EditForm(ReferencesMixin, forms.Form):
             if replaced:
                 self.fields["instruction"].help_text = _(
                     "This image was made with %(old)s, which Google has retired: the edit is "
-                    "made by %(new)s, with the image as its input.") % {
-                    "old": replaced, "new": model.id}
+                    "made by %(new)s, with the image as its input."
+                ) % {"old": replaced, "new": model.id}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -395,13 +507,18 @@ class EditForm(ReferencesMixin, forms.Form):
             return data
         version = self.version
         params = GenerationParams(
-            prompt=data["instruction"], model=resolve_model(version.model)[0].id,
-            aspect_ratio=version.aspect_ratio or None, image_size=version.image_size or None,
+            prompt=data["instruction"],
+            model=resolve_model(version.model)[0].id,
+            aspect_ratio=version.aspect_ratio or None,
+            image_size=version.image_size or None,
             provider=version.provider,
         )
         try:
-            validate_params(params, reference_count=self.reference_count() + 1,
-                            reference_sizes=self.reference_sizes())
+            validate_params(
+                params,
+                reference_count=self.reference_count() + 1,
+                reference_sizes=self.reference_sizes(),
+            )
         except (RequestValidationError, ConfigurationError) as exc:
             add_service_errors(self, exc)
         return data

@@ -39,8 +39,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "username", "source", "model", "outcome", "cost",
-                    "avoided_cost", "latency_ms", "attempts", "client_ip")
+    list_display = (
+        "created_at",
+        "username",
+        "source",
+        "model",
+        "outcome",
+        "cost",
+        "avoided_cost",
+        "latency_ms",
+        "attempts",
+        "client_ip",
+    )
     list_filter = ("outcome", "source", "model")
     search_fields = ("username", "prompt", "response_id", "version_id", "reason")
     date_hierarchy = "created_at"
@@ -49,8 +59,17 @@ class AuditRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "username", "model", "source", "amount", "avoided",
-                    "images", "version_id")
+    list_display = (
+        "created_at",
+        "kind",
+        "username",
+        "model",
+        "source",
+        "amount",
+        "avoided",
+        "images",
+        "version_id",
+    )
     list_filter = ("kind", "source", "model")
     search_fields = ("username", "version_id")
     date_hierarchy = "occurred_at"
@@ -60,8 +79,19 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class BilledCallAdmin(ReadOnlyAdmin):
     """The attempt ledger: every answer the provider billed, one row each."""
 
-    list_display = ("created_at", "username", "model", "kind", "attempt", "call", "note",
-                    "usage_known", "cost", "late", "version_id")
+    list_display = (
+        "created_at",
+        "username",
+        "model",
+        "kind",
+        "attempt",
+        "call",
+        "note",
+        "usage_known",
+        "cost",
+        "late",
+        "version_id",
+    )
     list_filter = ("kind", "note", "usage_known", "late", "model")
     search_fields = ("username", "version_id", "response_id", "batch_job")
 
@@ -83,14 +113,33 @@ class UsageTotalAdmin(ReadOnlyAdmin):
 
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):
-    list_display = ("name", "scope", "target", "period", "amount_limit", "image_limit",
-                    "current_window", "is_active", "from_settings")
+    list_display = (
+        "name",
+        "scope",
+        "target",
+        "period",
+        "amount_limit",
+        "image_limit",
+        "current_window",
+        "is_active",
+        "from_settings",
+    )
     list_filter = ("scope", "period", "is_active")
     search_fields = ("name", "user__username", "group__name")
     autocomplete_fields = ()
     raw_id_fields = ("user",)
-    fields = ("name", "scope", "user", "group", "period", "amount_limit", "image_limit",
-              "is_active", "settings_key", "current_window")
+    fields = (
+        "name",
+        "scope",
+        "user",
+        "group",
+        "period",
+        "amount_limit",
+        "image_limit",
+        "is_active",
+        "settings_key",
+        "current_window",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.settings_key:
@@ -125,8 +174,10 @@ class BudgetAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         counters, _start, end = window_counters(obj)
-        if not any(c.spent_micros or c.reserved_micros or c.spent_images or c.reserved_images
-                   for c in counters):
+        if not any(
+            c.spent_micros or c.reserved_micros or c.spent_images or c.reserved_images
+            for c in counters
+        ):
             return _("nothing yet (resets %(at)s)") % {"at": f"{end:%Y-%m-%d %H:%M %Z}"}
         spent = sum(c.spent_micros + c.reserved_micros for c in counters)
         images = sum(c.spent_images + c.reserved_images for c in counters)
@@ -134,8 +185,9 @@ class BudgetAdmin(admin.ModelAdmin):
         if obj.amount_limit is not None:
             parts.append(f"{format_money(from_micros(spent))} / {format_money(obj.amount_limit)}")
         if obj.image_limit is not None:
-            parts.append(_("%(used)d / %(limit)d images") % {"used": images,
-                                                              "limit": obj.image_limit})
+            parts.append(
+                _("%(used)d / %(limit)d images") % {"used": images, "limit": obj.image_limit}
+            )
         if len(counters) > 1:
             parts.append(_("(%(count)d users)") % {"count": len(counters)})
         return " · ".join(str(p) for p in parts)

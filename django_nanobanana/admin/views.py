@@ -43,10 +43,14 @@ def poll_seconds() -> float:
 
 # -- the change page's panels -----------------------------------------------------------------
 
+
 def smallest_rendition(version: AssetVersion, overlay: str | None = None) -> Rendition | None:
     """The smallest JPEG/WebP/PNG rendition (prefetched ``renditions``), for thumbnails."""
-    rows = [r for r in version.renditions.all() if r.format in ("jpeg", "webp", "png")
-            and (overlay is None or r.overlay_hash == overlay)]
+    rows = [
+        r
+        for r in version.renditions.all()
+        if r.format in ("jpeg", "webp", "png") and (overlay is None or r.overlay_hash == overlay)
+    ]
     return min(rows, key=lambda r: (r.width, r.format != "jpeg"), default=None)
 
 
@@ -68,8 +72,9 @@ def overlay_pending(asset: GeneratedAsset) -> bool:
     return wanted != asset.rendered_overlay_hash
 
 
-def _finishing(asset: GeneratedAsset, latest: AssetVersion | None,
-               current: AssetVersion | None) -> bool:
+def _finishing(
+    asset: GeneratedAsset, latest: AssetVersion | None, current: AssetVersion | None
+) -> bool:
     """A version just succeeded and is being made current (its renditions are written
     first). Making it current touches the asset, so an asset not touched since the version
     finished is still waiting; bounded in time so a failure never keeps the page polling."""
@@ -83,19 +88,22 @@ def _finishing(asset: GeneratedAsset, latest: AssetVersion | None,
     return asset.updated_at <= finished
 
 
-def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
-                  ) -> dict[str, Any]:
+def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset) -> dict[str, Any]:
     """What the current-image and history panels need (the change page and status JSON)."""
     versions = list(
-        asset.versions.select_related("created_by").prefetch_related("renditions")
+        asset.versions.select_related("created_by")
+        .prefetch_related("renditions")
         .order_by("-created_at")
     )
     # The versions first, then the asset: a version made current meanwhile is already
     # "succeeded" in the list, so the panels never show a succeeded latest version next to
     # "No image yet" or offer to make the current version current.
-    fresh = (type(asset)._default_manager.filter(pk=asset.pk)
-             .values("current_version_id", "rendered_overlay_hash", "overlay", "updated_at")
-             .first())
+    fresh = (
+        type(asset)
+        ._default_manager.filter(pk=asset.pk)
+        .values("current_version_id", "rendered_overlay_hash", "overlay", "updated_at")
+        .first()
+    )
     if fresh is not None:
         for name, value in fresh.items():
             setattr(asset, name, value)
@@ -119,7 +127,8 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
         "current": current,
         "latest": latest,
         "model_warning": model_warning(current.model, current.model_status)
-        if current is not None else None,
+        if current is not None
+        else None,
         "notices": (latest.params or {}).get("notices", []) if latest is not None else [],
         # A succeeded version whose renditions are still being written: shown as running.
         "finishing": finishing,
@@ -138,16 +147,16 @@ def panel_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
     }
 
 
-def editor_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset
-                   ) -> dict[str, Any]:
+def editor_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset) -> dict[str, Any]:
     """The overlay editor's form and URLs (the change page, and the status JSON once a
     first or new current version appears)."""
     current = asset.current_version if asset.current_version_id else None
     size = (current.width, current.height) if current and current.width else None
     prefix = f"{modeladmin.opts.app_label}_{modeladmin.opts.model_name}"
     return {
-        "overlay_form": OverlayForm(prefix="overlay", image_size=size,
-                                    initial=OverlayForm.initial_from(asset.overlay)),
+        "overlay_form": OverlayForm(
+            prefix="overlay", image_size=size, initial=OverlayForm.initial_from(asset.overlay)
+        ),
         "url_preview": reverse(f"admin:{prefix}_overlay_preview", args=[quote(asset.pk)]),
         "url_overlay": reverse(f"admin:{prefix}_overlay", args=[quote(asset.pk)]),
     }
@@ -169,8 +178,13 @@ def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonRe
         "current_version": str(asset.current_version_id or ""),
         "overlay_pending": context["overlay_pending"],
         "versions": [
-            {"id": str(v.pk), "state": v.state, "state_label": str(v.get_state_display()),
-             "error": v.error, "error_code": v.error_code}
+            {
+                "id": str(v.pk),
+                "state": v.state,
+                "state_label": str(v.get_state_display()),
+                "error": v.error,
+                "error_code": v.error_code,
+            }
             for v in versions
         ],
         "poll_seconds": poll_seconds(),
@@ -183,16 +197,15 @@ def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonRe
         # A new current version: the page also swaps its tools (Edit with an instruction)
         # and the overlay editor, which follow the current image.
         context.update(editor_context(modeladmin, request, asset))
-        data["html"]["tools"] = render_to_string("admin/nanobanana/_tools.html", context,
-                                                 request)
-        data["html"]["editor"] = render_to_string("admin/nanobanana/_editor.html", context,
-                                                  request)
+        data["html"]["tools"] = render_to_string("admin/nanobanana/_tools.html", context, request)
+        data["html"]["editor"] = render_to_string("admin/nanobanana/_editor.html", context, request)
     response = JsonResponse(data)
     response["Cache-Control"] = "no-store"
     return response
 
 
 # -- overlay preview ---------------------------------------------------------------------------
+
 
 def _preview_base(version: AssetVersion) -> Image.Image:
     """The version's image at preview size (cached: typing must not decode a 4K PNG)."""
@@ -232,8 +245,9 @@ def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) 
     if request.GET.get("version"):
         version = modeladmin._version(asset, request.GET["version"])
     if version is None or not version.original:
-        return JsonResponse({"errors": {"__all__": [_("There is no image to preview yet.")]}},
-                            status=400)
+        return JsonResponse(
+            {"errors": {"__all__": [_("There is no image to preview yet.")]}}, status=400
+        )
     form = OverlayForm(request.POST or request.GET, prefix="overlay")
     if not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
@@ -258,6 +272,7 @@ def overlay_preview_view(modeladmin: Any, request: HttpRequest, object_id: str) 
 
 
 # -- usage dashboard ---------------------------------------------------------------------------
+
 
 def _require_usage(request: HttpRequest) -> None:
     if not request.user.has_perm(VIEW_USAGE):
@@ -289,8 +304,7 @@ def _date(value: str | None, default: dt.date) -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
-                         ) from None
+        raise ValueError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}) from None
     return reports.check_day(day)
 
 
@@ -301,14 +315,18 @@ def export_csv_view(modeladmin: Any, request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(timezone=budget_timezone())
     try:
         until = _date(request.GET.get("until"), today)
-        since = _date(request.GET.get("since"), max(reports.FIRST_DAY,
-                                                    until - dt.timedelta(days=29)))
+        since = _date(
+            request.GET.get("since"), max(reports.FIRST_DAY, until - dt.timedelta(days=29))
+        )
         if since > until:
             raise ValueError(_("since must not be after until."))
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    groups = [g for g in request.GET.getlist("group") if g in CSV_GROUPS] or ["day", "user",
-                                                                              "model"]
+    groups = [g for g in request.GET.getlist("group") if g in CSV_GROUPS] or [
+        "day",
+        "user",
+        "model",
+    ]
     rows = reports.to_json(reports.usage(since=since, until=until, group_by=tuple(groups)))
     out = io.StringIO()
     reports.write_csv(out, rows, [*groups, *reports.METRICS])

@@ -56,11 +56,15 @@ _DRF_CODES: tuple[tuple[type[exceptions.APIException], str], ...] = (
 )
 
 
-def error_body(code: str, message: str, field_errors: Mapping[str, list[str]] | None = None,
-               **extra: Any) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, field_errors: Mapping[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
     """The one error shape."""
-    error: dict[str, Any] = {"code": code, "message": str(message),
-                             "field_errors": dict(field_errors or {})}
+    error: dict[str, Any] = {
+        "code": code,
+        "message": str(message),
+        "field_errors": dict(field_errors or {}),
+    }
     error.update(extra)
     return {"error": error}
 
@@ -99,8 +103,11 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 def _summary(field_errors: Mapping[str, list[str]]) -> str:
     if not field_errors:
         return _("The request is invalid.")
-    return " ".join(f"{name}: {msgs[0]}" if name != "non_field_errors" else msgs[0]
-                    for name, msgs in field_errors.items() if msgs)
+    return " ".join(
+        f"{name}: {msgs[0]}" if name != "non_field_errors" else msgs[0]
+        for name, msgs in field_errors.items()
+        if msgs
+    )
 
 
 def _budget_response(exc: Exception) -> Response:
@@ -130,16 +137,19 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     bad input.
     """
     if isinstance(exc, RequestValidationError):
-        return Response(error_body("invalid", exc.message or _summary(exc.field_errors),
-                                   exc.field_errors), status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            error_body("invalid", exc.message or _summary(exc.field_errors), exc.field_errors),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if _is_budget_exceeded(exc):
         return _budget_response(exc)
     if isinstance(exc, IdempotencyConflict):
         # IETF draft "The Idempotency-Key HTTP Header Field": a key reused with another
         # request body is 422.
-        return Response(error_body("idempotency_conflict", str(exc),
-                                   {"Idempotency-Key": [str(exc)]}),
-                        status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(
+            error_body("idempotency_conflict", str(exc), {"Idempotency-Key": [str(exc)]}),
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
     if isinstance(exc, StateConflict):
         return Response(error_body("state_conflict", str(exc)), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ConfigurationError):
@@ -148,10 +158,14 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         logger.error("nanobanana API: configuration error: %s", exc)
         request = context.get("request")
         user = getattr(request, "user", None)
-        message = str(exc) if getattr(user, "is_staff", False) else _(
-            "Image generation is not available on this site right now.")
-        return Response(error_body("configuration_error", message),
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        message = (
+            str(exc)
+            if getattr(user, "is_staff", False)
+            else _("Image generation is not available on this site right now.")
+        )
+        return Response(
+            error_body("configuration_error", message), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -175,8 +189,11 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
             codes = exc.get_codes()
             code = codes if isinstance(codes, str) else "error"
         detail = exc.detail
-        message = detail if isinstance(detail, str) else " ".join(
-            m for msgs in flatten_errors(detail).values() for m in msgs)
+        message = (
+            detail
+            if isinstance(detail, str)
+            else " ".join(m for msgs in flatten_errors(detail).values() for m in msgs)
+        )
         body = error_body(code, str(message))
     return Response(body, status=exc.status_code, headers=headers)
 

@@ -38,15 +38,18 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class AssetFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
-        field_name="latest_state", choices=State.choices,
+        field_name="latest_state",
+        choices=State.choices,
         label=_("State of the newest version (repeat the parameter for several)."),
     )
     model = django_filters.CharFilter(
-        field_name="latest_model", max_length=100,
+        field_name="latest_model",
+        max_length=100,
         label=_("Model id of the newest version."),
     )
     owner = django_filters.ModelChoiceFilter(
-        queryset=_owners, label=_("Owner (user id)."),
+        queryset=_owners,
+        label=_("Owner (user id)."),
     )
     created = django_filters.IsoDateTimeFromToRangeFilter(
         field_name="created_at",

@@ -22,10 +22,13 @@ from .serializers import ErrorSerializer
 ERROR_DESCRIPTIONS: dict[int, Any] = {
     400: _("Invalid input: field_errors names every bad field."),
     401: _("Not authenticated (token authentication: send 'Authorization: Token <key>')."),
-    OVER_BUDGET_STATUS: _("Over budget: nothing was queued; error.budget says which budget "
-                          "and when it resets."),
-    403: _("Authenticated but not allowed (also: not authenticated with session "
-           "authentication, or a missing CSRF token)."),
+    OVER_BUDGET_STATUS: _(
+        "Over budget: nothing was queued; error.budget says which budget and when it resets."
+    ),
+    403: _(
+        "Authenticated but not allowed (also: not authenticated with session "
+        "authentication, or a missing CSRF token)."
+    ),
     404: _("No such object, or one you may not see."),
     409: _("The object's state does not allow this (e.g. editing an unfinished version)."),
     422: _("The Idempotency-Key was already used for a different request."),
@@ -47,12 +50,15 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    name="Idempotency-Key", type=OpenApiTypes.STR, location=OpenApiParameter.HEADER,
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
     required=False,
     description=_(
         "Any unique string (at most 255 characters), e.g. a UUID. Repeating a request with "
         "the same key returns the version the first one created and queues nothing; the "
-        "same key with a different request is refused with 422."),
+        "same key with a different request is refused with 422."
+    ),
 )
 
 
@@ -67,7 +73,8 @@ class APISchemaGenerator(SchemaGenerator):
 def _ours(callback: Any) -> bool:
     view = getattr(callback, "cls", None)
     return (
-        view is not None and view.__module__.startswith("django_nanobanana.api")
+        view is not None
+        and view.__module__.startswith("django_nanobanana.api")
         and not issubclass(view, SpectacularAPIView)
     )
 

@@ -58,8 +58,9 @@ def _absolute(url: str, request: Request | None) -> str:
     return url
 
 
-def requested_fields(request: Request | None, serializer: type[serializers.Serializer]
-                     ) -> tuple[str, ...] | None:
+def requested_fields(
+    request: Request | None, serializer: type[serializers.Serializer]
+) -> tuple[str, ...] | None:
     """``?fields=id,title,srcset``: only these fields of each item (None: all). An unknown
     name is a 400 that lists the known ones."""
     raw = request.query_params.get("fields") if request is not None else None
@@ -69,13 +70,19 @@ def requested_fields(request: Request | None, serializer: type[serializers.Seria
     known = tuple(serializer.Meta.fields)  # type: ignore[attr-defined]
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise serializers.ValidationError({"fields": [
-            _("Unknown field(s): %(unknown)s. Known fields: %(known)s.")
-            % {"unknown": ", ".join(unknown) or '""', "known": ", ".join(known)}]})
+        raise serializers.ValidationError(
+            {
+                "fields": [
+                    _("Unknown field(s): %(unknown)s. Known fields: %(known)s.")
+                    % {"unknown": ", ".join(unknown) or '""', "known": ", ".join(known)}
+                ]
+            }
+        )
     return names
 
 
 # -- shared pieces --------------------------------------------------------------------------
+
 
 class OwnerSerializer(serializers.Serializer):
     id = serializers.CharField(source="pk", read_only=True, help_text=_("User id."))
@@ -89,13 +96,19 @@ class RenditionSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["avif", "webp", "jpeg", "png"])
     bytes = serializers.IntegerField()
     contrast = serializers.FloatField(
-        allow_null=True, help_text=_(
+        allow_null=True,
+        help_text=_(
             "WCAG 2.x contrast ratio (1-21) between the overlay's text and the pixels around "
-            "its glyphs on this file; null without an overlay."))
+            "its glyphs on this file; null without an overlay."
+        ),
+    )
     treatment = serializers.CharField(
-        allow_blank=True, help_text=_(
+        allow_blank=True,
+        help_text=_(
             "How the overlay was drawn here: plain, shadow, scrim (automatic style) or "
-            "custom; empty without an overlay."))
+            "custom; empty without an overlay."
+        ),
+    )
 
 
 class PictureSourceSerializer(serializers.Serializer):
@@ -121,8 +134,19 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AssetVersion
-        fields = ("id", "url", "kind", "state", "model", "prompt", "width", "height", "cost",
-                  "created_at", "finished_at")
+        fields = (
+            "id",
+            "url",
+            "kind",
+            "state",
+            "model",
+            "prompt",
+            "width",
+            "height",
+            "cost",
+            "created_at",
+            "finished_at",
+        )
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -132,42 +156,86 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 # -- versions -------------------------------------------------------------------------------
 
+
 class VersionSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
     asset = serializers.UUIDField(source="asset_id", read_only=True)
     parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
-    reused_from = serializers.SerializerMethodField(help_text=_(
-        "The version of the same owner whose image the prompt cache reused (null: none, "
-        "or another owner's)."))
+    reused_from = serializers.SerializerMethodField(
+        help_text=_(
+            "The version of the same owner whose image the prompt cache reused (null: none, "
+            "or another owner's)."
+        )
+    )
     created_by = serializers.CharField(source="created_by_id", read_only=True, allow_null=True)
-    reason = serializers.CharField(source="error", read_only=True,
-                                   help_text=_("Why the version failed or was blocked."))
+    reason = serializers.CharField(
+        source="error", read_only=True, help_text=_("Why the version failed or was blocked.")
+    )
     thinking_level = serializers.SerializerMethodField()
     references = serializers.SerializerMethodField(
-        help_text=_("Ids of the reference images sent with the request."))
+        help_text=_("Ids of the reference images sent with the request.")
+    )
     original_url = serializers.SerializerMethodField()
     is_final = serializers.BooleanField(read_only=True)
     grounding = serializers.SerializerMethodField(
-        help_text=_("Google Search grounding asked for: '', 'web' or 'web+image'."))
-    search_suggestions = serializers.SerializerMethodField(help_text=_(
-        "Google's search suggestions (HTML) of a grounded image: Google's terms require "
-        "showing them wherever the grounded image is shown."))
-    notices = serializers.SerializerMethodField(help_text=_(
-        "What the requester should know: a deprecated model, a retired model replaced."))
-    model_warning = serializers.SerializerMethodField(help_text=_(
-        "Set when the model is going away (Google's modelStatus or the registry)."))
-    model_status = serializers.JSONField(read_only=True, help_text=_(
-        "Google's modelStatus of the answer (modelStage, retirementTime, message)."))
+        help_text=_("Google Search grounding asked for: '', 'web' or 'web+image'.")
+    )
+    search_suggestions = serializers.SerializerMethodField(
+        help_text=_(
+            "Google's search suggestions (HTML) of a grounded image: Google's terms require "
+            "showing them wherever the grounded image is shown."
+        )
+    )
+    notices = serializers.SerializerMethodField(
+        help_text=_("What the requester should know: a deprecated model, a retired model replaced.")
+    )
+    model_warning = serializers.SerializerMethodField(
+        help_text=_("Set when the model is going away (Google's modelStatus or the registry).")
+    )
+    model_status = serializers.JSONField(
+        read_only=True,
+        help_text=_("Google's modelStatus of the answer (modelStage, retirementTime, message)."),
+    )
 
     class Meta:
         model = AssetVersion
         fields = (
-            "id", "url", "asset", "parent", "kind", "source", "state", "is_final", "error_code",
-            "reason", "attempts", "prompt", "model", "aspect_ratio", "image_size", "seed",
-            "thinking_level", "grounding", "references", "reused_from", "width", "height",
-            "mime_type", "original_url", "dominant_color", "estimated_cost", "cost",
-            "model_version", "model_status", "model_warning", "notices", "search_suggestions",
-            "created_by", "created_at", "started_at", "finished_at",
+            "id",
+            "url",
+            "asset",
+            "parent",
+            "kind",
+            "source",
+            "state",
+            "is_final",
+            "error_code",
+            "reason",
+            "attempts",
+            "prompt",
+            "model",
+            "aspect_ratio",
+            "image_size",
+            "seed",
+            "thinking_level",
+            "grounding",
+            "references",
+            "reused_from",
+            "width",
+            "height",
+            "mime_type",
+            "original_url",
+            "dominant_color",
+            "estimated_cost",
+            "cost",
+            "model_version",
+            "model_status",
+            "model_warning",
+            "notices",
+            "search_suggestions",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
         )
         read_only_fields = fields
 
@@ -214,71 +282,138 @@ class VersionSerializer(serializers.ModelSerializer):
 
 # -- assets ---------------------------------------------------------------------------------
 
+
 class AssetSerializer(serializers.ModelSerializer):
     """An asset with what a page needs to show it (renditions, srcset per format)."""
 
     url = serializers.SerializerMethodField()
     owner = OwnerSerializer(read_only=True, allow_null=True)
     state = serializers.ChoiceField(
-        source="latest_state", choices=State.choices, read_only=True, allow_null=True,
-        help_text=_("State of the newest version (queued, running, ... succeeded)."))
-    model = serializers.CharField(source="latest_model", read_only=True, allow_null=True,
-                                  help_text=_("Model of the newest version."))
+        source="latest_state",
+        choices=State.choices,
+        read_only=True,
+        allow_null=True,
+        help_text=_("State of the newest version (queued, running, ... succeeded)."),
+    )
+    model = serializers.CharField(
+        source="latest_model",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Model of the newest version."),
+    )
     latest_version = serializers.SerializerMethodField(
-        help_text=_("Status URL of the newest version (may still be queued or running)."))
+        help_text=_("Status URL of the newest version (may still be queued or running).")
+    )
     latest_version_id = serializers.UUIDField(read_only=True, allow_null=True)
     current_version = VersionSummarySerializer(
-        read_only=True, allow_null=True,
-        help_text=_("The version pages show: the newest that succeeded (or reverted to)."))
+        read_only=True,
+        allow_null=True,
+        help_text=_("The version pages show: the newest that succeeded (or reverted to)."),
+    )
     cost = serializers.DecimalField(
-        source="total_cost", max_digits=14, decimal_places=6, read_only=True, allow_null=True,
-        help_text=_("What every version of this asset cost together (USD)."))
+        source="total_cost",
+        max_digits=14,
+        decimal_places=6,
+        read_only=True,
+        allow_null=True,
+        help_text=_("What every version of this asset cost together (USD)."),
+    )
     width = serializers.SerializerMethodField()
     height = serializers.SerializerMethodField()
     src = serializers.SerializerMethodField(
-        help_text=_("Fallback <img src>: the JPEG/PNG rendition closest to 1024 px wide."))
+        help_text=_("Fallback <img src>: the JPEG/PNG rendition closest to 1024 px wide.")
+    )
     placeholder = serializers.SerializerMethodField(
-        help_text=_("Dominant colour (#rrggbb) to show while the image loads."))
-    lqip = serializers.SerializerMethodField(
-        help_text=_("A tiny blurred preview as a data: URI."))
+        help_text=_("Dominant colour (#rrggbb) to show while the image loads.")
+    )
+    lqip = serializers.SerializerMethodField(help_text=_("A tiny blurred preview as a data: URI."))
     renditions = serializers.SerializerMethodField()
     srcset = serializers.SerializerMethodField(
-        help_text=_("A ready-made srcset string per format, e.g. {'webp': 'url 320w, ...'}."))
+        help_text=_("A ready-made srcset string per format, e.g. {'webp': 'url 320w, ...'}.")
+    )
     sources = serializers.SerializerMethodField(
-        help_text=_("<picture> sources in the order to emit them (modern formats first), "
-                    "then the fallback."))
-    alt_texts = serializers.JSONField(read_only=True, help_text=_(
-        "Reviewed alt text in the site's other languages: {language: text}."))
-    crops = serializers.SerializerMethodField(help_text=_(
-        "Art-directed crops (CROPS setting), cut around the focal point: ratio, size of "
-        "the largest rendition and a srcset per format."))
-    page_alt_text = serializers.SerializerMethodField(help_text=_(
-        "The alt text pages use: the reviewed one, else the suggestion when the site allows "
-        "unreviewed suggestions, else ''."))
-    focal_point = serializers.SerializerMethodField(help_text=_(
-        "The editor's focal point {x, y} (fractions from the top left), or null."))
-    ai_generated = serializers.SerializerMethodField(help_text=_(
-        "True when the current image was made by a generative model (its renditions carry "
-        "IPTC DigitalSourceType trainedAlgorithmicMedia)."))
-    provenance = serializers.SerializerMethodField(help_text=_(
-        "The C2PA provenance of the current original as read when it was stored: present, "
-        "reader, claim_generator, digital_source_type, validation, ..."))
+        help_text=_(
+            "<picture> sources in the order to emit them (modern formats first), then the fallback."
+        )
+    )
+    alt_texts = serializers.JSONField(
+        read_only=True,
+        help_text=_("Reviewed alt text in the site's other languages: {language: text}."),
+    )
+    crops = serializers.SerializerMethodField(
+        help_text=_(
+            "Art-directed crops (CROPS setting), cut around the focal point: ratio, size of "
+            "the largest rendition and a srcset per format."
+        )
+    )
+    page_alt_text = serializers.SerializerMethodField(
+        help_text=_(
+            "The alt text pages use: the reviewed one, else the suggestion when the site allows "
+            "unreviewed suggestions, else ''."
+        )
+    )
+    focal_point = serializers.SerializerMethodField(
+        help_text=_("The editor's focal point {x, y} (fractions from the top left), or null.")
+    )
+    ai_generated = serializers.SerializerMethodField(
+        help_text=_(
+            "True when the current image was made by a generative model (its renditions carry "
+            "IPTC DigitalSourceType trainedAlgorithmicMedia)."
+        )
+    )
+    provenance = serializers.SerializerMethodField(
+        help_text=_(
+            "The C2PA provenance of the current original as read when it was stored: present, "
+            "reader, claim_generator, digital_source_type, validation, ..."
+        )
+    )
     overlay_contrast = serializers.SerializerMethodField(
-        help_text=_("The lowest WCAG contrast ratio the overlay's text reached over the "
-                    "renditions (the automatic style aims at 4.5 or more); null without an "
-                    "overlay."))
+        help_text=_(
+            "The lowest WCAG contrast ratio the overlay's text reached over the "
+            "renditions (the automatic style aims at 4.5 or more); null without an "
+            "overlay."
+        )
+    )
     overlay_warning = serializers.SerializerMethodField(
-        help_text=_("Set when the overlay's text is below 3:1 on some rendition (an "
-                    "explicit style that the picture defeats): hard to read for everyone."))
+        help_text=_(
+            "Set when the overlay's text is below 3:1 on some rendition (an "
+            "explicit style that the picture defeats): hard to read for everyone."
+        )
+    )
 
     class Meta:
         model = GeneratedAsset
         fields = (
-            "id", "url", "title", "alt_text", "alt_texts", "page_alt_text", "owner", "state",
-            "model", "latest_version", "latest_version_id", "current_version", "overlay",
-            "focal_point", "ai_generated", "provenance", "cost", "width", "height",
-            "src", "placeholder", "lqip", "renditions", "srcset", "sources", "crops",
-            "overlay_contrast", "overlay_warning", "created_at", "updated_at",
+            "id",
+            "url",
+            "title",
+            "alt_text",
+            "alt_texts",
+            "page_alt_text",
+            "owner",
+            "state",
+            "model",
+            "latest_version",
+            "latest_version_id",
+            "current_version",
+            "overlay",
+            "focal_point",
+            "ai_generated",
+            "provenance",
+            "cost",
+            "width",
+            "height",
+            "src",
+            "placeholder",
+            "lqip",
+            "renditions",
+            "srcset",
+            "sources",
+            "crops",
+            "overlay_contrast",
+            "overlay_warning",
+            "created_at",
+            "updated_at",
         )
         read_only_fields = fields
 
@@ -294,10 +429,18 @@ class AssetSerializer(serializers.ModelSerializer):
         picture = self._picture(asset)
         if picture is None:
             return []
-        return [{"ratio": crop.ratio, "width": crop.width, "height": crop.height,
-                 "sources": [{"format": s.format, "mime_type": s.mime_type,
-                              "srcset": s.srcset} for s in crop.sources]}
-                for crop in picture.crops.values()]
+        return [
+            {
+                "ratio": crop.ratio,
+                "width": crop.width,
+                "height": crop.height,
+                "sources": [
+                    {"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
+                    for s in crop.sources
+                ],
+            }
+            for crop in picture.crops.values()
+        ]
 
     @extend_schema_field(serializers.CharField())
     def get_page_alt_text(self, asset: GeneratedAsset) -> str:
@@ -334,13 +477,23 @@ class AssetSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
 
         def source(src: PictureSource) -> PictureSource:
-            return dataclasses.replace(src, renditions=[
-                dataclasses.replace(r, url=_absolute(r.url, request)) for r in src.renditions])
+            return dataclasses.replace(
+                src,
+                renditions=[
+                    dataclasses.replace(r, url=_absolute(r.url, request)) for r in src.renditions
+                ],
+            )
 
-        crops = {ratio: dataclasses.replace(crop, sources=[source(s) for s in crop.sources])
-                 for ratio, crop in picture.crops.items()}
-        return dataclasses.replace(picture, sources=[source(s) for s in picture.sources],
-                                   fallback=source(picture.fallback), crops=crops)
+        crops = {
+            ratio: dataclasses.replace(crop, sources=[source(s) for s in crop.sources])
+            for ratio, crop in picture.crops.items()
+        }
+        return dataclasses.replace(
+            picture,
+            sources=[source(s) for s in picture.sources],
+            fallback=source(picture.fallback),
+            crops=crops,
+        )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, asset: GeneratedAsset) -> str:
@@ -382,9 +535,17 @@ class AssetSerializer(serializers.ModelSerializer):
         if picture is None:
             return []
         return [
-            {"url": r.url, "width": r.width, "height": r.height, "format": source.format,
-             "bytes": r.bytes, "contrast": r.contrast, "treatment": r.treatment}
-            for source in (*picture.sources, picture.fallback) for r in source.renditions
+            {
+                "url": r.url,
+                "width": r.width,
+                "height": r.height,
+                "format": source.format,
+                "bytes": r.bytes,
+                "contrast": r.contrast,
+                "treatment": r.treatment,
+            }
+            for source in (*picture.sources, picture.fallback)
+            for r in source.renditions
         ]
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
@@ -408,8 +569,10 @@ class AssetSerializer(serializers.ModelSerializer):
         picture = self._picture(asset)
         if picture is None:
             return []
-        return [{"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
-                for s in (*picture.sources, picture.fallback)]
+        return [
+            {"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
+            for s in (*picture.sources, picture.fallback)
+        ]
 
 
 class GenerationAcceptedSerializer(serializers.Serializer):
@@ -421,6 +584,7 @@ class GenerationAcceptedSerializer(serializers.Serializer):
 
 # -- inputs ---------------------------------------------------------------------------------
 
+
 class ReferenceIdsField(serializers.ListField):
     """Ids of reference images the requesting user may use (:mod:`..access`): an id of
     someone else's upload is refused here, like an unknown one (400, nothing revealed)."""
@@ -430,30 +594,40 @@ class ReferenceIdsField(serializers.ListField):
         request = self.context.get("request")
         if request is None or not ids:
             return ids
-        usable = {str(pk) for pk in ReferenceImage.objects.visible_to(request.user)
-                  .filter(pk__in=ids).values_list("pk", flat=True)}
+        usable = {
+            str(pk)
+            for pk in ReferenceImage.objects.visible_to(request.user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        }
         unknown = [str(i) for i in ids if str(i) not in usable]
         if unknown:
             raise serializers.ValidationError(
-                _("Unknown reference image: %(ids)s.") % {"ids": ", ".join(unknown)})
+                _("Unknown reference image: %(ids)s.") % {"ids": ", ".join(unknown)}
+            )
         return ids
 
 
 def _references_field(**kwargs: Any) -> serializers.ListField:
     return ReferenceIdsField(
-        child=serializers.UUIDField(), max_length=MAX_REFERENCES, required=False,
-        help_text=_("Ids of reference images uploaded with POST /references/."), **kwargs)
+        child=serializers.UUIDField(),
+        max_length=MAX_REFERENCES,
+        required=False,
+        help_text=_("Ids of reference images uploaded with POST /references/."),
+        **kwargs,
+    )
 
 
 OVERLAY_SCHEMA = {
     "type": "object",
     "nullable": True,
     "description": "Text overlay: text (required), font, size, anchor, margin_x, margin_y, "
-                   "max_width, min_size, color, stroke_width, stroke_color, background, "
-                   "background_color, background_opacity, padding, align, direction, "
-                   "line_spacing. See docs/api.md.",
+    "max_width, min_size, color, stroke_width, stroke_color, background, "
+    "background_color, background_opacity, padding, align, direction, "
+    "line_spacing. See docs/api.md.",
     "additionalProperties": True,
 }
+
 
 @extend_schema_field(OVERLAY_SCHEMA)
 class OverlayField(serializers.JSONField):
@@ -469,41 +643,56 @@ class OverlayField(serializers.JSONField):
 
 
 class GenerateSerializer(serializers.Serializer):
-    prompt = serializers.CharField(trim_whitespace=False,
-                                   help_text=_("What to draw (length limit per site)."))
-    model = serializers.CharField(required=False, max_length=100,
-                                  help_text=_("Model id from GET /models/ (default: site's)."))
-    aspect_ratio = serializers.CharField(required=False, max_length=10,
-                                         help_text=_("One of the model's aspect ratios."))
-    image_size = serializers.CharField(required=False, max_length=10,
-                                       help_text=_("One of the model's image sizes."))
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=SEED_MIN,
-                                    max_value=SEED_MAX)
+    prompt = serializers.CharField(
+        trim_whitespace=False, help_text=_("What to draw (length limit per site).")
+    )
+    model = serializers.CharField(
+        required=False, max_length=100, help_text=_("Model id from GET /models/ (default: site's).")
+    )
+    aspect_ratio = serializers.CharField(
+        required=False, max_length=10, help_text=_("One of the model's aspect ratios.")
+    )
+    image_size = serializers.CharField(
+        required=False, max_length=10, help_text=_("One of the model's image sizes.")
+    )
+    seed = serializers.IntegerField(
+        required=False, allow_null=True, min_value=SEED_MIN, max_value=SEED_MAX
+    )
     thinking_level = serializers.CharField(required=False, max_length=20)
     grounding = serializers.ChoiceField(
-        required=False, choices=("", "web", "web+image"), default="",
-        help_text=_("Google Search grounding (models that support it; billed per prompt)."))
+        required=False,
+        choices=("", "web", "web+image"),
+        default="",
+        help_text=_("Google Search grounding (models that support it; billed per prompt)."),
+    )
     references = _references_field()
     use_cache = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
-        help_text=_("Reuse an identical finished image at no cost (default: site setting)."))
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Reuse an identical finished image at no cost (default: site setting)."),
+    )
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500,
-                                     default="")
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     overlay = OverlayField(required=False, allow_null=True, default=None)
 
 
 class RegenerateSerializer(serializers.Serializer):
     version = serializers.UUIDField(
-        required=False, help_text=_("Version to start from (default: the current one, else "
-                                    "the newest)."))
+        required=False,
+        help_text=_("Version to start from (default: the current one, else the newest)."),
+    )
     prompt = serializers.CharField(required=False, trim_whitespace=False)
     model = serializers.CharField(required=False, max_length=100)
     aspect_ratio = serializers.CharField(required=False, max_length=10)
     image_size = serializers.CharField(required=False, max_length=10)
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=SEED_MIN,
-                                    max_value=SEED_MAX,
-                                    help_text=_("null: a new random seed."))
+    seed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=SEED_MIN,
+        max_value=SEED_MAX,
+        help_text=_("null: a new random seed."),
+    )
     thinking_level = serializers.CharField(required=False, max_length=20)
     grounding = serializers.ChoiceField(required=False, choices=("", "web", "web+image"))
     references = _references_field()
@@ -511,15 +700,19 @@ class RegenerateSerializer(serializers.Serializer):
 
 class EditSerializer(serializers.Serializer):
     version = serializers.UUIDField(
-        required=False, help_text=_("Finished version to edit (default: the current one)."))
-    instruction = serializers.CharField(trim_whitespace=False,
-                                        help_text=_("What to change in the image."))
+        required=False, help_text=_("Finished version to edit (default: the current one).")
+    )
+    instruction = serializers.CharField(
+        trim_whitespace=False, help_text=_("What to change in the image.")
+    )
     references = _references_field()
 
 
 class OverlayInputSerializer(serializers.Serializer):
-    overlay = OverlayField(allow_null=True, help_text=_(
-        "PUT: the whole overlay (null removes it). PATCH: the fields to change."))
+    overlay = OverlayField(
+        allow_null=True,
+        help_text=_("PUT: the whole overlay (null removes it). PATCH: the fields to change."),
+    )
 
 
 class RevertSerializer(serializers.Serializer):
@@ -530,10 +723,15 @@ class AssetUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
     alt_texts = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=500), required=False,
-        help_text=_("Reviewed alt text in other languages: {language: text}."))
-    focal_point = FocalPointSerializer(required=False, allow_null=True, help_text=_(
-        "Where the subject is; crops are re-rendered around it (no provider cost)."))
+        child=serializers.CharField(allow_blank=True, max_length=500),
+        required=False,
+        help_text=_("Reviewed alt text in other languages: {language: text}."),
+    )
+    focal_point = FocalPointSerializer(
+        required=False,
+        allow_null=True,
+        help_text=_("Where the subject is; crops are re-rendered around it (no provider cost)."),
+    )
 
 
 class DescriptionSerializer(serializers.ModelSerializer):
@@ -545,9 +743,24 @@ class DescriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImageDescription
-        fields = ("id", "version", "state", "review", "model", "languages", "alt_text",
-                  "description", "focal_point", "error_code", "reason", "estimated_cost",
-                  "cost", "created_at", "finished_at", "reviewed_at")
+        fields = (
+            "id",
+            "version",
+            "state",
+            "review",
+            "model",
+            "languages",
+            "alt_text",
+            "description",
+            "focal_point",
+            "error_code",
+            "reason",
+            "estimated_cost",
+            "cost",
+            "created_at",
+            "finished_at",
+            "reviewed_at",
+        )
         read_only_fields = fields
 
     @extend_schema_field(FocalPointSerializer(allow_null=True))
@@ -558,17 +771,28 @@ class DescriptionSerializer(serializers.ModelSerializer):
 
 
 class AcceptDescriptionSerializer(serializers.Serializer):
-    description = serializers.UUIDField(required=False, help_text=_(
-        "The suggestion to accept (default: the current version's newest)."))
-    alt_text = serializers.JSONField(required=False, help_text=_(
-        "The editor's alt text: a string (first language) or {language: text}; default: "
-        "the suggestion as it is."))
-    focal_point = FocalPointSerializer(required=False, allow_null=True, help_text=_(
-        "The editor's focal point; default: the suggested one."))
+    description = serializers.UUIDField(
+        required=False,
+        help_text=_("The suggestion to accept (default: the current version's newest)."),
+    )
+    alt_text = serializers.JSONField(
+        required=False,
+        help_text=_(
+            "The editor's alt text: a string (first language) or {language: text}; default: "
+            "the suggestion as it is."
+        ),
+    )
+    focal_point = FocalPointSerializer(
+        required=False,
+        allow_null=True,
+        help_text=_("The editor's focal point; default: the suggested one."),
+    )
 
     def validate_alt_text(self, value: Any) -> Any:
-        if isinstance(value, str) or (isinstance(value, dict) and all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        if isinstance(value, str) or (
+            isinstance(value, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
             return value
         raise serializers.ValidationError(_("A string or an object of strings."))
 
@@ -580,8 +804,16 @@ class ReferenceUploadSerializer(serializers.Serializer):
 class ReferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReferenceImage
-        fields = ("id", "sha256", "mime_type", "width", "height", "bytes", "original_name",
-                  "created_at")
+        fields = (
+            "id",
+            "sha256",
+            "mime_type",
+            "width",
+            "height",
+            "bytes",
+            "original_name",
+            "created_at",
+        )
         read_only_fields = fields
 
 
@@ -598,17 +830,28 @@ def _report_day(value: dt.date) -> dt.date:
 
 
 class UsageQuerySerializer(serializers.Serializer):
-    since = serializers.DateField(required=False, help_text=_(
-        "First day (budget time zone), inclusive. Default: first day of this month."))
+    since = serializers.DateField(
+        required=False,
+        help_text=_("First day (budget time zone), inclusive. Default: first day of this month."),
+    )
     until = serializers.DateField(required=False, help_text=_("Last day, inclusive."))
-    group_by = serializers.CharField(required=False, allow_blank=True, max_length=50,
-                                     help_text=_("Comma-separated: user, model, source, day."))
-    model = serializers.CharField(required=False, max_length=100,
-                                  help_text=_("Only this model id."))
-    source = serializers.CharField(required=False, max_length=16, help_text=_(
-        "Only this source: admin, api, cli or batch."))
-    user = serializers.CharField(required=False, max_length=150, help_text=_(
-        "Username (staff with nanobanana.view_usage only)."))
+    group_by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text=_("Comma-separated: user, model, source, day."),
+    )
+    model = serializers.CharField(
+        required=False, max_length=100, help_text=_("Only this model id.")
+    )
+    source = serializers.CharField(
+        required=False, max_length=16, help_text=_("Only this source: admin, api, cli or batch.")
+    )
+    user = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text=_("Username (staff with nanobanana.view_usage only)."),
+    )
 
     def validate_since(self, value: dt.date) -> dt.date:
         return _report_day(value)
@@ -620,7 +863,8 @@ class UsageQuerySerializer(serializers.Serializer):
         if value not in Source.values:
             raise serializers.ValidationError(
                 _("Unknown source %(source)s; use %(allowed)s.")
-                % {"source": value, "allowed": ", ".join(Source.values)})
+                % {"source": value, "allowed": ", ".join(Source.values)}
+            )
         return value
 
     def validate_group_by(self, value: str) -> tuple[str, ...]:
@@ -629,7 +873,8 @@ class UsageQuerySerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(
                 _("Cannot group by %(unknown)s; use %(allowed)s.")
-                % {"unknown": ", ".join(unknown), "allowed": ", ".join(GROUP_CHOICES)})
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(GROUP_CHOICES)}
+            )
         return tuple(dict.fromkeys(groups))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -684,8 +929,10 @@ class UsageSerializer(serializers.Serializer):
     until = serializers.DateField(allow_null=True)
     group_by = serializers.ListField(child=serializers.CharField())
     rows = UsageRowSerializer(many=True)
-    budgets = BudgetStatusSerializer(many=True, help_text=_(
-        "Budgets that apply and what is left of them in their current window."))
+    budgets = BudgetStatusSerializer(
+        many=True,
+        help_text=_("Budgets that apply and what is left of them in their current window."),
+    )
 
 
 class PricesSerializer(serializers.Serializer):
@@ -695,7 +942,8 @@ class PricesSerializer(serializers.Serializer):
     output_image = serializers.DecimalField(**_MONEY)
     batch_discount = serializers.DecimalField(**_MONEY)
     grounding_per_prompt = serializers.DecimalField(
-        help_text=_("USD per grounded prompt beyond the free allowance."), **_MONEY)
+        help_text=_("USD per grounded prompt beyond the free allowance."), **_MONEY
+    )
     taken_on = serializers.DateField()
     source = serializers.CharField(help_text=_("Where the prices come from."))
 
@@ -711,20 +959,27 @@ class ModelSerializer(serializers.Serializer):
     id = serializers.CharField()
     name = serializers.CharField()
     default = serializers.BooleanField(help_text=_("The site's default model."))
-    stage = serializers.CharField(help_text=_(
-        "preview, ga, deprecated, legacy (still served, going away) or retired (refused)."))
+    stage = serializers.CharField(
+        help_text=_(
+            "preview, ga, deprecated, legacy (still served, going away) or retired (refused)."
+        )
+    )
     released = serializers.DateField(allow_null=True)
-    shutdown = serializers.DateField(allow_null=True, help_text=_(
-        "When Google shuts (or shut) the model down, when known."))
-    replacement = serializers.CharField(allow_null=True, help_text=_(
-        "The model to move to when this one goes away."))
+    shutdown = serializers.DateField(
+        allow_null=True, help_text=_("When Google shuts (or shut) the model down, when known.")
+    )
+    replacement = serializers.CharField(
+        allow_null=True, help_text=_("The model to move to when this one goes away.")
+    )
     notice = serializers.CharField(allow_null=True)
-    grounding = serializers.ListField(child=serializers.CharField(), help_text=_(
-        "Google Search grounding kinds: web, image."))
+    grounding = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Google Search grounding kinds: web, image.")
+    )
     default_thinking_level = serializers.CharField(allow_null=True)
     aspect_ratios = serializers.ListField(child=serializers.CharField())
     image_sizes = serializers.ListField(
-        child=serializers.CharField(), help_text=_("Empty: the model has one fixed size."))
+        child=serializers.CharField(), help_text=_("Empty: the model has one fixed size.")
+    )
     default_image_size = serializers.CharField(allow_null=True)
     max_reference_images = serializers.IntegerField()
     max_reference_bytes = serializers.IntegerField()
@@ -733,12 +988,15 @@ class ModelSerializer(serializers.Serializer):
     prices = PricesSerializer()
     image_costs = serializers.DictField(
         child=serializers.DecimalField(**_MONEY),
-        help_text=_("Output cost of one image (USD) by image size."))
-    dimensions = DimensionSerializer(many=True, help_text=_(
-        "Output pixel size for each aspect ratio and image size."))
+        help_text=_("Output cost of one image (USD) by image size."),
+    )
+    dimensions = DimensionSerializer(
+        many=True, help_text=_("Output pixel size for each aspect ratio and image size.")
+    )
 
 
 # -- errors ---------------------------------------------------------------------------------
+
 
 class BudgetDetailSerializer(serializers.Serializer):
     budget = serializers.DictField(help_text=_("id, name, scope, period of the budget."))
@@ -750,19 +1008,24 @@ class BudgetDetailSerializer(serializers.Serializer):
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_(
-        "Stable code: invalid, parse_error, not_authenticated, authentication_failed, "
-        "permission_denied, not_found, method_not_allowed, not_acceptable, "
-        "unsupported_media_type, over_budget, state_conflict, idempotency_conflict, "
-        "throttled, configuration_error."))
+    code = serializers.CharField(
+        help_text=_(
+            "Stable code: invalid, parse_error, not_authenticated, authentication_failed, "
+            "permission_denied, not_found, method_not_allowed, not_acceptable, "
+            "unsupported_media_type, over_budget, state_conflict, idempotency_conflict, "
+            "throttled, configuration_error."
+        )
+    )
     message = serializers.CharField(help_text=_("A translated sentence for people."))
     field_errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Messages by input field ('overlay.text', 'references.0', "
-                    "'non_field_errors'); empty when the error is not about a field."))
+        help_text=_(
+            "Messages by input field ('overlay.text', 'references.0', "
+            "'non_field_errors'); empty when the error is not about a field."
+        ),
+    )
     budget = BudgetDetailSerializer(required=False, help_text=_("Only with over_budget."))
 
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorBodySerializer()
-

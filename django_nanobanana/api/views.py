@@ -75,8 +75,13 @@ def client_ip(request: Request) -> str | None:
 def idempotency_key(request: Request) -> str | None:
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise ValidationError({"Idempotency-Key": [
-            _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}]})
+        raise ValidationError(
+            {
+                "Idempotency-Key": [
+                    _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}
+                ]
+            }
+        )
     return key or None
 
 
@@ -86,8 +91,11 @@ def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAss
     owner joined, the current version and its renditions prefetched."""
     newest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-pk")
     total = (
-        AssetVersion.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
-        .annotate(total=Sum("cost")).values("total")
+        AssetVersion.objects.filter(asset=OuterRef("pk"))
+        .order_by()
+        .values("asset")
+        .annotate(total=Sum("cost"))
+        .values("total")
     )
     queryset = queryset.annotate(
         latest_version_id=Subquery(newest.values("pk")[:1]),
@@ -101,9 +109,11 @@ def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAss
 def document(**kwargs: Any) -> Any:
     """``extend_schema`` on a view method, based on drf-spectacular's inspector even when
     the project's ``DEFAULT_SCHEMA_CLASS`` is another one."""
+
     def decorator(function: Any) -> Any:
         function.schema = AutoSchema
         return extend_schema(**kwargs)(function)
+
     return decorator
 
 
@@ -131,9 +141,11 @@ class APIMixin(ErrorHandlingMixin):
 
 ACCEPTED = OpenApiResponse(
     s.GenerationAcceptedSerializer,
-    description=_l("Queued (or, for a replayed Idempotency-Key, the version the first request "
-                  "created, with the header Idempotent-Replayed: true). Location: the "
-                  "version's status URL."),
+    description=_l(
+        "Queued (or, for a replayed Idempotency-Key, the version the first request "
+        "created, with the header Idempotent-Replayed: true). Location: the "
+        "version's status URL."
+    ),
 )
 
 
@@ -142,8 +154,9 @@ def _field_errors_as(exc: RequestValidationError, name: str) -> RequestValidatio
 
 
 @extend_schema(tags=["assets"])
-class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet):
+class AssetViewSet(
+    APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Generated images: create, list, read, regenerate, edit, overlay, revert, delete."""
 
     serializer_class = s.AssetSerializer
@@ -158,9 +171,14 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     #: Actions that need the right to generate before any object is looked at.
     generating_actions = frozenset({"create"})
     ACTION_KINDS = {
-        "partial_update": "change", "overlay": "change", "revert": "change",
-        "regenerate": "generate", "edit": "generate", "destroy": "delete",
-        "describe": "generate", "accept_description": "change",
+        "partial_update": "change",
+        "overlay": "change",
+        "revert": "change",
+        "regenerate": "generate",
+        "edit": "generate",
+        "destroy": "delete",
+        "describe": "generate",
+        "accept_description": "change",
     }
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -214,8 +232,7 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return version
 
     @staticmethod
-    def _input(serializer_class: type[serializers.Serializer], request: Request
-               ) -> dict[str, Any]:
+    def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
@@ -225,22 +242,34 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @document(
         operation_id="assets_list",
         summary=_l("List images"),
-        responses={200: OpenApiResponse(s.AssetSerializer(many=True), _l(
-            "A page of images, newest change first.")), **errors(400, 404, *COMMON)},
-        parameters=[OpenApiParameter(
-            "fields", str, description=_l(
-                "Comma-separated fields to include in each image, e.g. "
-                "'id,title,srcset,src,placeholder' for a compact list (every rendition URL "
-                "appears in 'renditions', 'srcset' and 'sources'; ask for one of them). "
-                "Default: every field."))],
+        responses={
+            200: OpenApiResponse(
+                s.AssetSerializer(many=True), _l("A page of images, newest change first.")
+            ),
+            **errors(400, 404, *COMMON),
+        },
+        parameters=[
+            OpenApiParameter(
+                "fields",
+                str,
+                description=_l(
+                    "Comma-separated fields to include in each image, e.g. "
+                    "'id,title,srcset,src,placeholder' for a compact list (every rendition URL "
+                    "appears in 'renditions', 'srcset' and 'sources'; ask for one of them). "
+                    "Default: every field."
+                ),
+            )
+        ],
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @document(
         summary=_l("Read an image"),
-        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image.")),
-                   **errors(404, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.AssetSerializer, _l("The image.")),
+            **errors(404, *COMMON),
+        },
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -255,26 +284,36 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = self._input(s.GenerateSerializer, request)
         key = idempotency_key(request)
         params = services.GenerationParams(
-            prompt=data["prompt"], model=data.get("model"),
-            aspect_ratio=data.get("aspect_ratio"), image_size=data.get("image_size"),
-            seed=data.get("seed"), thinking_level=data.get("thinking_level"),
+            prompt=data["prompt"],
+            model=data.get("model"),
+            aspect_ratio=data.get("aspect_ratio"),
+            image_size=data.get("image_size"),
+            seed=data.get("seed"),
+            thinking_level=data.get("thinking_level"),
             grounding=data.get("grounding") or "",
             references=tuple(str(r) for r in data.get("references", ())),
             use_cache=data.get("use_cache"),
         )
         started = timezone.now()
         version = services.generate(
-            params, title=data.get("title", ""), alt_text=data.get("alt_text", ""),
-            overlay=data.get("overlay"), user=request.user, source=Source.API,
-            idempotency_key=key, client_ip=client_ip(request),
+            params,
+            title=data.get("title", ""),
+            alt_text=data.get("alt_text", ""),
+            overlay=data.get("overlay"),
+            user=request.user,
+            source=Source.API,
+            idempotency_key=key,
+            client_ip=client_ip(request),
         )
         return self._accepted(version, started)
 
     @document(
         summary=_l("Change the title or alt text"),
         request=s.AssetUpdateSerializer,
-        responses={200: OpenApiResponse(s.AssetSerializer, _l("The changed image.")),
-                   **errors(400, 404, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.AssetSerializer, _l("The changed image.")),
+            **errors(400, 404, *COMMON),
+        },
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         asset = self.get_object()
@@ -282,7 +321,8 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if "focal_point" in data:
             point = data.pop("focal_point")
             descriptions.set_focal_point(
-                asset, (point["x"], point["y"]) if point else None, user=request.user)
+                asset, (point["x"], point["y"]) if point else None, user=request.user
+            )
         if data:
             for name, value in data.items():
                 setattr(asset, name, value)
@@ -292,11 +332,16 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @document(
         summary=_l("The current version's description (GET) or a new one (POST)"),
         request=None,
-        responses={200: OpenApiResponse(s.DescriptionSerializer, _l(
-                       "The newest description of the current version.")),
-                   202: OpenApiResponse(s.DescriptionSerializer, _l(
-                       "Queued: one text-model call (its estimate is reserved).")),
-                   **errors(404, 409, *GENERATION)},
+        responses={
+            200: OpenApiResponse(
+                s.DescriptionSerializer, _l("The newest description of the current version.")
+            ),
+            202: OpenApiResponse(
+                s.DescriptionSerializer,
+                _l("Queued: one text-model call (its estimate is reserved)."),
+            ),
+            **errors(404, 409, *GENERATION),
+        },
     )
     @action(detail=True, methods=["get", "post"])
     def describe(self, request: Request, **kwargs: Any) -> Response:
@@ -310,16 +355,20 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if row is None:
                 raise NotFound(_("This version has no description yet."))
             return Response(s.DescriptionSerializer(row, context=context).data)
-        row = descriptions.request_description(version, user=request.user, source=Source.API,
-                                               client_ip=client_ip(request))
-        return Response(s.DescriptionSerializer(row, context=context).data,
-                        status=status.HTTP_202_ACCEPTED)
+        row = descriptions.request_description(
+            version, user=request.user, source=Source.API, client_ip=client_ip(request)
+        )
+        return Response(
+            s.DescriptionSerializer(row, context=context).data, status=status.HTTP_202_ACCEPTED
+        )
 
     @document(
         summary=_l("Accept a suggested alt text and focal point (as they are or edited)"),
         request=s.AcceptDescriptionSerializer,
-        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image, reviewed.")),
-                   **errors(400, 404, 409, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.AssetSerializer, _l("The image, reviewed.")),
+            **errors(400, 404, 409, *COMMON),
+        },
     )
     @action(detail=True, methods=["post"], url_path="accept-description")
     def accept_description(self, request: Request, **kwargs: Any) -> Response:
@@ -329,15 +378,22 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if data.get("description"):
             row = queryset.filter(pk=data["description"]).first()
         else:
-            row = queryset.filter(version_id=asset.current_version_id,
-                                  state=DescriptionState.SUCCEEDED).order_by(
-                                      "-created_at").first()
+            row = (
+                queryset.filter(
+                    version_id=asset.current_version_id, state=DescriptionState.SUCCEEDED
+                )
+                .order_by("-created_at")
+                .first()
+            )
         if row is None:
             raise ValidationError({"description": [_("No finished suggestion to accept.")]})
         point = data.get("focal_point")
         descriptions.accept_description(
-            row, user=request.user, alt_text=data.get("alt_text"),
-            focal_point=(point["x"], point["y"]) if point else None)
+            row,
+            user=request.user,
+            alt_text=data.get("alt_text"),
+            focal_point=(point["x"], point["y"]) if point else None,
+        )
         return Response(self._asset_data(asset.pk))
 
     @document(
@@ -370,8 +426,12 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             changes["references"] = [str(r) for r in changes["references"]]
         started = timezone.now()
         version = services.regenerate(
-            base, changes=changes, user=request.user, source=Source.API,
-            idempotency_key=idempotency_key(request), client_ip=client_ip(request),
+            base,
+            changes=changes,
+            user=request.user,
+            source=Source.API,
+            idempotency_key=idempotency_key(request),
+            client_ip=client_ip(request),
         )
         return self._accepted(version, started)
 
@@ -393,9 +453,12 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 raise StateConflict(_("This image has no finished version to edit yet."))
         started = timezone.now()
         version = services.edit(
-            base, instruction=data["instruction"],
-            references=[str(r) for r in data.get("references", ())], user=request.user,
-            source=Source.API, idempotency_key=idempotency_key(request),
+            base,
+            instruction=data["instruction"],
+            references=[str(r) for r in data.get("references", ())],
+            user=request.user,
+            source=Source.API,
+            idempotency_key=idempotency_key(request),
             client_ip=client_ip(request),
         )
         return self._accepted(version, started)
@@ -403,10 +466,16 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @document(
         summary=_l("Set (PUT) or change (PATCH) the text overlay; re-renders, no generation"),
         request=s.OverlayInputSerializer,
-        responses={202: OpenApiResponse(s.AssetSerializer, description=_l(
-            "Saved; the renditions are re-rendered in the background (srcset keeps the "
-            "previous renditions until the new set is complete).")),
-            **errors(400, 404, 429, *COMMON)},
+        responses={
+            202: OpenApiResponse(
+                s.AssetSerializer,
+                description=_l(
+                    "Saved; the renditions are re-rendered in the background (srcset keeps the "
+                    "previous renditions until the new set is complete)."
+                ),
+            ),
+            **errors(400, 404, 429, *COMMON),
+        },
     )
     @action(detail=True, methods=["put", "patch"])
     def overlay(self, request: Request, **kwargs: Any) -> Response:
@@ -424,9 +493,10 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @document(
         summary=_l("Make an earlier finished version current again"),
         request=s.RevertSerializer,
-        responses={200: OpenApiResponse(s.AssetSerializer, _l("The image, with that version "
-                                                           "current.")),
-                   **errors(400, 404, 409, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.AssetSerializer, _l("The image, with that version current.")),
+            **errors(400, 404, 409, *COMMON),
+        },
     )
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, **kwargs: Any) -> Response:
@@ -438,8 +508,10 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @document(
         summary=_l("The versions of an image, newest first"),
         request=None,
-        responses={200: OpenApiResponse(s.VersionSerializer(many=True), _l("A page of versions.")),
-                   **errors(404, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.VersionSerializer(many=True), _l("A page of versions.")),
+            **errors(404, *COMMON),
+        },
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def versions(self, request: Request, **kwargs: Any) -> Response:
@@ -447,8 +519,9 @@ class AssetViewSet(APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         queryset = AssetVersion.objects.filter(asset=asset).order_by("-created_at", "-pk")
         page = self.paginate_queryset(queryset)
         context = self.get_serializer_context()
-        return self.get_paginated_response(s.VersionSerializer(page, many=True,
-                                                               context=context).data)
+        return self.get_paginated_response(
+            s.VersionSerializer(page, many=True, context=context).data
+        )
 
 
 @extend_schema(tags=["versions"])
@@ -480,8 +553,10 @@ class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSe
 
     @document(
         summary=_l("Read a version (poll it until is_final)"),
-        responses={200: OpenApiResponse(s.VersionSerializer, _l("The version.")),
-                   **errors(404, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.VersionSerializer, _l("The version.")),
+            **errors(404, *COMMON),
+        },
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -489,8 +564,10 @@ class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSe
     @document(
         summary=_l("Cancel queued work"),
         request=None,
-        responses={200: OpenApiResponse(s.VersionSerializer, _l("Cancelled.")),
-                   **errors(404, 409, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.VersionSerializer, _l("Cancelled.")),
+            **errors(404, 409, *COMMON),
+        },
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, **kwargs: Any) -> Response:
@@ -514,8 +591,10 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
         request={"multipart/form-data": s.ReferenceUploadSerializer},
         responses={
             201: OpenApiResponse(s.ReferenceSerializer, description=_l("Stored.")),
-            200: OpenApiResponse(s.ReferenceSerializer, description=_l(
-                "You had uploaded the same image before: that reference.")),
+            200: OpenApiResponse(
+                s.ReferenceSerializer,
+                description=_l("You had uploaded the same image before: that reference."),
+            ),
             **errors(400, 429, *COMMON),
         },
     )
@@ -524,13 +603,19 @@ class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         if upload.size > MAX_REFERENCE_UPLOAD_BYTES:
-            raise ValidationError({"file": [
-                _("Reference images may be at most %(mb)d MB.")
-                % {"mb": MAX_REFERENCE_UPLOAD_BYTES // (1024 * 1024)}]})
+            raise ValidationError(
+                {
+                    "file": [
+                        _("Reference images may be at most %(mb)d MB.")
+                        % {"mb": MAX_REFERENCE_UPLOAD_BYTES // (1024 * 1024)}
+                    ]
+                }
+            )
         started = timezone.now()
         try:
-            reference = services.store_reference(upload.read(), user=request.user,
-                                                 name=upload.name or "")
+            reference = services.store_reference(
+                upload.read(), user=request.user, name=upload.name or ""
+            )
         except RequestValidationError as exc:
             raise _field_errors_as(exc, "file") from None
         code = status.HTTP_200_OK if reference.created_at < started else status.HTTP_201_CREATED
@@ -545,8 +630,10 @@ class UsageView(APIMixin, APIView):
         tags=["usage"],
         summary=_l("Usage and budgets left"),
         parameters=[s.UsageQuerySerializer],
-        responses={200: OpenApiResponse(s.UsageSerializer, _l("Usage rows and budgets.")),
-                   **errors(400, *COMMON)},
+        responses={
+            200: OpenApiResponse(s.UsageSerializer, _l("Usage rows and budgets.")),
+            **errors(400, *COMMON),
+        },
     )
     def get(self, request: Request) -> Response:
         query = s.UsageQuerySerializer(data=request.query_params)
@@ -559,14 +646,20 @@ class UsageView(APIMixin, APIView):
         group_by = data.get("group_by") or ()
         named = data.get("user")
         rows = reports.visible_usage(
-            request.user, user=named, since=since, until=until, group_by=group_by,
-            model=data.get("model"), source=data.get("source"),
+            request.user,
+            user=named,
+            since=since,
+            until=until,
+            group_by=group_by,
+            model=data.get("model"),
+            source=data.get("source"),
         )
         if reports.can_view_all(request.user):
             if named:
                 user_model = get_user_model()
                 target = user_model._default_manager.filter(
-                    **{user_model.USERNAME_FIELD: named}).first()
+                    **{user_model.USERNAME_FIELD: named}
+                ).first()
                 budgets = reports.budget_status(target) if target else []
             else:
                 budgets = reports.site_budget_status()
@@ -574,8 +667,14 @@ class UsageView(APIMixin, APIView):
         else:  # the user's own figures only: no group or site spending
             budgets = reports.budget_status(request.user, own_only=True)
             whose = request.user.get_username()
-        body = {"user": whose, "since": since, "until": until, "group_by": list(group_by),
-                "rows": rows, "budgets": budgets}
+        body = {
+            "user": whose,
+            "since": since,
+            "until": until,
+            "group_by": list(group_by),
+            "rows": rows,
+            "budgets": budgets,
+        }
         return Response(s.UsageSerializer(body).data)
 
 
@@ -585,40 +684,54 @@ class ModelsView(APIMixin, APIView):
     @document(
         tags=["models"],
         summary=_l("Image models, their capabilities and prices"),
-        responses={200: OpenApiResponse(s.ModelSerializer(many=True), _l("Every model.")),
-                   **errors(*COMMON)},
+        responses={
+            200: OpenApiResponse(s.ModelSerializer(many=True), _l("Every model.")),
+            **errors(*COMMON),
+        },
     )
     def get(self, request: Request) -> Response:
         default = nanobanana_settings.DEFAULT_MODEL
         out = []
         for model_id, caps in sorted(get_registry().items()):
             sizes = caps.image_sizes or ("1K",)
-            out.append({
-                "id": model_id, "name": caps.name, "default": model_id == default,
-                "aspect_ratios": list(caps.aspect_ratios), "image_sizes": list(caps.image_sizes),
-                "default_image_size": caps.default_image_size,
-                "max_reference_images": caps.max_reference_images,
-                "max_reference_bytes": caps.max_reference_bytes,
-                "thinking_levels": list(caps.thinking_levels),
-                "default_thinking_level": caps.default_thinking_level,
-                "grounding": list(caps.grounding),
-                "stage": caps.stage,
-                "released": caps.released,
-                "shutdown": caps.shutdown,
-                "replacement": replacement.id if (replacement := replacement_for(model_id))
-                else None,
-                "notice": caps.lifecycle_notice(),
-                "supports_seed": caps.supports_seed,
-                "prices": caps.prices,
-                "image_costs": {size: caps.image_cost(size) for size in sizes
-                                if size in caps.output_image_tokens},
-                "dimensions": [
-                    {"aspect_ratio": ratio, "image_size": size,
-                     "width": caps.dimensions(ratio, size)[0],
-                     "height": caps.dimensions(ratio, size)[1]}
-                    for ratio in caps.aspect_ratios if ratio in caps.dimensions_1k
-                    for size in sizes
-                ],
-            })
+            out.append(
+                {
+                    "id": model_id,
+                    "name": caps.name,
+                    "default": model_id == default,
+                    "aspect_ratios": list(caps.aspect_ratios),
+                    "image_sizes": list(caps.image_sizes),
+                    "default_image_size": caps.default_image_size,
+                    "max_reference_images": caps.max_reference_images,
+                    "max_reference_bytes": caps.max_reference_bytes,
+                    "thinking_levels": list(caps.thinking_levels),
+                    "default_thinking_level": caps.default_thinking_level,
+                    "grounding": list(caps.grounding),
+                    "stage": caps.stage,
+                    "released": caps.released,
+                    "shutdown": caps.shutdown,
+                    "replacement": replacement.id
+                    if (replacement := replacement_for(model_id))
+                    else None,
+                    "notice": caps.lifecycle_notice(),
+                    "supports_seed": caps.supports_seed,
+                    "prices": caps.prices,
+                    "image_costs": {
+                        size: caps.image_cost(size)
+                        for size in sizes
+                        if size in caps.output_image_tokens
+                    },
+                    "dimensions": [
+                        {
+                            "aspect_ratio": ratio,
+                            "image_size": size,
+                            "width": caps.dimensions(ratio, size)[0],
+                            "height": caps.dimensions(ratio, size)[1],
+                        }
+                        for ratio in caps.aspect_ratios
+                        if ratio in caps.dimensions_1k
+                        for size in sizes
+                    ],
+                }
+            )
         return Response(s.ModelSerializer(out, many=True).data)
-

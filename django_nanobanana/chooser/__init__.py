@@ -21,6 +21,11 @@ from .core import (
 )
 
 __all__ = [
-    "ChooserGenerationForm", "asset_summary", "can_generate", "may_view", "queue_generation",
-    "thumbnail_url", "visible_assets",
+    "ChooserGenerationForm",
+    "asset_summary",
+    "can_generate",
+    "may_view",
+    "queue_generation",
+    "thumbnail_url",
+    "visible_assets",
 ]

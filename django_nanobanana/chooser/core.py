@@ -37,7 +37,8 @@ def search_assets(queryset: QuerySet[GeneratedAsset], query: str) -> QuerySet[Ge
     """Title, alt text, or the current version's prompt contains every word of ``query``."""
     for word in query.split():
         queryset = queryset.filter(
-            Q(title__icontains=word) | Q(alt_text__icontains=word)
+            Q(title__icontains=word)
+            | Q(alt_text__icontains=word)
             | Q(current_version__prompt__icontains=word)
         )
     return queryset
@@ -70,15 +71,21 @@ def asset_summary(asset: GeneratedAsset) -> dict[str, Any]:
 class ChooserGenerationForm(GenerationForm):
     """Title and alt text, then the generation parameters (validated by the base form)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200, required=False,
-                            help_text=_("Defaults to the prompt."))
-    alt_text = forms.CharField(label=_("Alt text"), max_length=500, required=False,
-                               help_text=_("Describe the image for people who cannot see it."))
+    title = forms.CharField(
+        label=_("Title"), max_length=200, required=False, help_text=_("Defaults to the prompt.")
+    )
+    alt_text = forms.CharField(
+        label=_("Alt text"),
+        max_length=500,
+        required=False,
+        help_text=_("Describe the image for people who cannot see it."),
+    )
     field_order = ["prompt", "title", "alt_text", "model", "aspect_ratio", "image_size", "seed"]
 
 
-def queue_generation(form: ChooserGenerationForm, user: Any,
-                     source: str = Source.ADMIN) -> AssetVersion | None:
+def queue_generation(
+    form: ChooserGenerationForm, user: Any, source: str = Source.ADMIN
+) -> AssetVersion | None:
     """Queue the form's generation through :func:`services.generate`.
 
     Returns the queued version, or None after adding the refusal (budget, validation,
@@ -89,8 +96,11 @@ def queue_generation(form: ChooserGenerationForm, user: Any,
     data = form.cleaned_data
     try:
         return services.generate(
-            form.generation_params(), title=data.get("title") or "",
-            alt_text=data.get("alt_text") or "", user=user, source=source,
+            form.generation_params(),
+            title=data.get("title") or "",
+            alt_text=data.get("alt_text") or "",
+            user=user,
+            source=source,
         )
     except RequestValidationError as exc:
         for field, messages in exc.field_errors.items():

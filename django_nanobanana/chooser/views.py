@@ -68,16 +68,31 @@ def choose(request: HttpRequest) -> HttpResponse:
     if request.GET.get("ready"):
         assets = assets.filter(current_version__isnull=False)
     page = Paginator(prefetch_pictures(assets.order_by("-updated_at")), PER_PAGE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     results = [asset_summary(a) for a in page.object_list]
     if request.GET.get("format") == "json":
-        return JsonResponse({"results": results, "page": page.number,
-                             "pages": page.paginator.num_pages, "count": page.paginator.count})
+        return JsonResponse(
+            {
+                "results": results,
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "count": page.paginator.count,
+            }
+        )
     base = {**_popup_params(request), **({"q": query} if query else {})}
-    return render(request, "nanobanana/chooser/choose.html", _context(
-        request, title=_("Choose an image"), page=page, results=results, query=query,
-        page_query=urlencode(base),
-    ))
+    return render(
+        request,
+        "nanobanana/chooser/choose.html",
+        _context(
+            request,
+            title=_("Choose an image"),
+            page=page,
+            results=results,
+            query=query,
+            page_query=urlencode(base),
+        ),
+    )
 
 
 @staff_member_required
@@ -93,9 +108,15 @@ def generate(request: HttpRequest) -> HttpResponse:
             url = reverse("nanobanana_chooser:status", args=[version.pk])
             query = urlencode(_popup_params(request))
             return redirect(f"{url}?{query}" if query else url)
-    return render(request, "nanobanana/chooser/generate.html", _context(
-        request, title=_("Generate a new image"), form=form,
-    ))
+    return render(
+        request,
+        "nanobanana/chooser/generate.html",
+        _context(
+            request,
+            title=_("Generate a new image"),
+            form=form,
+        ),
+    )
 
 
 @staff_member_required
@@ -119,8 +140,15 @@ def status(request: HttpRequest, pk: Any) -> HttpResponse:
     if request.GET.get("format") == "json":
         return JsonResponse(data)
     status_url = reverse("nanobanana_chooser:status", args=[version.pk])
-    return render(request, "nanobanana/chooser/status.html", _context(
-        request, title=_("Generating…") if not version.is_final else version.get_state_display(),
-        version=version, data=data, status_json_url=f"{status_url}?format=json",
-        generate_query=urlencode(_popup_params(request)),
-    ))
+    return render(
+        request,
+        "nanobanana/chooser/status.html",
+        _context(
+            request,
+            title=_("Generating…") if not version.is_final else version.get_state_display(),
+            version=version,
+            data=data,
+            status_json_url=f"{status_url}?format=json",
+            generate_query=urlencode(_popup_params(request)),
+        ),
+    )

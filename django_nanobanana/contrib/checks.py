@@ -18,13 +18,15 @@ def missing_extra_check(integration: str) -> Any:
         module, extra, _product = EXTRAS[integration]
         if is_available(module):
             return []
-        return [Error(
-            missing_message(integration),
-            hint=f"pip install 'django-nanobanana[{extra}]', or remove "
-                 f"'django_nanobanana.contrib.{integration}' from INSTALLED_APPS.",
-            obj=f"django_nanobanana.contrib.{integration}",
-            id=CHECK_IDS[integration],
-        )]
+        return [
+            Error(
+                missing_message(integration),
+                hint=f"pip install 'django-nanobanana[{extra}]', or remove "
+                f"'django_nanobanana.contrib.{integration}' from INSTALLED_APPS.",
+                obj=f"django_nanobanana.contrib.{integration}",
+                id=CHECK_IDS[integration],
+            )
+        ]
 
     check.__name__ = f"nanobanana_{integration}_installed"
     return check

@@ -17,8 +17,9 @@ def parse_ratio(ratio: str) -> Fraction:
     return Fraction(width, height)
 
 
-def crop_box(width: int, height: int, ratio: str,
-             focal: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int, int, int]:
+def crop_box(
+    width: int, height: int, ratio: str, focal: tuple[float, float] = (0.5, 0.5)
+) -> tuple[int, int, int, int]:
     """``(left, top, right, bottom)`` of the largest ``ratio`` box inside a ``width`` x
     ``height`` image whose centre is as close to the focal point (fractions from the top
     left) as the edges allow. The focal point is always inside the box."""

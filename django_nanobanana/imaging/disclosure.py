@@ -24,16 +24,21 @@ from xml.sax.saxutils import escape, quoteattr
 
 logger = logging.getLogger(__name__)
 
-TRAINED_ALGORITHMIC_MEDIA = (
-    "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
+TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = (
-    "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia")
+    "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+)
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 
 
-def xmp_packet(*, model: str, model_version: str = "",
-               source_type: str = TRAINED_ALGORITHMIC_MEDIA, provider: str = "Google Gemini",
-               title: str = "") -> bytes:
+def xmp_packet(
+    *,
+    model: str,
+    model_version: str = "",
+    source_type: str = TRAINED_ALGORITHMIC_MEDIA,
+    provider: str = "Google Gemini",
+    title: str = "",
+) -> bytes:
     """The XMP packet of a rendition: the IPTC digital source type and the model."""
     attributes = {
         "Iptc4xmpExt:DigitalSourceType": source_type,
@@ -45,7 +50,10 @@ def xmp_packet(*, model: str, model_version: str = "",
     attrs = "".join(f"\n    {name}={quoteattr(value)}" for name, value in attributes.items())
     description = (
         f'\n   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li>'
-        "</rdf:Alt></dc:title>" if title else "")
+        "</rdf:Alt></dc:title>"
+        if title
+        else ""
+    )
     packet = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -73,6 +81,7 @@ def read_xmp(data: bytes) -> str:
 
 
 # -- C2PA ---------------------------------------------------------------------------------
+
 
 def has_c2pa_manifest(data: bytes) -> bool:
     """Whether the file carries a C2PA manifest store (by its container, not validated):
@@ -128,36 +137,48 @@ def read_provenance(data: bytes, mime_type: str) -> dict[str, Any]:
     created = next((a for a in actions if a.get("action") == "c2pa.created"), {})
     signature = active.get("signature_info") or {}
     statuses = store.get("validation_status") or []
-    summary.update({
-        "claim_generator": generator,
-        "title": active.get("title") or "",
-        "digital_source_type": created.get("digitalSourceType") or "",
-        "actions": [a.get("action") for a in actions if a.get("action")],
-        "signer": signature.get("issuer") or signature.get("common_name") or "",
-        "signed_at": signature.get("time") or "",
-        "validation_state": store.get("validation_state") or ("Invalid" if statuses
-                                                              else "Valid"),
-        "validation_errors": [s.get("code") for s in statuses if s.get("code")][:10],
-    })
+    summary.update(
+        {
+            "claim_generator": generator,
+            "title": active.get("title") or "",
+            "digital_source_type": created.get("digitalSourceType") or "",
+            "actions": [a.get("action") for a in actions if a.get("action")],
+            "signer": signature.get("issuer") or signature.get("common_name") or "",
+            "signed_at": signature.get("time") or "",
+            "validation_state": store.get("validation_state")
+            or ("Invalid" if statuses else "Valid"),
+            "validation_errors": [s.get("code") for s in statuses if s.get("code")][:10],
+        }
+    )
     return summary
 
 
-def sign_c2pa(data: bytes, mime_type: str, *, manifest: dict[str, Any], chain: bytes,
-              private_key: bytes, alg: str = "ES256", tsa_url: str | None = None,
-              ingredient: tuple[bytes, str, dict[str, Any]] | None = None) -> bytes:
+def sign_c2pa(
+    data: bytes,
+    mime_type: str,
+    *,
+    manifest: dict[str, Any],
+    chain: bytes,
+    private_key: bytes,
+    alg: str = "ES256",
+    tsa_url: str | None = None,
+    ingredient: tuple[bytes, str, dict[str, Any]] | None = None,
+) -> bytes:
     """``data`` with a C2PA manifest signed by ``chain`` (PEM, signer first) and
     ``private_key`` (PEM); ``ingredient`` (bytes, MIME type, ingredient JSON) is recorded
     as what the file was made from (its own manifest, e.g. Google's, travels with it)."""
     import c2pa
 
-    info = c2pa.C2paSignerInfo(getattr(c2pa.C2paSigningAlg, alg.upper()), chain,
-                               private_key, tsa_url)
+    info = c2pa.C2paSignerInfo(
+        getattr(c2pa.C2paSigningAlg, alg.upper()), chain, private_key, tsa_url
+    )
     out = io.BytesIO()
     with c2pa.Signer.from_info(info) as signer, c2pa.Builder(manifest) as builder:
         if ingredient is not None:
             content, ingredient_mime, ingredient_json = ingredient
-            builder.add_ingredient_from_stream(ingredient_json, ingredient_mime,
-                                               io.BytesIO(content))
+            builder.add_ingredient_from_stream(
+                ingredient_json, ingredient_mime, io.BytesIO(content)
+            )
         builder.sign(signer, mime_type, io.BytesIO(data), out)
     return out.getvalue()
 
@@ -175,8 +196,9 @@ class RenditionSigner:
     """Signs renditions with the site's own certificate (``C2PA_SIGNING``), the original
     as their ingredient. Built once per set of renditions (the original read once)."""
 
-    def __init__(self, config: dict[str, Any], *, original: bytes, original_mime: str,
-                 model: str) -> None:
+    def __init__(
+        self, config: dict[str, Any], *, original: bytes, original_mime: str, model: str
+    ) -> None:
         self.chain = _pem(config["CERT_CHAIN"])
         self.private_key = _pem(config["PRIVATE_KEY"])
         self.alg = str(config.get("ALG") or "ES256")
@@ -190,14 +212,34 @@ class RenditionSigner:
         manifest = {
             "claim_generator_info": [{"name": self.generator}],
             "title": "rendition",
-            "assertions": [{"label": "c2pa.actions", "data": {"actions": [
-                {"action": "c2pa.opened", "parameters": {"ingredientIds": ["original"]}},
-                {"action": "c2pa.resized"},
-                {"action": "c2pa.converted", "parameters": {"format": mime_type}},
-            ]}}],
+            "assertions": [
+                {
+                    "label": "c2pa.actions",
+                    "data": {
+                        "actions": [
+                            {
+                                "action": "c2pa.opened",
+                                "parameters": {"ingredientIds": ["original"]},
+                            },
+                            {"action": "c2pa.resized"},
+                            {"action": "c2pa.converted", "parameters": {"format": mime_type}},
+                        ]
+                    },
+                }
+            ],
         }
-        ingredient = (self.original, self.original_mime,
-                      {"title": "original", "relationship": "parentOf", "label": "original"})
-        return sign_c2pa(data, mime_type, manifest=manifest, chain=self.chain,
-                         private_key=self.private_key, alg=self.alg, tsa_url=self.tsa_url,
-                         ingredient=ingredient)
+        ingredient = (
+            self.original,
+            self.original_mime,
+            {"title": "original", "relationship": "parentOf", "label": "original"},
+        )
+        return sign_c2pa(
+            data,
+            mime_type,
+            manifest=manifest,
+            chain=self.chain,
+            private_key=self.private_key,
+            alg=self.alg,
+            tsa_url=self.tsa_url,
+            ingredient=ingredient,
+        )

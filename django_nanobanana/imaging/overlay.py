@@ -75,8 +75,7 @@ DIRECTIONS = ("auto", "ltr", "rtl")
 STYLES = ("auto", "custom")
 #: Fields that only matter with ``style="custom"``; a spec that sets any of them without
 #: naming a style is taken as ``custom`` (so specs written before ``auto`` keep their look).
-STYLE_FIELDS = ("color", "stroke_width", "stroke_color", "background_color",
-                "background_opacity")
+STYLE_FIELDS = ("color", "stroke_width", "stroke_color", "background_color", "background_opacity")
 
 #: WCAG 2.x contrast the ``auto`` style reaches around the glyphs (AA, normal text).
 TARGET_CONTRAST = 4.5
@@ -971,7 +970,10 @@ def _wrap(
 
 
 def _balance(
-    paragraphs: list[list[_Line]], stack: tuple[FontInfo, ...], size: int, base: str,
+    paragraphs: list[list[_Line]],
+    stack: tuple[FontInfo, ...],
+    size: int,
+    base: str,
     limit: float,
 ) -> list[list[_Line]]:
     """Same number of lines per paragraph, as even in width as possible.
@@ -1001,8 +1003,9 @@ def _balance(
     return out
 
 
-def _no_widow(lines: list[_Line], stack: tuple[FontInfo, ...], size: int, base: str,
-              limit: float) -> list[_Line]:
+def _no_widow(
+    lines: list[_Line], stack: tuple[FontInfo, ...], size: int, base: str, limit: float
+) -> list[_Line]:
     """Bring the previous line's last word down to a lone last word, when it fits."""
     if len(lines) < 2 or not _lone_last_word([lines]):
         return lines
@@ -1062,8 +1065,9 @@ def _frame(spec: OverlaySpec, width: int, height: int, size: int) -> _Frame:
     short = min(width, height)
     margin_x, margin_y = spec.margin_x * short, spec.margin_y * short
     avail_w = min(spec.max_width * width, width - 2 * margin_x)
-    return _Frame(stroke, pad, margin_x, margin_y, avail_w - 2 * pad - 2 * stroke,
-                  height - 2 * margin_y)
+    return _Frame(
+        stroke, pad, margin_x, margin_y, avail_w - 2 * pad - 2 * stroke, height - 2 * margin_y
+    )
 
 
 def _block_height(lines: list[_Line], stack, size: int, spec: OverlaySpec, stroke: int) -> int:
@@ -1072,8 +1076,9 @@ def _block_height(lines: list[_Line], stack, size: int, spec: OverlaySpec, strok
     return (len(lines) - 1) * advance + ascent + descent + 2 * stroke
 
 
-def _fit(spec: OverlaySpec, width: int, height: int, size: int, stack, base
-         ) -> list[list[_Line]] | None:
+def _fit(
+    spec: OverlaySpec, width: int, height: int, size: int, stack, base
+) -> list[list[_Line]] | None:
     """Greedy lines at ``size`` when they fit the frame, else None."""
     frame = _frame(spec, width, height, size)
     if frame.text_limit <= 0:
@@ -1089,10 +1094,16 @@ def _fit(spec: OverlaySpec, width: int, height: int, size: int, stack, base
 
 
 def _too_long() -> OverlayValidationError:
-    return OverlayValidationError({"text": [_(
-        "The text is too long to fit in the overlay box, even at the minimum font size. "
-        "Shorten it, or allow a wider box or a smaller minimum size."
-    )]})
+    return OverlayValidationError(
+        {
+            "text": [
+                _(
+                    "The text is too long to fit in the overlay box, even at the minimum font "
+                    "size. Shorten it, or allow a wider box or a smaller minimum size."
+                )
+            ]
+        }
+    )
 
 
 def _count(paragraphs: list[list[_Line]]) -> int:
@@ -1100,8 +1111,9 @@ def _count(paragraphs: list[list[_Line]]) -> int:
 
 
 @lru_cache(maxsize=256)
-def _plan(spec: OverlaySpec, width: int, height: int, stack: tuple[FontInfo, ...], base: str
-          ) -> tuple[tuple[str, ...], float]:
+def _plan(
+    spec: OverlaySpec, width: int, height: int, stack: tuple[FontInfo, ...], base: str
+) -> tuple[tuple[str, ...], float]:
     """Line breaks and font size (as a fraction of the height) for this canvas.
 
     1. the largest size in ``[min_size, size]`` at which the text fits;
@@ -1176,13 +1188,22 @@ def _refuse_missing(text: str, stack: tuple[FontInfo, ...]) -> None:
         return ", ".join(f"{c} (U+{ord(c):04X})" for c in chars[:20])
 
     if emoji:
-        messages.append(_format_lazy(
-            _("Emoji cannot be drawn: no colour emoji font is bundled. Remove these "
-              "characters or write them as words: %(chars)s"), chars=named(emoji)))
+        messages.append(
+            _format_lazy(
+                _(
+                    "Emoji cannot be drawn: no colour emoji font is bundled. Remove these "
+                    "characters or write them as words: %(chars)s"
+                ),
+                chars=named(emoji),
+            )
+        )
     if other:
-        messages.append(_format_lazy(
-            _("These characters cannot be drawn with the bundled fonts: %(chars)s"),
-            chars=named(other)))
+        messages.append(
+            _format_lazy(
+                _("These characters cannot be drawn with the bundled fonts: %(chars)s"),
+                chars=named(other),
+            )
+        )
     raise OverlayValidationError({"text": messages})
 
 
@@ -1214,8 +1235,10 @@ def check_fits(spec: OverlaySpec, width: int, height: int) -> OverlayLayout:
         frame = _frame(spec, width, height, size)
         lines = [_measure_line(t, stack, size, base) for t in texts]
         block_h = _block_height(lines, stack, size, spec, frame.stroke)
-        if (max(line.width for line in lines) <= frame.text_limit
-                and block_h + 2 * frame.pad <= frame.avail_h):
+        if (
+            max(line.width for line in lines) <= frame.text_limit
+            and block_h + 2 * frame.pad <= frame.avail_h
+        ):
             break
         size -= 1
     else:
@@ -1351,8 +1374,9 @@ def _ratios(fill: float) -> tuple[float, ...]:
     return tuple(contrast_ratio(fill, level / 255) for level in range(256))
 
 
-def _contrast_over(luminance: Image.Image, ring: Image.Image, fill: float,
-                   histogram: list[int] | None = None) -> float:
+def _contrast_over(
+    luminance: Image.Image, ring: Image.Image, fill: float, histogram: list[int] | None = None
+) -> float:
     """The contrast that all but ``CONTRAST_PERCENTILE`` of the ring's pixels reach."""
     if histogram is None:
         histogram = luminance.histogram(mask=ring)
@@ -1360,8 +1384,7 @@ def _contrast_over(luminance: Image.Image, ring: Image.Image, fill: float,
     if not total:
         return 21.0
     ratios = _ratios(fill)
-    by_contrast = sorted((ratios[level], count) for level, count in enumerate(histogram)
-                         if count)
+    by_contrast = sorted((ratios[level], count) for level, count in enumerate(histogram) if count)
     allowed, seen = CONTRAST_PERCENTILE * total, 0
     for ratio, count in by_contrast:
         seen += count
@@ -1431,9 +1454,16 @@ def _candidates() -> Iterator[Treatment]:
             yield Treatment("scrim", color, opacity)
 
 
-def _compose(background: Image.Image, treatment: Treatment, mask: Image.Image,
-             scrim: tuple[int, int, int, int] | None, em: float, *, with_text: bool = False,
-             halo: Image.Image | None = None) -> Image.Image:
+def _compose(
+    background: Image.Image,
+    treatment: Treatment,
+    mask: Image.Image,
+    scrim: tuple[int, int, int, int] | None,
+    em: float,
+    *,
+    with_text: bool = False,
+    halo: Image.Image | None = None,
+) -> Image.Image:
     """``background`` (RGB) with the treatment's shadow or scrim (and the text) applied."""
     out = background
     behind = _opposite(treatment.color)
@@ -1449,9 +1479,13 @@ def _compose(background: Image.Image, treatment: Treatment, mask: Image.Image,
     return out
 
 
-def _choose_treatment(background: Image.Image, mask: Image.Image, ring: Image.Image,
-                      scrim: tuple[int, int, int, int], em: float
-                      ) -> tuple[Treatment, float]:
+def _choose_treatment(
+    background: Image.Image,
+    mask: Image.Image,
+    ring: Image.Image,
+    scrim: tuple[int, int, int, int],
+    em: float,
+) -> tuple[Treatment, float]:
     """The lightest treatment reaching ``TARGET_CONTRAST`` (measured on reduced pixels)."""
     best: tuple[Treatment, float] | None = None
     histograms: dict[tuple[str, float, str], list[int]] = {}
@@ -1463,8 +1497,9 @@ def _choose_treatment(background: Image.Image, mask: Image.Image, ring: Image.Im
         if histogram is None:
             if treatment.kind == "shadow" and not halo:
                 halo.append(_halo(mask, em))
-            composed = _compose(background, treatment, mask, scrim, em,
-                                halo=halo[0] if halo else None)
+            composed = _compose(
+                background, treatment, mask, scrim, em, halo=halo[0] if halo else None
+            )
             histogram = histograms[key] = _luminance_image(composed).histogram(mask=ring)
         ratio = _contrast_over(None, ring, relative_luminance(treatment.color), histogram)
         if treatment.kind == "shadow":
@@ -1562,8 +1597,10 @@ class OverlayResult:
 
 def _shift(box: tuple[int, int, int, int], region, factor: int = 1) -> tuple[int, int, int, int]:
     return (
-        (box[0] - region[0]) // factor, (box[1] - region[1]) // factor,
-        (box[2] - region[0]) // factor - 1, (box[3] - region[1]) // factor - 1,
+        (box[0] - region[0]) // factor,
+        (box[1] - region[1]) // factor,
+        (box[2] - region[0]) // factor - 1,
+        (box[3] - region[1]) // factor - 1,
     )
 
 
@@ -1589,8 +1626,12 @@ def draw_overlay(image: Image.Image, spec: OverlaySpec) -> OverlayResult:
     extra = layout.background_box or (layout.scrim_box if spec.style == "auto" else None)
     if extra:
         x0, y0, x1, y1 = min(x0, extra[0]), min(y0, extra[1]), max(x1, extra[2]), max(y1, extra[3])
-    region = (max(0, x0 - slack), max(0, y0 - slack), min(width, x1 + slack),
-              min(height, y1 + slack))
+    region = (
+        max(0, x0 - slack),
+        max(0, y0 - slack),
+        min(width, x1 + slack),
+        min(height, y1 + slack),
+    )
     region_size = (region[2] - region[0], region[3] - region[1])
     if region_size[0] <= 0 or region_size[1] <= 0:
         return OverlayResult(image.copy(), layout, Treatment("plain", spec.color), 21.0)
@@ -1611,16 +1652,21 @@ def draw_overlay(image: Image.Image, spec: OverlaySpec) -> OverlayResult:
             background = background.reduce(factor)
         sx0, sy0, sx1, sy1 = _shift(layout.scrim_box, region, factor)
         treatment, _estimate = _choose_treatment(
-            background.convert("RGB"), small_mask, ring,
-            (sx0 - bx0, sy0 - by0, sx1 - bx0, sy1 - by0), small_em)
+            background.convert("RGB"),
+            small_mask,
+            ring,
+            (sx0 - bx0, sy0 - by0, sx1 - bx0, sy1 - by0),
+            small_em,
+        )
         behind = _rgba(_opposite(treatment.color))[:3]
         if treatment.kind == "shadow":
-            layer.alpha_composite(_colour_layer(region_size, _opposite(treatment.color),
-                                                _halo(fill, em)))
+            layer.alpha_composite(
+                _colour_layer(region_size, _opposite(treatment.color), _halo(fill, em))
+            )
         elif treatment.kind == "scrim":
             ImageDraw.Draw(layer).rectangle(
-                _shift(layout.scrim_box, region),
-                fill=(*behind, round(255 * treatment.opacity)))
+                _shift(layout.scrim_box, region), fill=(*behind, round(255 * treatment.opacity))
+            )
         color = treatment.color
     else:
         treatment = Treatment("custom", spec.color)
@@ -1630,7 +1676,8 @@ def draw_overlay(image: Image.Image, spec: OverlaySpec) -> OverlayResult:
             r, g, b, a = _rgba(spec.background_color)
             ImageDraw.Draw(layer).rectangle(
                 _shift(layout.background_box, region),
-                fill=(r, g, b, round(a * spec.background_opacity)))
+                fill=(r, g, b, round(a * spec.background_opacity)),
+            )
         if stroke:
             outline = _draw_text_mask(layout, region, stroke)
             layer.alpha_composite(_colour_layer(region_size, spec.stroke_color, outline))

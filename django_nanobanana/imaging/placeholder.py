@@ -62,8 +62,9 @@ def dominant_color(image: Image.Image) -> str:
     # Resized straight from the image (what Image.thumbnail does on a copy), so a 4K
     # frame is never copied whole: only the 64-pixel sample is made.
     size = _fit(image.size, DOMINANT_SAMPLE_SIZE)
-    sample = (image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
-              if size != image.size else image)
+    sample = (
+        image.resize(size, Image.Resampling.BOX, reducing_gap=2.0) if size != image.size else image
+    )
     rgb, alpha = _flatten(sample)
     quantised = rgb.quantize(colors=DOMINANT_PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     palette = quantised.getpalette() or []

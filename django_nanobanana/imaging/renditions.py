@@ -221,16 +221,19 @@ def encode(
     return buffer.getvalue()
 
 
-def _file(image: Image.Image, key: str, content: bytes,
-          drawn: tuple[float, Treatment] | None = None) -> RenderedFile:
+def _file(
+    image: Image.Image, key: str, content: bytes, drawn: tuple[float, Treatment] | None = None
+) -> RenderedFile:
     _pil, mime, extension = FORMATS[key]
     contrast, treatment = drawn if drawn else (None, None)
-    return RenderedFile(image.width, image.height, key, mime, extension, content, contrast,
-                        treatment)
+    return RenderedFile(
+        image.width, image.height, key, mime, extension, content, contrast, treatment
+    )
 
 
-def _overlaid(base: Image.Image, overlay: OverlaySpec | None
-              ) -> tuple[Image.Image, tuple[float, Treatment] | None]:
+def _overlaid(
+    base: Image.Image, overlay: OverlaySpec | None
+) -> tuple[Image.Image, tuple[float, Treatment] | None]:
     if overlay is None:
         return base, None
     result = draw_overlay(base, overlay)
@@ -329,5 +332,6 @@ def render_one(
         if base.size != size:
             base = base.resize(size, RESAMPLE)
     canvas, drawn = _overlaid(base, overlay)
-    return _file(canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed,
-                                     xmp=xmp), drawn)
+    return _file(
+        canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp), drawn
+    )

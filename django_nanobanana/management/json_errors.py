@@ -18,8 +18,9 @@ from django.core.management.base import CommandError
 class DetailedCommandError(CommandError):
     """A ``CommandError`` with machine-readable ``details`` for the JSON answer."""
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None,
-                 returncode: int = 1) -> None:
+    def __init__(
+        self, message: str, *, details: dict[str, Any] | None = None, returncode: int = 1
+    ) -> None:
         super().__init__(message, returncode=returncode)
         self.details = details or {}
 

@@ -75,12 +75,20 @@ class GeneratedAsset(models.Model):
     alt_text = models.CharField(_("alt text"), max_length=500, blank=True)
     alt_texts = models.JSONField(_("alt text in other languages"), default=dict, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="nanobanana_assets",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nanobanana_assets",
     )
     current_version = models.ForeignKey(
-        "AssetVersion", verbose_name=_("current version"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "AssetVersion",
+        verbose_name=_("current version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     overlay = models.JSONField(_("text overlay"), null=True, blank=True)
     # The overlay whose renditions of the current version are complete: pages use these
@@ -119,8 +127,12 @@ class AssetVersion(models.Model):
         GeneratedAsset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="versions"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent version"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="children",
+        "self",
+        verbose_name=_("parent version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
     )
     kind = models.CharField(
         _("kind"), max_length=16, choices=VersionKind.choices, default=VersionKind.GENERATE
@@ -141,13 +153,15 @@ class AssetVersion(models.Model):
     )
     cache_key = models.CharField(_("cache key"), max_length=64, blank=True, db_index=True)
     reused_from = models.ForeignKey(
-        "self", verbose_name=_("reused from"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="reuses",
+        "self",
+        verbose_name=_("reused from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reuses",
     )
     # Where it stands.
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
     error_code = models.CharField(_("error code"), max_length=64, blank=True)
     error = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -193,8 +207,12 @@ class AssetVersion(models.Model):
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
     # Who and when.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="nanobanana_versions",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nanobanana_versions",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -214,7 +232,8 @@ class AssetVersion(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["idempotency_key"], name="nb_version_idempotency_key",
+                fields=["idempotency_key"],
+                name="nb_version_idempotency_key",
                 condition=models.Q(idempotency_key__isnull=False),
             ),
         ]
@@ -237,7 +256,9 @@ class Rendition(models.Model):
         PNG = "png", "PNG"
 
     version = models.ForeignKey(
-        AssetVersion, verbose_name=_("version"), on_delete=models.CASCADE,
+        AssetVersion,
+        verbose_name=_("version"),
+        on_delete=models.CASCADE,
         related_name="renditions",
     )
     overlay_hash = models.CharField(_("overlay hash"), max_length=32, blank=True)
@@ -251,13 +272,20 @@ class Rendition(models.Model):
     file = models.FileField(_("file"), storage=configured_storage, max_length=300)
     bytes = models.PositiveIntegerField(_("bytes"))
     contrast = models.FloatField(
-        _("overlay contrast"), null=True, blank=True,
-        help_text=_("WCAG contrast ratio (1 to 21) the overlay text reached on this "
-                    "rendition, measured around the glyphs; empty without an overlay."))
+        _("overlay contrast"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "WCAG contrast ratio (1 to 21) the overlay text reached on this "
+            "rendition, measured around the glyphs; empty without an overlay."
+        ),
+    )
     treatment = models.CharField(
-        _("overlay treatment"), max_length=16, blank=True,
-        help_text=_("How the overlay was drawn: plain, shadow, scrim (automatic style) or "
-                    "custom."))
+        _("overlay treatment"),
+        max_length=16,
+        blank=True,
+        help_text=_("How the overlay was drawn: plain, shadow, scrim (automatic style) or custom."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -297,14 +325,24 @@ class ReferenceImage(models.Model):
     bytes = models.PositiveIntegerField(_("bytes"))
     original_name = models.CharField(_("original file name"), max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="nanobanana_references",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nanobanana_references",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(
-        _("last used"), null=True, blank=True, db_index=True,
-        help_text=_("Last upload or use in a request; unused references are deleted "
-                    "REFERENCE_RETENTION_DAYS after it."))
+        _("last used"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Last upload or use in a request; unused references are deleted "
+            "REFERENCE_RETENTION_DAYS after it."
+        ),
+    )
 
     objects = ReferenceImageQuerySet.as_manager()
 

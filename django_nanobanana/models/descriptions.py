@@ -40,18 +40,23 @@ class ImageDescription(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     version = models.ForeignKey(
-        AssetVersion, verbose_name=_("version"), on_delete=models.CASCADE,
+        AssetVersion,
+        verbose_name=_("version"),
+        on_delete=models.CASCADE,
         related_name="descriptions",
     )
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices,
-                              default=Source.API)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.API
+    )
     provider = models.CharField(_("provider"), max_length=50)
     model = models.CharField(_("model"), max_length=100)
     languages = models.JSONField(_("languages"), default=list)
-    state = models.CharField(_("state"), max_length=16, choices=DescriptionState.choices,
-                             default=DescriptionState.QUEUED)
-    review = models.CharField(_("review"), max_length=16, choices=Review.choices,
-                              default=Review.SUGGESTED)
+    state = models.CharField(
+        _("state"), max_length=16, choices=DescriptionState.choices, default=DescriptionState.QUEUED
+    )
+    review = models.CharField(
+        _("review"), max_length=16, choices=Review.choices, default=Review.SUGGESTED
+    )
     #: ``{language: text}``
     alt_text = models.JSONField(_("suggested alt text"), default=dict, blank=True)
     description = models.JSONField(_("suggested description"), default=dict, blank=True)
@@ -67,16 +72,26 @@ class ImageDescription(models.Model):
     output_image_tokens = models.PositiveIntegerField(_("output image tokens"), default=0)
     thoughts_tokens = models.PositiveIntegerField(_("thinking tokens"), default=0)
     estimated_cost = models.DecimalField(
-        _("estimated cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True)
+        _("estimated cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
     cost = models.DecimalField(
-        _("cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True)
+        _("cost (USD)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

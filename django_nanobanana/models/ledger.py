@@ -53,26 +53,42 @@ class Budget(models.Model):
     name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=8, choices=BudgetScope.choices)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="nanobanana_budgets",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="nanobanana_budgets",
         help_text=_("For a user budget: leave empty to give every user this budget."),
     )
     group = models.ForeignKey(
-        "auth.Group", verbose_name=_("group"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="nanobanana_budgets",
+        "auth.Group",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="nanobanana_budgets",
     )
     period = models.CharField(_("period"), max_length=8, choices=BudgetPeriod.choices)
     amount_limit = money_field(
-        _("limit (USD)"), null=True, blank=True,
+        _("limit (USD)"),
+        null=True,
+        blank=True,
         help_text=_("Leave empty for no money limit."),
     )
     image_limit = models.PositiveIntegerField(
-        _("limit (images)"), null=True, blank=True,
+        _("limit (images)"),
+        null=True,
+        blank=True,
         help_text=_("Leave empty for no image limit."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     settings_key = models.CharField(
-        _("declared in settings as"), max_length=100, null=True, blank=True, unique=True,
+        _("declared in settings as"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
         editable=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -201,8 +217,12 @@ class LedgerEntry(models.Model):
     version_id = models.UUIDField(_("version id"))
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("username"), max_length=150, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
@@ -221,11 +241,13 @@ class LedgerEntry(models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["version_id", "kind"], name="nb_ledger_version_kind",
+                fields=["version_id", "kind"],
+                name="nb_ledger_version_kind",
                 condition=~models.Q(kind="late_charge"),
             ),
             models.UniqueConstraint(
-                fields=["version_id"], name="nb_ledger_version_closed_once",
+                fields=["version_id"],
+                name="nb_ledger_version_closed_once",
                 condition=models.Q(kind__in=["settle", "refund"]),
             ),
         ]
@@ -259,8 +281,12 @@ class BilledCall(models.Model):
     version_id = models.UUIDField(_("version id"), db_index=True)
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("username"), max_length=150, blank=True)
     provider = models.CharField(_("provider"), max_length=50, blank=True)
@@ -287,8 +313,9 @@ class BilledCall(models.Model):
         verbose_name_plural = _("billed calls")
         ordering = ("-created_at", "-id")
         constraints = [
-            models.UniqueConstraint(fields=["version_id", "attempt", "call", "kind"],
-                                    name="nb_billed_call_once"),
+            models.UniqueConstraint(
+                fields=["version_id", "attempt", "call", "kind"], name="nb_billed_call_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -315,15 +342,17 @@ class BatchJob(models.Model):
     requeueing work the provider is still running (and will bill).
     """
 
-    name = models.CharField(_("provider job name"), max_length=200, blank=True,
-                            db_index=True)
+    name = models.CharField(_("provider job name"), max_length=200, blank=True, db_index=True)
     display_name = models.CharField(_("display name"), max_length=200, unique=True)
     provider = models.CharField(_("provider"), max_length=50)
     model = models.CharField(_("model"), max_length=100)
-    state = models.CharField(_("state"), max_length=16, choices=BatchJobState.choices,
-                             default=BatchJobState.CREATING)
+    state = models.CharField(
+        _("state"), max_length=16, choices=BatchJobState.choices, default=BatchJobState.CREATING
+    )
     versions = models.ManyToManyField(
-        "nanobanana.AssetVersion", verbose_name=_("versions"), related_name="batch_jobs",
+        "nanobanana.AssetVersion",
+        verbose_name=_("versions"),
+        related_name="batch_jobs",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -339,9 +368,13 @@ class BatchJob(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.state in (BatchJobState.SUCCEEDED, BatchJobState.FAILED,
-                              BatchJobState.CANCELLED, BatchJobState.EXPIRED,
-                              BatchJobState.LOST)
+        return self.state in (
+            BatchJobState.SUCCEEDED,
+            BatchJobState.FAILED,
+            BatchJobState.CANCELLED,
+            BatchJobState.EXPIRED,
+            BatchJobState.LOST,
+        )
 
 
 class Outcome(models.TextChoices):
@@ -366,20 +399,32 @@ class AuditRecord(models.Model):
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("username"), max_length=150, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
     version_id = models.UUIDField(_("version id"), null=True, blank=True)
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
-    prompt = models.TextField(_("prompt"), blank=True, help_text=_(
-        "The redacted prompt's first AUDIT_PROMPT_MAX_CHARS characters."))
-    prompt_length = models.PositiveIntegerField(_("prompt length"), default=0, help_text=_(
-        "Characters of the whole redacted prompt."))
-    prompt_sha256 = models.CharField(_("prompt SHA-256"), max_length=64, blank=True,
-                                     help_text=_("Of the whole redacted prompt (UTF-8)."))
+    prompt = models.TextField(
+        _("prompt"),
+        blank=True,
+        help_text=_("The redacted prompt's first AUDIT_PROMPT_MAX_CHARS characters."),
+    )
+    prompt_length = models.PositiveIntegerField(
+        _("prompt length"), default=0, help_text=_("Characters of the whole redacted prompt.")
+    )
+    prompt_sha256 = models.CharField(
+        _("prompt SHA-256"),
+        max_length=64,
+        blank=True,
+        help_text=_("Of the whole redacted prompt (UTF-8)."),
+    )
     params = models.JSONField(_("parameters"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     reference_hashes = models.JSONField(_("reference SHA-256"), default=list, blank=True)
     provider = models.CharField(_("provider"), max_length=50, blank=True)
@@ -407,7 +452,8 @@ class AuditRecord(models.Model):
         ordering = ("-created_at", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["version_id"], name="nb_audit_version",
+                fields=["version_id"],
+                name="nb_audit_version",
                 condition=models.Q(version_id__isnull=False),
             ),
         ]
@@ -430,8 +476,12 @@ class UsageTotal(models.Model):
 
     day = models.DateField(_("day"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("username"), max_length=150, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)

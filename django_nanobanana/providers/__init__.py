@@ -10,8 +10,13 @@ from .base import BilledAttempt, ImageRequest, ImageResult, Provider, ReferenceI
 from .errors import ProviderError
 
 __all__ = [
-    "BilledAttempt", "ImageRequest", "ImageResult", "Provider", "ProviderError",
-    "ReferenceImage", "Usage",
+    "BilledAttempt",
+    "ImageRequest",
+    "ImageResult",
+    "Provider",
+    "ProviderError",
+    "ReferenceImage",
+    "Usage",
     "get_provider",
 ]
 

@@ -223,8 +223,10 @@ _clients_lock = threading.Lock()
 def shared_client(timeout: Mapping[str, float], key: str = "") -> httpx.Client:
     """One pooled httpx client per process (re-created after a fork) and timeout set."""
     timeouts = (
-        float(timeout.get("connect", 10)), float(timeout.get("read", 120)),
-        float(timeout.get("write", 60)), float(timeout.get("pool", 10)),
+        float(timeout.get("connect", 10)),
+        float(timeout.get("read", 120)),
+        float(timeout.get("write", 60)),
+        float(timeout.get("pool", 10)),
     )
     cache_key = (os.getpid(), key, timeouts)
     with _clients_lock:
@@ -241,12 +243,24 @@ def shared_client(timeout: Mapping[str, float], key: str = "") -> httpx.Client:
 
 
 #: Configuration keys every provider understands (conf.PROVIDER_DEFAULTS documents them).
-COMMON_OPTIONS = frozenset({
-    "BACKEND", "API_KEY_ENV", "API_KEY", "BASE_URL", "TIMEOUT", "MODELS", "EXTRA_HEADERS",
-    "AUTH", "RETRY", "RATE_LIMITS", "RATE_LIMIT_BACKEND",
-    # Lower the backend's inline limits (bytes), e.g. behind a proxy with a smaller body cap.
-    "MAX_INLINE_IMAGE_BYTES", "MAX_INLINE_REQUEST_BYTES",
-})
+COMMON_OPTIONS = frozenset(
+    {
+        "BACKEND",
+        "API_KEY_ENV",
+        "API_KEY",
+        "BASE_URL",
+        "TIMEOUT",
+        "MODELS",
+        "EXTRA_HEADERS",
+        "AUTH",
+        "RETRY",
+        "RATE_LIMITS",
+        "RATE_LIMIT_BACKEND",
+        # Lower the backend's inline limits (bytes), e.g. behind a proxy with a smaller body cap.
+        "MAX_INLINE_IMAGE_BYTES",
+        "MAX_INLINE_REQUEST_BYTES",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -288,7 +302,8 @@ class Provider:
             known = ", ".join(sorted(COMMON_OPTIONS | cls.options))
             raise ImproperlyConfigured(
                 f"NANOBANANA['PROVIDERS'][{alias!r}] has options that {cls.__name__} does "
-                f"not understand: {', '.join(unknown)}. Known options: {known}.")
+                f"not understand: {', '.join(unknown)}. Known options: {known}."
+            )
 
     def __init__(self, alias: str, config: Mapping[str, Any], *, api_key: str | None) -> None:
         self.alias = alias
@@ -310,8 +325,9 @@ class Provider:
         return f"<{type(self).__name__} {self.alias!r}>"
 
     # -- the fixed sequence -------------------------------------------------------------
-    def generate(self, request: ImageRequest, *,
-                 on_billed: Callable[[BilledAttempt], None] | None = None) -> ImageResult:
+    def generate(
+        self, request: ImageRequest, *, on_billed: Callable[[BilledAttempt], None] | None = None
+    ) -> ImageResult:
         """Run the steps in order. Raises :class:`ProviderError` when no result was had.
 
         ``send`` + ``parse_response`` run inside the retry loop, each attempt after
@@ -327,9 +343,9 @@ class Provider:
         payload = self.build_payload(request, capabilities)
         return self._billed_call(request, payload, self.parse_response, on_billed)
 
-    def describe(self, request: DescribeRequest, *,
-                 on_billed: Callable[[BilledAttempt], None] | None = None
-                 ) -> DescriptionResult:
+    def describe(
+        self, request: DescribeRequest, *, on_billed: Callable[[BilledAttempt], None] | None = None
+    ) -> DescriptionResult:
         """Ask a text model about one image (alt text, description, focal point) with
         structured output. The same sequence as :meth:`generate` (check -> payload -> send
         -> parse -> usage, retries, limiter, every billed answer reported), with the
@@ -338,9 +354,13 @@ class Provider:
         payload = self.build_describe_payload(request)
         return self._billed_call(request, payload, self.parse_description, on_billed)
 
-    def _billed_call(self, request: Any, payload: Any,
-                     parse: Callable[[Any, RawResponse], Any],
-                     on_billed: Callable[[BilledAttempt], None] | None) -> Any:
+    def _billed_call(
+        self,
+        request: Any,
+        payload: Any,
+        parse: Callable[[Any, RawResponse], Any],
+        on_billed: Callable[[BilledAttempt], None] | None,
+    ) -> Any:
         started = self.clock.monotonic()
         billed: list[BilledAttempt] = []
         number = 0
@@ -352,8 +372,7 @@ class Provider:
             try:
                 on_billed(item)
             except Exception:  # the caller's bookkeeping must not abort a paid call
-                logger.exception("%s: recording billed attempt %d failed", self.alias,
-                                 item.number)
+                logger.exception("%s: recording billed attempt %d failed", self.alias, item.number)
 
         def attempt() -> tuple[RawResponse, Any, Usage]:
             nonlocal number
@@ -367,9 +386,11 @@ class Provider:
             usage = self.parse_usage(response)
             data = response.data if isinstance(response.data, Mapping) else {}
             item = BilledAttempt(
-                number, usage, model_version=data.get("modelVersion"),
-                response_id=data.get("responseId")
-                or (response.headers or {}).get("x-request-id"))
+                number,
+                usage,
+                model_version=data.get("modelVersion"),
+                response_id=data.get("responseId") or (response.headers or {}).get("x-request-id"),
+            )
             report(item)
             try:
                 result = parse(request, response)
@@ -379,8 +400,7 @@ class Provider:
             return result, usage  # not the response: its parsed body can be large
 
         try:
-            (result, usage), attempts = self.call_with_retries(
-                attempt, rate_limited=True)
+            (result, usage), attempts = self.call_with_retries(attempt, rate_limited=True)
         except ProviderError as exc:
             exc.billed = list(billed)
             raise
@@ -390,15 +410,20 @@ class Provider:
         result.latency_ms = int((self.clock.monotonic() - started) * 1000)
         return result
 
-    def call_with_retries(self, fn: Callable[[], T], *, rate_limited: bool = False,
-                          images: int = 1) -> tuple[T, int]:
+    def call_with_retries(
+        self, fn: Callable[[], T], *, rate_limited: bool = False, images: int = 1
+    ) -> tuple[T, int]:
         """Run ``fn`` (one HTTP exchange) under this provider's retry policy; with
         ``rate_limited`` each attempt first takes a slot of the shared limiter."""
 
         def attempt(number: int, deadline: float) -> T:
             if rate_limited:
-                self.limiter.acquire(images, clock=self.clock, deadline=deadline,
-                                     use_clock_time=not isinstance(self.clock, SystemClock))
+                self.limiter.acquire(
+                    images,
+                    clock=self.clock,
+                    deadline=deadline,
+                    use_clock_time=not isinstance(self.clock, SystemClock),
+                )
             token = _deadline.set(deadline)
             try:
                 logger.debug("%s: attempt %d", self.alias, number)
@@ -406,8 +431,9 @@ class Provider:
             finally:
                 _deadline.reset(token)
 
-        return call_with_retries(attempt, policy=self.retry_policy, clock=self.clock,
-                                 rng=self.rng, label=self.alias)
+        return call_with_retries(
+            attempt, policy=self.retry_policy, clock=self.clock, rng=self.rng, label=self.alias
+        )
 
     # -- steps ---------------------------------------------------------------------------
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
@@ -417,9 +443,7 @@ class Provider:
             aspect_ratio=request.aspect_ratio,
             image_size=request.image_size,
             reference_count=len(request.references) + _history_images(request.history),
-            reference_sizes=tuple(
-                len(ref.data) for ref in request.references if not ref.file_uri
-            ),
+            reference_sizes=tuple(len(ref.data) for ref in request.references if not ref.file_uri),
             **self.reference_limits(),
             prompt=request.prompt,
             thinking_level=request.thinking_level,
@@ -431,10 +455,12 @@ class Provider:
     def reference_limits(self) -> dict[str, Any]:
         """This provider's reference limits, as :meth:`ModelCapabilities.validate` takes
         them."""
-        return {"can_upload": self.supports_file_upload,
-                "inline_image_limit": self.max_inline_image_bytes,
-                "inline_total_limit": self.max_inline_request_bytes,
-                "accepts_references": self.accepts_references}
+        return {
+            "can_upload": self.supports_file_upload,
+            "inline_image_limit": self.max_inline_image_bytes,
+            "inline_total_limit": self.max_inline_request_bytes,
+            "accepts_references": self.accepts_references,
+        }
 
     def check_credentials(self) -> None:
         """Raise :class:`AuthenticationError` when the provider cannot authenticate."""
@@ -446,18 +472,22 @@ class Provider:
                 provider=self.alias,
             )
 
-    def prepare_request(self, request: ImageRequest,
-                        capabilities: ModelCapabilities) -> ImageRequest:
+    def prepare_request(
+        self, request: ImageRequest, capabilities: ModelCapabilities
+    ) -> ImageRequest:
         """Work the payload depends on: here, references in a format the model does not
         take (AVIF, for example) are converted to PNG; backends add network work (e.g.
         uploading large references) after calling this."""
         accepted = set(capabilities.input_mime_types)
         if all(ref.file_uri or ref.mime_type in accepted for ref in request.references):
             return request
-        return replace_references(request, [
-            ref if ref.file_uri or ref.mime_type in accepted else _as_png(ref)
-            for ref in request.references
-        ])
+        return replace_references(
+            request,
+            [
+                ref if ref.file_uri or ref.mime_type in accepted else _as_png(ref)
+                for ref in request.references
+            ],
+        )
 
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> Any:
         raise NotImplementedError
@@ -477,10 +507,12 @@ class Provider:
 
         raise ConfigurationError(
             f"{type(self).__name__} ({self.alias!r}) cannot describe images: point "
-            "NANOBANANA['DESCRIPTIONS']['PROVIDER'] at a Gemini or Vertex AI provider.")
+            "NANOBANANA['DESCRIPTIONS']['PROVIDER'] at a Gemini or Vertex AI provider."
+        )
 
-    def parse_description(self, request: DescribeRequest,
-                          response: RawResponse) -> DescriptionResult:
+    def parse_description(
+        self, request: DescribeRequest, response: RawResponse
+    ) -> DescriptionResult:
         raise NotImplementedError
 
     def error_from_response(self, response: httpx.Response) -> ProviderError:
@@ -488,24 +520,32 @@ class Provider:
         this default knows only the status code and a short excerpt of the body."""
         text = response.content.decode("utf-8", "replace")
         return classify(
-            response.status_code, self.redact(excerpt(text, response.status_code)), None,
-            per_day=False, auth_failure=False,
-            request_id=response.headers.get("x-request-id"), provider=self.alias,
+            response.status_code,
+            self.redact(excerpt(text, response.status_code)),
+            None,
+            per_day=False,
+            auth_failure=False,
+            request_id=response.headers.get("x-request-id"),
+            provider=self.alias,
             retry_after=parse_retry_after(response.headers),
         )
 
     # -- optional abilities ------------------------------------------------------------------
-    def edit_history(self, previous_prompt: str, previous_references: Sequence[ReferenceImage],
-                     model_turn: Mapping[str, Any], image: bytes,
-                     mime_type: str) -> list[dict[str, Any]] | None:
+    def edit_history(
+        self,
+        previous_prompt: str,
+        previous_references: Sequence[ReferenceImage],
+        model_turn: Mapping[str, Any],
+        image: bytes,
+        mime_type: str,
+    ) -> list[dict[str, Any]] | None:
         """The earlier turns to send before a follow-up edit instruction, or None when this
         backend has no multi-turn editing (the image to edit is then sent as a reference)."""
         return None
 
     def list_models(self) -> list[ListedModel]:
         """The models this provider's credentials can call (for ``nanobanana_models``)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} cannot list the models its key can call.")
+        raise NotImplementedError(f"{type(self).__name__} cannot list the models its key can call.")
 
     # -- helpers for subclasses --------------------------------------------------------------
     @property
@@ -523,8 +563,10 @@ class Provider:
         """The configured timeouts, each capped by what is left of the call's deadline."""
         timeout = self.config.get("TIMEOUT") or {}
         values = {
-            "connect": float(timeout.get("connect", 10)), "read": float(timeout.get("read", 120)),
-            "write": float(timeout.get("write", 60)), "pool": float(timeout.get("pool", 10)),
+            "connect": float(timeout.get("connect", 10)),
+            "read": float(timeout.get("read", 120)),
+            "write": float(timeout.get("write", 60)),
+            "pool": float(timeout.get("pool", 10)),
         }
         deadline = _deadline.get()
         if deadline is not None:
@@ -536,13 +578,15 @@ class Provider:
         """POST JSON; see :meth:`http`."""
         return self.http("POST", url, json=payload, headers=headers)
 
-    def http(self, method: str, url: str, *, headers: Mapping[str, str],
-             **kwargs: Any) -> httpx.Response:
+    def http(
+        self, method: str, url: str, *, headers: Mapping[str, str], **kwargs: Any
+    ) -> httpx.Response:
         """One HTTP exchange with transport failures mapped to typed, retryable errors."""
         logger.debug("%s: %s %s", self.alias, method, self.redact(url))
         try:
-            return self.client.request(method, url, headers=dict(headers),
-                                       timeout=self.request_timeout(), **kwargs)
+            return self.client.request(
+                method, url, headers=dict(headers), timeout=self.request_timeout(), **kwargs
+            )
         except httpx.TimeoutException as exc:
             raise ProviderTimeoutError(
                 self.redact(f"{type(exc).__name__} calling the provider"), provider=self.alias
@@ -556,7 +600,9 @@ class Provider:
 def _history_images(history: Sequence[Mapping[str, Any]]) -> int:
     """Input images carried by earlier user turns (they count against the model's limit)."""
     return sum(
-        1 for turn in history if turn.get("role", "user") == "user"
+        1
+        for turn in history
+        if turn.get("role", "user") == "user"
         for part in turn.get("parts") or ()
         if isinstance(part, Mapping) and ("inlineData" in part or "fileData" in part)
     )
@@ -575,6 +621,5 @@ def _as_png(ref: ReferenceImage) -> ReferenceImage:
     return ReferenceImage(out.getvalue(), "image/png")
 
 
-def replace_references(request: ImageRequest,
-                       references: Sequence[ReferenceImage]) -> ImageRequest:
+def replace_references(request: ImageRequest, references: Sequence[ReferenceImage]) -> ImageRequest:
     return dataclasses.replace(request, references=tuple(references))

@@ -25,7 +25,7 @@ def normalise_state(state: str | None) -> str:
     state = str(state or "UNSPECIFIED")
     for prefix in ("BATCH_STATE_", "JOB_STATE_"):
         if state.startswith(prefix):
-            return state[len(prefix):]
+            return state[len(prefix) :]
     return state
 
 
@@ -35,7 +35,8 @@ class BatchJob:
     state: str
     #: (key, response or None, error or None) per request, once the job succeeded
     results: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = field(
-        default_factory=list)
+        default_factory=list
+    )
 
     @property
     def done(self) -> bool:
@@ -60,25 +61,40 @@ class GeminiBatchClient:
 
         def attempt() -> dict[str, Any]:
             kwargs = {"json": payload} if payload is not None else {}
-            response = provider.http(method, self._url(path), headers=provider.headers(),
-                                     **kwargs)
+            response = provider.http(method, self._url(path), headers=provider.headers(), **kwargs)
             if response.status_code >= 300:
                 raise provider.error_from_response(response)
             try:
                 data = response.json()
             except ValueError:
-                raise MalformedResponseError("The batch answer is not JSON.",
-                                             provider=provider.alias) from None
+                raise MalformedResponseError(
+                    "The batch answer is not JSON.", provider=provider.alias
+                ) from None
             return data if isinstance(data, dict) else {}
 
         data, _attempts = provider.call_with_retries(attempt)
         return data
 
-    def create(self, model: str, requests: Sequence[tuple[str, dict[str, Any]]],
-               *, display_name: str = "django-nanobanana") -> BatchJob:
-        body = {"batch": {"displayName": display_name, "inputConfig": {"requests": {
-            "requests": [{"request": payload, "metadata": {"key": key}}
-                         for key, payload in requests]}}}}
+    def create(
+        self,
+        model: str,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        display_name: str = "django-nanobanana",
+    ) -> BatchJob:
+        body = {
+            "batch": {
+                "displayName": display_name,
+                "inputConfig": {
+                    "requests": {
+                        "requests": [
+                            {"request": payload, "metadata": {"key": key}}
+                            for key, payload in requests
+                        ]
+                    }
+                },
+            }
+        }
         return self._job(self._call("POST", f"models/{model}:batchGenerateContent", body))
 
     def get(self, name: str) -> BatchJob:
@@ -90,8 +106,10 @@ class GeminiBatchClient:
     @staticmethod
     def _job(data: dict[str, Any]) -> BatchJob:
         metadata = data.get("metadata") or {}
-        job = BatchJob(name=str(data.get("name") or metadata.get("name") or ""),
-                       state=normalise_state(metadata.get("state")))
+        job = BatchJob(
+            name=str(data.get("name") or metadata.get("name") or ""),
+            state=normalise_state(metadata.get("state")),
+        )
         response = data.get("response") or {}
         inlined = (response.get("inlinedResponses") or {}).get("inlinedResponses") or []
         for item in inlined:

@@ -24,8 +24,7 @@ MONEY_QUANT = Decimal("0.000001")
 SIZE_FACTORS = {"512": 0.5, "1K": 1, "2K": 2, "4K": 4}
 #: Input MIME types Google lists for the 3.x image models (AVIF is not among them:
 #: such references are converted before sending).
-GEMINI_3_INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic",
-                             "image/heif")
+GEMINI_3_INPUT_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif")
 #: Lifecycle stages, in order. "deprecated" and "legacy" still answer (and warn);
 #: "retired" answers 404 and is never sent.
 STAGES = ("preview", "ga", "deprecated", "legacy", "retired")
@@ -104,19 +103,32 @@ class ModelCapabilities:
     def lifecycle_notice(self) -> str | None:
         """A sentence for editors and logs when the model is retired or going away."""
         if self.is_retired:
-            return str(_("%(model)s was retired by Google on %(date)s; use %(replacement)s.")
-                       % {"model": self.id, "date": _date(self.shutdown),
-                          "replacement": self.replacement or _("another model")})
+            return str(
+                _("%(model)s was retired by Google on %(date)s; use %(replacement)s.")
+                % {
+                    "model": self.id,
+                    "date": _date(self.shutdown),
+                    "replacement": self.replacement or _("another model"),
+                }
+            )
         if self.is_going_away:
             if self.shutdown:
-                when = (_("shuts down on %(date)s") if self.shutdown_confirmed
-                        else _("is reported to shut down on %(date)s")) % {
-                    "date": _date(self.shutdown)}
+                when = (
+                    _("shuts down on %(date)s")
+                    if self.shutdown_confirmed
+                    else _("is reported to shut down on %(date)s")
+                ) % {"date": _date(self.shutdown)}
             else:
                 when = _("has no announced shutdown date")
-            return str(_("%(model)s is %(stage)s and %(when)s; move to %(replacement)s.")
-                       % {"model": self.id, "stage": self.stage, "when": when,
-                          "replacement": self.replacement or _("another model")})
+            return str(
+                _("%(model)s is %(stage)s and %(when)s; move to %(replacement)s.")
+                % {
+                    "model": self.id,
+                    "stage": self.stage,
+                    "when": when,
+                    "replacement": self.replacement or _("another model"),
+                }
+            )
         return None
 
     # -- sizes -------------------------------------------------------------------------
@@ -137,7 +149,11 @@ class ModelCapabilities:
         return _money(tokens * self.prices.output_image / MILLION)
 
     def estimate_cost(
-        self, *, image_size: str | None, prompt_chars: int = 0, reference_count: int = 0,
+        self,
+        *,
+        image_size: str | None,
+        prompt_chars: int = 0,
+        reference_count: int = 0,
         grounded: bool = False,
     ) -> Decimal:
         """An upper-leaning estimate used for budget reservation before the call (a grounded
@@ -153,8 +169,9 @@ class ModelCapabilities:
             cost += self.prices.grounding_per_prompt
         return _money(cost + self.image_cost(image_size))
 
-    def cost_from_usage(self, usage: Any, *, batch: bool = False,
-                        free_grounding: bool = False) -> Decimal:
+    def cost_from_usage(
+        self, usage: Any, *, batch: bool = False, free_grounding: bool = False
+    ) -> Decimal:
         """Exact cost from a parsed :class:`~django_nanobanana.providers.base.Usage`, with
         the grounding price for each grounded prompt unless it is within the free monthly
         allowance (``free_grounding``)."""
@@ -193,8 +210,11 @@ class ModelCapabilities:
         if aspect_ratio and aspect_ratio not in self.aspect_ratios:
             errors.setdefault("aspect_ratio", []).append(
                 _("%(model)s does not support aspect ratio %(value)s; allowed: %(allowed)s.")
-                % {"model": self.id, "value": aspect_ratio,
-                   "allowed": ", ".join(self.aspect_ratios)}
+                % {
+                    "model": self.id,
+                    "value": aspect_ratio,
+                    "allowed": ", ".join(self.aspect_ratios),
+                }
             )
         if image_size:
             if not self.image_sizes:
@@ -205,13 +225,19 @@ class ModelCapabilities:
             elif image_size not in self.image_sizes:
                 errors.setdefault("image_size", []).append(
                     _("%(model)s does not support image size %(value)s; allowed: %(allowed)s.")
-                    % {"model": self.id, "value": image_size,
-                       "allowed": ", ".join(self.image_sizes)}
+                    % {
+                        "model": self.id,
+                        "value": image_size,
+                        "allowed": ", ".join(self.image_sizes),
+                    }
                 )
         if reference_count and not accepts_references:
             errors.setdefault("references", []).append(
-                _("This provider takes no reference images (and cannot edit images); use a "
-                  "Gemini or Vertex AI provider."))
+                _(
+                    "This provider takes no reference images (and cannot edit images); use a "
+                    "Gemini or Vertex AI provider."
+                )
+            )
         elif reference_count > self.max_reference_images:
             errors.setdefault("references", []).append(
                 _("%(model)s accepts at most %(max)d reference images; %(count)d given.")
@@ -223,19 +249,26 @@ class ModelCapabilities:
                 limit = min(limit, inline_image_limit)
             if size > limit:
                 errors.setdefault("references", []).append(
-                    _("Reference image %(index)d is %(size)s; %(model)s through this provider "
-                      "accepts at most %(limit)s per image.")
+                    _(
+                        "Reference image %(index)d is %(size)s; %(model)s through this provider "
+                        "accepts at most %(limit)s per image."
+                    )
                     % {"index": index, "size": _mb(size), "model": self.id, "limit": _mb(limit)}
                 )
             elif size == 0:
                 errors.setdefault("references", []).append(
                     _("Reference image %(index)d is empty.") % {"index": index}
                 )
-        if (not can_upload and inline_total_limit is not None
-                and sum(reference_sizes) > inline_total_limit):
+        if (
+            not can_upload
+            and inline_total_limit is not None
+            and sum(reference_sizes) > inline_total_limit
+        ):
             errors.setdefault("references", []).append(
-                _("The reference images total %(size)s; this provider takes at most %(limit)s "
-                  "of images per request.")
+                _(
+                    "The reference images total %(size)s; this provider takes at most %(limit)s "
+                    "of images per request."
+                )
                 % {"size": _mb(sum(reference_sizes)), "limit": _mb(inline_total_limit)}
             )
         if grounding:
@@ -243,13 +276,17 @@ class ModelCapabilities:
             if kinds is None:
                 errors.setdefault("grounding", []).append(
                     _("Unknown grounding %(value)s; allowed: web, web+image.")
-                    % {"value": grounding})
+                    % {"value": grounding}
+                )
             elif not set(kinds) <= set(self.grounding):
                 allowed = "+".join(self.grounding) if self.grounding else _("none")
                 errors.setdefault("grounding", []).append(
-                    _("%(model)s does not support %(value)s search grounding; it takes: "
-                      "%(allowed)s.") % {"model": self.id, "value": grounding,
-                                         "allowed": allowed})
+                    _(
+                        "%(model)s does not support %(value)s search grounding; it takes: "
+                        "%(allowed)s."
+                    )
+                    % {"model": self.id, "value": grounding, "allowed": allowed}
+                )
         if thinking_level and thinking_level not in self.thinking_levels:
             allowed = ", ".join(self.thinking_levels) or _("none")
             errors.setdefault("thinking_level", []).append(
@@ -274,8 +311,11 @@ def grounding_kinds(value: str | None) -> tuple[str, ...] | None:
     if not value:
         return ()
     kinds = tuple(part.strip().lower() for part in value.replace(",", "+").split("+"))
-    if "web" not in kinds or not set(kinds) <= set(GROUNDING_KINDS) or len(set(kinds)) != len(
-            kinds):
+    if (
+        "web" not in kinds
+        or not set(kinds) <= set(GROUNDING_KINDS)
+        or len(set(kinds)) != len(kinds)
+    ):
         return None
     return tuple(k for k in GROUNDING_KINDS if k in kinds)
 
@@ -326,23 +366,27 @@ class TextModel:
     def is_retired(self) -> bool:
         return self.stage == "retired"
 
-    def estimate_cost(self, *, prompt_chars: int, languages: int = 1,
-                      thinking: bool = False) -> Decimal:
+    def estimate_cost(
+        self, *, prompt_chars: int, languages: int = 1, thinking: bool = False
+    ) -> Decimal:
         """An upper-leaning estimate for one describe call (reserved before it runs)."""
         text_in = Decimal(prompt_chars // 3 + 64 + self.input_image_tokens)
-        text_out = Decimal(self.output_tokens_per_language * max(1, languages) + 64
-                           + (512 if thinking else 0))
-        return _money((text_in * self.prices.input_text
-                       + text_out * self.prices.output_text) / MILLION)
+        text_out = Decimal(
+            self.output_tokens_per_language * max(1, languages) + 64 + (512 if thinking else 0)
+        )
+        return _money(
+            (text_in * self.prices.input_text + text_out * self.prices.output_text) / MILLION
+        )
 
-    def cost_from_usage(self, usage: Any, *, batch: bool = False,
-                        free_grounding: bool = False) -> Decimal:
+    def cost_from_usage(
+        self, usage: Any, *, batch: bool = False, free_grounding: bool = False
+    ) -> Decimal:
         p = self.prices
         cost = (
             Decimal(usage.prompt_text_tokens) * p.input_text
             + Decimal(usage.prompt_image_tokens) * p.input_image
-            + Decimal(usage.output_text_tokens + usage.thoughts_tokens
-                      + usage.output_image_tokens) * p.output_text
+            + Decimal(usage.output_text_tokens + usage.thoughts_tokens + usage.output_image_tokens)
+            * p.output_text
         ) / MILLION
         if batch:
             cost *= p.batch_discount

@@ -36,8 +36,9 @@ class UploadedFile:
     mime_type: str
 
 
-def upload_file(provider: GeminiProvider, data: bytes, mime_type: str,
-                display_name: str | None = None) -> UploadedFile:
+def upload_file(
+    provider: GeminiProvider, data: bytes, mime_type: str, display_name: str | None = None
+) -> UploadedFile:
     """Upload ``data`` through the Files API of ``provider`` (with its retries); one call."""
     base = str(provider.config.get("BASE_URL") or "").rstrip("/")
     version = provider.config.get("API_VERSION") or "v1beta"
@@ -54,31 +55,43 @@ def upload_file(provider: GeminiProvider, data: bytes, mime_type: str,
         meta["displayName"] = display_name
 
     def exchange() -> UploadedFile:
-        started = provider.http("POST", f"{base}/upload/{version}/files",
-                                json={"file": meta}, headers=start_headers)
+        started = provider.http(
+            "POST", f"{base}/upload/{version}/files", json={"file": meta}, headers=start_headers
+        )
         _raise_for_status(provider, started)
         upload_url = started.headers.get("x-goog-upload-url")
         if not upload_url:
             raise MalformedResponseError(
-                "The Files API did not return an upload URL.", provider=provider.alias)
+                "The Files API did not return an upload URL.", provider=provider.alias
+            )
         if _origin(upload_url) != _origin(base) or _origin(upload_url) is None:
             raise ProviderError(
                 "The Files API named an upload URL on another host than BASE_URL; the "
-                "upload was refused.", reason="UPLOAD_URL_REFUSED", provider=provider.alias)
-        finished = provider.http("POST", upload_url, content=data, headers={
-            **provider.auth_headers(),
-            "x-goog-upload-command": "upload, finalize",
-            "x-goog-upload-offset": "0",
-            "content-length": str(len(data)),
-        })
+                "upload was refused.",
+                reason="UPLOAD_URL_REFUSED",
+                provider=provider.alias,
+            )
+        finished = provider.http(
+            "POST",
+            upload_url,
+            content=data,
+            headers={
+                **provider.auth_headers(),
+                "x-goog-upload-command": "upload, finalize",
+                "x-goog-upload-offset": "0",
+                "content-length": str(len(data)),
+            },
+        )
         _raise_for_status(provider, finished)
         if finished.headers.get("x-goog-upload-status") != "final":
             raise MalformedResponseError(
-                "The Files API did not finalize the upload.", provider=provider.alias)
+                "The Files API did not finalize the upload.", provider=provider.alias
+            )
         try:
             file = finished.json()["file"]
-            return UploadedFile(name=file["name"], uri=file["uri"],
-                                mime_type=file.get("mimeType") or mime_type)
+            return UploadedFile(
+                name=file["name"], uri=file["uri"], mime_type=file.get("mimeType") or mime_type
+            )
         except (ValueError, KeyError, TypeError):
             raise MalformedResponseError(
                 "The Files API answered without a file URI.", provider=provider.alias

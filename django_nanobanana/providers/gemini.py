@@ -53,18 +53,37 @@ MB = 1024 * 1024
 class NoTextError(NoImageError):
     """A describe call answered without usable text (blocked, empty): not retried."""
 
+
 #: finishReason / blockReason values that mean "refused for safety or policy".
-BLOCK_REASONS = frozenset({
-    "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST",
-    "SPII", "RECITATION", "IMAGE_RECITATION",
-})
+BLOCK_REASONS = frozenset(
+    {
+        "SAFETY",
+        "IMAGE_SAFETY",
+        "PROHIBITED_CONTENT",
+        "IMAGE_PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "RECITATION",
+        "IMAGE_RECITATION",
+    }
+)
 #: Everything else without an image (NO_IMAGE, IMAGE_OTHER, MAX_TOKENS, OTHER, ...) is
 #: ``failed``.
 
-SAFETY_CATEGORIES = ("HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT", "DANGEROUS_CONTENT",
-                     "CIVIC_INTEGRITY")
-SAFETY_THRESHOLDS = ("BLOCK_LOW_AND_ABOVE", "BLOCK_MEDIUM_AND_ABOVE", "BLOCK_ONLY_HIGH",
-                     "BLOCK_NONE", "OFF")
+SAFETY_CATEGORIES = (
+    "HARASSMENT",
+    "HATE_SPEECH",
+    "SEXUALLY_EXPLICIT",
+    "DANGEROUS_CONTENT",
+    "CIVIC_INTEGRITY",
+)
+SAFETY_THRESHOLDS = (
+    "BLOCK_LOW_AND_ABOVE",
+    "BLOCK_MEDIUM_AND_ABOVE",
+    "BLOCK_ONLY_HIGH",
+    "BLOCK_NONE",
+    "OFF",
+)
 
 
 class GeminiProvider(Provider):
@@ -87,8 +106,9 @@ class GeminiProvider(Provider):
         return request.safety_settings or self.config.get("SAFETY_SETTINGS") or {}
 
     # -- references: inline when small, the Files API when large --------------------------
-    def prepare_request(self, request: ImageRequest,
-                        capabilities: ModelCapabilities) -> ImageRequest:
+    def prepare_request(
+        self, request: ImageRequest, capabilities: ModelCapabilities
+    ) -> ImageRequest:
         """Convert what the model does not take, then keep the request's inline data under
         the limit: the images of an edit's history count too; the largest references, then
         the history's own input images, go through the Files API when it would not fit."""
@@ -99,7 +119,8 @@ class GeminiProvider(Provider):
 
         limit = self.max_inline_request_bytes or 0
         total = _history_inline_bytes(request.history) + sum(
-            len(ref.data) for ref in request.references if not ref.file_uri)
+            len(ref.data) for ref in request.references if not ref.file_uri
+        )
         if total <= limit:
             return request
         references = list(request.references)
@@ -195,11 +216,13 @@ class GeminiProvider(Provider):
         except (ValueError, UnicodeDecodeError):
             raise MalformedResponseError(
                 "The provider answered 200 with a body that is not JSON.",
-                status_code=status, provider=self.alias,
+                status_code=status,
+                provider=self.alias,
             ) from None
         if not isinstance(data, dict):
             raise MalformedResponseError(
-                "The provider answered with JSON that is not an object.", provider=self.alias)
+                "The provider answered with JSON that is not an object.", provider=self.alias
+            )
         return RawResponse(status, headers, data, blobs)
 
     # -- parsing ---------------------------------------------------------------------------
@@ -208,8 +231,9 @@ class GeminiProvider(Provider):
         common: dict[str, Any] = {
             "response_id": data.get("responseId"),
             "model_version": data.get("modelVersion"),
-            "model_status": data.get("modelStatus") if isinstance(
-                data.get("modelStatus"), dict) else None,
+            "model_status": data.get("modelStatus")
+            if isinstance(data.get("modelStatus"), dict)
+            else None,
         }
         candidates = data.get("candidates") or []
         if not candidates:
@@ -217,12 +241,12 @@ class GeminiProvider(Provider):
             block = feedback.get("blockReason")
             if block:
                 return ImageResult(
-                    "blocked", block_reason=block,
-                    reason=f"The prompt was blocked ({block}).", **common,
+                    "blocked",
+                    block_reason=block,
+                    reason=f"The prompt was blocked ({block}).",
+                    **common,
                 )
-            return ImageResult(
-                "failed", reason="The provider returned no candidates.", **common
-            )
+            return ImageResult("failed", reason="The provider returned no candidates.", **common)
         candidate = candidates[0]
         if isinstance(candidate.get("groundingMetadata"), dict):
             common["grounding_metadata"] = candidate["groundingMetadata"]
@@ -237,19 +261,29 @@ class GeminiProvider(Provider):
         if image_part is None:
             if finish in BLOCK_REASONS:
                 return ImageResult(
-                    "blocked", text=text, finish_reason=finish, block_reason=finish,
-                    reason=f"The image was blocked ({finish}).", **common,
+                    "blocked",
+                    text=text,
+                    finish_reason=finish,
+                    block_reason=finish,
+                    reason=f"The image was blocked ({finish}).",
+                    **common,
                 )
             why = finish if finish and finish != "STOP" else "NO_IMAGE"
             detail = f" The model said: {text[:300]}" if text else ""
             return ImageResult(
-                "failed", text=text, finish_reason=finish,
-                reason=f"The model returned no image ({why}).{detail}", **common,
+                "failed",
+                text=text,
+                finish_reason=finish,
+                reason=f"The model returned no image ({why}).{detail}",
+                **common,
             )
         try:
             encoded = image_part.get("data") or ""
-            image = (response.blobs[encoded] if encoded in response.blobs
-                     else base64.b64decode(encoded, validate=True))
+            image = (
+                response.blobs[encoded]
+                if encoded in response.blobs
+                else base64.b64decode(encoded, validate=True)
+            )
         except (binascii.Error, ValueError, TypeError):
             raise MalformedResponseError(
                 "The image data in the answer is not valid base64.", provider=self.alias
@@ -258,32 +292,45 @@ class GeminiProvider(Provider):
             raise MalformedResponseError("The image in the answer is empty.", provider=self.alias)
         if not image_looks_complete(image):
             raise MalformedResponseError(
-                "The image in the answer is truncated.", provider=self.alias) from None
+                "The image in the answer is truncated.", provider=self.alias
+            ) from None
         model_turn = {
             "role": "model",
             "parts": [_strip_data(p) for p in final_parts],
         }
         return ImageResult(
-            "succeeded", image=image, mime_type=image_part.get("mimeType") or "image/png",
-            text=text, finish_reason=finish, model_turn=model_turn, **common,
+            "succeeded",
+            image=image,
+            mime_type=image_part.get("mimeType") or "image/png",
+            text=text,
+            finish_reason=finish,
+            model_turn=model_turn,
+            **common,
         )
 
     # -- describing an image (a text model, structured output) --------------------------------
     def build_describe_payload(self, request: DescribeRequest) -> dict:
         image = request.image
-        parts: list[dict[str, Any]] = [{"text": request.prompt}, {"inlineData": {
-            "mimeType": image.mime_type, "data": base64.b64encode(image.data).decode("ascii")}}]
+        parts: list[dict[str, Any]] = [
+            {"text": request.prompt},
+            {
+                "inlineData": {
+                    "mimeType": image.mime_type,
+                    "data": base64.b64encode(image.data).decode("ascii"),
+                }
+            },
+        ]
         generation: dict[str, Any] = {
             "responseMimeType": "application/json",
             "responseJsonSchema": dict(request.schema),
         }
         if request.thinking_level:
             generation["thinkingConfig"] = {"thinkingLevel": request.thinking_level}
-        return {"contents": [{"role": "user", "parts": parts}],
-                "generationConfig": generation}
+        return {"contents": [{"role": "user", "parts": parts}], "generationConfig": generation}
 
-    def parse_description(self, request: DescribeRequest,
-                          response: RawResponse) -> DescriptionResult:
+    def parse_description(
+        self, request: DescribeRequest, response: RawResponse
+    ) -> DescriptionResult:
         """The JSON object of the answer's text. A blocked or empty answer, or text that is
         not a JSON object, is a :class:`MalformedResponseError` (retried, and billed)."""
         data = response.data
@@ -292,42 +339,69 @@ class GeminiProvider(Provider):
             block = (data.get("promptFeedback") or {}).get("blockReason")
             raise NoTextError(
                 f"The text model gave no answer ({block or 'no candidates'}).",
-                reason=str(block or "NO_CANDIDATES"), provider=self.alias)
+                reason=str(block or "NO_CANDIDATES"),
+                provider=self.alias,
+            )
         candidate = candidates[0]
         finish = candidate.get("finishReason")
         parts = (candidate.get("content") or {}).get("parts") or []
-        text = "".join(p.get("text", "") for p in parts
-                       if isinstance(p, dict) and not p.get("thought"))
+        text = "".join(
+            p.get("text", "") for p in parts if isinstance(p, dict) and not p.get("thought")
+        )
         if not text.strip():
-            raise NoTextError(f"The text model returned no text ({finish or 'empty'}).",
-                              reason=str(finish or "NO_TEXT"), provider=self.alias)
+            raise NoTextError(
+                f"The text model returned no text ({finish or 'empty'}).",
+                reason=str(finish or "NO_TEXT"),
+                provider=self.alias,
+            )
         try:
             parsed = json.loads(text)
         except ValueError:
             raise MalformedResponseError(
-                "The text model's answer is not valid JSON.", provider=self.alias) from None
+                "The text model's answer is not valid JSON.", provider=self.alias
+            ) from None
         if not isinstance(parsed, dict):
             raise MalformedResponseError(
-                "The text model's answer is not a JSON object.", provider=self.alias)
-        return DescriptionResult(parsed, finish_reason=finish,
-                                 response_id=data.get("responseId"),
-                                 model_version=data.get("modelVersion"))
+                "The text model's answer is not a JSON object.", provider=self.alias
+            )
+        return DescriptionResult(
+            parsed,
+            finish_reason=finish,
+            response_id=data.get("responseId"),
+            model_version=data.get("modelVersion"),
+        )
 
     def parse_usage(self, response: RawResponse) -> Usage:
         usage = parse_usage_metadata(response.data.get("usageMetadata") or {})
-        usage.grounded_prompts = 1 if any(
-            _searched(c.get("groundingMetadata")) for c in response.data.get("candidates") or []
-            if isinstance(c, dict)) else 0
+        usage.grounded_prompts = (
+            1
+            if any(
+                _searched(c.get("groundingMetadata"))
+                for c in response.data.get("candidates") or []
+                if isinstance(c, dict)
+            )
+            else 0
+        )
         return usage
 
     def error_from_response(self, response: httpx.Response) -> ProviderError:
-        return parse_google_error(response.status_code, response.content, response.headers,
-                                  provider=self.alias, secrets=self.secrets())
+        return parse_google_error(
+            response.status_code,
+            response.content,
+            response.headers,
+            provider=self.alias,
+            secrets=self.secrets(),
+        )
 
     # -- multi-turn editing and the model list ------------------------------------------------
-    def edit_history(self, previous_prompt: str, previous_references: Sequence[ReferenceImage],
-                     model_turn: Mapping[str, Any], image: bytes,
-                     mime_type: str) -> list[dict[str, Any]] | None:
+    def edit_history(
+        self,
+        previous_prompt: str,
+        previous_references: Sequence[ReferenceImage],
+        model_turn: Mapping[str, Any],
+        image: bytes,
+        mime_type: str,
+    ) -> list[dict[str, Any]] | None:
         return edit_history(previous_prompt, previous_references, model_turn, image, mime_type)
 
     def list_models(self, *, page_size: int = 50) -> list[ListedModel]:
@@ -341,33 +415,36 @@ class GeminiProvider(Provider):
             params = {"pageSize": str(page_size), **({"pageToken": token} if token else {})}
 
             def fetch(params: dict[str, str] = params) -> dict[str, Any]:
-                response = self.http("GET", f"{base}/{version}/models", params=params,
-                                     headers=self.auth_headers())
+                response = self.http(
+                    "GET", f"{base}/{version}/models", params=params, headers=self.auth_headers()
+                )
                 if response.status_code >= 300:
                     raise self.error_from_response(response)
                 try:
                     data = response.json()
                 except ValueError:
                     raise MalformedResponseError(
-                        "models.list answered with a body that is not JSON.",
-                        provider=self.alias) from None
+                        "models.list answered with a body that is not JSON.", provider=self.alias
+                    ) from None
                 if not isinstance(data, dict):
                     raise MalformedResponseError(
-                        "models.list answered with JSON that is not an object.",
-                        provider=self.alias)
+                        "models.list answered with JSON that is not an object.", provider=self.alias
+                    )
                 return data
 
             data, _attempts = self.call_with_retries(fetch)
             for item in data.get("models") or []:
                 if not isinstance(item, dict) or not item.get("name"):
                     continue
-                listed.append(ListedModel(
-                    id=str(item["name"]).removeprefix("models/"),
-                    display_name=str(item.get("displayName") or ""),
-                    version=str(item.get("version") or ""),
-                    methods=tuple(item.get("supportedGenerationMethods") or ()),
-                    raw=item,
-                ))
+                listed.append(
+                    ListedModel(
+                        id=str(item["name"]).removeprefix("models/"),
+                        display_name=str(item.get("displayName") or ""),
+                        version=str(item.get("version") or ""),
+                        methods=tuple(item.get("supportedGenerationMethods") or ()),
+                        raw=item,
+                    )
+                )
             token = data.get("nextPageToken") or None
             if not token:
                 break
@@ -389,15 +466,20 @@ def _searched(metadata: Any) -> bool:
     """Whether a candidate's ``groundingMetadata`` says a search was run (billed)."""
     if not isinstance(metadata, dict):
         return False
-    return bool(metadata.get("webSearchQueries") or metadata.get("imageSearchQueries")
-                or metadata.get("groundingChunks") or metadata.get("searchEntryPoint"))
+    return bool(
+        metadata.get("webSearchQueries")
+        or metadata.get("imageSearchQueries")
+        or metadata.get("groundingChunks")
+        or metadata.get("searchEntryPoint")
+    )
 
 
 def _history_inline_bytes(history: Sequence[Mapping[str, Any]]) -> int:
     """Raw bytes of the inline images an edit's earlier turns carry."""
     return sum(
         len(part["inlineData"].get("data") or "") * 3 // 4
-        for turn in history for part in turn.get("parts") or ()
+        for turn in history
+        for part in turn.get("parts") or ()
         if isinstance(part, Mapping) and isinstance(part.get("inlineData"), Mapping)
     )
 
@@ -405,12 +487,18 @@ def _history_inline_bytes(history: Sequence[Mapping[str, Any]]) -> int:
 def model_unavailable(error: ProviderError, model: str, *, provider: str) -> ModelNotFoundError:
     """A 404 for a model: not retried, and the message says what to use instead."""
     target = replacement_for(model)
-    hint = (f" Use {target.id} instead (nanobanana_models lists what this key can call)."
-            if target else " Run nanobanana_models to see what this key can call.")
+    hint = (
+        f" Use {target.id} instead (nanobanana_models lists what this key can call)."
+        if target
+        else " Run nanobanana_models to see what this key can call."
+    )
     return ModelNotFoundError(
         f"The model {model} is not available to this key.{hint} ({error.message})",
-        status_code=error.status_code, reason="MODEL_NOT_FOUND",
-        request_id=error.request_id, provider=provider)
+        status_code=error.status_code,
+        reason="MODEL_NOT_FOUND",
+        request_id=error.request_id,
+        provider=provider,
+    )
 
 
 def parse_google_error(
@@ -447,8 +535,9 @@ def parse_google_error(
                 retry_delay = parse_duration(detail.get("retryDelay"))
             elif kind.endswith("QuotaFailure"):
                 for violation in detail.get("violations") or []:
-                    quota_id = (str(violation.get("quotaId", ""))
-                                + str(violation.get("quotaMetric", "")))
+                    quota_id = str(violation.get("quotaId", "")) + str(
+                        violation.get("quotaMetric", "")
+                    )
                     if "perday" in quota_id.lower() or "per_day" in quota_id.lower():
                         per_day = True
     else:
@@ -457,9 +546,13 @@ def parse_google_error(
     if status_code == 400 and "API_KEY_INVALID" in reasons:
         reason = "API_KEY_INVALID"
     return classify(
-        status_code, redact(message, secrets), reason,
-        per_day=per_day, auth_failure=reason == "API_KEY_INVALID",
-        request_id=request_id, provider=provider,
+        status_code,
+        redact(message, secrets),
+        reason,
+        per_day=per_day,
+        auth_failure=reason == "API_KEY_INVALID",
+        request_id=request_id,
+        provider=provider,
         retry_after=longest(retry_delay, parse_retry_after(headers)),
     )
 
@@ -471,9 +564,14 @@ def user_parts(prompt: str, references: Sequence[ReferenceImage]) -> list[dict[s
         if ref.file_uri:
             parts.append({"fileData": {"fileUri": ref.file_uri, "mimeType": ref.mime_type}})
         else:
-            parts.append({"inlineData": {
-                "mimeType": ref.mime_type, "data": base64.b64encode(ref.data).decode("ascii"),
-            }})
+            parts.append(
+                {
+                    "inlineData": {
+                        "mimeType": ref.mime_type,
+                        "data": base64.b64encode(ref.data).decode("ascii"),
+                    }
+                }
+            )
     return parts
 
 
@@ -517,13 +615,19 @@ def check_safety_settings(safety: Mapping[str, str]) -> None:
     for category, threshold in safety.items():
         short = category.upper().removeprefix("HARM_CATEGORY_")
         if short not in SAFETY_CATEGORIES:
-            errors.append(str(
-                _("Unknown safety category %(value)s; allowed: %(allowed)s.")
-                % {"value": category, "allowed": ", ".join(SAFETY_CATEGORIES)}))
+            errors.append(
+                str(
+                    _("Unknown safety category %(value)s; allowed: %(allowed)s.")
+                    % {"value": category, "allowed": ", ".join(SAFETY_CATEGORIES)}
+                )
+            )
         if str(threshold).upper() not in SAFETY_THRESHOLDS:
-            errors.append(str(
-                _("Unknown safety threshold %(value)s; allowed: %(allowed)s.")
-                % {"value": threshold, "allowed": ", ".join(SAFETY_THRESHOLDS)}))
+            errors.append(
+                str(
+                    _("Unknown safety threshold %(value)s; allowed: %(allowed)s.")
+                    % {"value": threshold, "allowed": ", ".join(SAFETY_THRESHOLDS)}
+                )
+            )
     if errors:
         raise RequestValidationError({"safety_settings": errors})
 
@@ -558,12 +662,12 @@ def split_inline_data(body: bytes) -> tuple[bytes, dict[str, bytes]]:
     view = memoryview(body)
     for match in _INLINE_DATA.finditer(body):
         try:
-            decoded = base64.b64decode(view[match.start(1):match.end(1)], validate=True)
+            decoded = base64.b64decode(view[match.start(1) : match.end(1)], validate=True)
         except (binascii.Error, ValueError):
             continue
         key = f"@inline-data-{len(blobs)}"
         blobs[key] = decoded
-        pieces += [view[position:match.start(1)].tobytes(), key.encode()]
+        pieces += [view[position : match.start(1)].tobytes(), key.encode()]
         position = match.end(1)
     if not blobs:
         return body, blobs
@@ -615,8 +719,12 @@ def parse_usage_metadata(meta: dict[str, Any]) -> Usage:
     else:  # an image model's output without details: count it as image tokens
         output_image, output_text = output, 0
     return Usage(
-        prompt_tokens=prompt, prompt_text_tokens=prompt_text, prompt_image_tokens=prompt_image,
-        output_tokens=output, output_text_tokens=output_text, output_image_tokens=output_image,
+        prompt_tokens=prompt,
+        prompt_text_tokens=prompt_text,
+        prompt_image_tokens=prompt_image,
+        output_tokens=output,
+        output_text_tokens=output_text,
+        output_image_tokens=output_image,
         thoughts_tokens=thoughts,
         total_tokens=int(meta.get("totalTokenCount") or prompt + output + thoughts),
     )

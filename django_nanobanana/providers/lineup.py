@@ -37,16 +37,33 @@ FOURTEEN_RATIOS = (*TEN_RATIOS, "1:4", "4:1", "1:8", "8:1")
 #: 1K pixel sizes by aspect ratio (Google's table, shared by 3 Pro and 3.1 Flash; 2.1
 #: matches at the cells checked, Tx2). 512 halves them, 2K doubles, 4K quadruples.
 GEMINI_3_DIMENSIONS = {
-    "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200),
-    "4:3": (1200, 896), "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376),
-    "16:9": (1376, 768), "21:9": (1584, 672),
-    "1:4": (512, 2048), "4:1": (2048, 512), "1:8": (368, 2944), "8:1": (2944, 368),
+    "1:1": (1024, 1024),
+    "2:3": (848, 1264),
+    "3:2": (1264, 848),
+    "3:4": (896, 1200),
+    "4:3": (1200, 896),
+    "4:5": (928, 1152),
+    "5:4": (1152, 928),
+    "9:16": (768, 1376),
+    "16:9": (1376, 768),
+    "21:9": (1584, 672),
+    "1:4": (512, 2048),
+    "4:1": (2048, 512),
+    "1:8": (368, 2944),
+    "8:1": (2944, 368),
 }
 #: Nano Banana (2.5) has one fixed size of about one megapixel per ratio.
 GEMINI_25_DIMENSIONS = {
-    "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184),
-    "4:3": (1184, 864), "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344),
-    "16:9": (1344, 768), "21:9": (1536, 672),
+    "1:1": (1024, 1024),
+    "2:3": (832, 1248),
+    "3:2": (1248, 832),
+    "3:4": (864, 1184),
+    "4:3": (1184, 864),
+    "4:5": (896, 1152),
+    "5:4": (1152, 896),
+    "9:16": (768, 1344),
+    "16:9": (1344, 768),
+    "21:9": (1536, 672),
 }
 
 PRICES_TAKEN = dt.date(2026, 11, 30)
@@ -55,9 +72,12 @@ MB = 1024 * 1024
 
 def _prices(input_: str, output_text: str, output_image: str, source: str) -> Prices:
     return Prices(
-        input_text=Decimal(input_), input_image=Decimal(input_),
-        output_text=Decimal(output_text), output_image=Decimal(output_image),
-        taken_on=PRICES_TAKEN, source=source,
+        input_text=Decimal(input_),
+        input_image=Decimal(input_),
+        output_text=Decimal(output_text),
+        output_image=Decimal(output_image),
+        taken_on=PRICES_TAKEN,
+        source=source,
     )
 
 
@@ -168,26 +188,47 @@ def _retired(successor_id: str, **lifecycle: object) -> ModelCapabilities:
     """A shut-down preview id: the capabilities of the GA model that followed it (they did
     not change at GA), with its own id, dates, prices and replacement."""
     return dataclasses.replace(
-        _BY_ID[successor_id], stage="retired", deprecated_on=None, shutdown_confirmed=True,
-        grounding=(), source="G", **lifecycle)
+        _BY_ID[successor_id],
+        stage="retired",
+        deprecated_on=None,
+        shutdown_confirmed=True,
+        grounding=(),
+        source="G",
+        **lifecycle,
+    )
 
 
-_PRO_PREVIEW = {"released": dt.date(2025, 11, 20), "shutdown": dt.date(2026, 6, 25),
-                "replacement": "gemini-3-pro-image",
-                "prices": _prices("2.00", "12.00", "120", "G (February 2026)")}
+_PRO_PREVIEW = {
+    "released": dt.date(2025, 11, 20),
+    "shutdown": dt.date(2026, 6, 25),
+    "replacement": "gemini-3-pro-image",
+    "prices": _prices("2.00", "12.00", "120", "G (February 2026)"),
+}
 
 #: Today's models and, kept because stored versions name them, the retired ids.
 LINEUP: tuple[ModelCapabilities, ...] = (
     *_CURRENT,
-    _retired("gemini-3.1-flash-image", id="gemini-3.1-flash-image-preview",
-             name="Nano Banana 2 (preview)", released=dt.date(2026, 2, 26),
-             shutdown=dt.date(2026, 6, 25),
-             replacement="gemini-3.1-flash-image",  # deprecated in turn: -> 2.1
-             prices=_prices("0.50", "3.00", "60", "G (February 2026)")),
-    _retired("gemini-3-pro-image", id="gemini-3-pro-image-preview",
-             name="Nano Banana Pro (preview)", **_PRO_PREVIEW),
-    _retired("gemini-3-pro-image", id="nano-banana-pro-preview",  # alias of the above
-             name="Nano Banana Pro (preview alias)", **_PRO_PREVIEW),
+    _retired(
+        "gemini-3.1-flash-image",
+        id="gemini-3.1-flash-image-preview",
+        name="Nano Banana 2 (preview)",
+        released=dt.date(2026, 2, 26),
+        shutdown=dt.date(2026, 6, 25),
+        replacement="gemini-3.1-flash-image",  # deprecated in turn: -> 2.1
+        prices=_prices("0.50", "3.00", "60", "G (February 2026)"),
+    ),
+    _retired(
+        "gemini-3-pro-image",
+        id="gemini-3-pro-image-preview",
+        name="Nano Banana Pro (preview)",
+        **_PRO_PREVIEW,
+    ),
+    _retired(
+        "gemini-3-pro-image",
+        id="nano-banana-pro-preview",  # alias of the above
+        name="Nano Banana Pro (preview alias)",
+        **_PRO_PREVIEW,
+    ),
 )
 
 #: Text models that describe images (alt text, description, focal point): same endpoint,

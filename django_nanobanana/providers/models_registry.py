@@ -40,9 +40,20 @@ from .capabilities import (
 from .lineup import LINEUP, TEXT_LINEUP
 
 __all__ = [
-    "BUILTIN_MODELS", "GROUNDING_KINDS", "MILLION", "SIZE_FACTORS", "STAGES",
-    "ModelCapabilities", "Prices", "TextModel", "get_model", "get_registry",
-    "get_text_model", "grounding_kinds", "replacement_for", "resolve_model",
+    "BUILTIN_MODELS",
+    "GROUNDING_KINDS",
+    "MILLION",
+    "SIZE_FACTORS",
+    "STAGES",
+    "ModelCapabilities",
+    "Prices",
+    "TextModel",
+    "get_model",
+    "get_registry",
+    "get_text_model",
+    "grounding_kinds",
+    "replacement_for",
+    "resolve_model",
     "text_registry",
 ]
 
@@ -53,8 +64,9 @@ _PRICE_NAMES = {f.name for f in dataclasses.fields(Prices)}
 _DATE_FIELDS = {"released", "deprecated_on", "shutdown"}
 
 
-def _apply_override(base: ModelCapabilities | None, model_id: str,
-                    data: Mapping[str, Any]) -> ModelCapabilities:
+def _apply_override(
+    base: ModelCapabilities | None, model_id: str, data: Mapping[str, Any]
+) -> ModelCapabilities:
     values: dict[str, Any] = dataclasses.asdict(base) if base else {}
     if base:
         values["prices"] = base.prices
@@ -83,8 +95,9 @@ def _apply_override(base: ModelCapabilities | None, model_id: str,
             if name in _DATE_FIELDS and isinstance(value, str):
                 value = dt.date.fromisoformat(value)
             if name == "stage" and value not in STAGES:
-                raise ValueError(f"unknown stage {value!r} for model {model_id}; "
-                                 f"stages: {', '.join(STAGES)}")
+                raise ValueError(
+                    f"unknown stage {value!r} for model {model_id}; stages: {', '.join(STAGES)}"
+                )
             values[name] = value
         else:
             raise ValueError(f"unknown capability {key!r} for model {model_id}")
@@ -102,16 +115,17 @@ def get_registry() -> dict[str, ModelCapabilities]:
         registry[model_id] = _apply_override(base, model_id, data)
     for model in registry.values():
         if model.replacement and model.replacement not in registry:
-            raise ValueError(f"model {model.id} names an unknown replacement "
-                             f"{model.replacement}")
+            raise ValueError(f"model {model.id} names an unknown replacement {model.replacement}")
     return registry
 
 
 def usable_models() -> list[ModelCapabilities]:
     """Models a request may name (everything but retired ones), current ones first."""
     order = {stage: i for i, stage in enumerate(("ga", "preview", "deprecated", "legacy"))}
-    return sorted((m for m in get_registry().values() if not m.is_retired),
-                  key=lambda m: order.get(m.stage, 9))
+    return sorted(
+        (m for m in get_registry().values() if not m.is_retired),
+        key=lambda m: order.get(m.stage, 9),
+    )
 
 
 def replacement_for(model_id: str) -> ModelCapabilities | None:
@@ -155,20 +169,30 @@ def get_model(model_id: str | None = None, *, allow_retired: bool = False) -> Mo
         model = registry[model_id]
     except KeyError:
         raise RequestValidationError(
-            {"model": [
-                _("Unknown model %(value)s; known models: %(allowed)s.")
-                % {"value": model_id,
-                   "allowed": ", ".join(m.id for m in usable_models())}
-            ]}
+            {
+                "model": [
+                    _("Unknown model %(value)s; known models: %(allowed)s.")
+                    % {"value": model_id, "allowed": ", ".join(m.id for m in usable_models())}
+                ]
+            }
         ) from None
     if model.is_retired and not allow_retired:
         target = replacement_for(model.id)
-        raise RequestValidationError({"model": [
-            _("%(model)s was retired by Google on %(date)s and can no longer be used; use "
-              "%(replacement)s instead.")
-            % {"model": model.id, "date": model.shutdown.isoformat() if model.shutdown else "?",
-               "replacement": target.id if target else _("another model")}
-        ]})
+        raise RequestValidationError(
+            {
+                "model": [
+                    _(
+                        "%(model)s was retired by Google on %(date)s and can no longer be used; "
+                        "use %(replacement)s instead."
+                    )
+                    % {
+                        "model": model.id,
+                        "date": model.shutdown.isoformat() if model.shutdown else "?",
+                        "replacement": target.id if target else _("another model"),
+                    }
+                ]
+            }
+        )
     return model
 
 
@@ -188,12 +212,16 @@ def model_warning(model_id: str, model_status: Mapping[str, Any] | None = None) 
         target = replacement_for(model_id)
         when = str(status.get("retirementTime") or "")[:10]
         text = _("Google reports %(model)s as %(stage)s") % {
-            "model": model_id, "stage": (stage or "deprecated").lower()}
+            "model": model_id,
+            "stage": (stage or "deprecated").lower(),
+        }
         if when:
             text = _("%(text)s, retiring on %(date)s") % {"text": text, "date": when}
         if target:
             text = _("%(text)s. Regenerate with %(replacement)s before then.") % {
-                "text": text, "replacement": target.id}
+                "text": text,
+                "replacement": target.id,
+            }
         return str(text)
     if model is not None and (model.is_retired or model.is_going_away):
         return model.lifecycle_notice()
@@ -220,8 +248,7 @@ def text_registry() -> dict[str, TextModel]:
             if "INPUT" in price_data:
                 values["input_text"] = values["input_image"] = Decimal(str(price_data["INPUT"]))
             if "OUTPUT" in price_data:
-                values["output_text"] = values["output_image"] = Decimal(
-                    str(price_data["OUTPUT"]))
+                values["output_text"] = values["output_image"] = Decimal(str(price_data["OUTPUT"]))
             if "TAKEN_ON" in price_data:
                 values["taken_on"] = dt.date.fromisoformat(str(price_data["TAKEN_ON"]))
             prices = Prices(**values)
@@ -241,8 +268,15 @@ def get_text_model(model_id: str | None = None) -> TextModel:
     registry = text_registry()
     model = registry.get(model_id)
     if model is None or model.is_retired:
-        raise RequestValidationError({"model": [
-            _("Unknown or retired text model %(value)s; known: %(allowed)s.")
-            % {"value": model_id, "allowed": ", ".join(
-                m.id for m in registry.values() if not m.is_retired)}]})
+        raise RequestValidationError(
+            {
+                "model": [
+                    _("Unknown or retired text model %(value)s; known: %(allowed)s.")
+                    % {
+                        "value": model_id,
+                        "allowed": ", ".join(m.id for m in registry.values() if not m.is_retired),
+                    }
+                ]
+            }
+        )
     return model

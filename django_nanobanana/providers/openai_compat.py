@@ -47,9 +47,14 @@ class OpenAICompatibleProvider(Provider):
 
         capabilities = super().check_request(request)
         if request.references or request.history:
-            raise RequestValidationError({"references": [
-                f"Provider {self.alias!r} (OpenAI-compatible images API) takes no reference "
-                "images or edit history; use a Gemini or Vertex provider."]})
+            raise RequestValidationError(
+                {
+                    "references": [
+                        f"Provider {self.alias!r} (OpenAI-compatible images API) takes no "
+                        "reference images or edit history; use a Gemini or Vertex provider."
+                    ]
+                }
+            )
         return capabilities
 
     def build_payload(self, request: ImageRequest, capabilities: ModelCapabilities) -> dict:
@@ -58,8 +63,11 @@ class OpenAICompatibleProvider(Provider):
         if request.system_instruction:
             prompt = f"{request.system_instruction}\n\n{prompt}"
         payload: dict[str, Any] = {
-            "model": request.model, "prompt": prompt, "size": f"{width}x{height}",
-            "n": 1, "response_format": "b64_json",
+            "model": request.model,
+            "prompt": prompt,
+            "size": f"{width}x{height}",
+            "n": 1,
+            "response_format": "b64_json",
         }
         if request.seed is not None:
             payload["seed"] = request.seed
@@ -78,31 +86,44 @@ class OpenAICompatibleProvider(Provider):
         if response.status_code >= 300:
             error = self.error_from_response(response)
             if response.status_code == 400 and error.reason.lower() in BLOCK_CODES:
-                return RawResponse(response.status_code, response.headers,
-                                   {"_blocked": error.reason, "_message": error.message})
+                return RawResponse(
+                    response.status_code,
+                    response.headers,
+                    {"_blocked": error.reason, "_message": error.message},
+                )
             raise error
         try:
             data = response.json()
         except (ValueError, UnicodeDecodeError):
             raise MalformedResponseError(
                 "The provider answered 200 with a body that is not JSON.",
-                status_code=200, provider=self.alias) from None
+                status_code=200,
+                provider=self.alias,
+            ) from None
         if not isinstance(data, dict):
             raise MalformedResponseError(
-                "The provider answered with JSON that is not an object.", provider=self.alias)
+                "The provider answered with JSON that is not an object.", provider=self.alias
+            )
         return RawResponse(response.status_code, response.headers, data)
 
     def parse_response(self, request: ImageRequest, response: RawResponse) -> ImageResult:
         data = response.data
         if "_blocked" in data:
-            return ImageResult("blocked", block_reason=data["_blocked"],
-                               reason=f"The prompt was blocked ({data['_blocked']}).")
+            return ImageResult(
+                "blocked",
+                block_reason=data["_blocked"],
+                reason=f"The prompt was blocked ({data['_blocked']}).",
+            )
         items = data.get("data") or []
         encoded = items[0].get("b64_json") if items and isinstance(items[0], dict) else None
         text = str(items[0].get("revised_prompt") or "") if items else ""
         if not encoded:
-            return ImageResult("failed", finish_reason="NO_IMAGE", text=text,
-                               reason="The provider returned no image (NO_IMAGE).")
+            return ImageResult(
+                "failed",
+                finish_reason="NO_IMAGE",
+                text=text,
+                reason="The provider returned no image (NO_IMAGE).",
+            )
         try:
             image = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
@@ -111,12 +132,21 @@ class OpenAICompatibleProvider(Provider):
             ) from None
         if not image or not image_looks_complete(image):
             raise MalformedResponseError(
-                "The image in the answer is truncated.", provider=self.alias)
-        mime = "image/jpeg" if image.startswith(b"\xff\xd8") else (
-            "image/webp" if image[8:12] == b"WEBP" else "image/png")
-        return ImageResult("succeeded", image=image, mime_type=mime, text=text,
-                           response_id=response.headers.get("x-request-id"),
-                           model_version=str(data.get("model") or request.model))
+                "The image in the answer is truncated.", provider=self.alias
+            )
+        mime = (
+            "image/jpeg"
+            if image.startswith(b"\xff\xd8")
+            else ("image/webp" if image[8:12] == b"WEBP" else "image/png")
+        )
+        return ImageResult(
+            "succeeded",
+            image=image,
+            mime_type=mime,
+            text=text,
+            response_id=response.headers.get("x-request-id"),
+            model_version=str(data.get("model") or request.model),
+        )
 
     def parse_usage(self, response: RawResponse) -> Usage:
         usage = response.data.get("usage") or {}
@@ -127,15 +157,22 @@ class OpenAICompatibleProvider(Provider):
         details = usage.get("input_tokens_details") or {}
         prompt_image = int(details.get("image_tokens") or 0)
         return Usage(
-            prompt_tokens=prompt, prompt_text_tokens=prompt - prompt_image,
-            prompt_image_tokens=prompt_image, output_tokens=output,
-            output_image_tokens=output, total_tokens=int(usage.get("total_tokens") or 0)
-            or prompt + output,
+            prompt_tokens=prompt,
+            prompt_text_tokens=prompt - prompt_image,
+            prompt_image_tokens=prompt_image,
+            output_tokens=output,
+            output_image_tokens=output,
+            total_tokens=int(usage.get("total_tokens") or 0) or prompt + output,
         )
 
     def error_from_response(self, response: httpx.Response) -> ProviderError:
-        return parse_openai_error(response.status_code, response.content, response.headers,
-                                  provider=self.alias, secrets=self.secrets())
+        return parse_openai_error(
+            response.status_code,
+            response.content,
+            response.headers,
+            provider=self.alias,
+            secrets=self.secrets(),
+        )
 
 
 def parse_openai_error(
@@ -170,10 +207,14 @@ def parse_openai_error(
         except ValueError:
             pass
     return classify(
-        status_code, redact(message, secrets), reason,
+        status_code,
+        redact(message, secrets),
+        reason,
         # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
         # like Google's per-day quota, waiting a minute does not help.
         per_day=reason == "INSUFFICIENT_QUOTA",
         auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
-        request_id=request_id, provider=provider, retry_after=retry_after,
+        request_id=request_id,
+        provider=provider,
+        retry_after=retry_after,
     )

@@ -49,12 +49,14 @@ logger = logging.getLogger("django_nanobanana.providers")
 LIMIT_NAMES = ("requests_per_minute", "images_per_minute")
 
 #: Cache backends whose ``incr`` is atomic and visible to every process using the cache.
-SHARED_ATOMIC_CACHES = frozenset({
-    "django.core.cache.backends.redis.RedisCache",
-    "django.core.cache.backends.memcached.PyMemcacheCache",
-    "django.core.cache.backends.memcached.PyLibMCCache",
-    "django_redis.cache.RedisCache",
-})
+SHARED_ATOMIC_CACHES = frozenset(
+    {
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.memcached.PyMemcacheCache",
+        "django.core.cache.backends.memcached.PyLibMCCache",
+        "django_redis.cache.RedisCache",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ class Limit:
 
 
 class WindowStore(Protocol):
-    def try_acquire(self, key: str, limits: Sequence[Limit], period: float,
-                    now: float | None) -> tuple[float, float]:
+    def try_acquire(
+        self, key: str, limits: Sequence[Limit], period: float, now: float | None
+    ) -> tuple[float, float]:
         """Record the costs if every limit has room; return ``(wait, now)`` where ``wait``
         is 0 when admitted, else the seconds until a retry may succeed."""
         ...
@@ -122,8 +125,9 @@ class RedisWindowStore:
         self.client = redis.Redis.from_url(url)
         self.script = self.client.register_script(_REDIS_SCRIPT)
 
-    def try_acquire(self, key: str, limits: Sequence[Limit], period: float,
-                    now: float | None) -> tuple[float, float]:
+    def try_acquire(
+        self, key: str, limits: Sequence[Limit], period: float, now: float | None
+    ) -> tuple[float, float]:
         args: list[Any] = ["" if now is None else repr(now), repr(period), uuid.uuid4().hex]
         for limit in limits:
             args += [limit.limit, limit.cost]
@@ -157,8 +161,9 @@ class CacheWindowStore:
                 continue
         raise RuntimeError(f"rate limiter: cannot increment {key!r} in cache {self.alias!r}")
 
-    def try_acquire(self, key: str, limits: Sequence[Limit], period: float,
-                    now: float | None) -> tuple[float, float]:
+    def try_acquire(
+        self, key: str, limits: Sequence[Limit], period: float, now: float | None
+    ) -> tuple[float, float]:
         injected = now is not None
         now = time.time() if now is None else now
         slot = period / self.SLOTS
@@ -212,8 +217,9 @@ class RateLimiter:
     ) -> None:
         self.name = name
         self.period = float(period)
-        self.limits = {k: int(v) for k, v in (limits or {}).items()
-                       if k in LIMIT_NAMES and v is not None}
+        self.limits = {
+            k: int(v) for k, v in (limits or {}).items() if k in LIMIT_NAMES and v is not None
+        }
         self.backend = backend or "default"
         self._store: WindowStore | None = None
 
@@ -271,12 +277,16 @@ class RateLimiter:
             if wait < 0:
                 raise LocalRateLimitError(
                     f"{images} images per call exceed the configured images_per_minute "
-                    f"({self.limits.get('images_per_minute')}).", provider=self.name)
+                    f"({self.limits.get('images_per_minute')}).",
+                    provider=self.name,
+                )
             remaining = None if deadline is None else deadline - clock.monotonic()
             if remaining is not None and wait > remaining:
                 raise LocalRateLimitError(
                     f"The shared rate limit {self.limits} has no slot for {wait:.1f}s; only "
-                    f"{max(0.0, remaining):.1f}s of the deadline remain.", provider=self.name)
+                    f"{max(0.0, remaining):.1f}s of the deadline remain.",
+                    provider=self.name,
+                )
             logger.debug("%s: rate limit reached, waiting %.2fs", self.name, wait)
             clock.sleep(wait)
             waited += wait

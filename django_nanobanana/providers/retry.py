@@ -142,7 +142,10 @@ def call_with_retries(
         exc = state.outcome.exception() if state.outcome else None
         logger.info(
             "%s: attempt %d failed (%s); retrying in %.2fs",
-            label, state.attempt_number, exc, state.upcoming_sleep,
+            label,
+            state.attempt_number,
+            exc,
+            state.upcoming_sleep,
         )
 
     def give_up(state: tenacity.RetryCallState) -> T:

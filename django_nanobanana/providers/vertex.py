@@ -39,8 +39,16 @@ def vertex_base_url(location: str) -> str:
 
 class VertexProvider(GeminiProvider):
     name = "vertex"
-    options = frozenset({"API_VERSION", "SAFETY_SETTINGS", "PROJECT", "LOCATION",
-                         "CREDENTIALS_FILE", "PERSON_GENERATION"})
+    options = frozenset(
+        {
+            "API_VERSION",
+            "SAFETY_SETTINGS",
+            "PROJECT",
+            "LOCATION",
+            "CREDENTIALS_FILE",
+            "PERSON_GENERATION",
+        }
+    )
     supports_file_upload = False
     #: Vertex takes 7 MB per inline file; larger ones belong in Cloud Storage, which this
     #: provider does not manage, so they are refused at the edge.
@@ -74,7 +82,8 @@ class VertexProvider(GeminiProvider):
                         from google.oauth2 import service_account
 
                         creds = service_account.Credentials.from_service_account_file(
-                            path, scopes=list(SCOPES))
+                            path, scopes=list(SCOPES)
+                        )
                     else:
                         import google.auth
 
@@ -82,11 +91,15 @@ class VertexProvider(GeminiProvider):
                 except ImportError:  # pragma: no cover - depends on the extra
                     raise AuthenticationError(
                         "Vertex AI needs google-auth: pip install django-nanobanana[vertex].",
-                        reason="NO_CREDENTIALS", provider=self.alias) from None
+                        reason="NO_CREDENTIALS",
+                        provider=self.alias,
+                    ) from None
                 except Exception as exc:  # google.auth.exceptions.DefaultCredentialsError, IO
                     raise AuthenticationError(
                         f"Cannot load Vertex AI credentials: {type(exc).__name__}: {exc}",
-                        reason="NO_CREDENTIALS", provider=self.alias) from None
+                        reason="NO_CREDENTIALS",
+                        provider=self.alias,
+                    ) from None
                 _credentials[key] = creds
             return creds
 
@@ -103,11 +116,14 @@ class VertexProvider(GeminiProvider):
                 except google.auth.exceptions.TransportError as exc:
                     raise ProviderConnectionError(
                         f"Cannot reach the token endpoint: {type(exc).__name__}",
-                        provider=self.alias) from None
+                        provider=self.alias,
+                    ) from None
                 except google.auth.exceptions.RefreshError as exc:
                     raise AuthenticationError(
                         self.redact(f"The credentials were refused: {exc}"),
-                        reason="TOKEN_REFRESH_FAILED", provider=self.alias) from None
+                        reason="TOKEN_REFRESH_FAILED",
+                        provider=self.alias,
+                    ) from None
             self._token = creds.token
             return str(creds.token)
 
@@ -115,7 +131,9 @@ class VertexProvider(GeminiProvider):
         if not self.config.get("PROJECT"):
             raise AuthenticationError(
                 f"Provider {self.alias!r} has no PROJECT: set the Google Cloud project id.",
-                reason="NO_PROJECT", provider=self.alias)
+                reason="NO_PROJECT",
+                provider=self.alias,
+            )
         self.credentials()
 
     def secrets(self) -> list[str | None]:
@@ -134,5 +152,7 @@ class VertexProvider(GeminiProvider):
         if version == "v1beta":  # the Developer API's default version; Vertex's twin
             version = "v1beta1"
         project = self.config.get("PROJECT")
-        return (f"{base}/{version}/projects/{project}/locations/{location}"
-                f"/publishers/google/models/{model}:generateContent")
+        return (
+            f"{base}/{version}/projects/{project}/locations/{location}"
+            f"/publishers/google/models/{model}:generateContent"
+        )

@@ -13,7 +13,19 @@ from .generation import (
 from .references import reference_from_asset, resolve_references, store_reference
 
 __all__ = [
-    "GenerationParams", "cancel", "delete_asset", "edit", "execute_version", "generate",
-    "make_current", "reference_from_asset", "regenerate", "rerender_overlay",
-    "resolve_references", "revert", "store_reference", "validate_overlay", "validate_params",
+    "GenerationParams",
+    "cancel",
+    "delete_asset",
+    "edit",
+    "execute_version",
+    "generate",
+    "make_current",
+    "reference_from_asset",
+    "regenerate",
+    "rerender_overlay",
+    "resolve_references",
+    "revert",
+    "store_reference",
+    "validate_overlay",
+    "validate_params",
 ]

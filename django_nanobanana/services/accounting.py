@@ -35,24 +35,44 @@ from .lease import retry_on_lock
 logger = logging.getLogger(__name__)
 
 _OUTCOMES = {
-    State.SUCCEEDED: Outcome.SUCCEEDED, State.FAILED: Outcome.FAILED,
-    State.BLOCKED: Outcome.BLOCKED, State.CANCELLED: Outcome.CANCELLED,
+    State.SUCCEEDED: Outcome.SUCCEEDED,
+    State.FAILED: Outcome.FAILED,
+    State.BLOCKED: Outcome.BLOCKED,
+    State.CANCELLED: Outcome.CANCELLED,
 }
 
 
 def _params(version: Any) -> dict[str, Any]:
-    return {"aspect_ratio": version.aspect_ratio, "image_size": version.image_size,
-            "seed": version.seed, "kind": version.kind,
-            **{k: v for k, v in (version.params or {}).items() if k != "fingerprint"}}
+    return {
+        "aspect_ratio": version.aspect_ratio,
+        "image_size": version.image_size,
+        "seed": version.seed,
+        "kind": version.kind,
+        **{k: v for k, v in (version.params or {}).items() if k != "fingerprint"},
+    }
 
 
-def _record(version: Any, *, user: Any, client_ip: str | None, amount: Decimal | None,
-            outcome: str = Outcome.PENDING) -> None:
+def _record(
+    version: Any,
+    *,
+    user: Any,
+    client_ip: str | None,
+    amount: Decimal | None,
+    outcome: str = Outcome.PENDING,
+) -> None:
     ledger.record_request(
-        user=user, source=version.source, prompt=version.prompt, model=version.model,
-        provider=version.provider, params=_params(version),
-        references=[r["sha256"] for r in version.references], version_id=version.pk,
-        asset_id=version.asset_id, estimated_cost=amount, outcome=outcome, ip=client_ip,
+        user=user,
+        source=version.source,
+        prompt=version.prompt,
+        model=version.model,
+        provider=version.provider,
+        params=_params(version),
+        references=[r["sha256"] for r in version.references],
+        version_id=version.pk,
+        asset_id=version.asset_id,
+        estimated_cost=amount,
+        outcome=outcome,
+        ip=client_ip,
     )
 
 
@@ -62,8 +82,15 @@ def reserve(version: Any, *, amount: Decimal, user: Any, client_ip: str | None) 
     Raises :class:`~django_nanobanana.budgets.BudgetExceeded` (the caller's transaction
     rolls the version back, then calls :func:`refused`).
     """
-    budgets.reserve(version_id=version.pk, user=user, amount=amount, images=1,
-                    source=version.source, model=version.model, asset_id=version.asset_id)
+    budgets.reserve(
+        version_id=version.pk,
+        user=user,
+        amount=amount,
+        images=1,
+        source=version.source,
+        model=version.model,
+        asset_id=version.asset_id,
+    )
     _record(version, user=user, client_ip=client_ip, amount=amount)
 
 
@@ -76,9 +103,13 @@ def finish(version: Any) -> dict[str, Any]:
     for name, value in totals.items():
         setattr(version, name, value)
     ledger.record_outcome(
-        version.pk, outcome=_OUTCOMES.get(version.state, Outcome.FAILED),
-        reason=version.error, usage=version, latency_ms=version.latency_ms,
-        attempts=version.attempts, response_id=version.response_id,
+        version.pk,
+        outcome=_OUTCOMES.get(version.state, Outcome.FAILED),
+        reason=version.error,
+        usage=version,
+        latency_ms=version.latency_ms,
+        attempts=version.attempts,
+        response_id=version.response_id,
     )
     return totals
 
@@ -92,9 +123,13 @@ def release(version: Any, *, outcome: str) -> None:
         AssetVersion.objects.filter(pk=version.pk).update(**totals)
         for name, value in totals.items():
             setattr(version, name, value)
-    ledger.record_outcome(version.pk, outcome=_OUTCOMES.get(outcome, Outcome.FAILED),
-                          reason=version.error, attempts=version.attempts,
-                          usage=version if totals["cost"] > 0 else None)
+    ledger.record_outcome(
+        version.pk,
+        outcome=_OUTCOMES.get(outcome, Outcome.FAILED),
+        reason=version.error,
+        attempts=version.attempts,
+        usage=version if totals["cost"] > 0 else None,
+    )
 
 
 def grounding_is_free() -> bool:
@@ -123,8 +158,9 @@ class BilledRecorder:
     the version's estimate and recorded with ``usage_known=False``.
     """
 
-    def __init__(self, version: Any, capabilities: Any, *, batch: bool = False,
-                 batch_job: str = "") -> None:
+    def __init__(
+        self, version: Any, capabilities: Any, *, batch: bool = False, batch_job: str = ""
+    ) -> None:
         self.version = version
         self.capabilities = capabilities
         self.batch = batch
@@ -138,12 +174,11 @@ class BilledRecorder:
                 estimate = self.capabilities.estimate_cost(
                     image_size=self.version.image_size or None,
                     prompt_chars=len(self.version.prompt or ""),
-                    reference_count=len(self.version.references or ()))
-            return estimate * self.capabilities.prices.batch_discount if self.batch \
-                else estimate
+                    reference_count=len(self.version.references or ()),
+                )
+            return estimate * self.capabilities.prices.batch_discount if self.batch else estimate
         free = bool(getattr(item.usage, "grounded_prompts", 0)) and grounding_is_free()
-        return self.capabilities.cost_from_usage(item.usage, batch=self.batch,
-                                                 free_grounding=free)
+        return self.capabilities.cost_from_usage(item.usage, batch=self.batch, free_grounding=free)
 
     def __call__(self, item: Any) -> None:
         self.record(item)
@@ -152,19 +187,31 @@ class BilledRecorder:
         if item.number in self.recorded:
             return
         version = self.version
-        row = retry_on_lock(lambda: ledger.record_billed_call(
-            version.pk, attempt=version.attempts, call=item.number, cost=self.cost(item),
-            usage=item.usage, usage_known=item.usage is not None,
-            kind=BilledCall.Kind.BATCH if self.batch else BilledCall.Kind.SYNC,
-            provider=version.provider, model=version.model, batch_job=self.batch_job,
-            response_id=item.response_id or "", note=item.note, reason=item.reason,
-        ), label=f"version {version.pk}: recording a billed answer")
+        row = retry_on_lock(
+            lambda: ledger.record_billed_call(
+                version.pk,
+                attempt=version.attempts,
+                call=item.number,
+                cost=self.cost(item),
+                usage=item.usage,
+                usage_known=item.usage is not None,
+                kind=BilledCall.Kind.BATCH if self.batch else BilledCall.Kind.SYNC,
+                provider=version.provider,
+                model=version.model,
+                batch_job=self.batch_job,
+                response_id=item.response_id or "",
+                note=item.note,
+                reason=item.reason,
+            ),
+            label=f"version {version.pk}: recording a billed answer",
+        )
         self.recorded.add(item.number)
         if row is not None and row.late:
             # The version was closed by another attempt: its row carries this cost too.
             AssetVersion.objects.filter(pk=version.pk).update(
                 cost=Coalesce(F("cost"), Value(Decimal(0))) + row.cost,
-                **{name: F(name) + getattr(row, name) for name in ledger.TOKEN_FIELDS})
+                **{name: F(name) + getattr(row, name) for name in ledger.TOKEN_FIELDS},
+            )
 
     def flush(self, items: Iterable[Any]) -> None:
         """Record what is not recorded yet; update the notes of what is."""
@@ -172,34 +219,47 @@ class BilledRecorder:
             try:
                 if item.number in self.recorded:
                     BilledCall.objects.filter(
-                        version_id=self.version.pk, attempt=self.version.attempts,
+                        version_id=self.version.pk,
+                        attempt=self.version.attempts,
                         call=item.number,
                     ).exclude(note=item.note).update(note=item.note[:16], reason=item.reason)
                 else:
                     self.record(item)
             except DatabaseError:
-                logger.exception("version %s: a billed answer could not be recorded",
-                                 self.version.pk)
+                logger.exception(
+                    "version %s: a billed answer could not be recorded", self.version.pk
+                )
 
 
-def cache_hit(version: Any, *, avoided: Decimal | None, user: Any, client_ip: str | None
-              ) -> None:
+def cache_hit(version: Any, *, avoided: Decimal | None, user: Any, client_ip: str | None) -> None:
     """Zero cost, with the cost avoided; no budget is charged."""
-    _record(version, user=user, client_ip=client_ip, amount=Decimal(0),
-            outcome=Outcome.CACHED)
-    ledger.record_cache_hit(version.pk, user=user, avoided=avoided or Decimal(0),
-                            source=version.source, model=version.model,
-                            asset_id=version.asset_id)
+    _record(version, user=user, client_ip=client_ip, amount=Decimal(0), outcome=Outcome.CACHED)
+    ledger.record_cache_hit(
+        version.pk,
+        user=user,
+        avoided=avoided or Decimal(0),
+        source=version.source,
+        model=version.model,
+        asset_id=version.asset_id,
+    )
 
 
-def refused(params: Any, *, user: Any, source: str, client_ip: str | None, reason: str,
-            outcome: str) -> None:
+def refused(
+    params: Any, *, user: Any, source: str, client_ip: str | None, reason: str, outcome: str
+) -> None:
     """Record a request refused before a version existed (invalid or over budget)."""
     ledger.record_request(
-        user=user, source=source, prompt=params.prompt, model=params.resolved_model(),
+        user=user,
+        source=source,
+        prompt=params.prompt,
+        model=params.resolved_model(),
         provider=params.resolved_provider(),
-        params={"aspect_ratio": params.aspect_ratio, "image_size": params.image_size,
-                "seed": params.seed},
+        params={
+            "aspect_ratio": params.aspect_ratio,
+            "image_size": params.image_size,
+            "seed": params.seed,
+        },
         outcome=Outcome.REFUSED if outcome == "refused" else Outcome.INVALID,
-        reason=reason, ip=client_ip,
+        reason=reason,
+        ip=client_ip,
     )

@@ -35,8 +35,13 @@ def validate_overlay(data: dict | None, *, size: tuple[int, int] | None = None) 
     return spec.to_dict()
 
 
-def make_current(asset: GeneratedAsset, version: AssetVersion, *, force: bool = False,
-                 decoded: DecodedImage | None = None) -> GeneratedAsset:
+def make_current(
+    asset: GeneratedAsset,
+    version: AssetVersion,
+    *,
+    force: bool = False,
+    decoded: DecodedImage | None = None,
+) -> GeneratedAsset:
     """Write ``version``'s renditions for the asset's overlay, then make it current.
 
     Without ``force`` (a generation finishing) a version never replaces a newer one that
@@ -56,8 +61,9 @@ def make_current(asset: GeneratedAsset, version: AssetVersion, *, force: bool = 
         queryset = queryset.filter(
             Q(current_version__isnull=True) | Q(current_version__created_at__lte=version.created_at)
         )
-    updated = queryset.update(current_version=version, rendered_overlay_hash=digest,
-                              updated_at=timezone.now())
+    updated = queryset.update(
+        current_version=version, rendered_overlay_hash=digest, updated_at=timezone.now()
+    )
     asset.refresh_from_db()
     if updated:
         signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="current_version")
@@ -69,8 +75,12 @@ def publish(version_id: Any, *, decoded: DecodedImage | None = None) -> Generate
     one finished first). Runs in the generation's task, or as a task of its own on the
     CPU cluster when ``CPU_QUEUE_NAME`` names a separate one. None if the version is gone
     or did not succeed."""
-    version = (AssetVersion.objects.select_related("asset")
-               .filter(pk=version_id, state=State.SUCCEEDED).exclude(original="").first())
+    version = (
+        AssetVersion.objects.select_related("asset")
+        .filter(pk=version_id, state=State.SUCCEEDED)
+        .exclude(original="")
+        .first()
+    )
     if version is None:
         return None
     return make_current(version.asset, version, decoded=decoded)
@@ -109,8 +119,9 @@ def _render_pending(row: dict[str, Any]) -> bool:
     return age < RENDER_PENDING_SECONDS
 
 
-def rerender_overlay(asset: GeneratedAsset, spec: dict | None, *, user: Any = None,
-                     enqueue: bool = True) -> GeneratedAsset:
+def rerender_overlay(
+    asset: GeneratedAsset, spec: dict | None, *, user: Any = None, enqueue: bool = True
+) -> GeneratedAsset:
     """Change the overlay and re-render the current version's renditions; no generation,
     no cost. Pages keep the previous renditions until the new set is complete.
 
@@ -122,12 +133,16 @@ def rerender_overlay(asset: GeneratedAsset, spec: dict | None, *, user: Any = No
     cleaned = validate_overlay(spec, size=size)
     with transaction.atomic():
         # The row lock orders this change against a render task's final update.
-        row = (GeneratedAsset.objects.select_for_update().filter(pk=asset.pk)
-               .values("overlay", "rendered_overlay_hash", "current_version_id", "updated_at")
-               .first())
+        row = (
+            GeneratedAsset.objects.select_for_update()
+            .filter(pk=asset.pk)
+            .values("overlay", "rendered_overlay_hash", "current_version_id", "updated_at")
+            .first()
+        )
         pending = row is not None and _render_pending(row)
-        GeneratedAsset.objects.filter(pk=asset.pk).update(overlay=cleaned,
-                                                          updated_at=timezone.now())
+        GeneratedAsset.objects.filter(pk=asset.pk).update(
+            overlay=cleaned, updated_at=timezone.now()
+        )
         asset.overlay = cleaned
         if current is not None and enqueue and not pending:
             asset_id = asset.pk
@@ -142,8 +157,7 @@ def render_current(asset_id: Any) -> GeneratedAsset | None:
     queued none of its own), render again for the newest overlay, up to
     :data:`MAX_RENDER_ROUNDS` times; then hand over to a fresh task."""
     for round_number in range(MAX_RENDER_ROUNDS):
-        asset = (GeneratedAsset.objects.select_related("current_version")
-                 .filter(pk=asset_id).first())
+        asset = GeneratedAsset.objects.select_related("current_version").filter(pk=asset_id).first()
         if asset is None or asset.current_version is None:
             return asset
         version = asset.current_version
@@ -152,8 +166,9 @@ def render_current(asset_id: Any) -> GeneratedAsset | None:
             return asset  # someone else (make_current) rendered it meanwhile
         write_renditions(version, asset.overlay)
         # filter(overlay=None) would match a JSON null, not the SQL NULL a cleared overlay is.
-        same_overlay = ({"overlay__isnull": True} if asset.overlay is None
-                        else {"overlay": asset.overlay})
+        same_overlay = (
+            {"overlay__isnull": True} if asset.overlay is None else {"overlay": asset.overlay}
+        )
         with transaction.atomic():
             # Only if neither the overlay nor the current version changed meanwhile.
             updated = GeneratedAsset.objects.filter(

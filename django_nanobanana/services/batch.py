@@ -64,15 +64,19 @@ COLUMNS = {
     "thinking_level": "how much the model thinks first, models permitting (minimal, medium, high)",
     "grounding": "Google Search grounding, models permitting: web or web+image",
     "references": "reference image paths, relative to the file: separated by ';' in CSV, "
-                  "a list in JSONL",
+    "a list in JSONL",
 }
 KNOWN = set(COLUMNS)
-COLUMNS_HELP = "columns (CSV header row) / keys (JSONL objects):\n" + "\n".join(
-    f"  {name:<13} {text}" for name, text in COLUMNS.items()) + (
-    "\nexample CSV:\n  prompt,title,aspect_ratio,size,overlay\n"
-    "  A lighthouse at dawn,Lighthouse,16:9,1K,Open Day\n"
-    'example JSONL:\n  {"prompt": "A lighthouse at dawn", "ratio": "16:9", '
-    '"references": ["ref.png"]}')
+COLUMNS_HELP = (
+    "columns (CSV header row) / keys (JSONL objects):\n"
+    + "\n".join(f"  {name:<13} {text}" for name, text in COLUMNS.items())
+    + (
+        "\nexample CSV:\n  prompt,title,aspect_ratio,size,overlay\n"
+        "  A lighthouse at dawn,Lighthouse,16:9,1K,Open Day\n"
+        'example JSONL:\n  {"prompt": "A lighthouse at dawn", "ratio": "16:9", '
+        '"references": ["ref.png"]}'
+    )
+)
 
 
 def _canonical(name: str) -> str:
@@ -82,7 +86,9 @@ def _canonical(name: str) -> str:
 
 def _unknown_message(unknown: Iterable[str]) -> str:
     return _("unknown column(s): %(names)s (known: %(known)s)") % {
-        "names": ", ".join(sorted(unknown)), "known": ", ".join(COLUMNS)}
+        "names": ", ".join(sorted(unknown)),
+        "known": ", ".join(COLUMNS),
+    }
 
 
 @dataclass
@@ -126,8 +132,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return [(reader.line_num, dict(row)) for row in reader]
 
 
-def _clean_row(number: int, raw: dict[str, Any], base: Path,
-               ignore: Iterable[str] = ()) -> BatchRow:
+def _clean_row(
+    number: int, raw: dict[str, Any], base: Path, ignore: Iterable[str] = ()
+) -> BatchRow:
     if "__error__" in raw:
         raise RequestValidationError({"row": [raw["__error__"]]})
     data = {_canonical(k): v for k, v in raw.items() if k and _canonical(k) not in ignore}
@@ -147,26 +154,35 @@ def _clean_row(number: int, raw: dict[str, Any], base: Path,
     for ref in refs:
         ref_path = Path(ref) if Path(ref).is_absolute() else base / ref
         if not ref_path.is_file():
-            raise RequestValidationError({"references": [
-                _("reference image not found: %(path)s") % {"path": ref}]})
+            raise RequestValidationError(
+                {"references": [_("reference image not found: %(path)s") % {"path": ref}]}
+            )
         try:
             decode_image(ref_path.read_bytes())
         except ImageValidationError as exc:
             raise RequestValidationError({"references": [f"{ref}: {exc.message}"]}) from None
         paths.append(str(ref_path))
     params = GenerationParams(
-        prompt=value.get("prompt") or "", model=value.get("model") or None,
+        prompt=value.get("prompt") or "",
+        model=value.get("model") or None,
         aspect_ratio=value.get("aspect_ratio") or None,
-        image_size=value.get("image_size") or None, seed=seed,
+        image_size=value.get("image_size") or None,
+        seed=seed,
         thinking_level=value.get("thinking_level") or None,
         grounding=value.get("grounding") or "",
     )
-    validate_params(params, reference_count=len(paths),
-                    reference_sizes=[Path(p).stat().st_size for p in paths])
+    validate_params(
+        params, reference_count=len(paths), reference_sizes=[Path(p).stat().st_size for p in paths]
+    )
     overlay = validate_overlay({"text": value["overlay"]}) if value.get("overlay") else None
-    return BatchRow(line=number, params=params, title=value.get("title") or "",
-                    alt_text=value.get("alt_text") or "", overlay=overlay,
-                    reference_paths=paths)
+    return BatchRow(
+        line=number,
+        params=params,
+        title=value.get("title") or "",
+        alt_text=value.get("alt_text") or "",
+        overlay=overlay,
+        reference_paths=paths,
+    )
 
 
 def validate_file(path: Path) -> list[BatchRow]:
@@ -195,19 +211,29 @@ def validate_file(path: Path) -> list[BatchRow]:
     return rows
 
 
-def queue_rows(rows: Iterable[BatchRow], *, user: Any = None, enqueue: bool = True
-               ) -> list[AssetVersion]:
+def queue_rows(
+    rows: Iterable[BatchRow], *, user: Any = None, enqueue: bool = True
+) -> list[AssetVersion]:
     """Queue every row in one transaction: all of them or none."""
     versions = []
     with transaction.atomic():
         for row in rows:
-            refs = tuple(str(store_reference(Path(p).read_bytes(), user=user,
-                                             name=Path(p).name).pk)
-                         for p in row.reference_paths)
+            refs = tuple(
+                str(store_reference(Path(p).read_bytes(), user=user, name=Path(p).name).pk)
+                for p in row.reference_paths
+            )
             params = GenerationParams(**{**row.params.__dict__, "references": refs})
-            versions.append(generate(params, title=row.title, alt_text=row.alt_text,
-                                     overlay=row.overlay, user=user, source=Source.BATCH,
-                                     enqueue=enqueue))
+            versions.append(
+                generate(
+                    params,
+                    title=row.title,
+                    alt_text=row.alt_text,
+                    overlay=row.overlay,
+                    user=user,
+                    source=Source.BATCH,
+                    enqueue=enqueue,
+                )
+            )
     return versions
 
 
@@ -223,6 +249,7 @@ def summary(version_ids: Iterable[Any]) -> dict[str, Any]:
 
 
 # -- Gemini Batch API ---------------------------------------------------------------------------
+
 
 def run_with_batch_api(
     versions: Iterable[AssetVersion],
@@ -268,8 +295,8 @@ def run_with_batch_api(
                 request = provider.prepare_request(request, checked)
                 requests.append((str(version.pk), provider.build_payload(request, checked)))
             record = BatchJob.objects.create(
-                display_name=f"django-nanobanana-{uuid.uuid4().hex}", provider=alias,
-                model=model)
+                display_name=f"django-nanobanana-{uuid.uuid4().hex}", provider=alias, model=model
+            )
             record.versions.set(group)
             job = client.create(model, requests, display_name=record.display_name)
         except (ProviderError, TypeError, NanobananaError) as exc:
@@ -304,16 +331,19 @@ def run_with_batch_api(
                 except ProviderError:
                     pass  # the versions fail either way; the job expires on its own
                 BatchJob.objects.filter(pk=record.pk).update(
-                    state=BatchJobState.CANCELLED, finished_at=timezone.now())
-                _fail_all(_running_versions(record), "BATCH_TIMEOUT",
-                     _("The batch job did not finish within %(s)d seconds and was cancelled.")
-                     % {"s": timeout})
+                    state=BatchJobState.CANCELLED, finished_at=timezone.now()
+                )
+                _fail_all(
+                    _running_versions(record),
+                    "BATCH_TIMEOUT",
+                    _("The batch job did not finish within %(s)d seconds and was cancelled.")
+                    % {"s": timeout},
+                )
             break
         sleep(poll_interval)
 
 
-def _save_job_state(record: BatchJob, job: ProviderBatchJob, *, name: str | None = None
-                    ) -> None:
+def _save_job_state(record: BatchJob, job: ProviderBatchJob, *, name: str | None = None) -> None:
     values: dict[str, Any] = {"updated_at": timezone.now()}
     if name:
         values["name"] = record.name = name
@@ -341,26 +371,38 @@ def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
     the job and by the reaper when that process died."""
     versions = _running_versions(record)
     if job.state != "SUCCEEDED" and not job.results:
-        _fail_all(versions, f"BATCH_{job.state}"[:64],
-                  _("The batch job ended in state %(state)s.") % {"state": job.state})
+        _fail_all(
+            versions,
+            f"BATCH_{job.state}"[:64],
+            _("The batch job ended in state %(state)s.") % {"state": job.state},
+        )
         return
     capabilities = get_model(record.model)
     results = {key: (response, error) for key, response, error in job.results}
     for version in versions:
-        response, error = results.get(str(version.pk),
-                                      (None, {"message": _("No result for this request.")}))
+        response, error = results.get(
+            str(version.pk), (None, {"message": _("No result for this request.")})
+        )
         if error or not response:
             error = error or {}
-            _finish(version, State.FAILED,
-                    error_code=str(error.get("status") or "BATCH_ERROR")[:64],
-                    error=str(error.get("message") or ""))
+            _finish(
+                version,
+                State.FAILED,
+                error_code=str(error.get("status") or "BATCH_ERROR")[:64],
+                error=str(error.get("message") or ""),
+            )
             continue
         raw = RawResponse(200, {}, response)
         usage = provider.parse_usage(raw)
-        billed = BilledAttempt(1, usage, response_id=response.get("responseId"),
-                               model_version=response.get("modelVersion"))
-        recorder = accounting.BilledRecorder(version, capabilities, batch=True,
-                                             batch_job=record.name)
+        billed = BilledAttempt(
+            1,
+            usage,
+            response_id=response.get("responseId"),
+            model_version=response.get("modelVersion"),
+        )
+        recorder = accounting.BilledRecorder(
+            version, capabilities, batch=True, batch_job=record.name
+        )
         recorder.record(billed)
         try:
             result = provider.parse_response(_build_request(version, capabilities, provider), raw)
@@ -389,22 +431,25 @@ def check_job(record: BatchJob) -> str:
     :data:`BATCH_JOB_MAX_AGE` the job counts as lost).
     """
     if not record.name:
-        BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
-                                                     finished_at=timezone.now())
+        BatchJob.objects.filter(pk=record.pk).update(
+            state=BatchJobState.LOST, finished_at=timezone.now()
+        )
         return "lost"
     try:
         provider = get_provider(record.provider)
         client = GeminiBatchClient(provider)
         job = client.get(record.name)
     except ModelNotFoundError:  # 404: no such job
-        BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
-                                                     finished_at=timezone.now())
+        BatchJob.objects.filter(pk=record.pk).update(
+            state=BatchJobState.LOST, finished_at=timezone.now()
+        )
         return "lost"
     except (ProviderError, ConfigurationError, TypeError) as exc:
         logger.warning("batch job %s: cannot ask its state (%s)", record.name, exc)
         if timezone.now() - record.created_at > BATCH_JOB_MAX_AGE:
-            BatchJob.objects.filter(pk=record.pk).update(state=BatchJobState.LOST,
-                                                         finished_at=timezone.now())
+            BatchJob.objects.filter(pk=record.pk).update(
+                state=BatchJobState.LOST, finished_at=timezone.now()
+            )
             return "lost"
         return "unreachable"
     _save_job_state(record, job)

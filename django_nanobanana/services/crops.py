@@ -37,8 +37,10 @@ def crop_ratios() -> tuple[str, ...]:
 
 def breakpoints() -> list[tuple[str, str]]:
     """``[(media query, ratio), ...]`` the picture tag uses by default."""
-    return [(str(media), str(ratio))
-            for media, ratio in (nanobanana_settings.CROPS.get("BREAKPOINTS") or ())]
+    return [
+        (str(media), str(ratio))
+        for media, ratio in (nanobanana_settings.CROPS.get("BREAKPOINTS") or ())
+    ]
 
 
 def focal_point_of(version: AssetVersion) -> tuple[float, float]:
@@ -46,10 +48,17 @@ def focal_point_of(version: AssetVersion) -> tuple[float, float]:
     asset = version.asset
     if asset.focal_point_x is not None and asset.focal_point_y is not None:
         return asset.focal_point_x, asset.focal_point_y
-    suggestion = ImageDescription.objects.filter(
-        version=version, state=DescriptionState.SUCCEEDED, focal_point_x__isnull=False,
-        focal_point_y__isnull=False).exclude(review="rejected").order_by(
-        "-created_at").first()
+    suggestion = (
+        ImageDescription.objects.filter(
+            version=version,
+            state=DescriptionState.SUCCEEDED,
+            focal_point_x__isnull=False,
+            focal_point_y__isnull=False,
+        )
+        .exclude(review="rejected")
+        .order_by("-created_at")
+        .first()
+    )
     if suggestion is not None:
         return suggestion.focal_point_x, suggestion.focal_point_y
     return 0.5, 0.5
@@ -59,8 +68,9 @@ def _box_text(box: tuple[int, int, int, int]) -> str:
     return ",".join(str(v) for v in box)
 
 
-def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
-                decoded: DecodedImage | None = None) -> list[Rendition]:
+def write_crops(
+    version: AssetVersion, spec: OverlaySpec | None, *, decoded: DecodedImage | None = None
+) -> list[Rendition]:
     """Write every configured crop of ``version`` for the overlay ``spec`` (idempotent;
     a crop whose box moved is replaced). Files first, rows after; on failure the files
     this call wrote are deleted."""
@@ -95,25 +105,47 @@ def write_crops(version: AssetVersion, spec: OverlaySpec | None, *,
             if current and all(r.crop_box == _box_text(box) for r in current):
                 continue
             stale += current
-            tag = ratio.replace(":", "x") + "-" + hashlib.sha256(
-                _box_text(box).encode()).hexdigest()[:8]
+            tag = (
+                ratio.replace(":", "x")
+                + "-"
+                + hashlib.sha256(_box_text(box).encode()).hexdigest()[:8]
+            )
             try:
-                rendered_files = list(render_renditions(
-                    image.crop(box), overlay=spec, has_alpha=decoded.has_alpha, **options))
+                rendered_files = list(
+                    render_renditions(
+                        image.crop(box), overlay=spec, has_alpha=decoded.has_alpha, **options
+                    )
+                )
             except OverlayValidationError as exc:
-                logger.warning("version %s: the overlay does not fit the %s crop: %s",
-                               version.pk, ratio, exc)
+                logger.warning(
+                    "version %s: the overlay does not fit the %s crop: %s", version.pk, ratio, exc
+                )
                 continue
             for rendered in rendered_files:
-                name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
-                                      rendered.extension, crop=tag)
+                name = rendition_name(
+                    version.asset_id,
+                    version.pk,
+                    digest,
+                    rendered.width,
+                    rendered.extension,
+                    crop=tag,
+                )
                 content = signed(signer, rendered)
                 written.append(save_exact(name, content))
-                rows.append(Rendition(
-                    version=version, overlay_hash=digest, crop=ratio,
-                    crop_box=_box_text(box), width=rendered.width, height=rendered.height,
-                    format=rendered.format, file=written[-1], bytes=len(content),
-                    **drawn_fields(rendered)))
+                rows.append(
+                    Rendition(
+                        version=version,
+                        overlay_hash=digest,
+                        crop=ratio,
+                        crop_box=_box_text(box),
+                        width=rendered.width,
+                        height=rendered.height,
+                        format=rendered.format,
+                        file=written[-1],
+                        bytes=len(content),
+                        **drawn_fields(rendered),
+                    )
+                )
         with transaction.atomic():
             for row in stale:
                 row.delete()  # its file goes once this commits

@@ -63,6 +63,7 @@ MAX_SIDE = 1024
 
 # -- settings -----------------------------------------------------------------------------
 
+
 def languages() -> list[str]:
     """Language codes the alt text is written in: ``DESCRIPTIONS["LANGUAGES"]``, else the
     site's ``LANGUAGES`` when it set its own, else ``LANGUAGE_CODE``."""
@@ -92,15 +93,21 @@ def schema(codes: list[str]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "alt_text": {**per_language, "description": (
-                f"Concise alt text per language code, at most {max_chars} characters, "
-                "saying what the image shows for someone who cannot see it.")},
-            "description": {**per_language, "description": (
-                "A longer description per language code (two to four sentences).")},
+            "alt_text": {
+                **per_language,
+                "description": (
+                    f"Concise alt text per language code, at most {max_chars} characters, "
+                    "saying what the image shows for someone who cannot see it."
+                ),
+            },
+            "description": {
+                **per_language,
+                "description": ("A longer description per language code (two to four sentences)."),
+            },
             "focal_point": {
                 "type": "object",
                 "description": "Centre of the main subject as fractions of width and height "
-                               "from the top left corner.",
+                "from the top left corner.",
                 "properties": {"x": fraction, "y": fraction},
                 "required": ["x", "y"],
             },
@@ -124,9 +131,15 @@ def instruction(prompt: str, codes: list[str]) -> str:
 
 # -- requesting ---------------------------------------------------------------------------
 
-def request_description(version: AssetVersion, *, user: Any = None,
-                        source: str = Source.API, client_ip: str | None = None,
-                        enqueue: bool = True) -> ImageDescription:
+
+def request_description(
+    version: AssetVersion,
+    *,
+    user: Any = None,
+    source: str = Source.API,
+    client_ip: str | None = None,
+    enqueue: bool = True,
+) -> ImageDescription:
     """Reserve the estimate and queue a describe call for a finished version.
 
     Raises :class:`StateConflict` for an unfinished version, :class:`ConfigurationError`
@@ -139,39 +152,80 @@ def request_description(version: AssetVersion, *, user: Any = None,
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be described."))
     model = get_text_model()
-    provider_alias = nanobanana_settings.DESCRIPTIONS.get("PROVIDER") or \
-        nanobanana_settings.DEFAULT_PROVIDER
+    provider_alias = (
+        nanobanana_settings.DESCRIPTIONS.get("PROVIDER") or nanobanana_settings.DEFAULT_PROVIDER
+    )
     provider = get_provider(provider_alias)
     codes = languages()
     level = nanobanana_settings.DESCRIPTIONS.get("THINKING_LEVEL") or None
-    estimate = model.estimate_cost(prompt_chars=len(instruction(version.prompt, codes)),
-                                   languages=len(codes), thinking=bool(level))
+    estimate = model.estimate_cost(
+        prompt_chars=len(instruction(version.prompt, codes)),
+        languages=len(codes),
+        thinking=bool(level),
+    )
     description = ImageDescription(
-        version=version, source=source, provider=provider.alias, model=model.id,
-        languages=codes, estimated_cost=estimate, requested_by=user)
+        version=version,
+        source=source,
+        provider=provider.alias,
+        model=model.id,
+        languages=codes,
+        estimated_cost=estimate,
+        requested_by=user,
+    )
     audit = {"kind": "describe", "version": str(version.pk), "languages": codes}
     try:
         with transaction.atomic():
             description.save()
-            reserve_budget(version_id=description.pk, user=user, amount=estimate, images=0,
-                           source=source, model=model.id, asset_id=version.asset_id)
+            reserve_budget(
+                version_id=description.pk,
+                user=user,
+                amount=estimate,
+                images=0,
+                source=source,
+                model=model.id,
+                asset_id=version.asset_id,
+            )
             ledger.record_request(
-                user=user, source=source, prompt=version.prompt, model=model.id,
-                provider=provider.alias, params=audit, version_id=description.pk,
-                asset_id=version.asset_id, estimated_cost=estimate, ip=client_ip)
+                user=user,
+                source=source,
+                prompt=version.prompt,
+                model=model.id,
+                provider=provider.alias,
+                params=audit,
+                version_id=description.pk,
+                asset_id=version.asset_id,
+                estimated_cost=estimate,
+                ip=client_ip,
+            )
             if enqueue:
                 pk = description.pk
                 transaction.on_commit(lambda: _enqueue(pk))
     except BudgetExceeded as exc:
         description = ImageDescription.objects.create(
-            version=version, source=source, provider=provider.alias, model=model.id,
-            languages=codes, estimated_cost=estimate, requested_by=user,
-            state=DescriptionState.REFUSED, error_code="BUDGET", error=exc.message,
-            finished_at=timezone.now(), cost=Decimal(0))
+            version=version,
+            source=source,
+            provider=provider.alias,
+            model=model.id,
+            languages=codes,
+            estimated_cost=estimate,
+            requested_by=user,
+            state=DescriptionState.REFUSED,
+            error_code="BUDGET",
+            error=exc.message,
+            finished_at=timezone.now(),
+            cost=Decimal(0),
+        )
         ledger.record_request(
-            user=user, source=source, prompt=version.prompt, model=model.id,
-            provider=provider.alias, params=audit, outcome=Outcome.REFUSED,
-            reason=exc.message, ip=client_ip)
+            user=user,
+            source=source,
+            prompt=version.prompt,
+            model=model.id,
+            provider=provider.alias,
+            params=audit,
+            outcome=Outcome.REFUSED,
+            reason=exc.message,
+            ip=client_ip,
+        )
         exc.description = description  # type: ignore[attr-defined]
         raise
     return description
@@ -185,8 +239,12 @@ def describe_after_generation(version_id: Any) -> ImageDescription | None:
     version = AssetVersion.objects.filter(pk=version_id).select_related("asset").first()
     if version is None or version.state != State.SUCCEEDED:
         return None
-    if version.reused_from_id and ImageDescription.objects.filter(
-            version_id=version.reused_from_id, state=DescriptionState.SUCCEEDED).exists():
+    if (
+        version.reused_from_id
+        and ImageDescription.objects.filter(
+            version_id=version.reused_from_id, state=DescriptionState.SUCCEEDED
+        ).exists()
+    ):
         return copy_description(version)
     try:
         return request_description(version, user=version.created_by, source=version.source)
@@ -201,15 +259,25 @@ def describe_after_generation(version_id: Any) -> ImageDescription | None:
 def copy_description(version: AssetVersion) -> ImageDescription | None:
     """A cached image's description, copied at no cost (same pixels, same prompt)."""
     source = ImageDescription.objects.filter(
-        version_id=version.reused_from_id, state=DescriptionState.SUCCEEDED).first()
+        version_id=version.reused_from_id, state=DescriptionState.SUCCEEDED
+    ).first()
     if source is None:
         return None
     return ImageDescription.objects.create(
-        version=version, source=version.source, provider=source.provider, model=source.model,
-        languages=source.languages, state=DescriptionState.SUCCEEDED,
-        alt_text=source.alt_text, description=source.description,
-        focal_point_x=source.focal_point_x, focal_point_y=source.focal_point_y,
-        estimated_cost=Decimal(0), cost=Decimal(0), finished_at=timezone.now())
+        version=version,
+        source=version.source,
+        provider=source.provider,
+        model=source.model,
+        languages=source.languages,
+        state=DescriptionState.SUCCEEDED,
+        alt_text=source.alt_text,
+        description=source.description,
+        focal_point_x=source.focal_point_x,
+        focal_point_y=source.focal_point_y,
+        estimated_cost=Decimal(0),
+        cost=Decimal(0),
+        finished_at=timezone.now(),
+    )
 
 
 def _enqueue(description_id: Any) -> None:
@@ -220,13 +288,17 @@ def _enqueue(description_id: Any) -> None:
 
 # -- the worker side ----------------------------------------------------------------------
 
+
 def execute_description(description_id: Any) -> ImageDescription | None:
     """Claim a queued description and run the call. None when nothing was claimed."""
     now = timezone.now()
     claimed = ImageDescription.objects.filter(
-        pk=description_id, state=DescriptionState.QUEUED).update(
-        state=DescriptionState.RUNNING, attempts=F("attempts") + 1,
-        lease_expires_at=now + timedelta(seconds=nanobanana_settings.TASK_LEASE_SECONDS))
+        pk=description_id, state=DescriptionState.QUEUED
+    ).update(
+        state=DescriptionState.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=now + timedelta(seconds=nanobanana_settings.TASK_LEASE_SECONDS),
+    )
     if not claimed:
         return None
     description = ImageDescription.objects.select_related("version").get(pk=description_id)
@@ -234,8 +306,12 @@ def execute_description(description_id: Any) -> ImageDescription | None:
         _run(description)
     except Exception as exc:  # never leave a description running because of a bug
         logger.exception("description %s failed unexpectedly", description.pk)
-        _finish(description, DescriptionState.FAILED, error_code="INTERNAL_ERROR",
-                error=_("Internal error: %(type)s") % {"type": type(exc).__name__})
+        _finish(
+            description,
+            DescriptionState.FAILED,
+            error_code="INTERNAL_ERROR",
+            error=_("Internal error: %(type)s") % {"type": type(exc).__name__},
+        )
     description.refresh_from_db()
     return description
 
@@ -248,7 +324,10 @@ def _image_for_request(version: AssetVersion) -> ReferenceImage:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         if max(image.size) <= MAX_SIDE and version.mime_type in (
-                "image/png", "image/jpeg", "image/webp"):
+            "image/png",
+            "image/jpeg",
+            "image/webp",
+        ):
             return ReferenceImage(data, version.mime_type)
         image = image.convert("RGB")
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
@@ -263,33 +342,41 @@ def _run(description: ImageDescription) -> None:
         model = get_text_model(description.model)
         provider = get_provider(description.provider)
     except (RequestValidationError, ConfigurationError) as exc:
-        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION",
-                error=str(exc))
+        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION", error=str(exc))
         return
     codes = list(description.languages) or languages()
     request = DescribeRequest(
-        model=model.id, prompt=instruction(version.prompt, codes),
-        image=_image_for_request(version), schema=schema(codes),
-        thinking_level=_thinking_level(model))
+        model=model.id,
+        prompt=instruction(version.prompt, codes),
+        image=_image_for_request(version),
+        schema=schema(codes),
+        thinking_level=_thinking_level(model),
+    )
     recorder = accounting.BilledRecorder(description, model)
     try:
         result = provider.describe(request, on_billed=recorder)
     except ConfigurationError as exc:
-        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION",
-                error=str(exc))
+        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION", error=str(exc))
         return
     except ProviderError as exc:
         recorder.flush(exc.billed)
-        _finish(description, DescriptionState.FAILED, error_code=exc.reason[:64],
-                error=provider.redact(str(exc)))
+        _finish(
+            description,
+            DescriptionState.FAILED,
+            error_code=exc.reason[:64],
+            error=provider.redact(str(exc)),
+        )
         return
     recorder.flush(result.billed)
     fields = parse_answer(result.data, codes)
-    finished = _finish(description, DescriptionState.SUCCEEDED, error_code="", error="",
-                       **fields)
+    finished = _finish(description, DescriptionState.SUCCEEDED, error_code="", error="", **fields)
     asset = version.asset
-    if finished and fields["focal_point_x"] is not None and asset.focal_point_x is None \
-            and asset.current_version_id == version.pk:
+    if (
+        finished
+        and fields["focal_point_x"] is not None
+        and asset.focal_point_x is None
+        and asset.current_version_id == version.pk
+    ):
         # Crops were cut around the centre; the suggested focal point is better.
         from .crops import focal_point_changed
 
@@ -344,18 +431,22 @@ def _finish(row: ImageDescription, state: str, **fields: Any) -> bool:
     def attempt() -> bool:
         with transaction.atomic():
             updated = ImageDescription.objects.filter(
-                pk=row.pk, state=DescriptionState.RUNNING,
+                pk=row.pk,
+                state=DescriptionState.RUNNING,
                 attempts=row.attempts,
             ).update(state=state, lease_expires_at=None, **fields)
             if not updated:
                 return False
             totals = ledger.close(row.pk, images=0)
             ImageDescription.objects.filter(pk=row.pk).update(**totals)
-            outcome = Outcome.SUCCEEDED if state == DescriptionState.SUCCEEDED \
-                else Outcome.FAILED
+            outcome = Outcome.SUCCEEDED if state == DescriptionState.SUCCEEDED else Outcome.FAILED
             ledger.record_outcome(
-                row.pk, outcome=outcome, reason=fields.get("error", ""),
-                usage=_Totals(totals), attempts=row.attempts)
+                row.pk,
+                outcome=outcome,
+                reason=fields.get("error", ""),
+                usage=_Totals(totals),
+                attempts=row.attempts,
+            )
         return True
 
     return retry_on_lock(attempt, label=f"row {row.pk}: settling")
@@ -371,14 +462,20 @@ def reap_descriptions(*, now: Any = None) -> int:
     now = now or timezone.now()
     count = 0
     for description in ImageDescription.objects.filter(
-            state=DescriptionState.RUNNING, lease_expires_at__lt=now):
-        if _finish(description, DescriptionState.FAILED, error_code="LEASE_EXPIRED",
-                   error=_("The worker was lost; request the description again.")):
+        state=DescriptionState.RUNNING, lease_expires_at__lt=now
+    ):
+        if _finish(
+            description,
+            DescriptionState.FAILED,
+            error_code="LEASE_EXPIRED",
+            error=_("The worker was lost; request the description again."),
+        ):
             count += 1
     return count
 
 
 # -- reviewing ----------------------------------------------------------------------------
+
 
 def latest_description(version: AssetVersion | None) -> ImageDescription | None:
     """The version's newest description (any state), or None."""
@@ -387,10 +484,14 @@ def latest_description(version: AssetVersion | None) -> ImageDescription | None:
     return version.descriptions.order_by("-created_at").first()
 
 
-def accept_description(description: ImageDescription, *, user: Any = None,
-                       alt_text: Mapping[str, str] | str | None = None,
-                       focal_point: tuple[float, float] | None = None,
-                       use_focal_point: bool = True) -> GeneratedAsset:
+def accept_description(
+    description: ImageDescription,
+    *,
+    user: Any = None,
+    alt_text: Mapping[str, str] | str | None = None,
+    focal_point: tuple[float, float] | None = None,
+    use_focal_point: bool = True,
+) -> GeneratedAsset:
     """Make a suggestion (edited or not) the image's reviewed alt text and focal point.
 
     ``alt_text``: the editor's text for the first language, or ``{language: text}``
@@ -405,8 +506,9 @@ def accept_description(description: ImageDescription, *, user: Any = None,
         texts[codes[0]] = alt_text
     elif alt_text:
         texts.update({k: str(v) for k, v in alt_text.items()})
-    errors = {f"alt_text.{k}": [_("At most 500 characters.")]
-              for k, v in texts.items() if len(v) > 500}
+    errors = {
+        f"alt_text.{k}": [_("At most 500 characters.")] for k, v in texts.items() if len(v) > 500
+    }
     if errors:
         raise RequestValidationError(errors)
     asset = description.version.asset
@@ -422,12 +524,16 @@ def accept_description(description: ImageDescription, *, user: Any = None,
             x, y = validate_focal_point(*point)
             changed_focus = (asset.focal_point_x, asset.focal_point_y) != (x, y)
             asset.focal_point_x, asset.focal_point_y = x, y
-        asset.save(update_fields=["alt_text", "alt_texts", "focal_point_x", "focal_point_y",
-                                  "updated_at"])
+        asset.save(
+            update_fields=["alt_text", "alt_texts", "focal_point_x", "focal_point_y", "updated_at"]
+        )
         real_user = user if getattr(user, "is_authenticated", False) else None
         ImageDescription.objects.filter(pk=description.pk).update(
-            review=Review.ACCEPTED, reviewed_by=real_user, reviewed_at=timezone.now(),
-            alt_text=texts)
+            review=Review.ACCEPTED,
+            reviewed_by=real_user,
+            reviewed_at=timezone.now(),
+            alt_text=texts,
+        )
         description.refresh_from_db()
         if changed_focus:
             from .crops import focal_point_changed
@@ -439,12 +545,14 @@ def accept_description(description: ImageDescription, *, user: Any = None,
 def reject_description(description: ImageDescription, *, user: Any = None) -> None:
     real_user = user if getattr(user, "is_authenticated", False) else None
     ImageDescription.objects.filter(pk=description.pk).update(
-        review=Review.REJECTED, reviewed_by=real_user, reviewed_at=timezone.now())
+        review=Review.REJECTED, reviewed_by=real_user, reviewed_at=timezone.now()
+    )
     description.refresh_from_db()
 
 
-def set_focal_point(asset: GeneratedAsset, point: tuple[float, float] | None, *,
-                    user: Any = None) -> GeneratedAsset:
+def set_focal_point(
+    asset: GeneratedAsset, point: tuple[float, float] | None, *, user: Any = None
+) -> GeneratedAsset:
     """An editor sets (or clears) the focal point; crops are re-rendered around it at no
     provider cost."""
     x, y = validate_focal_point(*point) if point is not None else (None, None)
@@ -478,6 +586,7 @@ def validate_focal_point(x: Any, y: Any) -> tuple[float, float]:
 
 # -- what pages use -----------------------------------------------------------------------
 
+
 def alt_text_for(asset: GeneratedAsset, language: str | None = None) -> str:
     """The alt text a page shows: the reviewed one (in ``language``, default the active
     language), else the current version's suggestion when ``USE_UNREVIEWED`` allows,
@@ -494,11 +603,16 @@ def alt_text_for(asset: GeneratedAsset, language: str | None = None) -> str:
         return asset.alt_text or ""
     description = None
     if asset.current_version_id:
-        description = ImageDescription.objects.filter(
-            version_id=asset.current_version_id, state=DescriptionState.SUCCEEDED,
-        ).exclude(review=Review.REJECTED).order_by("-created_at").first()
+        description = (
+            ImageDescription.objects.filter(
+                version_id=asset.current_version_id,
+                state=DescriptionState.SUCCEEDED,
+            )
+            .exclude(review=Review.REJECTED)
+            .order_by("-created_at")
+            .first()
+        )
     if description is None:
         return asset.alt_text or ""
     texts = description.alt_text or {}
-    return (texts.get(language) or texts.get(short) or asset.alt_text
-            or texts.get(codes[0]) or "")
+    return texts.get(language) or texts.get(short) or asset.alt_text or texts.get(codes[0]) or ""

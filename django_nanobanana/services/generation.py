@@ -78,8 +78,12 @@ class GenerationParams:
         return self.provider or nanobanana_settings.DEFAULT_PROVIDER
 
 
-def validate_params(params: GenerationParams, *, reference_count: int | None = None,
-                    reference_sizes: Sequence[int] = ()) -> ModelCapabilities:
+def validate_params(
+    params: GenerationParams,
+    *,
+    reference_count: int | None = None,
+    reference_sizes: Sequence[int] = (),
+) -> ModelCapabilities:
     """Check a request against the model's capabilities and the site's configuration.
 
     ``reference_sizes`` (bytes of each reference) are checked against the model's limits
@@ -110,35 +114,50 @@ def validate_params(params: GenerationParams, *, reference_count: int | None = N
         )
     allowed = provider.config.get("MODELS")
     if allowed and capabilities.id not in allowed:
-        raise RequestValidationError({"model": [
-            _("Provider %(alias)s does not serve %(model)s; it serves: %(allowed)s.")
-            % {"alias": provider.alias, "model": capabilities.id, "allowed": ", ".join(allowed)}
-        ]})
+        raise RequestValidationError(
+            {
+                "model": [
+                    _("Provider %(alias)s does not serve %(model)s; it serves: %(allowed)s.")
+                    % {
+                        "alias": provider.alias,
+                        "model": capabilities.id,
+                        "allowed": ", ".join(allowed),
+                    }
+                ]
+            }
+        )
     return capabilities
 
 
 # -- keys -------------------------------------------------------------------------------------
 
+
 def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def cache_key(params: GenerationParams, capabilities: ModelCapabilities,
-              reference_hashes: Sequence[str]) -> str:
+def cache_key(
+    params: GenerationParams, capabilities: ModelCapabilities, reference_hashes: Sequence[str]
+) -> str:
     """Same model, prompt, parameters and reference contents: same key."""
-    return hashlib.sha256(_canonical({
-        "model": capabilities.id,
-        "provider": params.resolved_provider(),
-        "prompt": params.prompt,
-        "aspect_ratio": params.aspect_ratio or "",
-        "image_size": capabilities.effective_size(params.image_size)
-        if capabilities.image_sizes else "",
-        "seed": params.seed,
-        "thinking_level": params.thinking_level,
-        "grounding": params.grounding or "",
-        "references": list(reference_hashes),
-        "extra": params.extra,
-    }).encode()).hexdigest()
+    return hashlib.sha256(
+        _canonical(
+            {
+                "model": capabilities.id,
+                "provider": params.resolved_provider(),
+                "prompt": params.prompt,
+                "aspect_ratio": params.aspect_ratio or "",
+                "image_size": capabilities.effective_size(params.image_size)
+                if capabilities.image_sizes
+                else "",
+                "seed": params.seed,
+                "thinking_level": params.thinking_level,
+                "grounding": params.grounding or "",
+                "references": list(reference_hashes),
+                "extra": params.extra,
+            }
+        ).encode()
+    ).hexdigest()
 
 
 def _scoped_idempotency_key(user: Any, key: str | None) -> str | None:
@@ -156,11 +175,13 @@ def _request_fingerprint(kind: str, asset_id: Any, parent_id: Any, params: Gener
     data.pop("notices", None)
     if not data.get("grounding"):
         data.pop("grounding", None)  # fingerprints of requests made before grounding existed
-    return hashlib.sha256(_canonical([kind, str(asset_id), str(parent_id), data]).encode()
-                          ).hexdigest()
+    return hashlib.sha256(
+        _canonical([kind, str(asset_id), str(parent_id), data]).encode()
+    ).hexdigest()
 
 
 # -- creating versions ------------------------------------------------------------------------
+
 
 def _cache_allowed(params: GenerationParams, kind: str) -> bool:
     setting = nanobanana_settings.PROMPT_CACHE
@@ -179,8 +200,11 @@ def _find_cached(key: str, owner: Any) -> AssetVersion | None:
     ).exclude(original="")
     if setting.get("SCOPE", "owner") != "site":
         owner_id = getattr(owner, "pk", None)
-        queryset = (queryset.filter(asset__owner_id=owner_id) if owner_id is not None
-                    else queryset.filter(asset__owner__isnull=True))
+        queryset = (
+            queryset.filter(asset__owner_id=owner_id)
+            if owner_id is not None
+            else queryset.filter(asset__owner__isnull=True)
+        )
     if ttl:
         queryset = queryset.filter(finished_at__gte=timezone.now() - timedelta(seconds=ttl))
     return queryset.order_by("-finished_at").first()
@@ -204,20 +228,26 @@ def _create_version(
     enqueue: bool,
 ) -> AssetVersion:
     scoped_key = _scoped_idempotency_key(user, idempotency_key)
-    fingerprint = _request_fingerprint(kind, getattr(asset, "pk", None),
-                                       getattr(parent, "pk", None), params)
+    fingerprint = _request_fingerprint(
+        kind, getattr(asset, "pk", None), getattr(parent, "pk", None), params
+    )
     if scoped_key:
         existing = _replay(scoped_key, fingerprint)
         if existing is not None:
             return existing
     ref_hashes = [r.sha256 for r in references]
     key = cache_key(params, capabilities, ref_hashes)
-    owner = asset.owner if asset is not None else (
-        user if getattr(user, "is_authenticated", False) else None)
+    owner = (
+        asset.owner
+        if asset is not None
+        else (user if getattr(user, "is_authenticated", False) else None)
+    )
     cached = _find_cached(key, owner) if _cache_allowed(params, kind) else None
     estimate = capabilities.estimate_cost(
-        image_size=params.image_size, prompt_chars=len(params.prompt),
-        reference_count=len(references), grounded=bool(params.grounding),
+        image_size=params.image_size,
+        prompt_chars=len(params.prompt),
+        reference_count=len(references),
+        grounded=bool(params.grounding),
     )
     version_id = uuid.uuid4()
     asset_id = asset.pk if asset is not None else uuid.uuid4()
@@ -225,8 +255,9 @@ def _create_version(
     try:
         with transaction.atomic():
             if asset is None:
-                asset = GeneratedAsset(id=asset_id, title=(title or params.prompt)[:200],
-                                       alt_text=alt_text, owner=user)
+                asset = GeneratedAsset(
+                    id=asset_id, title=(title or params.prompt)[:200], alt_text=alt_text, owner=user
+                )
                 if overlay is not None:
                     asset.overlay = overlay
                 asset.save()
@@ -241,7 +272,8 @@ def _create_version(
                 model=capabilities.id,
                 aspect_ratio=params.aspect_ratio or "",
                 image_size=(params.image_size or capabilities.default_image_size or "")
-                if capabilities.image_sizes else "",
+                if capabilities.image_sizes
+                else "",
                 seed=params.seed,
                 params=_stored_params(params, fingerprint),
                 references=describe(references),
@@ -256,8 +288,9 @@ def _create_version(
                 accounting.reserve(version, amount=estimate, user=user, client_ip=client_ip)
                 if enqueue:
                     transaction.on_commit(lambda: _enqueue(version.pk))
-                transaction.on_commit(lambda: signals.version_queued.send(
-                    sender=AssetVersion, version=version))
+                transaction.on_commit(
+                    lambda: signals.version_queued.send(sender=AssetVersion, version=version)
+                )
     except IntegrityError:
         if copied:
             delete_files([copied], on_commit=False)
@@ -269,8 +302,14 @@ def _create_version(
     except BudgetExceeded as exc:
         if copied:
             delete_files([copied], on_commit=False)
-        accounting.refused(params, user=user, source=source, client_ip=client_ip,
-                           reason=exc.message, outcome="refused")
+        accounting.refused(
+            params,
+            user=user,
+            source=source,
+            client_ip=client_ip,
+            reason=exc.message,
+            outcome="refused",
+        )
         raise
     except BaseException:
         if copied:
@@ -312,8 +351,9 @@ def _copy_cached(cached: AssetVersion, asset_id: Any, version_id: Any) -> str:
     return save_exact(original_name(asset_id, version_id, cached.mime_type, attempt=0), data)
 
 
-def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any,
-           client_ip: str | None) -> None:
+def _reuse(
+    version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any, client_ip: str | None
+) -> None:
     """Finish a version at no cost with a copy of an identical finished original.
 
     From another owner's image (a site-wide cache) only the image is taken: not the
@@ -322,23 +362,39 @@ def _reuse(version: AssetVersion, cached: AssetVersion, saved: str, *, user: Any
     now = timezone.now()
     shared = cached.asset.owner_id != version.asset.owner_id
     AssetVersion.objects.filter(pk=version.pk).update(
-        state=State.SUCCEEDED, reused_from=cached, original=saved, width=cached.width,
-        height=cached.height, mime_type=cached.mime_type, sha256=cached.sha256,
+        state=State.SUCCEEDED,
+        reused_from=cached,
+        original=saved,
+        width=cached.width,
+        height=cached.height,
+        mime_type=cached.mime_type,
+        sha256=cached.sha256,
         model_turn=None if shared else cached.model_turn,
-        model_text="" if shared else cached.model_text, cost=0,
-        params={**(version.params or {}), "reused_across_owners": True} if shared
+        model_text="" if shared else cached.model_text,
+        cost=0,
+        params={**(version.params or {}), "reused_across_owners": True}
+        if shared
         else version.params,
-        response_id=cached.response_id, model_version=cached.model_version,
-        model_status=cached.model_status, grounding_metadata=cached.grounding_metadata,
-        finish_reason=cached.finish_reason, started_at=now, finished_at=now, latency_ms=0,
-        dominant_color=cached.dominant_color, lqip=cached.lqip, provenance=cached.provenance,
+        response_id=cached.response_id,
+        model_version=cached.model_version,
+        model_status=cached.model_status,
+        grounding_metadata=cached.grounding_metadata,
+        finish_reason=cached.finish_reason,
+        started_at=now,
+        finished_at=now,
+        latency_ms=0,
+        dominant_color=cached.dominant_color,
+        lqip=cached.lqip,
+        provenance=cached.provenance,
     )
     version.refresh_from_db()
-    accounting.cache_hit(version, avoided=cached.cost or version.estimated_cost, user=user,
-                         client_ip=client_ip)
+    accounting.cache_hit(
+        version, avoided=cached.cost or version.estimated_cost, user=user, client_ip=client_ip
+    )
     version_id = version.pk
-    transaction.on_commit(lambda: signals.version_finished.send(
-        sender=AssetVersion, version=version))
+    transaction.on_commit(
+        lambda: signals.version_finished.send(sender=AssetVersion, version=version)
+    )
     transaction.on_commit(lambda: _after_success(version_id))
 
 
@@ -375,10 +431,20 @@ def generate(
         overlay = validate_overlay(overlay)
     capabilities = _validated(params, references, user=user, source=source, client_ip=client_ip)
     return _create_version(
-        kind=VersionKind.GENERATE, params=params, capabilities=capabilities,
-        references=references, asset=asset, parent=asset.current_version if asset else None,
-        title=title, alt_text=alt_text, overlay=overlay, user=user, source=source,
-        idempotency_key=idempotency_key, client_ip=client_ip, enqueue=enqueue,
+        kind=VersionKind.GENERATE,
+        params=params,
+        capabilities=capabilities,
+        references=references,
+        asset=asset,
+        parent=asset.current_version if asset else None,
+        title=title,
+        alt_text=alt_text,
+        overlay=overlay,
+        user=user,
+        source=source,
+        idempotency_key=idempotency_key,
+        client_ip=client_ip,
+        enqueue=enqueue,
     )
 
 
@@ -397,15 +463,32 @@ def regenerate(
     Never served from the prompt cache: asking again means wanting a new image.
     """
     user = _real_user(user)
-    base = _carried_over(version, GenerationParams(
-        prompt=version.prompt, model=version.model, aspect_ratio=version.aspect_ratio or None,
-        image_size=version.image_size or None, seed=version.seed, provider=version.provider,
-        thinking_level=(version.params or {}).get("thinking_level"),
-        grounding=(version.params or {}).get("grounding", ""),
-        references=tuple(r["id"] for r in version.references if r.get("id")),
-    ))
-    allowed = {"prompt", "model", "aspect_ratio", "image_size", "seed", "provider",
-               "thinking_level", "references", "webhook_url", "grounding"}
+    base = _carried_over(
+        version,
+        GenerationParams(
+            prompt=version.prompt,
+            model=version.model,
+            aspect_ratio=version.aspect_ratio or None,
+            image_size=version.image_size or None,
+            seed=version.seed,
+            provider=version.provider,
+            thinking_level=(version.params or {}).get("thinking_level"),
+            grounding=(version.params or {}).get("grounding", ""),
+            references=tuple(r["id"] for r in version.references if r.get("id")),
+        ),
+    )
+    allowed = {
+        "prompt",
+        "model",
+        "aspect_ratio",
+        "image_size",
+        "seed",
+        "provider",
+        "thinking_level",
+        "references",
+        "webhook_url",
+        "grounding",
+    }
     changes = {k: v for k, v in (changes or {}).items() if v is not None or k == "seed"}
     unknown = set(changes) - allowed
     if unknown:
@@ -416,14 +499,27 @@ def regenerate(
         base = replace(base, notices=())  # the caller chose the model: nothing to explain
     params = replace(base, **changes, use_cache=False)
     params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
-    references = resolve_references(params.references, user=user) if "references" in changes \
+    references = (
+        resolve_references(params.references, user=user)
+        if "references" in changes
         else _recorded_references(version)
+    )
     capabilities = _validated(params, references, user=user, source=source, client_ip=client_ip)
     return _create_version(
-        kind=VersionKind.REGENERATE, params=params, capabilities=capabilities,
-        references=references, asset=version.asset, parent=version, title="", alt_text="",
-        overlay=None, user=user, source=source, idempotency_key=idempotency_key,
-        client_ip=client_ip, enqueue=enqueue,
+        kind=VersionKind.REGENERATE,
+        params=params,
+        capabilities=capabilities,
+        references=references,
+        asset=version.asset,
+        parent=version,
+        title="",
+        alt_text="",
+        overlay=None,
+        user=user,
+        source=source,
+        idempotency_key=idempotency_key,
+        client_ip=client_ip,
+        enqueue=enqueue,
     )
 
 
@@ -444,19 +540,39 @@ def edit(
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be edited."))
     refs = resolve_references(references, user=user)
-    params = _carried_over(version, GenerationParams(
-        prompt=instruction, model=version.model, aspect_ratio=version.aspect_ratio or None,
-        image_size=version.image_size or None, provider=version.provider,
-        references=tuple(str(r.pk) for r in refs), use_cache=False, webhook_url=webhook_url,
-    ))
+    params = _carried_over(
+        version,
+        GenerationParams(
+            prompt=instruction,
+            model=version.model,
+            aspect_ratio=version.aspect_ratio or None,
+            image_size=version.image_size or None,
+            provider=version.provider,
+            references=tuple(str(r.pk) for r in refs),
+            use_cache=False,
+            webhook_url=webhook_url,
+        ),
+    )
     params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     # The edited image travels as one more input image.
-    capabilities = _validated(params, refs, user=user, source=source, client_ip=client_ip,
-                              extra_images=1)
+    capabilities = _validated(
+        params, refs, user=user, source=source, client_ip=client_ip, extra_images=1
+    )
     return _create_version(
-        kind=VersionKind.EDIT, params=params, capabilities=capabilities, references=refs,
-        asset=version.asset, parent=version, title="", alt_text="", overlay=None, user=user,
-        source=source, idempotency_key=idempotency_key, client_ip=client_ip, enqueue=enqueue,
+        kind=VersionKind.EDIT,
+        params=params,
+        capabilities=capabilities,
+        references=refs,
+        asset=version.asset,
+        parent=version,
+        title="",
+        alt_text="",
+        overlay=None,
+        user=user,
+        source=source,
+        idempotency_key=idempotency_key,
+        client_ip=client_ip,
+        enqueue=enqueue,
     )
 
 
@@ -464,7 +580,9 @@ def cancel(version: AssetVersion, *, user: Any = None) -> AssetVersion:
     """Cancel queued work; a running or finished version cannot be cancelled."""
     with transaction.atomic():
         updated = AssetVersion.objects.filter(pk=version.pk, state=State.QUEUED).update(
-            state=State.CANCELLED, finished_at=timezone.now(), error_code="CANCELLED",
+            state=State.CANCELLED,
+            finished_at=timezone.now(),
+            error_code="CANCELLED",
             error=_("Cancelled before it ran."),
         )
         if not updated:
@@ -475,8 +593,9 @@ def cancel(version: AssetVersion, *, user: Any = None) -> AssetVersion:
             )
         version.refresh_from_db()
         accounting.release(version, outcome=State.CANCELLED)
-        transaction.on_commit(lambda: signals.version_finished.send(
-            sender=AssetVersion, version=version))
+        transaction.on_commit(
+            lambda: signals.version_finished.send(sender=AssetVersion, version=version)
+        )
     return version
 
 
@@ -499,23 +618,34 @@ def _carried_over(version: AssetVersion, params: GenerationParams) -> Generation
     if replaced is None:
         return params
     changes: dict[str, Any] = {"model": model.id}
-    notes = [_("%(old)s was retired by Google; this version uses its replacement, %(new)s.")
-             % {"old": replaced, "new": model.id}]
+    notes = [
+        _("%(old)s was retired by Google; this version uses its replacement, %(new)s.")
+        % {"old": replaced, "new": model.id}
+    ]
     if params.aspect_ratio and params.aspect_ratio not in model.aspect_ratios:
         changes["aspect_ratio"] = None
-        notes.append(_("Aspect ratio %(value)s is not offered by %(model)s: the model's "
-                       "default is used.") % {"value": params.aspect_ratio, "model": model.id})
+        notes.append(
+            _("Aspect ratio %(value)s is not offered by %(model)s: the model's default is used.")
+            % {"value": params.aspect_ratio, "model": model.id}
+        )
     if params.image_size and params.image_size not in model.image_sizes:
         changes["image_size"] = model.default_image_size if model.image_sizes else None
-        notes.append(_("Image size %(value)s is not offered by %(model)s: %(size)s is used.")
-                     % {"value": params.image_size, "model": model.id,
-                        "size": changes["image_size"] or _("its fixed size")})
+        notes.append(
+            _("Image size %(value)s is not offered by %(model)s: %(size)s is used.")
+            % {
+                "value": params.image_size,
+                "model": model.id,
+                "size": changes["image_size"] or _("its fixed size"),
+            }
+        )
     if params.thinking_level and params.thinking_level not in model.thinking_levels:
         changes["thinking_level"] = None
     if params.grounding and not set(params.grounding.split("+")) <= set(model.grounding):
         changes["grounding"] = ""
-        notes.append(_("%(model)s has no search grounding of this kind; it is left out.")
-                     % {"model": model.id})
+        notes.append(
+            _("%(model)s has no search grounding of this kind; it is left out.")
+            % {"model": model.id}
+        )
     return replace(params, **changes, notices=(*params.notices, *map(str, notes)))
 
 
@@ -528,19 +658,36 @@ def _real_user(user: Any) -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _validated(params: GenerationParams, references: list[ReferenceImage], *, user: Any,
-               source: str, client_ip: str | None, extra_images: int = 0) -> ModelCapabilities:
+def _validated(
+    params: GenerationParams,
+    references: list[ReferenceImage],
+    *,
+    user: Any,
+    source: str,
+    client_ip: str | None,
+    extra_images: int = 0,
+) -> ModelCapabilities:
     """Validate; a refused request is still recorded in the audit trail."""
     try:
-        return validate_params(params, reference_count=len(references) + extra_images,
-                               reference_sizes=[r.bytes for r in references])
+        return validate_params(
+            params,
+            reference_count=len(references) + extra_images,
+            reference_sizes=[r.bytes for r in references],
+        )
     except (RequestValidationError, ConfigurationError) as exc:
-        accounting.refused(params, user=user, source=source, client_ip=client_ip,
-                           reason=str(getattr(exc, "message", exc)), outcome="invalid")
+        accounting.refused(
+            params,
+            user=user,
+            source=source,
+            client_ip=client_ip,
+            reason=str(getattr(exc, "message", exc)),
+            outcome="invalid",
+        )
         raise
 
 
 # -- the worker side --------------------------------------------------------------------------
+
 
 def _claim(version_id: Any, *, lease_seconds: float | None = None) -> AssetVersion | None:
     now = timezone.now()
@@ -577,8 +724,9 @@ def _finish(version: AssetVersion, state: str, **fields: Any) -> bool:
             version.state = state
             totals = accounting.finish(version)
             AssetVersion.objects.filter(pk=version.pk).update(**totals)
-            transaction.on_commit(lambda: signals.version_finished.send(
-                sender=AssetVersion, version=version))
+            transaction.on_commit(
+                lambda: signals.version_finished.send(sender=AssetVersion, version=version)
+            )
         return True
 
     return retry_on_lock(attempt, label=f"version {version.pk}: settling")
@@ -603,7 +751,6 @@ def _usage_fields(result: Any, capabilities: ModelCapabilities) -> dict[str, Any
     }
 
 
-
 def execute_version(version_id: Any) -> AssetVersion | None:
     """Claim a queued version and run it to a final state. None when nothing was claimed."""
     version = _claim(version_id)
@@ -619,14 +766,19 @@ def execute_version(version_id: Any) -> AssetVersion | None:
             logger.exception("version %s failed unexpectedly", version.pk)
             # What was billed before the failure (e.g. storage failed after a good
             # answer) stays booked: _finish settles the billed answers.
-            _finish(version, State.FAILED, error_code="INTERNAL_ERROR",
-                    error=_("Internal error: %(type)s") % {"type": type(exc).__name__})
+            _finish(
+                version,
+                State.FAILED,
+                error_code="INTERNAL_ERROR",
+                error=_("Internal error: %(type)s") % {"type": type(exc).__name__},
+            )
     version.refresh_from_db()
     return version
 
 
-def _build_request(version: AssetVersion, capabilities: ModelCapabilities,
-                   provider: Any) -> ImageRequest:
+def _build_request(
+    version: AssetVersion, capabilities: ModelCapabilities, provider: Any
+) -> ImageRequest:
     references = load_for_request(version.references)
     history: list[dict[str, Any]] | None = None
     if version.kind == VersionKind.EDIT and version.parent is not None:
@@ -639,8 +791,11 @@ def _build_request(version: AssetVersion, capabilities: ModelCapabilities,
         # are the model's own); a replaced model gets the image as its first input.
         if parent.model_turn and parent.kind != "upload" and parent.model == version.model:
             history = provider.edit_history(
-                parent.prompt, load_for_request(parent.references), parent.model_turn,
-                image, parent.mime_type,
+                parent.prompt,
+                load_for_request(parent.references),
+                parent.model_turn,
+                image,
+                parent.mime_type,
             )
         if history is None:  # no earlier turn to continue: send the image to edit first
             references = [ProviderReference(data=image, mime_type=parent.mime_type), *references]
@@ -648,8 +803,7 @@ def _build_request(version: AssetVersion, capabilities: ModelCapabilities,
         prompt=version.prompt,
         model=version.model,
         aspect_ratio=version.aspect_ratio or None,
-        image_size=version.image_size if capabilities.image_sizes and version.image_size
-        else None,
+        image_size=version.image_size if capabilities.image_sizes and version.image_size else None,
         seed=version.seed,
         thinking_level=(version.params or {}).get("thinking_level"),
         grounding=(version.params or {}).get("grounding", ""),
@@ -683,8 +837,9 @@ def _run(version: AssetVersion) -> None:
     apply_result(version, result, capabilities)
 
 
-def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabilities, *,
-                 batch: bool = False) -> None:
+def apply_result(
+    version: AssetVersion, result: Any, capabilities: ModelCapabilities, *, batch: bool = False
+) -> None:
     """Finish a running version from a provider result: blocked/failed with the reason, or
     decode, store the original, settle, then write renditions and make it current.
 
@@ -706,25 +861,41 @@ def apply_result(version: AssetVersion, result: Any, capabilities: ModelCapabili
             max_pixels=nanobanana_settings.MAX_INPUT_PIXELS,
         )
     except ImageValidationError as exc:
-        _finish(version, State.FAILED, error_code="BAD_IMAGE",
-                error=_("The provider returned an unusable image: %(reason)s")
-                % {"reason": exc.message}, **usage)
+        _finish(
+            version,
+            State.FAILED,
+            error_code="BAD_IMAGE",
+            error=_("The provider returned an unusable image: %(reason)s")
+            % {"reason": exc.message},
+            **usage,
+        )
         return
     mime = decoded.mime_type if decoded.mime_type in EXTENSIONS else "image/png"
-    placeholders = {"dominant_color": dominant_color(decoded.image),
-                    "lqip": lqip_data_uri(decoded.image)}
+    placeholders = {
+        "dominant_color": dominant_color(decoded.image),
+        "lqip": lqip_data_uri(decoded.image),
+    }
     placeholders["provenance"] = read_provenance(data, mime)
     # Stored byte for byte as received: the provider's C2PA manifest stays intact.
-    saved = save_exact(original_name(version.asset_id, version.pk, mime,
-                                     attempt=version.attempts), data)
+    saved = save_exact(
+        original_name(version.asset_id, version.pk, mime, attempt=version.attempts), data
+    )
     digest = sha256_hex(data)
     del data  # a 4K PNG is ~25 MB: not held while the renditions are made
     try:
         finished = _finish(
-            version, State.SUCCEEDED,
-            original=saved, width=decoded.width, height=decoded.height, mime_type=mime,
-            sha256=digest, model_turn=result.model_turn,
-            error_code="", error="", **placeholders, **usage,
+            version,
+            State.SUCCEEDED,
+            original=saved,
+            width=decoded.width,
+            height=decoded.height,
+            mime_type=mime,
+            sha256=digest,
+            model_turn=result.model_turn,
+            error_code="",
+            error="",
+            **placeholders,
+            **usage,
         )
     except Exception:
         delete_files([saved], on_commit=False)

@@ -36,26 +36,42 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_LOCK_MESSAGES = ("database is locked", "database table is locked", "deadlock detected",
-                  "could not serialize access", "lock timeout", "could not obtain lock")
+_LOCK_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "deadlock detected",
+    "could not serialize access",
+    "lock timeout",
+    "could not obtain lock",
+)
 
 
 def is_lock_error(exc: BaseException) -> bool:
     """A write refused because another transaction held the lock (worth retrying)."""
     return isinstance(exc, OperationalError) and any(
-        text in str(exc).lower() for text in _LOCK_MESSAGES)
+        text in str(exc).lower() for text in _LOCK_MESSAGES
+    )
 
 
-def retry_on_lock(fn: Callable[[], T], *, attempts: int = 10, initial: float = 0.05,
-                  maximum: float = 2.0, label: str = "write") -> T:
+def retry_on_lock(
+    fn: Callable[[], T],
+    *,
+    attempts: int = 10,
+    initial: float = 0.05,
+    maximum: float = 2.0,
+    label: str = "write",
+) -> T:
     """Call ``fn`` (a whole transaction; never call this inside ``atomic``) again while it
     fails with a lock error: up to ``attempts`` times, waiting ``initial`` doubling up to
     ``maximum`` seconds (jittered) in between, about 10 s in all with the defaults."""
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
-        logger.warning("%s: the database is busy (%s); retrying in %.2fs", label,
-                       state.outcome.exception() if state.outcome else "?",
-                       state.upcoming_sleep)
+        logger.warning(
+            "%s: the database is busy (%s); retrying in %.2fs",
+            label,
+            state.outcome.exception() if state.outcome else "?",
+            state.upcoming_sleep,
+        )
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_lock_error),
@@ -77,8 +93,13 @@ class Heartbeat:
     connection and closes it when it stops.
     """
 
-    def __init__(self, version: AssetVersion, *, lease_seconds: float | None = None,
-                 interval: float | None = None) -> None:
+    def __init__(
+        self,
+        version: AssetVersion,
+        *,
+        lease_seconds: float | None = None,
+        interval: float | None = None,
+    ) -> None:
         self.version_id = version.pk
         self.attempt = version.attempts
         self.lease = float(lease_seconds or nanobanana_settings.TASK_LEASE_SECONDS)
@@ -91,7 +112,9 @@ class Heartbeat:
     def beat(self) -> bool:
         """Extend the lease once; False when the version is no longer ours."""
         updated = AssetVersion.objects.filter(
-            pk=self.version_id, state=State.RUNNING, attempts=self.attempt,
+            pk=self.version_id,
+            state=State.RUNNING,
+            attempts=self.attempt,
         ).update(lease_expires_at=timezone.now() + timedelta(seconds=self.lease))
         if updated:
             self.beats += 1
@@ -104,18 +127,19 @@ class Heartbeat:
             while not self._stop.wait(self.interval):
                 try:
                     if not self.beat():
-                        logger.warning("version %s: lease lost to another attempt",
-                                       self.version_id)
+                        logger.warning("version %s: lease lost to another attempt", self.version_id)
                         return
                 except Exception:  # a busy database: try again at the next tick
-                    logger.warning("version %s: lease heartbeat failed", self.version_id,
-                                   exc_info=True)
+                    logger.warning(
+                        "version %s: lease heartbeat failed", self.version_id, exc_info=True
+                    )
         finally:
             connections.close_all()  # this thread's connections only
 
     def __enter__(self) -> Heartbeat:
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name=f"nanobanana-lease-{self.version_id}")
+        self._thread = threading.Thread(
+            target=self._loop, daemon=True, name=f"nanobanana-lease-{self.version_id}"
+        )
         self._thread.start()
         return self
 

@@ -37,8 +37,14 @@ logger = logging.getLogger(__name__)
 def reap(*, now: Any = None) -> dict[str, int]:
     """Requeue or fail versions whose lease expired; re-enqueue stale queued ones."""
     now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0, "reenqueued": 0, "batch_running": 0,
-              "batch_collected": 0, "republished": 0}
+    counts = {
+        "requeued": 0,
+        "failed": 0,
+        "reenqueued": 0,
+        "batch_running": 0,
+        "batch_collected": 0,
+        "republished": 0,
+    }
     max_attempts = nanobanana_settings.MAX_ATTEMPTS
     _check_batch_jobs(now, counts)
     from .descriptions import reap_descriptions
@@ -49,11 +55,16 @@ def reap(*, now: Any = None) -> dict[str, int]:
         if version.attempts < max_attempts:
             with transaction.atomic():
                 moved = AssetVersion.objects.filter(
-                    pk=version.pk, state=State.RUNNING, attempts=version.attempts,
+                    pk=version.pk,
+                    state=State.RUNNING,
+                    attempts=version.attempts,
                     lease_expires_at__lt=now,
-                ).update(state=State.QUEUED, lease_expires_at=None,
-                         error_code="LEASE_EXPIRED",
-                         error=_("The worker was lost; queued again."))
+                ).update(
+                    state=State.QUEUED,
+                    lease_expires_at=None,
+                    error_code="LEASE_EXPIRED",
+                    error=_("The worker was lost; queued again."),
+                )
                 if moved:
                     counts["requeued"] += 1
                     pk = version.pk
@@ -61,22 +72,32 @@ def reap(*, now: Any = None) -> dict[str, int]:
         else:
             with transaction.atomic():
                 moved = AssetVersion.objects.filter(
-                    pk=version.pk, state=State.RUNNING, attempts=version.attempts,
+                    pk=version.pk,
+                    state=State.RUNNING,
+                    attempts=version.attempts,
                     lease_expires_at__lt=now,
-                ).update(state=State.FAILED, lease_expires_at=None, finished_at=now,
-                         error_code="ATTEMPTS_EXHAUSTED",
-                         error=_("The worker was lost %(n)d times; giving up.")
-                         % {"n": version.attempts})
+                ).update(
+                    state=State.FAILED,
+                    lease_expires_at=None,
+                    finished_at=now,
+                    error_code="ATTEMPTS_EXHAUSTED",
+                    error=_("The worker was lost %(n)d times; giving up.")
+                    % {"n": version.attempts},
+                )
                 if moved:
                     counts["failed"] += 1
                     failed = AssetVersion.objects.get(pk=version.pk)
                     accounting.release(failed, outcome=State.FAILED)
-                    transaction.on_commit(lambda v=failed: signals.version_finished.send(
-                        sender=AssetVersion, version=v))
+                    transaction.on_commit(
+                        lambda v=failed: signals.version_finished.send(
+                            sender=AssetVersion, version=v
+                        )
+                    )
     stale_after = nanobanana_settings.REQUEUE_AFTER_SECONDS
     if stale_after:
         stale = AssetVersion.objects.filter(
-            state=State.QUEUED, created_at__lt=now - timedelta(seconds=stale_after),
+            state=State.QUEUED,
+            created_at__lt=now - timedelta(seconds=stale_after),
             reused_from__isnull=True,
         ).values_list("pk", flat=True)
         for pk in stale:
@@ -94,9 +115,14 @@ def _check_batch_jobs(now: Any, counts: dict[str, int]) -> None:
     from ..models import BatchJob
     from .batch import check_job
 
-    jobs = BatchJob.objects.filter(
-        versions__state=State.RUNNING, versions__lease_expires_at__lt=now,
-    ).exclude(state__in=("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "LOST")).distinct()
+    jobs = (
+        BatchJob.objects.filter(
+            versions__state=State.RUNNING,
+            versions__lease_expires_at__lt=now,
+        )
+        .exclude(state__in=("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "LOST"))
+        .distinct()
+    )
     for job in jobs:
         answer = check_job(job)
         if answer in ("running", "unreachable"):
@@ -114,14 +140,20 @@ def _republish_lost(now: Any, stale_after: timedelta, counts: dict[str, int]) ->
     Publishing again is idempotent (deterministic names, rows written once)."""
     from ..tasks import enqueue_publish
 
-    lost = AssetVersion.objects.filter(
-        state=State.SUCCEEDED, finished_at__lt=now - stale_after,
-        finished_at__gte=now - max(stale_after * 4, timedelta(days=1)),
-        renditions__isnull=True,
-    ).exclude(original="").filter(
-        Q(asset__current_version__isnull=True)
-        | Q(asset__current_version__created_at__lt=F("created_at"))
-    ).values_list("pk", flat=True)
+    lost = (
+        AssetVersion.objects.filter(
+            state=State.SUCCEEDED,
+            finished_at__lt=now - stale_after,
+            finished_at__gte=now - max(stale_after * 4, timedelta(days=1)),
+            renditions__isnull=True,
+        )
+        .exclude(original="")
+        .filter(
+            Q(asset__current_version__isnull=True)
+            | Q(asset__current_version__created_at__lt=F("created_at"))
+        )
+        .values_list("pk", flat=True)
+    )
     for pk in lost:
         enqueue_publish(pk)
         counts["republished"] += 1
@@ -146,9 +178,13 @@ def ensure_schedule(**kwargs: Any) -> None:
         return
     Schedule.objects.update_or_create(
         name=name,
-        defaults={"func": "django_nanobanana.tasks.reap", "schedule_type": Schedule.MINUTES,
-                  "minutes": int(minutes), "repeats": -1,
-                  # Run by the I/O cluster when there is one (a schedule without a cluster
-                  # only runs on the cluster named like Q_CLUSTER["name"]).
-                  "cluster": io_queue()},
+        defaults={
+            "func": "django_nanobanana.tasks.reap",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": int(minutes),
+            "repeats": -1,
+            # Run by the I/O cluster when there is one (a schedule without a cluster
+            # only runs on the cluster named like Q_CLUSTER["name"]).
+            "cluster": io_queue(),
+        },
     )

@@ -34,9 +34,14 @@ def validate_reference(data: bytes) -> DecodedImage:
     :class:`RequestValidationError` on ``references`` when it is not acceptable.
     Stores nothing: forms call it before anything is written."""
     if len(data) > MAX_REFERENCE_BYTES:
-        raise RequestValidationError({"references": [
-            _("Reference images may be at most %(mb)d MB.")
-            % {"mb": MAX_REFERENCE_BYTES // (1024 * 1024)}]})
+        raise RequestValidationError(
+            {
+                "references": [
+                    _("Reference images may be at most %(mb)d MB.")
+                    % {"mb": MAX_REFERENCE_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
     try:
         return decode_image(
             data,
@@ -62,8 +67,14 @@ def store_reference(data: bytes, *, user: Any = None, name: str = "") -> Referen
     try:
         with transaction.atomic():
             return ReferenceImage.objects.create(
-                sha256=digest, file=saved, mime_type=mime, width=decoded.width,
-                height=decoded.height, bytes=len(data), original_name=name[:255], uploaded_by=user,
+                sha256=digest,
+                file=saved,
+                mime_type=mime,
+                width=decoded.width,
+                height=decoded.height,
+                bytes=len(data),
+                original_name=name[:255],
+                uploaded_by=user,
                 last_used_at=now,
             )
     except IntegrityError:  # the same upload raced us: keep the first row and file
@@ -78,10 +89,14 @@ def reference_from_asset(asset: GeneratedAsset, *, user: Any = None) -> Referenc
     """Use an asset's current image as a reference."""
     version = asset.current_version
     if version is None or not version.original:
-        raise RequestValidationError({"references": [
-            _("The image %(title)s has no finished version to use as a reference.")
-            % {"title": asset.title}
-        ]})
+        raise RequestValidationError(
+            {
+                "references": [
+                    _("The image %(title)s has no finished version to use as a reference.")
+                    % {"title": asset.title}
+                ]
+            }
+        )
     with version.original.open("rb") as handle:
         return store_reference(handle.read(), user=user, name=f"{asset.title}.png")
 
@@ -101,9 +116,9 @@ def resolve_references(ids: Sequence[Any], *, user: Any = None) -> list[Referenc
     found = {str(r.pk): r for r in queryset}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise RequestValidationError({"references": [
-            _("Unknown reference image: %(ids)s.") % {"ids": ", ".join(missing)}
-        ]})
+        raise RequestValidationError(
+            {"references": [_("Unknown reference image: %(ids)s.") % {"ids": ", ".join(missing)}]}
+        )
     ReferenceImage.objects.filter(pk__in=list(found)).update(last_used_at=timezone.now())
     return [found[i] for i in ids]
 
@@ -111,8 +126,15 @@ def resolve_references(ids: Sequence[Any], *, user: Any = None) -> list[Referenc
 def describe(references: Sequence[ReferenceImage]) -> list[dict[str, Any]]:
     """What a version records of its references (no bytes, no keys)."""
     return [
-        {"id": str(r.pk), "sha256": r.sha256, "name": r.file.name, "mime_type": r.mime_type,
-         "width": r.width, "height": r.height, "bytes": r.bytes}
+        {
+            "id": str(r.pk),
+            "sha256": r.sha256,
+            "name": r.file.name,
+            "mime_type": r.mime_type,
+            "width": r.width,
+            "height": r.height,
+            "bytes": r.bytes,
+        }
         for r in references
     ]
 
@@ -131,13 +153,15 @@ def load_for_request(recorded: Sequence[dict[str, Any]]) -> list[ProviderReferen
 
 # -- clean-up ----------------------------------------------------------------------------------
 
+
 def _used_by_versions() -> tuple[set[str], set[str]]:
     """Ids and file names of every reference some version records (any state: queued
     work, regenerations and follow-up edits read them back)."""
     ids: set[str] = set()
     names: set[str] = set()
-    recorded = (AssetVersion.objects.exclude(references=[]).order_by()
-                .values_list("references", flat=True))
+    recorded = (
+        AssetVersion.objects.exclude(references=[]).order_by().values_list("references", flat=True)
+    )
     for references in recorded.iterator(chunk_size=2000):
         for ref in references or ():
             if isinstance(ref, dict):
@@ -146,9 +170,9 @@ def _used_by_versions() -> tuple[set[str], set[str]]:
     return ids, names
 
 
-def delete_unused_references(*, older_than: timedelta | None = None,
-                             now: datetime | None = None, dry_run: bool = False
-                             ) -> dict[str, int]:
+def delete_unused_references(
+    *, older_than: timedelta | None = None, now: datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
     """Delete reference images that no version uses and nobody uploaded or used for
     ``older_than`` (default ``REFERENCE_RETENTION_DAYS``): the rows, and each file once no
     remaining row or version names it (files are shared by identical uploads).
@@ -170,8 +194,11 @@ def delete_unused_references(*, older_than: timedelta | None = None,
     doomed = [(pk, name) for pk, name in candidates if str(pk) not in used_ids]
     if dry_run:
         names = {name for _pk, name in doomed}
-        kept = set(ReferenceImage.objects.filter(file__in=names)
-                   .exclude(pk__in=[pk for pk, _n in doomed]).values_list("file", flat=True))
+        kept = set(
+            ReferenceImage.objects.filter(file__in=names)
+            .exclude(pk__in=[pk for pk, _n in doomed])
+            .values_list("file", flat=True)
+        )
         return {"references": len(doomed), "files": len(names - kept - used_names)}
     deleted = 0
     names: set[str] = set()
@@ -203,6 +230,10 @@ def ensure_cleanup_schedule(**kwargs: Any) -> None:
         return
     Schedule.objects.update_or_create(
         name=name,
-        defaults={"func": "django_nanobanana.tasks.delete_unused_references",
-                  "schedule_type": Schedule.DAILY, "repeats": -1, "cluster": io_queue()},
+        defaults={
+            "func": "django_nanobanana.tasks.delete_unused_references",
+            "schedule_type": Schedule.DAILY,
+            "repeats": -1,
+            "cluster": io_queue(),
+        },
     )

@@ -35,8 +35,11 @@ def drawn_fields(rendered: RenderedFile) -> dict[str, Any]:
 def decode_original(version: AssetVersion) -> DecodedImage:
     with version.original.open("rb") as handle:
         data = handle.read()
-    return decode_image(data, allowed_formats=nanobanana_settings.ALLOWED_INPUT_FORMATS,
-                        max_pixels=nanobanana_settings.MAX_INPUT_PIXELS)
+    return decode_image(
+        data,
+        allowed_formats=nanobanana_settings.ALLOWED_INPUT_FORMATS,
+        max_pixels=nanobanana_settings.MAX_INPUT_PIXELS,
+    )
 
 
 def _options(version: AssetVersion | None = None) -> dict[str, Any]:
@@ -59,8 +62,9 @@ def rendition_signer(version: AssetVersion) -> Any:
 
     with version.original.open("rb") as handle:
         original = handle.read()
-    return RenditionSigner(config, original=original, original_mime=version.mime_type,
-                           model=version.model)
+    return RenditionSigner(
+        config, original=original, original_mime=version.mime_type, model=version.model
+    )
 
 
 def signed(signer: Any, rendered: RenderedFile) -> bytes:
@@ -71,8 +75,7 @@ def signed(signer: Any, rendered: RenderedFile) -> bytes:
     try:
         return signer(rendered.content, rendered.mime_type)
     except Exception:
-        logger.exception("C2PA signing of a %s rendition failed; stored unsigned",
-                         rendered.format)
+        logger.exception("C2PA signing of a %s rendition failed; stored unsigned", rendered.format)
         return rendered.content
 
 
@@ -84,8 +87,9 @@ def disclosure_xmp(version: AssetVersion) -> bytes | None:
     return xmp_packet(model=version.model, model_version=version.model_version or "")
 
 
-def write_renditions(version: AssetVersion, overlay: dict | None, *,
-                     decoded: DecodedImage | None = None) -> list[Rendition]:
+def write_renditions(
+    version: AssetVersion, overlay: dict | None, *, decoded: DecodedImage | None = None
+) -> list[Rendition]:
     """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay).
     ``decoded`` (the original, already decoded) is consumed: its pixels are freed.
 
@@ -94,8 +98,9 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     """
     spec = overlay_spec(overlay)
     digest = overlay_hash(spec)
-    existing = {(r.format, r.width): r
-                for r in version.renditions.filter(overlay_hash=digest, crop="")}
+    existing = {
+        (r.format, r.width): r for r in version.renditions.filter(overlay_hash=digest, crop="")
+    }
     decoded = decoded or decode_original(version)
     from .crops import write_crops
 
@@ -107,18 +112,28 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     try:
         # The decoded frame (68 MB in memory for 4K) is freed once the largest size is
         # made: callers pass it for this last use only (crops were cut from it first).
-        for rendered in render_renditions(decoded, overlay=spec, release_source=True,
-                                          **_options(version)):
+        for rendered in render_renditions(
+            decoded, overlay=spec, release_source=True, **_options(version)
+        ):
             if (rendered.format, rendered.width) in existing:
                 continue
-            name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
-                                  rendered.extension)
+            name = rendition_name(
+                version.asset_id, version.pk, digest, rendered.width, rendered.extension
+            )
             content = signed(signer, rendered)
             written.append(save_exact(name, content))
-            rows.append(Rendition(version=version, overlay_hash=digest, width=rendered.width,
-                                  height=rendered.height, format=rendered.format,
-                                  file=written[-1], bytes=len(content),
-                                  **drawn_fields(rendered)))
+            rows.append(
+                Rendition(
+                    version=version,
+                    overlay_hash=digest,
+                    width=rendered.width,
+                    height=rendered.height,
+                    format=rendered.format,
+                    file=written[-1],
+                    bytes=len(content),
+                    **drawn_fields(rendered),
+                )
+            )
         with transaction.atomic():
             Rendition.objects.bulk_create(rows, ignore_conflicts=True)
     except BaseException:
@@ -127,31 +142,42 @@ def write_renditions(version: AssetVersion, overlay: dict | None, *,
     return list(version.renditions.filter(overlay_hash=digest))
 
 
-def ensure_rendition(version: AssetVersion, overlay: dict | None, width: int, fmt: str
-                     ) -> Rendition:
+def ensure_rendition(
+    version: AssetVersion, overlay: dict | None, width: int, fmt: str
+) -> Rendition:
     """One rendition, written on demand if it is missing."""
     spec = overlay_spec(overlay)
     digest = overlay_hash(spec)
-    found = version.renditions.filter(overlay_hash=digest, crop="", width=width,
-                                      format=fmt).first()
+    found = version.renditions.filter(overlay_hash=digest, crop="", width=width, format=fmt).first()
     if found:
         return found
-    rendered = render_one(decode_original(version), width, fmt, overlay=spec,
-                          quality=dict(nanobanana_settings.RENDITION_QUALITY),
-                          avif_speed=nanobanana_settings.AVIF_SPEED,
-                          xmp=disclosure_xmp(version))
-    name = rendition_name(version.asset_id, version.pk, digest, rendered.width,
-                          rendered.extension)
+    rendered = render_one(
+        decode_original(version),
+        width,
+        fmt,
+        overlay=spec,
+        quality=dict(nanobanana_settings.RENDITION_QUALITY),
+        avif_speed=nanobanana_settings.AVIF_SPEED,
+        xmp=disclosure_xmp(version),
+    )
+    name = rendition_name(version.asset_id, version.pk, digest, rendered.width, rendered.extension)
     content = signed(rendition_signer(version), rendered)
     saved = save_exact(name, content)
     try:
         return Rendition.objects.create(
-            version=version, overlay_hash=digest, width=rendered.width, height=rendered.height,
-            format=rendered.format, file=saved, bytes=len(content),
-            **drawn_fields(rendered))
+            version=version,
+            overlay_hash=digest,
+            width=rendered.width,
+            height=rendered.height,
+            format=rendered.format,
+            file=saved,
+            bytes=len(content),
+            **drawn_fields(rendered),
+        )
     except IntegrityError:  # written concurrently by another request: same name, same bytes
-        return version.renditions.get(overlay_hash=digest, crop="", width=rendered.width,
-                                      format=rendered.format)
+        return version.renditions.get(
+            overlay_hash=digest, crop="", width=rendered.width, format=rendered.format
+        )
 
 
 def drop_other_overlays(version: AssetVersion, keep_hash: str) -> None:

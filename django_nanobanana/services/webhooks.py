@@ -125,8 +125,13 @@ def parse_webhook_url(url: str) -> WebhookURL:
             raise ValueError(_("the host name is not valid")) from None
     if any(unquote(segment) in (".", "..") for segment in parts.path.split("/")):
         raise ValueError(_("'.' and '..' path segments are not allowed"))
-    return WebhookURL(scheme=scheme, host=host, port=port or _DEFAULT_PORTS[scheme],
-                      path=parts.path, query=parts.query)
+    return WebhookURL(
+        scheme=scheme,
+        host=host,
+        port=port or _DEFAULT_PORTS[scheme],
+        path=parts.path,
+        query=parts.query,
+    )
 
 
 def _allowed_entries() -> list[WebhookURL]:
@@ -177,17 +182,25 @@ def validate_webhook_url(url: str | None) -> str | None:
     try:
         parsed = parse_webhook_url(url)
     except ValueError as exc:
-        raise RequestValidationError({"webhook_url": [
-            _("This webhook URL is not allowed: %(reason)s.") % {"reason": exc}]}) from None
+        raise RequestValidationError(
+            {"webhook_url": [_("This webhook URL is not allowed: %(reason)s.") % {"reason": exc}]}
+        ) from None
     if _matching_entry(parsed) is None:
-        raise RequestValidationError({"webhook_url": [
-            _("This webhook URL is not allowed; it must have the scheme, host and port of "
-              "one of: %(allowed)s.")
-            % {"allowed": ", ".join(allowed) or _("none configured")}
-        ]})
+        raise RequestValidationError(
+            {
+                "webhook_url": [
+                    _(
+                        "This webhook URL is not allowed; it must have the scheme, host and port "
+                        "of one of: %(allowed)s."
+                    )
+                    % {"allowed": ", ".join(allowed) or _("none configured")}
+                ]
+            }
+        )
     if not secret():
-        raise RequestValidationError({"webhook_url": [
-            _("Webhooks are not configured on this site (no signing secret).")]})
+        raise RequestValidationError(
+            {"webhook_url": [_("Webhooks are not configured on this site (no signing secret).")]}
+        )
     return url
 
 
@@ -236,12 +249,11 @@ def checked_addresses(parsed: WebhookURL) -> list[IPAddress]:
         plain = _unmapped(address)
         if plain.is_global and not plain.is_multicast:
             continue
-        if plain == named or any(plain in net for net in networks
-                                 if net.version == plain.version):
+        if plain == named or any(plain in net for net in networks if net.version == plain.version):
             continue
         raise WebhookRefused(
-            f"{parsed.host} resolves to {plain}, a non-public address the allow-list does "
-            "not name")
+            f"{parsed.host} resolves to {plain}, a non-public address the allow-list does not name"
+        )
     return addresses
 
 
@@ -251,18 +263,24 @@ def _pinned_url(parsed: WebhookURL, address: IPAddress) -> str:
     return f"{parsed.scheme}://{host}:{parsed.port}{parsed.path or '/'}{query}"
 
 
-def _send(parsed: WebhookURL, addresses: Iterable[IPAddress], *, content: bytes,
-          headers: dict[str, str], timeout: float) -> httpx.Response:
+def _send(
+    parsed: WebhookURL,
+    addresses: Iterable[IPAddress],
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    timeout: float,
+) -> httpx.Response:
     """POST to the first checked address that accepts a connection (never re-resolving)."""
     last: Exception | None = None
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for address in addresses:
             try:
                 return client.post(
-                    _pinned_url(parsed, address), content=content,
+                    _pinned_url(parsed, address),
+                    content=content,
                     headers={**headers, "host": parsed.host_header},
-                    extensions={"sni_hostname": parsed.host} if parsed.scheme == "https"
-                    else {},
+                    extensions={"sni_hostname": parsed.host} if parsed.scheme == "https" else {},
                 )
             except httpx.ConnectError as exc:
                 last = exc
@@ -274,8 +292,7 @@ def sign(body: bytes, timestamp: int, key: str) -> str:
     return f"sha256={mac.hexdigest()}"
 
 
-def verify(body: bytes, timestamp: str, signature: str, key: str, *, tolerance: int = 300
-           ) -> bool:
+def verify(body: bytes, timestamp: str, signature: str, key: str, *, tolerance: int = 300) -> bool:
     """For receivers (and tests): a valid signature on a recent timestamp."""
     try:
         ts = int(timestamp)
@@ -318,8 +335,7 @@ def deliver(version: Any) -> bool:
 
     @tenacity.retry(
         retry=tenacity.retry_if_exception_type(_RetryableDelivery),
-        wait=tenacity.wait_random_exponential(multiplier=float(config.get("BACKOFF", 1.0)),
-                                              max=30),
+        wait=tenacity.wait_random_exponential(multiplier=float(config.get("BACKOFF", 1.0)), max=30),
         stop=tenacity.stop_after_attempt(int(config.get("MAX_ATTEMPTS", 5)))
         | tenacity.stop_after_delay(float(config.get("DEADLINE_SECONDS", 120))),
         reraise=True,
@@ -328,12 +344,18 @@ def deliver(version: Any) -> bool:
         addresses = checked_addresses(parsed)
         timestamp = int(time.time())
         try:
-            response = _send(parsed, addresses, content=body,
-                             timeout=float(config.get("TIMEOUT", 5)),
-                             headers={"content-type": "application/json",
-                                      "x-nanobanana-timestamp": str(timestamp),
-                                      "x-nanobanana-signature": sign(body, timestamp, key),
-                                      "user-agent": "django-nanobanana-webhook"})
+            response = _send(
+                parsed,
+                addresses,
+                content=body,
+                timeout=float(config.get("TIMEOUT", 5)),
+                headers={
+                    "content-type": "application/json",
+                    "x-nanobanana-timestamp": str(timestamp),
+                    "x-nanobanana-signature": sign(body, timestamp, key),
+                    "user-agent": "django-nanobanana-webhook",
+                },
+            )
         except httpx.TransportError as exc:
             raise _RetryableDelivery(type(exc).__name__) from None
         if response.status_code >= 500 or response.status_code in (408, 429):

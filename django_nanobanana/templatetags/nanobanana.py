@@ -26,9 +26,15 @@ PASS_THROUGH = {"class", "id", "style", "loading", "decoding", "fetchpriority", 
 
 
 @register.simple_tag
-def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
-                       placeholder: str = "color", ai_label: Any = None,
-                       crops: str | None = None, **attrs: Any) -> SafeString | str:
+def nanobanana_picture(
+    asset: Any,
+    sizes: str = "100vw",
+    alt: str | None = None,
+    placeholder: str = "color",
+    ai_label: Any = None,
+    crops: str | None = None,
+    **attrs: Any,
+) -> SafeString | str:
     """A responsive ``<picture>``; empty when the asset has no image yet.
 
     ``crops``: art direction, per breakpoint ``"(max-width: 599px) 1:1; (max-width: 999px)
@@ -46,7 +52,8 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
     unknown = set(attrs) - PASS_THROUGH - {"lazy"}
     if unknown:
         raise template.TemplateSyntaxError(
-            f"nanobanana_picture: unknown attribute(s) {', '.join(sorted(unknown))}")
+            f"nanobanana_picture: unknown attribute(s) {', '.join(sorted(unknown))}"
+        )
     attrs.setdefault("loading", "lazy")
     attrs.setdefault("decoding", "async")
     style = attrs.pop("style", "")
@@ -54,20 +61,26 @@ def nanobanana_picture(asset: Any, sizes: str = "100vw", alt: str | None = None,
         style = f"background-color:{picture.placeholder};{style}"
     elif placeholder == "lqip" and picture.lqip:
         style = f"background:url({picture.lqip}) center/cover no-repeat;{style}"
-    html = render_to_string("nanobanana/picture.html", {
-        "picture": picture,
-        "art": _art_direction(picture, crops),
-        "sizes": sizes,
-        "alt": picture.alt if alt is None else alt,
-        "style": style,
-        "attrs": sorted(attrs.items()),
-    }).strip()
+    html = render_to_string(
+        "nanobanana/picture.html",
+        {
+            "picture": picture,
+            "art": _art_direction(picture, crops),
+            "sizes": sizes,
+            "alt": picture.alt if alt is None else alt,
+            "style": style,
+            "attrs": sorted(attrs.items()),
+        },
+    ).strip()
     label = _ai_label(asset, ai_label)
     if label:
-        html = render_to_string("nanobanana/ai_label.html", {
-            "picture_html": mark_safe(html),  # noqa: S308 - rendered by our escaped template
-            "label": label,
-        }).strip()
+        html = render_to_string(
+            "nanobanana/ai_label.html",
+            {
+                "picture_html": mark_safe(html),  # noqa: S308 - rendered by our escaped template
+                "label": label,
+            },
+        ).strip()
     return mark_safe(html)  # noqa: S308 - escaped templates
 
 
@@ -84,10 +97,10 @@ def _art_direction(picture: Any, option: str | None) -> list[tuple[str, Any]]:
             media, _sep, ratio = item.strip().rpartition(" ")
             if not media or ":" not in ratio:
                 raise template.TemplateSyntaxError(
-                    f"nanobanana_picture: crops wants 'media-query ratio; ...', not {item!r}")
+                    f"nanobanana_picture: crops wants 'media-query ratio; ...', not {item!r}"
+                )
             wanted.append((media.strip(), ratio.strip()))
-    return [(media, picture.crops[ratio]) for media, ratio in wanted
-            if ratio in picture.crops]
+    return [(media, picture.crops[ratio]) for media, ratio in wanted if ratio in picture.crops]
 
 
 def _ai_label(asset: Any, option: Any) -> str:

@@ -91,12 +91,27 @@ _BATCH_CREATE = re.compile(
 _BATCH = re.compile(
     r"^/(?P<version>v1beta|v1)/(?P<name>batches/[A-Za-z0-9_-]+)(?P<cancel>:cancel)?$"
 )
-FAULT_KINDS = ("status", "reset", "hang", "malformed_json", "truncated_base64", "no_image",
-               "block", "finish")
+FAULT_KINDS = (
+    "status",
+    "reset",
+    "hang",
+    "malformed_json",
+    "truncated_base64",
+    "no_image",
+    "block",
+    "finish",
+)
 _STATUS_NAMES = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-    404: "NOT_FOUND", 408: "DEADLINE_EXCEEDED", 429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
 
@@ -159,8 +174,9 @@ class FakeGeminiServer(ThreadingHTTPServer):
         #: memory benchmarks) instead of a drawn one; its format sets the MIME type.
         self.image_bytes: bytes | None = None
 
-    def image_for(self, prompt: str, width: int, height: int, seed: Any = None
-                  ) -> tuple[bytes, str]:
+    def image_for(
+        self, prompt: str, width: int, height: int, seed: Any = None
+    ) -> tuple[bytes, str]:
         """The image of one answer and its MIME type."""
         if self.image_bytes is not None:
             jpeg = self.image_bytes[:3] == b"\xff\xd8\xff"
@@ -168,11 +184,13 @@ class FakeGeminiServer(ThreadingHTTPServer):
         image = make_image(prompt, width, height, self.image_format, seed=seed)
         return image, "image/jpeg" if self.image_format.upper() == "JPEG" else "image/png"
 
-    def log_billed(self, path: str, usage: Any, *, batch: bool = False,
-                   response_id: str | None = None) -> None:
+    def log_billed(
+        self, path: str, usage: Any, *, batch: bool = False, response_id: str | None = None
+    ) -> None:
         with self.lock:
-            self.billed.append({"path": path, "usage": usage, "batch": batch,
-                                "response_id": response_id})
+            self.billed.append(
+                {"path": path, "usage": usage, "batch": batch, "response_id": response_id}
+            )
 
     @property
     def base_url(self) -> str:
@@ -181,8 +199,11 @@ class FakeGeminiServer(ThreadingHTTPServer):
 
     def start(self) -> FakeGeminiServer:
         self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-            name="fake-gemini")
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="fake-gemini",
+        )
         self._thread.start()
         return self
 
@@ -217,15 +238,21 @@ class FakeGeminiServer(ThreadingHTTPServer):
         """The logged image generation calls (Developer API, Vertex, OpenAI-compatible);
         calls to text models are in :meth:`text_requests`."""
         with self.lock:
-            return [r for r in self.requests
-                    if (r.path.endswith(":generateContent") and not _is_text_call(r.path))
-                    or r.path == _OPENAI]
+            return [
+                r
+                for r in self.requests
+                if (r.path.endswith(":generateContent") and not _is_text_call(r.path))
+                or r.path == _OPENAI
+            ]
 
     def text_requests(self) -> list[LoggedRequest]:
         """The logged generateContent calls to text models (describing images)."""
         with self.lock:
-            return [r for r in self.requests
-                    if r.path.endswith(":generateContent") and _is_text_call(r.path)]
+            return [
+                r
+                for r in self.requests
+                if r.path.endswith(":generateContent") and _is_text_call(r.path)
+            ]
 
     def reset(self) -> None:
         with self.lock:
@@ -257,10 +284,10 @@ def make_image(prompt: str, width: int, height: int, fmt: str = "PNG", seed: Any
     image = small.resize((width, height), Image.Resampling.BILINEAR)
     draw = ImageDraw.Draw(image)
     for i in range(6):
-        b = digest[6 + i * 4: 10 + i * 4]
+        b = digest[6 + i * 4 : 10 + i * 4]
         cx, cy = b[0] / 255 * width, b[1] / 255 * height
         r = (0.05 + b[2] / 255 * 0.2) * min(width, height)
-        colour = tuple(digest[(i * 3) % 29: (i * 3) % 29 + 3])
+        colour = tuple(digest[(i * 3) % 29 : (i * 3) % 29 + 3])
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
     out = io.BytesIO()
     if fmt.upper() == "JPEG":
@@ -284,13 +311,18 @@ class _Handler(BaseHTTPRequestHandler):
     # -- plumbing ----------------------------------------------------------------------------
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         if status == 200 and isinstance(payload, dict) and "usageMetadata" in payload:
-            self.server.log_billed(urlsplit(self.path).path, payload["usageMetadata"],
-                                   response_id=payload.get("responseId"))
-        self._send_raw(status, json.dumps(payload).encode(), "application/json; charset=UTF-8",
-                       headers)
+            self.server.log_billed(
+                urlsplit(self.path).path,
+                payload["usageMetadata"],
+                response_id=payload.get("responseId"),
+            )
+        self._send_raw(
+            status, json.dumps(payload).encode(), "application/json; charset=UTF-8", headers
+        )
 
-    def _send_raw(self, status: int, body: bytes, content_type: str,
-                  headers: dict[str, str] | None = None) -> None:
+    def _send_raw(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -377,8 +409,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw or b"null")
         except ValueError:
-            self._send_json(400, google_error(
-                400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected token."))
+            self._send_json(
+                400,
+                google_error(
+                    400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected token."
+                ),
+            )
             return
         self._logged.body = body
         self._generate(match.group("model"), body)
@@ -398,30 +434,44 @@ class _Handler(BaseHTTPRequestHandler):
             return False  # then answer normally (to a client that has usually left)
         if kind == "reset":
             # SO_LINGER 0 + close sends a TCP RST instead of a clean FIN.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
             self._logged.status = -1
             return True
         if kind == "malformed_json":
             self.server.log_billed(urlsplit(self.path).path, None)
-            self._send_raw(200, b'{"candidates": [{"content": {"parts": [{"inlineDa',
-                           "application/json; charset=UTF-8")
+            self._send_raw(
+                200,
+                b'{"candidates": [{"content": {"parts": [{"inlineDa',
+                "application/json; charset=UTF-8",
+            )
             return True
         if kind == "status":
             self._status_fault(fault, shape)
             return True
         if kind == "block" and shape == "google":
-            self._send_json(200, {
-                "promptFeedback": {"blockReason": fault.get("block_reason", "SAFETY")},
-                "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12},
-                "modelVersion": "fake", "responseId": uuid.uuid4().hex[:22]})
+            self._send_json(
+                200,
+                {
+                    "promptFeedback": {"blockReason": fault.get("block_reason", "SAFETY")},
+                    "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12},
+                    "modelVersion": "fake",
+                    "responseId": uuid.uuid4().hex[:22],
+                },
+            )
             return True
         if kind in ("block", "finish") and shape == "openai":
-            self._send_json(400, {"error": {
-                "message": "Your request was rejected as a result of our safety system.",
-                "type": "invalid_request_error", "code": "content_policy_violation"}})
+            self._send_json(
+                400,
+                {
+                    "error": {
+                        "message": "Your request was rejected as a result of our safety system.",
+                        "type": "invalid_request_error",
+                        "code": "content_policy_violation",
+                    }
+                },
+            )
             return True
         return False  # no_image, finish, truncated_base64: applied to the answer
 
@@ -441,24 +491,50 @@ class _Handler(BaseHTTPRequestHandler):
         }.get(status, f"Fault {status}")
         per_day = fault.get("quota") == "per_day"
         if shape == "openai":
-            code = ("insufficient_quota" if per_day else "rate_limit_exceeded"
-                    if status == 429 else "server_error" if status >= 500 else "invalid_request")
-            self._send_json(status, {"error": {"message": message, "type": code, "code": code}},
-                            headers)
+            code = (
+                "insufficient_quota"
+                if per_day
+                else "rate_limit_exceeded"
+                if status == 429
+                else "server_error"
+                if status >= 500
+                else "invalid_request"
+            )
+            self._send_json(
+                status, {"error": {"message": message, "type": code, "code": code}}, headers
+            )
             return
         details: list[dict[str, Any]] = []
         if status == 429:
-            quota = ("GenerateRequestsPerDayPerProjectPerModel-FreeTier" if per_day
-                     else "GenerateRequestsPerMinutePerProjectPerModel-FreeTier")
-            details.append({
-                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                "violations": [{"quotaMetric": "generativelanguage.googleapis.com/"
-                                "generate_content_free_tier_requests", "quotaId": quota}]})
+            quota = (
+                "GenerateRequestsPerDayPerProjectPerModel-FreeTier"
+                if per_day
+                else "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"
+            )
+            details.append(
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/"
+                            "generate_content_free_tier_requests",
+                            "quotaId": quota,
+                        }
+                    ],
+                }
+            )
         if fault.get("retry_delay") is not None:
-            details.append({"@type": "type.googleapis.com/google.rpc.RetryInfo",
-                            "retryDelay": str(fault["retry_delay"])})
-        self._send_json(status, google_error(
-            status, _STATUS_NAMES.get(status, "UNKNOWN"), message, details), headers)
+            details.append(
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": str(fault["retry_delay"]),
+                }
+            )
+        self._send_json(
+            status,
+            google_error(status, _STATUS_NAMES.get(status, "UNKNOWN"), message, details),
+            headers,
+        )
 
     def _fault_answer(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Apply an answer-altering fault to a normal Gemini answer."""
@@ -475,7 +551,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind in ("no_image", "finish") and not any("inlineData" in p for p in parts):
             candidate["content"]["parts"] = []
             candidate["finishReason"] = fault.get(
-                "finish_reason", "MAX_TOKENS" if kind == "no_image" else "SAFETY")
+                "finish_reason", "MAX_TOKENS" if kind == "no_image" else "SAFETY"
+            )
         elif kind == "truncated_base64":
             for part in parts:
                 if "inlineData" in part and not part.get("thought"):
@@ -484,7 +561,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind in ("no_image", "finish"):
             candidate["content"]["parts"] = [p for p in parts if "inlineData" not in p]
             candidate["finishReason"] = fault.get(
-                "finish_reason", "NO_IMAGE" if kind == "no_image" else "IMAGE_SAFETY")
+                "finish_reason", "NO_IMAGE" if kind == "no_image" else "IMAGE_SAFETY"
+            )
         return answer
 
     # -- OAuth token endpoint (service-account JWT bearer grant) ---------------------------
@@ -498,8 +576,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": "invalid_grant", "error_description": "bad grant"})
             return
         try:
-            claims = json.loads(base64.urlsafe_b64decode(
-                assertion.split(".")[1] + "=" * (-len(assertion.split(".")[1]) % 4)))
+            claims = json.loads(
+                base64.urlsafe_b64decode(
+                    assertion.split(".")[1] + "=" * (-len(assertion.split(".")[1]) % 4)
+                )
+            )
         except ValueError:
             claims = {}
         if not claims.get("iss") or "cloud-platform" not in str(claims.get("scope", "")):
@@ -508,17 +589,21 @@ class _Handler(BaseHTTPRequestHandler):
         token = "ya29.fake-" + uuid.uuid4().hex
         with self.server.lock:
             self.server.tokens.add(token)
-        self._send_json(200, {"access_token": token, "expires_in": 3600,
-                              "token_type": "Bearer"})
+        self._send_json(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
 
     def _check_bearer(self) -> bool:
         auth = self.headers.get("Authorization") or ""
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         if token not in self.server.tokens:
-            self._send_json(401, google_error(
-                401, "UNAUTHENTICATED",
-                "Request had invalid authentication credentials. Expected OAuth 2 access "
-                "token, login cookie or other valid authentication credential."))
+            self._send_json(
+                401,
+                google_error(
+                    401,
+                    "UNAUTHENTICATED",
+                    "Request had invalid authentication credentials. Expected OAuth 2 access "
+                    "token, login cookie or other valid authentication credential.",
+                ),
+            )
             return False
         return True
 
@@ -532,8 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if self._apply_fault("upload", "google"):
                 return
-            if (self.headers.get("X-Goog-Upload-Protocol") != "resumable"
-                    or command != "start"):
+            if self.headers.get("X-Goog-Upload-Protocol") != "resumable" or command != "start":
                 self._invalid("Expected X-Goog-Upload-Protocol: resumable and command start.")
                 return
             try:
@@ -546,12 +630,13 @@ class _Handler(BaseHTTPRequestHandler):
                     "meta": meta,
                     "length": int(self.headers.get("X-Goog-Upload-Header-Content-Length") or 0),
                     "mime": self.headers.get("X-Goog-Upload-Header-Content-Type")
-                    or meta.get("mimeType") or "application/octet-stream",
+                    or meta.get("mimeType")
+                    or "application/octet-stream",
                 }
-            url = (f"{self.server.base_url}{urlsplit(self.path).path}?"
-                   + urlencode({"upload_id": upload_id, "upload_protocol": "resumable"}))
-            self._send_json(200, {}, {"X-Goog-Upload-URL": url,
-                                      "X-Goog-Upload-Status": "active"})
+            url = f"{self.server.base_url}{urlsplit(self.path).path}?" + urlencode(
+                {"upload_id": upload_id, "upload_protocol": "resumable"}
+            )
+            self._send_json(200, {}, {"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
             return
         with self.server.lock:
             pending = self.server._uploads.get(upload_id)
@@ -562,15 +647,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._invalid("Expected X-Goog-Upload-Command: upload, finalize at offset 0.")
             return
         if "finalize" not in command or (pending["length"] and len(raw) != pending["length"]):
-            self._send_json(400, google_error(400, "INVALID_ARGUMENT", "Incomplete upload."),
-                            {"X-Goog-Upload-Status": "active"})
+            self._send_json(
+                400,
+                google_error(400, "INVALID_ARGUMENT", "Incomplete upload."),
+                {"X-Goog-Upload-Status": "active"},
+            )
             return
         file_id = uuid.uuid4().hex[:12]
         name = f"files/{file_id}"
         file = {
-            "name": name, "mimeType": pending["mime"], "sizeBytes": str(len(raw)),
+            "name": name,
+            "mimeType": pending["mime"],
+            "sizeBytes": str(len(raw)),
             "sha256Hash": base64.b64encode(hashlib.sha256(raw).digest()).decode(),
-            "uri": f"{self.server.base_url}/v1beta/{name}", "state": "ACTIVE",
+            "uri": f"{self.server.base_url}/v1beta/{name}",
+            "state": "ACTIVE",
             "source": "UPLOADED",
         }
         if pending["meta"].get("displayName"):
@@ -584,9 +675,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _openai(self, raw: bytes) -> None:
         auth = self.headers.get("Authorization") or ""
         if auth != f"Bearer {self.server.api_key}":
-            self._send_json(401, {"error": {
-                "message": "Incorrect API key provided.", "type": "invalid_request_error",
-                "code": "invalid_api_key"}})
+            self._send_json(
+                401,
+                {
+                    "error": {
+                        "message": "Incorrect API key provided.",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+            )
             return
         if self._apply_fault("generate", "openai"):
             return
@@ -595,26 +693,49 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         if not isinstance(body, dict) or not body.get("prompt"):
-            self._send_json(400, {"error": {"message": "'prompt' is required.",
-                                            "type": "invalid_request_error", "code": None}})
+            self._send_json(
+                400,
+                {
+                    "error": {
+                        "message": "'prompt' is required.",
+                        "type": "invalid_request_error",
+                        "code": None,
+                    }
+                },
+            )
             return
         self._logged.body = body
         model = fake_models.SERVED.get(str(body.get("model")))
         if model is None:
-            self._send_json(404, {"error": {
-                "message": f"The model {body.get('model')} does not exist.",
-                "type": "invalid_request_error", "code": "model_not_found"}})
+            self._send_json(
+                404,
+                {
+                    "error": {
+                        "message": f"The model {body.get('model')} does not exist.",
+                        "type": "invalid_request_error",
+                        "code": "model_not_found",
+                    }
+                },
+            )
             return
         sizes = {f"{w}x{h}" for table in model["pixels"].values() for w, h in table.values()}
         size = str(body.get("size") or "1024x1024")
         if size not in sizes:
-            self._send_json(400, {"error": {
-                "message": f"Invalid size {size}.", "type": "invalid_request_error",
-                "code": "invalid_size"}})
+            self._send_json(
+                400,
+                {
+                    "error": {
+                        "message": f"Invalid size {size}.",
+                        "type": "invalid_request_error",
+                        "code": "invalid_size",
+                    }
+                },
+            )
             return
         width, height = (int(v) for v in size.split("x"))
-        image, _mime = self.server.image_for(str(body["prompt"]), width, height,
-                                             seed=body.get("seed"))
+        image, _mime = self.server.image_for(
+            str(body["prompt"]), width, height, seed=body.get("seed")
+        )
         encoded = base64.b64encode(image).decode("ascii")
         fault = getattr(self, "_fault", None) or {}
         items: list[dict[str, Any]] = [{"b64_json": encoded}]
@@ -623,12 +744,20 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.get("kind") in ("no_image", "finish"):
             items = []
         prompt_tokens = _estimate_text_tokens(str(body["prompt"]))
-        self._send_json(200, {
-            "created": int(time.time()), "data": items,
-            "usage": {"input_tokens": prompt_tokens, "output_tokens": 1120,
-                      "total_tokens": prompt_tokens + 1120,
-                      "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0}},
-        }, {"x-request-id": uuid.uuid4().hex})
+        self._send_json(
+            200,
+            {
+                "created": int(time.time()),
+                "data": items,
+                "usage": {
+                    "input_tokens": prompt_tokens,
+                    "output_tokens": 1120,
+                    "total_tokens": prompt_tokens + 1120,
+                    "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0},
+                },
+            },
+            {"x-request-id": uuid.uuid4().hex},
+        )
 
     def _log(self, raw: bytes) -> LoggedRequest:
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -660,18 +789,34 @@ class _Handler(BaseHTTPRequestHandler):
     def _check_key(self) -> bool:
         key = self._api_key()
         if not key:
-            self._send_json(403, google_error(
-                403, "PERMISSION_DENIED",
-                "Method doesn't allow unregistered callers (callers without established "
-                "identity). Please use API Key or other form of API consumer identity "
-                "to call this API."))
+            self._send_json(
+                403,
+                google_error(
+                    403,
+                    "PERMISSION_DENIED",
+                    "Method doesn't allow unregistered callers (callers without established "
+                    "identity). Please use API Key or other form of API consumer identity "
+                    "to call this API.",
+                ),
+            )
             return False
         if key != self.server.api_key:
-            self._send_json(400, google_error(
-                400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
-                [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                  "reason": "API_KEY_INVALID", "domain": "googleapis.com",
-                  "metadata": {"service": "generativelanguage.googleapis.com"}}]))
+            self._send_json(
+                400,
+                google_error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "API key not valid. Please pass a valid API key.",
+                    [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "API_KEY_INVALID",
+                            "domain": "googleapis.com",
+                            "metadata": {"service": "generativelanguage.googleapis.com"},
+                        }
+                    ],
+                ),
+            )
             return False
         return True
 
@@ -681,11 +826,16 @@ class _Handler(BaseHTTPRequestHandler):
     # -- generation ------------------------------------------------------------------------
     def _not_found(self, model_id: str) -> None:
         version = urlsplit(self.path).path.split("/")[1]
-        self._send_json(404, google_error(
-            404, "NOT_FOUND",
-            f"models/{model_id} is not found for API version {version}, or is not "
-            "supported for generateContent. Call ListModels to see the list of "
-            "available models and their supported methods."))
+        self._send_json(
+            404,
+            google_error(
+                404,
+                "NOT_FOUND",
+                f"models/{model_id} is not found for API version {version}, or is not "
+                "supported for generateContent. Call ListModels to see the list of "
+                "available models and their supported methods.",
+            ),
+        )
 
     def _generate(self, model_id: str, body: Any) -> None:
         if model_id in fake_models.TEXT_SERVED:
@@ -705,31 +855,45 @@ class _Handler(BaseHTTPRequestHandler):
             name = sorted(unknown)[0]
             self._invalid(
                 f'Invalid JSON payload received. Unknown name "{name}" at '
-                "'generation_config.image_config': Cannot find field.")
+                "'generation_config.image_config': Cannot find field."
+            )
             return
         ratio = image_config.get("aspectRatio")
         size = image_config.get("imageSize")
         if ratio is not None and ratio not in model["ratios"]:
-            self._invalid(f"Unsupported aspect ratio: {ratio}. Supported ratios: "
-                          f"{', '.join(model['ratios'])}.")
+            self._invalid(
+                f"Unsupported aspect ratio: {ratio}. Supported ratios: "
+                f"{', '.join(model['ratios'])}."
+            )
             return
         if size is not None and size not in model["sizes"]:
-            self._invalid(f"Unsupported image size: {size}." + (
-                f" Supported sizes: {', '.join(model['sizes'])}." if model["sizes"]
-                else " This model does not support imageSize."))
+            self._invalid(
+                f"Unsupported image size: {size}."
+                + (
+                    f" Supported sizes: {', '.join(model['sizes'])}."
+                    if model["sizes"]
+                    else " This model does not support imageSize."
+                )
+            )
             return
         level = (config.get("thinkingConfig") or {}).get("thinkingLevel")
         if level is not None and str(level).lower() not in model["thinking_levels"]:
-            self._invalid(f"Thinking level {level} is not supported for {model_id}." + (
-                f" Supported levels: {', '.join(model['thinking_levels'])}."
-                if model["thinking_levels"] else " This model does not take a thinking level."))
+            self._invalid(
+                f"Thinking level {level} is not supported for {model_id}."
+                + (
+                    f" Supported levels: {', '.join(model['thinking_levels'])}."
+                    if model["thinking_levels"]
+                    else " This model does not take a thinking level."
+                )
+            )
             return
         search = self._search_types(body.get("tools"))
         if search is None:
             return
         if search and not set(search) <= set(model["search"]):
-            self._invalid(f"Search grounding ({', '.join(search)}) is not supported for "
-                          f"{model_id}.")
+            self._invalid(
+                f"Search grounding ({', '.join(search)}) is not supported for {model_id}."
+            )
             return
         contents = body["contents"]
         for turn in contents:
@@ -743,21 +907,29 @@ class _Handler(BaseHTTPRequestHandler):
                 # (google-genai sends ``inlineData.mime_type``).
                 holder = inline or file_data or {}
                 mime = holder.get("mimeType") or holder.get("mime_type")
-                if (inline or file_data) and turn.get("role", "user") == "user" \
-                        and mime not in fake_models.INPUT_MIME_TYPES:
+                if (
+                    (inline or file_data)
+                    and turn.get("role", "user") == "user"
+                    and mime not in fake_models.INPUT_MIME_TYPES
+                ):
                     self._invalid(f"Unsupported MIME type: {mime}")
                     return
         user_turn = contents[-1] if isinstance(contents, list) else {}
         parts = user_turn.get("parts") or []
         prompt = " ".join(p.get("text", "") for p in parts if isinstance(p, dict))
         ref_count = sum(
-            1 for turn in contents for p in (turn.get("parts") or [])
-            if isinstance(p, dict) and ("inlineData" in p or "fileData" in p)
+            1
+            for turn in contents
+            for p in (turn.get("parts") or [])
+            if isinstance(p, dict)
+            and ("inlineData" in p or "fileData" in p)
             and turn.get("role", "user") == "user"
         )
         if ref_count > model["max_inputs"]:
-            self._invalid(f"Too many input images: {ref_count}; at most "
-                          f"{model['max_inputs']} are supported by {model_id}.")
+            self._invalid(
+                f"Too many input images: {ref_count}; at most "
+                f"{model['max_inputs']} are supported by {model_id}."
+            )
             return
         effective_size = (size or model["default_size"]) if model["sizes"] else ""
         width, height = model["pixels"][effective_size][ratio or "1:1"]
@@ -766,8 +938,7 @@ class _Handler(BaseHTTPRequestHandler):
             from .fake_c2pa import sign_generated
 
             image = sign_generated(image, mime, model=model_id)
-        answer = self._answer(model, model_id, prompt, image, mime, effective_size, ref_count,
-                              body)
+        answer = self._answer(model, model_id, prompt, image, mime, effective_size, ref_count, body)
         if search:
             answer["candidates"][0]["groundingMetadata"] = _grounding_metadata(prompt, search)
         self._send_json(200, self._fault_answer(answer))
@@ -783,8 +954,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         config = body.get("generationConfig") or {}
         if "IMAGE" in (config.get("responseModalities") or []):
-            self._invalid(f"Model {model_id} does not support the requested response "
-                          "modalities: image")
+            self._invalid(
+                f"Model {model_id} does not support the requested response modalities: image"
+            )
             return
         level = (config.get("thinkingConfig") or {}).get("thinkingLevel")
         if level is not None and str(level).lower() not in model["thinking_levels"]:
@@ -795,10 +967,10 @@ class _Handler(BaseHTTPRequestHandler):
         if schema is not None and mime != "application/json":
             self._invalid("responseJsonSchema requires responseMimeType application/json.")
             return
-        if schema is not None and (not isinstance(schema, dict)
-                                   or schema.get("type") != "object"):
-            self._invalid("* GenerationConfig.response_json_schema: the schema must be an "
-                          "object schema.")
+        if schema is not None and (not isinstance(schema, dict) or schema.get("type") != "object"):
+            self._invalid(
+                "* GenerationConfig.response_json_schema: the schema must be an object schema."
+            )
             return
         texts: list[str] = []
         images: list[bytes] = []
@@ -843,9 +1015,15 @@ class _Handler(BaseHTTPRequestHandler):
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         answer = {
-            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
-                            "finishReason": "STOP", "index": 0}],
-            "usageMetadata": usage, "modelVersion": model_id,
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": text}]},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": usage,
+            "modelVersion": model_id,
             "modelStatus": {"modelStage": model["stage"]},
             "responseId": uuid.uuid4().hex[:22],
         }
@@ -860,8 +1038,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
             for name, value in tool.items():
                 if name != "googleSearch":
-                    self._invalid(f'Invalid JSON payload received. Unknown name "{name}" '
-                                  "at 'tools[0]': Cannot find field.")
+                    self._invalid(
+                        f'Invalid JSON payload received. Unknown name "{name}" '
+                        "at 'tools[0]': Cannot find field."
+                    )
                     return None
                 types = (value or {}).get("searchTypes") if isinstance(value, dict) else None
                 if types is None:
@@ -869,9 +1049,11 @@ class _Handler(BaseHTTPRequestHandler):
                     continue
                 unknown = set(types) - {"webSearch", "imageSearch"}
                 if unknown:
-                    self._invalid(f'Invalid JSON payload received. Unknown name '
-                                  f'"{sorted(unknown)[0]}" at \'tools[0].google_search.'
-                                  "search_types': Cannot find field.")
+                    self._invalid(
+                        f"Invalid JSON payload received. Unknown name "
+                        f'"{sorted(unknown)[0]}" at \'tools[0].google_search.'
+                        "search_types': Cannot find field."
+                    )
                     return None
                 found += [t for t in ("webSearch", "imageSearch") if t in types]
         return tuple(dict.fromkeys(found))
@@ -885,9 +1067,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._invalid("Invalid page token or page size.")
             return
         size = max(1, min(size, self.server.models_page_size, 1000))
-        entries = [e for e in fake_models.listing()
-                   if e["name"].removeprefix("models/") not in self.server.unlisted]
-        page = entries[offset: offset + size]
+        entries = [
+            e
+            for e in fake_models.listing()
+            if e["name"].removeprefix("models/") not in self.server.unlisted
+        ]
+        page = entries[offset : offset + size]
         payload: dict[str, Any] = {"models": page}
         if offset + size < len(entries):
             payload["nextPageToken"] = str(offset + size)
@@ -899,18 +1084,25 @@ class _Handler(BaseHTTPRequestHandler):
             "name": job["name"],
             "metadata": {
                 "@type": "type.googleapis.com/google.ai.generativelanguage.v1main."
-                         "GenerateContentBatch",
-                "name": job["name"], "model": f"models/{job['model']}",
-                "displayName": job["display_name"], "state": job["state"],
+                "GenerateContentBatch",
+                "name": job["name"],
+                "model": f"models/{job['model']}",
+                "displayName": job["display_name"],
+                "state": job["state"],
                 "createTime": job["created"],
             },
-            "done": job["state"] in ("BATCH_STATE_SUCCEEDED", "BATCH_STATE_FAILED",
-                                     "BATCH_STATE_CANCELLED", "BATCH_STATE_EXPIRED"),
+            "done": job["state"]
+            in (
+                "BATCH_STATE_SUCCEEDED",
+                "BATCH_STATE_FAILED",
+                "BATCH_STATE_CANCELLED",
+                "BATCH_STATE_EXPIRED",
+            ),
         }
         if job.get("results") is not None:
             operation["response"] = {
                 "@type": "type.googleapis.com/google.ai.generativelanguage.v1main."
-                         "GenerateContentBatchOutput",
+                "GenerateContentBatchOutput",
                 "inlinedResponses": {"inlinedResponses": job["results"]},
             }
         return operation
@@ -927,12 +1119,20 @@ class _Handler(BaseHTTPRequestHandler):
         if model_id not in fake_models.SERVED:
             self._not_found(model_id)
             return
-        self._logged.body = {"batch": {**batch, "inputConfig": {"requests": {
-            "count": len(requests)}}}}
+        self._logged.body = {
+            "batch": {**batch, "inputConfig": {"requests": {"count": len(requests)}}}
+        }
         name = f"batches/{uuid.uuid4().hex[:16]}"
-        job = {"name": name, "model": model_id, "display_name": batch.get("displayName", ""),
-               "state": "BATCH_STATE_PENDING", "requests": requests, "polls": 0,
-               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": None}
+        job = {
+            "name": name,
+            "model": model_id,
+            "display_name": batch.get("displayName", ""),
+            "state": "BATCH_STATE_PENDING",
+            "requests": requests,
+            "polls": 0,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "results": None,
+        }
         with self.server.lock:
             self.server.batches[name] = job
         self._send_json(200, self._batch_operation(job))
@@ -947,8 +1147,9 @@ class _Handler(BaseHTTPRequestHandler):
         finish_after = self.server.batch_polls_to_finish
         if job["state"] in ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"):
             if finish_after is not None and job["polls"] > finish_after:
-                job["results"] = [self._batch_result(job["model"], item)
-                                  for item in job["requests"]]
+                job["results"] = [
+                    self._batch_result(job["model"], item) for item in job["requests"]
+                ]
                 job["state"] = "BATCH_STATE_SUCCEEDED"
             else:
                 job["state"] = "BATCH_STATE_RUNNING"
@@ -959,7 +1160,8 @@ class _Handler(BaseHTTPRequestHandler):
         captured: list[tuple[int, Any]] = []
         original = self._send_json
         self._send_json = lambda status, payload, headers=None: captured.append(  # type: ignore[method-assign]
-            (status, payload))
+            (status, payload)
+        )
         self._fault = None
         try:
             self._generate(model_id, item.get("request") or {})
@@ -969,8 +1171,12 @@ class _Handler(BaseHTTPRequestHandler):
         result: dict[str, Any] = {"metadata": item.get("metadata") or {}}
         if status == 200:
             result["response"] = payload
-            self.server.log_billed(urlsplit(self.path).path, payload.get("usageMetadata"),
-                                   batch=True, response_id=payload.get("responseId"))
+            self.server.log_billed(
+                urlsplit(self.path).path,
+                payload.get("usageMetadata"),
+                batch=True,
+                response_id=payload.get("responseId"),
+            )
         else:
             result["error"] = payload.get("error", {})
         return result
@@ -998,15 +1204,20 @@ class _Handler(BaseHTTPRequestHandler):
         parts: list[dict[str, Any]] = []
         if thinking:
             parts.append({"text": f"Planning the composition for: {prompt[:80]}", "thought": True})
-        modalities = ((body.get("generationConfig") or {}).get("responseModalities")
-                      or ["TEXT", "IMAGE"])
+        modalities = (body.get("generationConfig") or {}).get("responseModalities") or [
+            "TEXT",
+            "IMAGE",
+        ]
         text_tokens_out = 0
         if "TEXT" in modalities:
             parts.append({"text": text, "thoughtSignature": signature})
             text_tokens_out = _estimate_text_tokens(text)
-        parts.append({"inlineData": {"mimeType": mime,
-                                     "data": base64.b64encode(image).decode("ascii")},
-                      **({"thoughtSignature": signature} if thinking else {})})
+        parts.append(
+            {
+                "inlineData": {"mimeType": mime, "data": base64.b64encode(image).decode("ascii")},
+                **({"thoughtSignature": signature} if thinking else {}),
+            }
+        )
         system = body.get("systemInstruction") or {}
         system_text = " ".join(p.get("text", "") for p in system.get("parts") or [])
         history_text = " ".join(
@@ -1023,8 +1234,9 @@ class _Handler(BaseHTTPRequestHandler):
         usage: dict[str, Any] = {
             "promptTokenCount": prompt_text_tokens + prompt_image_tokens,
             "candidatesTokenCount": candidates_tokens,
-            "totalTokenCount": (prompt_text_tokens + prompt_image_tokens + candidates_tokens
-                                + thoughts),
+            "totalTokenCount": (
+                prompt_text_tokens + prompt_image_tokens + candidates_tokens + thoughts
+            ),
             "promptTokensDetails": prompt_details,
             "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": image_tokens}]
             + ([{"modality": "TEXT", "tokenCount": text_tokens_out}] if text_tokens_out else []),
@@ -1032,11 +1244,13 @@ class _Handler(BaseHTTPRequestHandler):
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         return {
-            "candidates": [{
-                "content": {"role": "model", "parts": parts},
-                "finishReason": "STOP",
-                "index": 0,
-            }],
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": parts},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
             "usageMetadata": usage,
             "modelVersion": model_id,
             "modelStatus": _model_status(model),
@@ -1056,8 +1270,9 @@ def _brightest(data: bytes) -> tuple[float, float]:
     return (round((index % 16 + 0.5) / 16, 4), round((index // 16 + 0.5) / 16, 4))
 
 
-def _fill_schema(schema: Any, *, subject: str, focal: tuple[float, float],
-                 path: tuple[str, ...] = ()) -> Any:
+def _fill_schema(
+    schema: Any, *, subject: str, focal: tuple[float, float], path: tuple[str, ...] = ()
+) -> Any:
     """A value following ``schema``: objects get every property, strings a text that
     depends on where they are (alt text, description, per language code), numbers the
     focal point."""
@@ -1065,11 +1280,12 @@ def _fill_schema(schema: Any, *, subject: str, focal: tuple[float, float],
         return None
     kind = schema.get("type")
     if kind == "object":
-        return {name: _fill_schema(sub, subject=subject, focal=focal, path=(*path, name))
-                for name, sub in (schema.get("properties") or {}).items()}
+        return {
+            name: _fill_schema(sub, subject=subject, focal=focal, path=(*path, name))
+            for name, sub in (schema.get("properties") or {}).items()
+        }
     if kind == "array":
-        return [_fill_schema(schema.get("items") or {}, subject=subject, focal=focal,
-                             path=path)]
+        return [_fill_schema(schema.get("items") or {}, subject=subject, focal=focal, path=path)]
     if kind in ("number", "integer"):
         value = focal[1] if path and path[-1] == "y" else focal[0]
         return value if kind == "number" else round(value)
@@ -1080,8 +1296,10 @@ def _fill_schema(schema: Any, *, subject: str, focal: tuple[float, float],
     language = path[-1] if len(path) >= 2 else "en"
     prefix = "" if language.split("-")[0] == "en" else f"[{language}] "
     if "description" in path:
-        return (f"{prefix}{text}. A generated picture; the main subject sits around "
-                f"{round(focal[0] * 100)}% across and {round(focal[1] * 100)}% down.")
+        return (
+            f"{prefix}{text}. A generated picture; the main subject sits around "
+            f"{round(focal[0] * 100)}% across and {round(focal[1] * 100)}% down."
+        )
     return f"{prefix}{text}"[:120]
 
 
@@ -1089,8 +1307,10 @@ def _model_status(model: dict[str, Any]) -> dict[str, Any]:
     status: dict[str, Any] = {"modelStage": model["stage"]}
     if model.get("retirement_time"):
         status["retirementTime"] = model["retirement_time"]
-        status["message"] = (f"{model['display_name']} is deprecated and will be retired on "
-                             f"{model['retirement_time'][:10]}.")
+        status["message"] = (
+            f"{model['display_name']} is deprecated and will be retired on "
+            f"{model['retirement_time'][:10]}."
+        )
     return status
 
 
@@ -1100,14 +1320,16 @@ def _grounding_metadata(prompt: str, search: tuple[str, ...]) -> dict[str, Any]:
     query = " ".join(prompt.split()[:6]) or "image"
     metadata: dict[str, Any] = {
         "webSearchQueries": [query],
-        "groundingChunks": [{"web": {"uri": "https://example.org/source",
-                                     "title": "example.org"}}],
+        "groundingChunks": [{"web": {"uri": "https://example.org/source", "title": "example.org"}}],
         "groundingSupports": [],
-        "searchEntryPoint": {"renderedContent": (
-            '<style>.chip{display:inline-block;padding:4px 10px;border:1px solid #ccc;'
-            'border-radius:16px;font:13px sans-serif}</style><div class="container">'
-            f'<a class="chip" href="https://www.google.com/search?q={query.replace(" ", "+")}">'
-            f"{query}</a></div>")},
+        "searchEntryPoint": {
+            "renderedContent": (
+                "<style>.chip{display:inline-block;padding:4px 10px;border:1px solid #ccc;"
+                'border-radius:16px;font:13px sans-serif}</style><div class="container">'
+                f'<a class="chip" href="https://www.google.com/search?q={query.replace(" ", "+")}">'
+                f"{query}</a></div>"
+            )
+        },
     }
     if "imageSearch" in search:
         metadata["imageSearchQueries"] = [query]
@@ -1136,21 +1358,38 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake Gemini image API on loopback.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY,
-                        help="the key the server accepts (default: %(default)s)")
-    parser.add_argument("--latency", type=float, default=0.0,
-                        help="seconds to wait before answering each generation")
+    parser.add_argument(
+        "--api-key",
+        default=DEFAULT_API_KEY,
+        help="the key the server accepts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds to wait before answering each generation",
+    )
     parser.add_argument("--image-format", choices=["PNG", "JPEG"], default="PNG")
-    parser.add_argument("--image-file", default=None,
-                        help="answer every generation with this image file (PNG or JPEG)")
-    parser.add_argument("--faults", default=None,
-                        help="a JSON list of faults, or @FILE holding one (see the module doc)")
+    parser.add_argument(
+        "--image-file",
+        default=None,
+        help="answer every generation with this image file (PNG or JPEG)",
+    )
+    parser.add_argument(
+        "--faults",
+        default=None,
+        help="a JSON list of faults, or @FILE holding one (see the module doc)",
+    )
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the fake server only listens on loopback")
     faults = load_faults(args.faults) if args.faults else []
-    server = FakeGeminiServer((args.host, args.port), api_key=args.api_key,
-                              latency=args.latency, image_format=args.image_format)
+    server = FakeGeminiServer(
+        (args.host, args.port),
+        api_key=args.api_key,
+        latency=args.latency,
+        image_format=args.image_format,
+    )
     server.add_faults(faults)
     if args.image_file:
         with open(args.image_file, "rb") as handle:

@@ -27,7 +27,8 @@ from .fake_gemini import DEFAULT_API_KEY, FakeGeminiServer
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fake_gemini_faults(faults): faults the fake_gemini fixture starts with")
+        "markers", "fake_gemini_faults(faults): faults the fake_gemini fixture starts with"
+    )
 
 
 @pytest.fixture
@@ -78,14 +79,22 @@ def fake_service_account(fake_gemini: FakeGeminiServer, tmp_path: Path) -> Path:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
     path = tmp_path / "service-account.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "fake-project",
-        "private_key_id": "fake-key-id", "private_key": pem,
-        "client_email": "nanobanana@fake-project.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": f"{fake_gemini.base_url}/token",
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "fake-project",
+                "private_key_id": "fake-key-id",
+                "private_key": pem,
+                "client_email": "nanobanana@fake-project.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{fake_gemini.base_url}/token",
+            }
+        )
+    )
     return path

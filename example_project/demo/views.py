@@ -25,20 +25,23 @@ def _cms_url() -> str:
 
     content = PageContent.objects.filter(page__is_home=False).select_related("page").first()
     try:
-        return content.page.get_absolute_url(content.language) if content else reverse(
-            "pages-root")
+        return content.page.get_absolute_url(content.language) if content else reverse("pages-root")
     except NoReverseMatch:
         return ""
 
 
 def home(request):
-    return render(request, "demo/home.html", {
-        "articles": prefetch_pictures_for_articles(Article.objects.all()[:6]),
-        "wagtail_installed": apps.is_installed("django_nanobanana.contrib.wagtail"),
-        "wagtail_url": _wagtail_url(),
-        "cms_installed": apps.is_installed("django_nanobanana.contrib.djangocms"),
-        "cms_url": _cms_url(),
-    })
+    return render(
+        request,
+        "demo/home.html",
+        {
+            "articles": prefetch_pictures_for_articles(Article.objects.all()[:6]),
+            "wagtail_installed": apps.is_installed("django_nanobanana.contrib.wagtail"),
+            "wagtail_url": _wagtail_url(),
+            "cms_installed": apps.is_installed("django_nanobanana.contrib.djangocms"),
+            "cms_url": _cms_url(),
+        },
+    )
 
 
 def prefetch_pictures_for_articles(articles):
@@ -48,7 +51,8 @@ def prefetch_pictures_for_articles(articles):
     from django_nanobanana.models import GeneratedAsset
 
     return articles.prefetch_related(
-        Prefetch("hero", queryset=prefetch_pictures(GeneratedAsset.objects.all())))
+        Prefetch("hero", queryset=prefetch_pictures(GeneratedAsset.objects.all()))
+    )
 
 
 def article(request, slug):

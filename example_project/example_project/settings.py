@@ -83,29 +83,35 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "example_project.urls"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "DIRS": [BASE_DIR / "templates"],
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 WSGI_APPLICATION = "example_project.wsgi.application"
 
 # SQLite by default, tuned so the web process and the workers don't lock each other out:
 # WAL journal, IMMEDIATE transactions (no upgrade deadlocks), a busy timeout.
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": os.environ.get("DJANGO_SQLITE_PATH") or BASE_DIR / "db.sqlite3",
-    "OPTIONS": {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    },
-}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_SQLITE_PATH") or BASE_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
 if os.environ.get("DATABASE_URL"):
     DATABASES["default"] = dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
 
@@ -134,8 +140,10 @@ from django_nanobanana.workers import cpu_workers, io_workers  # noqa: E402
 
 IMAGES_PER_MINUTE = float(os.environ.get("NANOBANANA_IMAGES_PER_MINUTE", "30"))
 TYPICAL_LATENCY_SECONDS = float(os.environ.get("NANOBANANA_TYPICAL_LATENCY", "15"))
-IO_WORKERS = int(os.environ.get("NANOBANANA_IO_WORKERS")
-                 or io_workers(IMAGES_PER_MINUTE, TYPICAL_LATENCY_SECONDS))
+IO_WORKERS = int(
+    os.environ.get("NANOBANANA_IO_WORKERS")
+    or io_workers(IMAGES_PER_MINUTE, TYPICAL_LATENCY_SECONDS)
+)
 CPU_WORKERS = int(os.environ.get("NANOBANANA_CPU_WORKERS") or cpu_workers())
 Q_CLUSTER = {
     "name": "nanobanana",
@@ -205,10 +213,20 @@ import importlib.util  # noqa: E402
 
 if importlib.util.find_spec("wagtail"):
     INSTALLED_APPS += [
-        "wagtail.contrib.forms", "wagtail.contrib.redirects", "wagtail.sites", "wagtail.users",
-        "wagtail.snippets", "wagtail.documents", "wagtail.images", "wagtail.search",
-        "wagtail.admin", "wagtail", "modelcluster", "taggit",
-        "django_nanobanana.contrib.wagtail", "demo.wagtail_pages",
+        "wagtail.contrib.forms",
+        "wagtail.contrib.redirects",
+        "wagtail.sites",
+        "wagtail.users",
+        "wagtail.snippets",
+        "wagtail.documents",
+        "wagtail.images",
+        "wagtail.search",
+        "wagtail.admin",
+        "wagtail",
+        "modelcluster",
+        "taggit",
+        "django_nanobanana.contrib.wagtail",
+        "demo.wagtail_pages",
     ]
     WAGTAIL_SITE_NAME = "django-nanobanana demo"
     # The demo works offline: no avatars from gravatar.com, no check for Wagtail releases.
@@ -218,8 +236,14 @@ if importlib.util.find_spec("wagtail"):
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 if importlib.util.find_spec("cms"):
-    INSTALLED_APPS += ["django.contrib.sites", "cms", "menus", "treebeard", "sekizai",
-                       "django_nanobanana.contrib.djangocms"]
+    INSTALLED_APPS += [
+        "django.contrib.sites",
+        "cms",
+        "menus",
+        "treebeard",
+        "sekizai",
+        "django_nanobanana.contrib.djangocms",
+    ]
     MIDDLEWARE += [
         "django.middleware.locale.LocaleMiddleware",
         "cms.middleware.user.CurrentUserMiddleware",

@@ -12,9 +12,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/nanobanana/", include("django_nanobanana.api.urls")),
     # Swagger UI over the API's own schema (django_nanobanana.api.schema.SchemaView).
-    path("api/nanobanana/docs/",
-         SpectacularSwaggerView.as_view(url_name="nanobanana-api:schema"),
-         name="nanobanana-api-docs"),
+    path(
+        "api/nanobanana/docs/",
+        SpectacularSwaggerView.as_view(url_name="nanobanana-api:schema"),
+        name="nanobanana-api-docs",
+    ),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
 
@@ -23,7 +25,9 @@ if importlib.util.find_spec("wagtail"):
     from wagtail import urls as wagtail_urls
     from wagtail.admin import urls as wagtailadmin_urls
 
-    urlpatterns += [path("wagtail-admin/", include(wagtailadmin_urls)),
-                    path("wagtail/", include(wagtail_urls))]
+    urlpatterns += [
+        path("wagtail-admin/", include(wagtailadmin_urls)),
+        path("wagtail/", include(wagtail_urls)),
+    ]
 if importlib.util.find_spec("cms"):
     urlpatterns += [path("cms/", include("cms.urls"))]

@@ -48,9 +48,11 @@ def make_user(db) -> Callable[..., Any]:
             return model.objects.create_superuser(name, f"{name}@example.com", "pw")
         user = model.objects.create_user(name, password="pw", is_staff=True)
         codenames = [PERMS[p] for p in perms]
-        user.user_permissions.set(Permission.objects.filter(
-            content_type__app_label="nanobanana", codename__in=codenames))
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="nanobanana", codename__in=codenames)
+        )
         return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+
     return _make
 
 
@@ -59,6 +61,7 @@ def login(client: Client) -> Callable[[Any], Client]:
     def _login(user: Any) -> Client:
         client.force_login(user)
         return client
+
     return _login
 
 
@@ -66,14 +69,31 @@ def login(client: Client) -> Callable[[Any], Client]:
 def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
     """An image with one finished version (a real PNG) and, optionally, renditions rows."""
 
-    def _make(title: str = "Sunset", *, owner: Any = None, state: str = State.SUCCEEDED,
-              model: str = "gemini-nano-banana-2.1", cost: str = "0.039",
-              renditions: bool = False, error: str = "", error_code: str = "") -> GeneratedAsset:
+    def _make(
+        title: str = "Sunset",
+        *,
+        owner: Any = None,
+        state: str = State.SUCCEEDED,
+        model: str = "gemini-nano-banana-2.1",
+        cost: str = "0.039",
+        renditions: bool = False,
+        error: str = "",
+        error_code: str = "",
+    ) -> GeneratedAsset:
         asset = GeneratedAsset.objects.create(title=title, owner=owner)
-        version = AssetVersion(asset=asset, source="admin", prompt=f"a picture of {title}",
-                               provider="gemini", model=model, image_size="1K",
-                               aspect_ratio="3:2", state=state, created_by=owner,
-                               error=error, error_code=error_code)
+        version = AssetVersion(
+            asset=asset,
+            source="admin",
+            prompt=f"a picture of {title}",
+            provider="gemini",
+            model=model,
+            image_size="1K",
+            aspect_ratio="3:2",
+            state=state,
+            created_by=owner,
+            error=error,
+            error_code=error_code,
+        )
         if state == State.SUCCEEDED:
             name = get_storage().save(f"nanobanana/test/{asset.pk}.png", ContentFile(png()))
             version.original = name
@@ -84,23 +104,42 @@ def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
             asset.current_version = version
             asset.save(update_fields=["current_version"])
             if renditions:
-                Rendition.objects.bulk_create([
-                    Rendition(version=version, width=w, height=w * 2 // 3, format=f,
-                              file=f"nanobanana/r/{version.pk}-{w}.{f}", bytes=100)
-                    for w in (32, 64) for f in ("webp", "jpeg")
-                ])
+                Rendition.objects.bulk_create(
+                    [
+                        Rendition(
+                            version=version,
+                            width=w,
+                            height=w * 2 // 3,
+                            format=f,
+                            file=f"nanobanana/r/{version.pk}-{w}.{f}",
+                            bytes=100,
+                        )
+                        for w in (32, 64)
+                        for f in ("webp", "jpeg")
+                    ]
+                )
         return asset
+
     return _make
 
 
-def add_version(asset: GeneratedAsset, *, state: str = State.SUCCEEDED, prompt: str = "again",
-                user: Any = None) -> AssetVersion:
-    version = AssetVersion(asset=asset, source="admin", prompt=prompt, provider="gemini",
-                           model="gemini-nano-banana-2.1", image_size="1K",
-                           state=state, created_by=user)
+def add_version(
+    asset: GeneratedAsset, *, state: str = State.SUCCEEDED, prompt: str = "again", user: Any = None
+) -> AssetVersion:
+    version = AssetVersion(
+        asset=asset,
+        source="admin",
+        prompt=prompt,
+        provider="gemini",
+        model="gemini-nano-banana-2.1",
+        image_size="1K",
+        state=state,
+        created_by=user,
+    )
     if state == State.SUCCEEDED:
-        version.original = get_storage().save(f"nanobanana/test/{asset.pk}-2.png",
-                                              ContentFile(png(colour="#aa3300")))
+        version.original = get_storage().save(
+            f"nanobanana/test/{asset.pk}-2.png", ContentFile(png(colour="#aa3300"))
+        )
         version.width, version.height, version.mime_type = 96, 64, "image/png"
         version.cost = Decimal("0.039")
     version.save()

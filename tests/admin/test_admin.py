@@ -34,17 +34,27 @@ def admin_client_(make_user, login):
 
 # -- list ---------------------------------------------------------------------------------------
 
+
 def test_changelist_columns_filters_search(admin_client_, make_asset):
     make_asset("Red barn", renditions=True)
     make_asset("Blue lake", state=State.FAILED, error="quota", error_code="RESOURCE_EXHAUSTED")
     response = admin_client_.get(url("changelist"))
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ("Red barn", "Blue lake", "Succeeded", "Failed", "0.0390", "96×64 (1K)",
-                 'class="nb-thumb"', "gemini-nano-banana-2.1"):
+    for text in (
+        "Red barn",
+        "Blue lake",
+        "Succeeded",
+        "Failed",
+        "0.0390",
+        "96×64 (1K)",
+        'class="nb-thumb"',
+        "gemini-nano-banana-2.1",
+    ):
         assert text in html
     # thumbnail: the smallest JPEG rendition, not the original
     assert "-32.jpeg" in html
+
     def count(**params) -> int:
         return admin_client_.get(url("changelist"), params).context["cl"].result_count
 
@@ -63,13 +73,15 @@ def test_changelist_sorts_by_annotations(admin_client_, make_asset):
 
 # -- change page --------------------------------------------------------------------------------
 
+
 def test_change_page_shows_image_history_overlay_editor(admin_client_, make_asset, make_user):
     editor = make_user("change", "generate", "view")
     asset = make_asset("Harbour", owner=editor)
     older = asset.current_version
     add_version(asset, state=State.BLOCKED, prompt="something unsafe")
     AssetVersion.objects.filter(asset=asset, state=State.BLOCKED).update(
-        error="The prompt was blocked (PROHIBITED_CONTENT).", error_code="PROHIBITED_CONTENT")
+        error="The prompt was blocked (PROHIBITED_CONTENT).", error_code="PROHIBITED_CONTENT"
+    )
     response = admin_client_.get(url("change", asset.pk))
     assert response.status_code == 200
     html = response.content.decode()
@@ -96,29 +108,42 @@ def test_status_json_reports_state_and_panels(admin_client_, make_asset):
 
 def test_overlay_preview_is_an_image_and_errors_are_json(admin_client_, make_asset):
     asset = make_asset("Poster")
-    response = admin_client_.post(url("overlay_preview", asset.pk), {
-        "overlay-text": "SALE 50%", "overlay-anchor": "center", "overlay-size": "0.2",
-        "overlay-background": "band"})
+    response = admin_client_.post(
+        url("overlay_preview", asset.pk),
+        {
+            "overlay-text": "SALE 50%",
+            "overlay-anchor": "center",
+            "overlay-size": "0.2",
+            "overlay-background": "band",
+        },
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response.content[:2] == b"\xff\xd8"
-    bad = admin_client_.post(url("overlay_preview", asset.pk), {
-        "overlay-text": "x", "overlay-anchor": "nowhere"})
+    bad = admin_client_.post(
+        url("overlay_preview", asset.pk), {"overlay-text": "x", "overlay-anchor": "nowhere"}
+    )
     assert bad.status_code == 400
     assert "anchor" in bad.json()["errors"]
 
 
+GHOST = {
+    "overlay-text": "SALE",
+    "overlay-style": "custom",
+    "overlay-color": "#808080",
+    "overlay-background": "box",
+    "overlay-background_color": "#808080",
+    "overlay-background_opacity": "1",
+    "overlay-size": "0.2",
+}
 
-GHOST = {"overlay-text": "SALE", "overlay-style": "custom", "overlay-color": "#808080",
-         "overlay-background": "box", "overlay-background_color": "#808080",
-         "overlay-background_opacity": "1", "overlay-size": "0.2"}
 
-
-def test_overlay_preview_reports_the_treatment_and_measured_contrast(admin_client_,
-                                                                    make_asset):
+def test_overlay_preview_reports_the_treatment_and_measured_contrast(admin_client_, make_asset):
     asset = make_asset("Poster")
-    auto = admin_client_.post(url("overlay_preview", asset.pk), {
-        "overlay-text": "SALE", "overlay-size": "0.2", "overlay-style": "auto"})
+    auto = admin_client_.post(
+        url("overlay_preview", asset.pk),
+        {"overlay-text": "SALE", "overlay-size": "0.2", "overlay-style": "auto"},
+    )
     assert auto.status_code == 200
     assert auto["X-Overlay-Treatment"] in ("plain", "shadow", "scrim")
     assert float(auto["X-Overlay-Contrast"]) >= 4.5
@@ -133,13 +158,13 @@ def test_saving_an_illegible_custom_overlay_warns_the_editor(admin_client_, make
     assert response.status_code == 302
     assert any("3:1" in text for text in texts(response))
     admin_client_.get(response["Location"])  # shows (and consumes) the messages
-    fine = admin_client_.post(url("overlay", asset.pk), {"overlay-text": "SALE",
-                                                         "overlay-style": "auto"})
+    fine = admin_client_.post(
+        url("overlay", asset.pk), {"overlay-text": "SALE", "overlay-style": "auto"}
+    )
     assert not any("3:1" in text for text in texts(fine))
 
 
-def test_change_page_shows_overlay_units_and_the_measured_contrast(admin_client_,
-                                                                   make_asset):
+def test_change_page_shows_overlay_units_and_the_measured_contrast(admin_client_, make_asset):
     asset = make_asset("Poster", renditions=True)
     asset.current_version.renditions.update(contrast=2.4, treatment="custom")
     asset.current_version.renditions.filter(width=64).update(contrast=7.5)
@@ -153,12 +178,19 @@ def test_change_page_shows_overlay_units_and_the_measured_contrast(admin_client_
 
 # -- actions ------------------------------------------------------------------------------------
 
+
 def test_add_generates_and_logs(admin_client_, nanobanana_fake):
-    response = admin_client_.post(url("add"), {
-        "title": "Fresh", "prompt": "a banana on a beach",
-        "model": "gemini-nano-banana-2.1",
-        "aspect_ratio": "16:9", "image_size": "1K", "overlay-text": "Hello",
-    })
+    response = admin_client_.post(
+        url("add"),
+        {
+            "title": "Fresh",
+            "prompt": "a banana on a beach",
+            "model": "gemini-nano-banana-2.1",
+            "aspect_ratio": "16:9",
+            "image_size": "1K",
+            "overlay-text": "Hello",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     asset = GeneratedAsset.objects.get(title="Fresh")
     assert response["Location"] == url("change", asset.pk)
@@ -173,25 +205,35 @@ def test_generate_regenerate_edit_overlay_make_current_cancel(admin_client_, mak
     first = asset.current_version
     # Generate (page of one image)
     assert admin_client_.get(url("generate", asset.pk)).status_code == 200
-    r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "a cat", "model": "gemini-nano-banana-2.1", "aspect_ratio": "1:1"})
+    r = admin_client_.post(
+        url("generate", asset.pk),
+        {"prompt": "a cat", "model": "gemini-nano-banana-2.1", "aspect_ratio": "1:1"},
+    )
     assert r.status_code == 302
     # Regenerate with a changed prompt
     assert admin_client_.get(url("regenerate", asset.pk), {"version": first.pk}).status_code == 200
-    r = admin_client_.post(url("regenerate", asset.pk) + f"?version={first.pk}", {
-        "prompt": "a cat, at night", "model": first.model, "aspect_ratio": "3:2",
-        "image_size": "1K"})
+    r = admin_client_.post(
+        url("regenerate", asset.pk) + f"?version={first.pk}",
+        {
+            "prompt": "a cat, at night",
+            "model": first.model,
+            "aspect_ratio": "3:2",
+            "image_size": "1K",
+        },
+    )
     assert r.status_code == 302
     regenerated = asset.versions.get(kind="regenerate")
     assert (regenerated.prompt, regenerated.parent_id) == ("a cat, at night", first.pk)
     # Edit with an instruction, multi-turn on the version
-    r = admin_client_.post(url("edit", asset.pk) + f"?version={first.pk}",
-                           {"instruction": "make it purple"})
+    r = admin_client_.post(
+        url("edit", asset.pk) + f"?version={first.pk}", {"instruction": "make it purple"}
+    )
     assert r.status_code == 302
     assert asset.versions.get(kind="edit").parent_id == first.pk
     # Re-render overlay
-    r = admin_client_.post(url("overlay", asset.pk), {"overlay-text": "Adopt me",
-                                                      "overlay-anchor": "top-center"})
+    r = admin_client_.post(
+        url("overlay", asset.pk), {"overlay-text": "Adopt me", "overlay-anchor": "top-center"}
+    )
     assert r.status_code == 302
     asset.refresh_from_db()
     assert asset.overlay["anchor"] == "top-center"
@@ -207,10 +249,17 @@ def test_generate_regenerate_edit_overlay_make_current_cancel(admin_client_, mak
     queued.refresh_from_db()
     assert queued.state == "cancelled"
     # every action is in the admin log
-    messages = list(LogEntry.objects.filter(object_id=str(asset.pk))
-                    .values_list("change_message", flat=True))
-    for text in ("Generated version", "Regenerated version", "Edited version",
-                 "Changed the text overlay", "current", "Cancelled version"):
+    messages = list(
+        LogEntry.objects.filter(object_id=str(asset.pk)).values_list("change_message", flat=True)
+    )
+    for text in (
+        "Generated version",
+        "Regenerated version",
+        "Edited version",
+        "Changed the text overlay",
+        "current",
+        "Cancelled version",
+    ):
         assert any(text in m for m in messages), (text, messages)
 
 
@@ -226,8 +275,9 @@ def test_changelist_actions_use_an_intermediate_form(admin_client_, make_asset):
         first = admin_client_.post(url("changelist"), {"action": action, **selected})
         assert first.status_code == 200, action
         assert 'id="nb-action-form"' in first.content.decode()
-        done = admin_client_.post(url("changelist"), {"action": action, "apply": "1",
-                                                      **selected, **fields})
+        done = admin_client_.post(
+            url("changelist"), {"action": action, "apply": "1", **selected, **fields}
+        )
         assert done.status_code == 302, (action, done.content.decode()[:3000])
     assert AssetVersion.objects.filter(state="queued").count() == 6
     assert GeneratedAsset.objects.filter(overlay__text="NEW").count() == 2
@@ -239,9 +289,15 @@ def test_uploads_and_library_references(admin_client_, make_asset):
     target = make_asset("Target")
     upload = io.BytesIO(png(40, 40))
     upload.name = "ref.png"
-    r = admin_client_.post(url("generate", target.pk), {
-        "prompt": "combine", "model": "gemini-nano-banana-2.1",
-        "reference_assets": [source.pk], "reference_uploads": upload})
+    r = admin_client_.post(
+        url("generate", target.pk),
+        {
+            "prompt": "combine",
+            "model": "gemini-nano-banana-2.1",
+            "reference_assets": [source.pk],
+            "reference_uploads": upload,
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     version = target.versions.get(state="queued")
     assert len(version.references) == 2
@@ -249,10 +305,13 @@ def test_uploads_and_library_references(admin_client_, make_asset):
 
 # -- bad input ----------------------------------------------------------------------------------
 
+
 def test_bad_ratio_for_model_is_a_form_error(admin_client_, make_asset):
     asset = make_asset("Wide")
-    r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "x", "model": "gemini-2.5-flash-image", "aspect_ratio": "8:1"})
+    r = admin_client_.post(
+        url("generate", asset.pk),
+        {"prompt": "x", "model": "gemini-2.5-flash-image", "aspect_ratio": "8:1"},
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert "does not support aspect ratio 8:1" in html
@@ -260,44 +319,56 @@ def test_bad_ratio_for_model_is_a_form_error(admin_client_, make_asset):
 
 
 def test_fixed_size_model_refuses_a_size(admin_client_):
-    r = admin_client_.post(url("add"), {"prompt": "x", "model": "gemini-2.5-flash-image",
-                                        "image_size": "2K"})
+    r = admin_client_.post(
+        url("add"), {"prompt": "x", "model": "gemini-2.5-flash-image", "image_size": "2K"}
+    )
     assert r.status_code == 200
     assert "fixed output size" in r.content.decode()
 
 
 def test_missing_key_is_a_clear_error(admin_client_, make_asset, settings):
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {"API_KEY": None,
-                                                    "API_KEY_ENV": "NB_TEST_NO_SUCH_KEY"}}}
+    settings.NANOBANANA = {
+        "PROVIDERS": {"gemini": {"API_KEY": None, "API_KEY_ENV": "NB_TEST_NO_SUCH_KEY"}}
+    }
     asset = make_asset("Keyless")
-    r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "x", "model": "gemini-nano-banana-2.1"})
+    r = admin_client_.post(
+        url("generate", asset.pk), {"prompt": "x", "model": "gemini-nano-banana-2.1"}
+    )
     assert r.status_code == 200
     assert "No API key is configured" in r.content.decode()
 
 
 def test_over_budget_is_a_clear_error(admin_client_, make_asset):
-    Budget.objects.create(name="tiny", scope="site", period="day",
-                          amount_limit="0.000001")
+    Budget.objects.create(name="tiny", scope="site", period="day", amount_limit="0.000001")
     asset = make_asset("Pricey")
-    r = admin_client_.post(url("generate", asset.pk), {
-        "prompt": "x", "model": "gemini-nano-banana-2.1"})
+    r = admin_client_.post(
+        url("generate", asset.pk), {"prompt": "x", "model": "gemini-nano-banana-2.1"}
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert "Over the daily budget" in html
     assert not asset.versions.filter(state="queued").exists()
     # the changelist action reports it per image, never a 500
-    r = admin_client_.post(url("changelist"), {
-        "action": "generate_action", "apply": "1", "_selected_action": [asset.pk],
-        "prompt": "x", "model": "gemini-nano-banana-2.1"}, follow=True)
+    r = admin_client_.post(
+        url("changelist"),
+        {
+            "action": "generate_action",
+            "apply": "1",
+            "_selected_action": [asset.pk],
+            "prompt": "x",
+            "model": "gemini-nano-banana-2.1",
+        },
+        follow=True,
+    )
     assert r.status_code == 200
     assert any("Over the daily budget" in m for m in texts(r))
 
 
 def test_bad_overlay_is_a_form_error(admin_client_, make_asset):
     asset = make_asset("Small")
-    r = admin_client_.post(url("overlay", asset.pk), {
-        "overlay-text": "Hello", "overlay-color": "not-a-colour"})
+    r = admin_client_.post(
+        url("overlay", asset.pk), {"overlay-text": "Hello", "overlay-color": "not-a-colour"}
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert "errornote" in html
@@ -312,8 +383,9 @@ def test_make_current_of_unfinished_version_is_a_message(admin_client_, make_ass
     r = admin_client_.post(url("make_current", asset.pk), {"version": queued.pk}, follow=True)
     assert r.status_code == 200
     assert any("Only a finished image" in m for m in texts(r))
-    r = admin_client_.post(url("cancel", asset.pk), {"version": asset.current_version_id},
-                           follow=True)
+    r = admin_client_.post(
+        url("cancel", asset.pk), {"version": asset.current_version_id}, follow=True
+    )
     assert any("Only queued work can be cancelled" in m for m in texts(r))
 
 
@@ -325,19 +397,27 @@ def test_unknown_version_is_404_not_500(admin_client_, make_asset):
 
 # -- dashboard ----------------------------------------------------------------------------------
 
+
 def test_dashboard_and_csv(admin_client_, make_asset):
     make_asset("Failed one", state=State.FAILED, error="boom", error_code="INTERNAL")
     Budget.objects.create(name="monthly", scope="site", period="month", amount_limit="10")
     r = admin_client_.get(url("usage"))
     assert r.status_code == 200
     html = r.content.decode()
-    for text in ('id="nb-chart-day"', "chart.umd.min.js", "nb-chart-data", "monthly", "boom",
-                 "Manage budgets"):
+    for text in (
+        'id="nb-chart-day"',
+        "chart.umd.min.js",
+        "nb-chart-data",
+        "monthly",
+        "boom",
+        "Manage budgets",
+    ):
         assert text in html
     data = json.loads(r.context["charts"].__class__ and json.dumps(r.context["charts"]))
     assert set(data) == {"day", "user", "model"}
-    r = admin_client_.get(url("usage_csv"), {"since": "2024-01-01", "until": "2024-01-31",
-                                             "group": ["day", "model"]})
+    r = admin_client_.get(
+        url("usage_csv"), {"since": "2024-01-01", "until": "2024-01-31", "group": ["day", "model"]}
+    )
     assert r.status_code == 200
     assert r["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode())))
@@ -351,8 +431,10 @@ def test_chart_library_is_vendored_with_licence():
 
     root = Path(django_nanobanana.__file__).parent / "static" / "nanobanana" / "vendor" / "chartjs"
     assert (root / "chart.umd.min.js").stat().st_size > 100_000
-    assert "MIT" in (root / "LICENSE.md").read_text() or "Permission" in (
-        root / "LICENSE.md").read_text()
+    assert (
+        "MIT" in (root / "LICENSE.md").read_text()
+        or "Permission" in (root / "LICENSE.md").read_text()
+    )
 
 
 def test_changelist_model_column_has_a_header_and_values(admin_client_, make_asset):
@@ -366,7 +448,7 @@ def test_changelist_model_column_has_a_header_and_values(admin_client_, make_ass
     assert not any("column-model" in h for h in headers)
     cell = re.search(r'<td class="field-image_model">([^<]*)</td>', html)
     assert cell is not None and cell.group(1) == "gemini-2.5-flash-image"
-    header = html.split('column-image_model', 1)[1][:400]
+    header = html.split("column-image_model", 1)[1][:400]
     assert ">Model<" in header or ">model<" in header.lower()
     assert "generatedasset" not in header.lower()
 
@@ -385,8 +467,14 @@ def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_clien
 
     reservation = try_reserve(None, "0.10", model="gemini-3.1-flash-image-preview")
     ledger.settle(reservation.version_id, actual=Decimal("0.067"))
-    ledger.record_request(user=None, source="api", prompt="too wide",
-                          model="gemini-2.5-flash-image", outcome="invalid", reason="bad ratio")
+    ledger.record_request(
+        user=None,
+        source="api",
+        prompt="too wide",
+        model="gemini-2.5-flash-image",
+        outcome="invalid",
+        reason="bad ratio",
+    )
     data = admin_client_.get(url("usage")).context["charts"]
     today = timezone.now().astimezone(budget_timezone()).date()
     assert len(data["day"]["labels"]) == 30
@@ -405,13 +493,18 @@ def test_a_bad_reference_file_is_reported_once_on_its_own_field(admin_client_, m
     good.name = "good.png"
     bad = io.BytesIO(b"this is not an image at all" * 10)
     bad.name = "notes.png"
-    r = admin_client_.post(url("add"), {
-        "title": "Mix", "prompt": "combine", "model": "gemini-3.1-flash-image-preview",
-        "reference_uploads": [good, bad]})
+    r = admin_client_.post(
+        url("add"),
+        {
+            "title": "Mix",
+            "prompt": "combine",
+            "model": "gemini-3.1-flash-image-preview",
+            "reference_uploads": [good, bad],
+        },
+    )
     assert r.status_code == 200
     html = r.content.decode()
-    row = re.search(r'<div class="form-row field-reference_uploads errors">(.*?)</div>',
-                    html, re.S)
+    row = re.search(r'<div class="form-row field-reference_uploads errors">(.*?)</div>', html, re.S)
     assert row is not None, "the error is not on the uploads field"
     assert "notes.png" in row.group(1) and "good.png" not in row.group(1)
     message = re.search(r'<ul class="errorlist[^"]*"[^>]*><li>(notes\.png[^<]*)</li>', html)
@@ -422,8 +515,10 @@ def test_a_bad_reference_file_is_reported_once_on_its_own_field(admin_client_, m
 
 # -- the change page's live update --------------------------------------------------------------
 
-def test_status_brings_tools_and_overlay_editor_once_a_current_image_exists(admin_client_,
-                                                                           make_asset):
+
+def test_status_brings_tools_and_overlay_editor_once_a_current_image_exists(
+    admin_client_, make_asset
+):
     """The page polled with no current image (current=""); once one exists, the answer
     carries "Edit with an instruction" and the overlay editor, so no reload is needed."""
     asset = make_asset("First")
@@ -432,13 +527,15 @@ def test_status_brings_tools_and_overlay_editor_once_a_current_image_exists(admi
     assert f"?version={asset.current_version_id}" in data["html"]["tools"]
     assert 'id="nb-overlay-form"' in data["html"]["editor"]
     assert url("overlay_preview", asset.pk) in data["html"]["editor"]
-    same = admin_client_.get(url("status", asset.pk),
-                             {"current": str(asset.current_version_id)}).json()
+    same = admin_client_.get(
+        url("status", asset.pk), {"current": str(asset.current_version_id)}
+    ).json()
     assert "tools" not in same["html"] and "editor" not in same["html"]
 
 
-def test_a_version_being_finished_is_not_shown_as_succeeded_without_an_image(admin_client_,
-                                                                             make_asset):
+def test_a_version_being_finished_is_not_shown_as_succeeded_without_an_image(
+    admin_client_, make_asset
+):
     """Succeeded but not current yet (its renditions are being written): "Finishing",
     busy, no "Make current" for it, rather than "Succeeded" next to "No image yet"."""
     from django.utils import timezone
@@ -446,7 +543,8 @@ def test_a_version_being_finished_is_not_shown_as_succeeded_without_an_image(adm
     asset = make_asset("Fresh")
     version = asset.current_version
     GeneratedAsset.objects.filter(pk=asset.pk).update(
-        current_version=None, updated_at=timezone.now() - timezone.timedelta(seconds=5))
+        current_version=None, updated_at=timezone.now() - timezone.timedelta(seconds=5)
+    )
     AssetVersion.objects.filter(pk=version.pk).update(finished_at=timezone.now())
     data = admin_client_.get(url("status", asset.pk)).json()
     assert data["busy"] is True
@@ -460,10 +558,20 @@ def test_current_version_thumbnail_shows_the_rendered_overlay(admin_client_, mak
 
     asset = make_asset("Poster", renditions=True)
     version = asset.current_version
-    Rendition.objects.bulk_create([
-        Rendition(version=version, width=w, height=w * 2 // 3, format="jpeg",
-                  overlay_hash="abc123", file=f"nanobanana/r/{version.pk}-{w}-abc123.jpeg",
-                  bytes=100) for w in (32, 64)])
+    Rendition.objects.bulk_create(
+        [
+            Rendition(
+                version=version,
+                width=w,
+                height=w * 2 // 3,
+                format="jpeg",
+                overlay_hash="abc123",
+                file=f"nanobanana/r/{version.pk}-{w}-abc123.jpeg",
+                bytes=100,
+            )
+            for w in (32, 64)
+        ]
+    )
     GeneratedAsset.objects.filter(pk=asset.pk).update(rendered_overlay_hash="abc123")
     history = admin_client_.get(url("status", asset.pk)).json()["html"]["history"]
     assert f"{version.pk}-32-abc123.jpeg" in history

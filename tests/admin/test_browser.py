@@ -23,8 +23,11 @@ from django_nanobanana.models import GeneratedAsset
 
 from ..browser_support import browser, css, login, shot, wait, worker  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(120),
+]
 
 
 @pytest.fixture
@@ -32,8 +35,13 @@ def site(settings, nanobanana_fake, media_root, live_server) -> Any:
     """Live server + fake Gemini server + media served from the test's folder."""
     settings.MEDIA_ROOT = str(media_root)
     current = dict(settings.NANOBANANA)
-    current.update({"RENDITION_WIDTHS": (320, 640), "RENDITION_FORMATS": ("webp", "jpeg"),
-                    "ADMIN_STATUS_POLL_SECONDS": 0.5})
+    current.update(
+        {
+            "RENDITION_WIDTHS": (320, 640),
+            "RENDITION_FORMATS": ("webp", "jpeg"),
+            "ADMIN_STATUS_POLL_SECONDS": 0.5,
+        }
+    )
     settings.NANOBANANA = current
     nanobanana_fake.latency = 1.0  # long enough to see "queued"/"running" first
     get_user_model().objects.create_superuser("editor", "editor@example.com", "pw")
@@ -82,8 +90,13 @@ def test_editor_session(browser, site, worker):
     text = browser.find_element("id", "id_overlay-text")
     text.send_keys("SALE 50%")
     Select(browser.find_element("id", "id_overlay-background")).select_by_value("band")
-    wait(browser, lambda d: int(d.find_element("id", "nb-overlay-preview")
-                                .get_attribute("data-seq") or 0) > first_seq)
+    wait(
+        browser,
+        lambda d: (
+            int(d.find_element("id", "nb-overlay-preview").get_attribute("data-seq") or 0)
+            > first_seq
+        ),
+    )
     assert browser.find_element("id", "nb-overlay-preview").get_attribute("src") != first_src
     # The caption names the automatic style's treatment and the contrast it measured.
     measure = wait(browser, css("#nb-overlay-measure:not([hidden])"))
@@ -102,9 +115,15 @@ def test_editor_session(browser, site, worker):
     assert asset.rendered_overlay_hash  # rendered by the worker while the page polled
     # the version's thumbnail shows the overlay the pages show
     first_version = asset.current_version_id
-    wait(browser, lambda d: f"/{asset.rendered_overlay_hash}/" in d.find_element(
-        "css selector", f"#nb-version-{first_version} .nb-version-thumb img"
-    ).get_attribute("src"))
+    wait(
+        browser,
+        lambda d: (
+            f"/{asset.rendered_overlay_hash}/"
+            in d.find_element(
+                "css selector", f"#nb-version-{first_version} .nb-version-thumb img"
+            ).get_attribute("src")
+        ),
+    )
 
     # 5. edit with an instruction: the new image becomes current without a reload, and
     #    the overlay preview is drawn on the new image
@@ -115,38 +134,58 @@ def test_editor_session(browser, site, worker):
     wait(browser, css("#nb-status"))
     browser.execute_script("window.nbNoReload = 'still here';")
     try:
-        wait(browser, lambda d: d.find_element("id", "nb-current-img")
-             .get_attribute("data-version") not in ("", str(first_version)))
+        wait(
+            browser,
+            lambda d: (
+                d.find_element("id", "nb-current-img").get_attribute("data-version")
+                not in ("", str(first_version))
+            ),
+        )
     except Exception:
         asset.refresh_from_db()
         print("diagnostics: asset", asset.updated_at, asset.current_version_id, first_version)
         for v in asset.versions.all():
-            print("diagnostics: v", v.pk, v.state, v.created_at, v.finished_at,
-                  v.renditions.count())
+            print(
+                "diagnostics: v", v.pk, v.state, v.created_at, v.finished_at, v.renditions.count()
+            )
         print("diagnostics: errors", worker.errors, worker.broker_errors)
         raise
     edited = browser.find_element("id", "nb-current-img").get_attribute("data-version")
-    wait(browser, lambda d: f"?version={edited}" in d.find_element(
-        "id", "nb-tool-edit").get_attribute("href"))
-    wait(browser, lambda d: d.find_element("id", "nb-overlay-form").get_attribute(
-        "data-preview-url") and int(d.find_element("id", "nb-overlay-preview")
-                                    .get_attribute("data-seq") or 0) > 0)
+    wait(
+        browser,
+        lambda d: (
+            f"?version={edited}" in d.find_element("id", "nb-tool-edit").get_attribute("href")
+        ),
+    )
+    wait(
+        browser,
+        lambda d: (
+            d.find_element("id", "nb-overlay-form").get_attribute("data-preview-url")
+            and int(d.find_element("id", "nb-overlay-preview").get_attribute("data-seq") or 0) > 0
+        ),
+    )
     assert browser.execute_script("return window.nbNoReload") == "still here"
     assert browser.find_element("id", "id_overlay-text").get_attribute("value") == "SALE 50%"
     shot(browser, "06-edited")
 
     # 6. revert: make the first version current again
-    browser.find_element(
-        "css selector", f"#nb-version-{first_version} .nb-make-current").click()
-    wait(browser, lambda d: d.find_element("id", "nb-current-img")
-         .get_attribute("data-version") == str(first_version))
+    browser.find_element("css selector", f"#nb-version-{first_version} .nb-make-current").click()
+    wait(
+        browser,
+        lambda d: (
+            d.find_element("id", "nb-current-img").get_attribute("data-version")
+            == str(first_version)
+        ),
+    )
     asset.refresh_from_db()
     assert str(asset.current_version_id) == str(first_version)
     assert asset.versions.count() == 2
     shot(browser, "07-made-current")
     browser.execute_script("window.scrollTo(0, 0)")
-    browser.execute_script("window.getSelection().removeAllRanges();"
-                           "document.activeElement && document.activeElement.blur();")
+    browser.execute_script(
+        "window.getSelection().removeAllRanges();"
+        "document.activeElement && document.activeElement.blur();"
+    )
     shot(browser, "admin-asset", docs=True)
 
     # 7. the usage dashboard draws its charts
@@ -179,7 +218,8 @@ def test_bad_ratio_is_shown_on_the_form(browser, site, worker):
     # forced anyway (an old form, a crafted request): a clear error, never a 500
     browser.execute_script(
         "const s = document.getElementById('id_aspect_ratio');"
-        "s.querySelector(\"option[value='8:1']\").disabled = false; s.value = '8:1';")
+        "s.querySelector(\"option[value='8:1']\").disabled = false; s.value = '8:1';"
+    )
     browser.find_element("id", "nb-submit").click()
     error = wait(browser, css(".field-aspect_ratio .errorlist"))
     assert "does not support aspect ratio 8:1" in error.text
@@ -217,8 +257,11 @@ def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
     browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
     row = wait(browser, css("#nb-budgets tbody tr"))
     assert row.find_element("css selector", ".nb-spent").text == "$1.05"
-    assert row.find_element("css selector", ".nb-left").text == budgets.format_money(
-        refused.remaining) == "$0.00"
+    assert (
+        row.find_element("css selector", ".nb-left").text
+        == budgets.format_money(refused.remaining)
+        == "$0.00"
+    )
     wait(browser, css("body[data-charts-drawn='1']"))
     browser.execute_script("document.getElementById('nb-budgets').scrollIntoView()")
     shot(browser, "dashboard-budget", docs=True)

@@ -17,7 +17,8 @@ def url(name: str, asset: GeneratedAsset) -> str:
 
 
 def test_describe_then_accept_an_edited_suggestion_with_a_clicked_focal_point(
-        nanobanana_fake, make_asset, make_user, login):
+    nanobanana_fake, make_asset, make_user, login
+):
     editor = make_user("view", "change", "generate")
     client = login(editor)
     asset = make_asset("Harbour", owner=editor)
@@ -28,9 +29,16 @@ def test_describe_then_accept_an_edited_suggestion_with_a_clicked_focal_point(
     page = client.get(url("change", asset)).content.decode()
     assert 'id="nb-accept-description"' in page
     assert "A picture of Harbour" in page  # the suggestion, prefilled for review
-    response = client.post(url("accept_description", asset), {
-        "description": str(row.pk), "alt_text_en-us": "Boats in a harbour",
-        "focal_point_x": "0.8", "focal_point_y": "0.3"}, follow=True)
+    response = client.post(
+        url("accept_description", asset),
+        {
+            "description": str(row.pk),
+            "alt_text_en-us": "Boats in a harbour",
+            "focal_point_x": "0.8",
+            "focal_point_y": "0.3",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     asset.refresh_from_db()
     assert asset.alt_text == "Boats in a harbour"
@@ -51,18 +59,19 @@ def test_reject_and_focal_point_alone(nanobanana_fake, make_asset, make_user, lo
     client.post(url("focal_point", asset), {"focal_point_x": "0.1", "focal_point_y": "0.9"})
     asset.refresh_from_db()
     assert (asset.focal_point_x, asset.focal_point_y) == (0.1, 0.9)
-    response = client.post(url("focal_point", asset), {"focal_point_x": "2",
-                                                       "focal_point_y": "0.9"}, follow=True)
+    response = client.post(
+        url("focal_point", asset), {"focal_point_x": "2", "focal_point_y": "0.9"}, follow=True
+    )
     assert "between 0 and 1" in response.content.decode()
 
 
 def test_a_refusal_for_budget_is_shown_and_the_image_stays(
-        nanobanana_fake, make_asset, make_user, login):
+    nanobanana_fake, make_asset, make_user, login
+):
     editor = make_user("view", "change", "generate")
     client = login(editor)
     asset = make_asset("Harbour", owner=editor)
-    Budget.objects.create(name="none", scope="user", user=editor, period="day",
-                          amount_limit="0")
+    Budget.objects.create(name="none", scope="user", user=editor, period="day", amount_limit="0")
     page = client.post(url("describe", asset), follow=True).content.decode()
     assert "The description was refused" in page and "The image is unchanged" in page
     assert 'id="nb-description-error"' in page

@@ -119,9 +119,15 @@ def test_actions_skip_images_the_user_may_not_act_on(role, client):
     user, asset = m.setup_role(role)
     other = m.finished_asset(get_user_model().objects.create_user("carol"), "Carol's")
     client.force_login(user)
-    response = client.post(reverse("admin:nanobanana_generatedasset_changelist"), {
-        "action": "overlay_action", "_selected_action": [str(asset.pk), str(other.pk)],
-        "apply": "1", "overlay-text": "Hacked"})
+    response = client.post(
+        reverse("admin:nanobanana_generatedasset_changelist"),
+        {
+            "action": "overlay_action",
+            "_selected_action": [str(asset.pk), str(other.pk)],
+            "apply": "1",
+            "overlay-text": "Hacked",
+        },
+    )
     assert response.status_code in (200, 302, 403)
     other.refresh_from_db()
     # Carol's image: only a role that may change every image touches it.
@@ -153,8 +159,9 @@ def test_change_page_offers_only_what_is_allowed(perm_set, make_user, login, mak
     client = login(make_user(*PERM_SETS[perm_set]))
     asset = make_asset("Buttons")
     add_version(asset)
-    html = client.get(reverse("admin:nanobanana_generatedasset_change",
-                              args=[asset.pk])).content.decode()
+    html = client.get(
+        reverse("admin:nanobanana_generatedasset_change", args=[asset.pk])
+    ).content.decode()
     perms = set(PERM_SETS[perm_set])
     assert ("nb-make-current" in html) == ("change" in perms)
     assert ('id="nb-overlay-form"' in html) == ("change" in perms)
@@ -163,20 +170,32 @@ def test_change_page_offers_only_what_is_allowed(perm_set, make_user, login, mak
 
 
 def test_dashboard_links_budgets_only_with_manage_budgets(make_user, login):
-    plain = login(make_user("view_usage")).get(
-        reverse("admin:nanobanana_generatedasset_usage")).content.decode()
+    plain = (
+        login(make_user("view_usage"))
+        .get(reverse("admin:nanobanana_generatedasset_usage"))
+        .content.decode()
+    )
     assert "Manage budgets" not in plain
-    both = login(make_user("view_usage", "manage_budgets")).get(
-        reverse("admin:nanobanana_generatedasset_usage")).content.decode()
+    both = (
+        login(make_user("view_usage", "manage_budgets"))
+        .get(reverse("admin:nanobanana_generatedasset_usage"))
+        .content.decode()
+    )
     assert "Manage budgets" in both
 
 
 def test_changelist_links_dashboard_only_with_view_usage(make_user, login):
-    html = login(make_user("view")).get(
-        reverse("admin:nanobanana_generatedasset_changelist")).content.decode()
+    html = (
+        login(make_user("view"))
+        .get(reverse("admin:nanobanana_generatedasset_changelist"))
+        .content.decode()
+    )
     assert "nb-usage-link" not in html
-    html = login(make_user("view", "view_usage")).get(
-        reverse("admin:nanobanana_generatedasset_changelist")).content.decode()
+    html = (
+        login(make_user("view", "view_usage"))
+        .get(reverse("admin:nanobanana_generatedasset_changelist"))
+        .content.decode()
+    )
     assert "nb-usage-link" in html
 
 
@@ -192,9 +211,15 @@ def test_hole5_admin_reference_picker_lists_only_usable_images(client):
     assert f'value="{own.pk}"' in html
     assert f'value="{private.pk}"' not in html and "Alice private portrait" not in html
     versions = private.versions.count() + own.versions.count()
-    response = client.post(url, {"title": "Copy", "prompt": "the same portrait",
-                                 "model": "gemini-3.1-flash-image-preview",
-                                 "reference_assets": [str(private.pk)]})
+    response = client.post(
+        url,
+        {
+            "title": "Copy",
+            "prompt": "the same portrait",
+            "model": "gemini-3.1-flash-image-preview",
+            "reference_assets": [str(private.pk)],
+        },
+    )
     assert response.status_code == 200
     assert "reference_assets" in response.context["form"].errors
     assert private.versions.count() + own.versions.count() == versions

@@ -29,16 +29,18 @@ def changelist_queries(client, params=None) -> tuple[int, str]:
 def populate(make_asset, make_user, n: int) -> None:
     from django.contrib.auth import get_user_model
 
-    owners = [get_user_model().objects.filter(username=f"owner{i}").first()
-              or make_user(username=f"owner{i}") for i in range(3)]
+    owners = [
+        get_user_model().objects.filter(username=f"owner{i}").first()
+        or make_user(username=f"owner{i}")
+        for i in range(3)
+    ]
     for i in range(n):
         asset = make_asset(f"Image {i}", owner=owners[i % 3], renditions=True)
         if i % 4 == 0:
             add_version(asset, state="queued", user=owners[0])
 
 
-def test_changelist_query_count_is_constant(make_asset, make_user, login,
-                                            all_rows_on_one_page):
+def test_changelist_query_count_is_constant(make_asset, make_user, login, all_rows_on_one_page):
     client = login(make_user(superuser=True, username="boss"))
     populate(make_asset, make_user, 10)
     small, html = changelist_queries(client)
@@ -53,8 +55,7 @@ def test_changelist_query_count_is_constant(make_asset, make_user, login,
     assert filtered_small <= small + 1
 
 
-def test_changelist_query_count_for_an_editor(make_asset, make_user, login,
-                                              all_rows_on_one_page):
+def test_changelist_query_count_for_an_editor(make_asset, make_user, login, all_rows_on_one_page):
     editor = make_user("view", "change", "generate")
     client = login(editor)
     populate(make_asset, make_user, 10)

@@ -32,7 +32,8 @@ def make_user(username: str, *, staff: bool = False, perms: tuple[str, ...] = ()
     for perm in perms:
         app_label, codename = perm.split(".")
         user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
     return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
 
@@ -62,10 +63,17 @@ def staff_viewer(db):
 
 @pytest.fixture
 def staff_editor(db):
-    return make_user("editor", staff=True, perms=(
-        "nanobanana.view_generatedasset", "nanobanana.change_generatedasset",
-        "nanobanana.delete_generatedasset", "nanobanana.generate", "nanobanana.view_usage",
-    ))
+    return make_user(
+        "editor",
+        staff=True,
+        perms=(
+            "nanobanana.view_generatedasset",
+            "nanobanana.change_generatedasset",
+            "nanobanana.delete_generatedasset",
+            "nanobanana.generate",
+            "nanobanana.view_usage",
+        ),
+    )
 
 
 @pytest.fixture
@@ -95,15 +103,20 @@ def run_queued():
             if version is not None:
                 done.append(version)
         return done
+
     return _run
 
 
 @pytest.fixture
 def finished_asset(generation, alice):
     """A succeeded asset of alice's (generated through the services and the fake)."""
-    version = generate(GenerationParams(prompt="A lighthouse", aspect_ratio="16:9",
-                                        image_size="1K"), user=alice, title="Lighthouse",
-                       alt_text="A lighthouse at dusk", enqueue=False)
+    version = generate(
+        GenerationParams(prompt="A lighthouse", aspect_ratio="16:9", image_size="1K"),
+        user=alice,
+        title="Lighthouse",
+        alt_text="A lighthouse at dusk",
+        enqueue=False,
+    )
     execute_version(version.pk)
     version.asset.refresh_from_db()
     return version.asset

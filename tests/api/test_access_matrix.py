@@ -47,8 +47,10 @@ def _body(name: str, asset: GeneratedAsset) -> dict:
 
 @pytest.fixture
 def matrix_env(generation, settings):
-    settings.REST_FRAMEWORK = {**getattr(settings, "REST_FRAMEWORK", {}),
-                               "DEFAULT_THROTTLE_RATES": {}}
+    settings.REST_FRAMEWORK = {
+        **getattr(settings, "REST_FRAMEWORK", {}),
+        "DEFAULT_THROTTLE_RATES": {},
+    }
     return generation
 
 
@@ -58,12 +60,17 @@ def test_object_endpoint_matrix(endpoint, role, matrix_env):
     user, asset = m.setup_role(role)
     queued = m.queued_version(asset)
     method, path, action, ok = OBJECT_ENDPOINTS[endpoint]
-    url = f"{API}/" + path.format(asset=asset.pk, version=asset.current_version_id,
-                                  queued=queued.pk)
+    url = f"{API}/" + path.format(
+        asset=asset.pk, version=asset.current_version_id, queued=queued.pk
+    )
     before = AssetVersion.objects.count()
     response = getattr(client_for(user), method)(url, _body(endpoint, asset), format="json")
     assert response.status_code in m.expected_status(role, action, ok=ok), (
-        endpoint, role, response.status_code, response.content[:300])
+        endpoint,
+        role,
+        response.status_code,
+        response.content[:300],
+    )
     allowed = role in m.RULES[action]
     row = GeneratedAsset.objects.filter(pk=asset.pk).first()
     if endpoint == "destroy":
@@ -85,8 +92,7 @@ def test_list_create_and_upload_matrix(role, matrix_env):
     assert (str(asset.pk) in listed) == (role in m.VIEW)
     created = api.post(f"{API}/assets/", GENERATE_BODY, format="json")
     assert created.status_code == (202 if role in m.CREATE else 403), created.content[:300]
-    upload = api.post(f"{API}/references/",
-                      {"file": _file(png_bytes())}, format="multipart")
+    upload = api.post(f"{API}/references/", {"file": _file(png_bytes())}, format="multipart")
     assert upload.status_code == 201
 
 
@@ -98,6 +104,7 @@ def _file(data: bytes, name: str = "ref.png"):
 
 # -- hole 3: spending money needs the generate permission ---------------------------------------
 
+
 def test_hole3_logged_in_user_without_generate_cannot_spend(matrix_env, finished_asset):
     """Issue 13, hole 3: any logged-in user could create (and, as owner, regenerate and
     edit) through the API without ``nanobanana.generate``."""
@@ -106,14 +113,24 @@ def test_hole3_logged_in_user_without_generate_cannot_spend(matrix_env, finished
     api = client_for(get_user_model().objects.get(pk=alice.pk))
     before = AssetVersion.objects.count()
     assert api.post(f"{API}/assets/", GENERATE_BODY, format="json").status_code == 403
-    assert api.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {},
-                    format="json").status_code == 403
-    assert api.post(f"{API}/assets/{finished_asset.pk}/edit/", {"instruction": "More sun"},
-                    format="json").status_code == 403
+    assert (
+        api.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {}, format="json").status_code
+        == 403
+    )
+    assert (
+        api.post(
+            f"{API}/assets/{finished_asset.pk}/edit/", {"instruction": "More sun"}, format="json"
+        ).status_code
+        == 403
+    )
     assert AssetVersion.objects.count() == before
     # what costs nothing stays the owner's to do
-    assert api.patch(f"{API}/assets/{finished_asset.pk}/", {"title": "Mine"},
-                     format="json").status_code == 200
+    assert (
+        api.patch(
+            f"{API}/assets/{finished_asset.pk}/", {"title": "Mine"}, format="json"
+        ).status_code
+        == 200
+    )
 
 
 def test_relaxed_setting_lets_users_generate_and_the_check_warns(matrix_env, settings, bob):
@@ -124,33 +141,46 @@ def test_relaxed_setting_lets_users_generate_and_the_check_warns(matrix_env, set
     assert response.status_code == 202
     with pytest.raises(SystemCheckError, match=r"nanobanana\.W010"):
         call_command("check", fail_level="WARNING")
-    settings.NANOBANANA = {**settings.NANOBANANA, "BUDGETS": [
-        {"name": "each", "scope": "user", "period": "day", "amount": "1.00"}]}
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "BUDGETS": [{"name": "each", "scope": "user", "period": "day", "amount": "1.00"}],
+    }
     call_command("check", fail_level="WARNING")  # a budget applies to everyone: quiet
 
 
 def test_reference_uploads_are_throttled(matrix_env, settings, alice):
-    settings.REST_FRAMEWORK = {**getattr(settings, "REST_FRAMEWORK", {}),
-                               "DEFAULT_THROTTLE_RATES": {"nanobanana_references": "3/hour"}}
+    settings.REST_FRAMEWORK = {
+        **getattr(settings, "REST_FRAMEWORK", {}),
+        "DEFAULT_THROTTLE_RATES": {"nanobanana_references": "3/hour"},
+    }
     api = client_for(alice)
-    codes = [api.post(f"{API}/references/", {"file": _file(png_bytes(color=c))},
-                      format="multipart").status_code for c in ("red", "green", "blue", "white")]
+    codes = [
+        api.post(
+            f"{API}/references/", {"file": _file(png_bytes(color=c))}, format="multipart"
+        ).status_code
+        for c in ("red", "green", "blue", "white")
+    ]
     assert codes == [201, 201, 201, 429]
     assert ReferenceImage.objects.count() == 3
 
 
 def test_overlay_edits_are_throttled_and_renders_coalesce(
-        matrix_env, settings, finished_asset, alice, django_capture_on_commit_callbacks):
+    matrix_env, settings, finished_asset, alice, django_capture_on_commit_callbacks
+):
     """Issue 13, hole 3: 60 overlay PUTs queued 60 render tasks. Now a render pending for
     the asset takes the newest overlay with it, and the edits are throttled."""
-    settings.REST_FRAMEWORK = {**getattr(settings, "REST_FRAMEWORK", {}),
-                               "DEFAULT_THROTTLE_RATES": {"nanobanana_overlay": "20/minute"}}
+    settings.REST_FRAMEWORK = {
+        **getattr(settings, "REST_FRAMEWORK", {}),
+        "DEFAULT_THROTTLE_RATES": {"nanobanana_overlay": "20/minute"},
+    }
     api = client_for(alice)
     url = f"{API}/assets/{finished_asset.pk}/overlay/"
     OrmQ.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        codes = [api.put(url, {"overlay": {"text": f"Sale {n}"}}, format="json").status_code
-                 for n in range(25)]
+        codes = [
+            api.put(url, {"overlay": {"text": f"Sale {n}"}}, format="json").status_code
+            for n in range(25)
+        ]
     assert codes == [202] * 20 + [429] * 5
     assert _render_tasks() == 1
     # the one task renders the newest overlay
@@ -174,6 +204,7 @@ def _render_tasks() -> int:
 
 # -- hole 5: references stay with their owner ----------------------------------------------------
 
+
 def test_hole5_staff_without_permissions_cannot_use_another_users_reference(matrix_env, alice):
     """Issue 13, hole 5: a staff user without permissions could use any user's reference
     id in the API."""
@@ -181,7 +212,8 @@ def test_hole5_staff_without_permissions_cannot_use_another_users_reference(matr
     staff = make_user("mallory", staff=True, perms=("nanobanana.generate",))
     before = AssetVersion.objects.count()
     response = client_for(staff).post(
-        f"{API}/assets/", {**GENERATE_BODY, "references": [str(reference.pk)]}, format="json")
+        f"{API}/assets/", {**GENERATE_BODY, "references": [str(reference.pk)]}, format="json"
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert "references" in error["field_errors"]
@@ -191,9 +223,11 @@ def test_hole5_staff_without_permissions_cannot_use_another_users_reference(matr
         resolve_references([reference.pk], user=staff)
     # the uploader, and staff with view_referenceimage, may use it
     assert resolve_references([reference.pk], user=alice) == [reference]
-    curator = make_user("curator", staff=True, perms=("nanobanana.view_referenceimage",
-                                                      "nanobanana.generate"))
+    curator = make_user(
+        "curator", staff=True, perms=("nanobanana.view_referenceimage", "nanobanana.generate")
+    )
     assert resolve_references([reference.pk], user=curator) == [reference]
     ok = client_for(curator).post(
-        f"{API}/assets/", {**GENERATE_BODY, "references": [str(reference.pk)]}, format="json")
+        f"{API}/assets/", {**GENERATE_BODY, "references": [str(reference.pk)]}, format="json"
+    )
     assert ok.status_code == 202

@@ -28,9 +28,11 @@ def error_of(response, status: int, code: str) -> dict:
 
 # -- create --------------------------------------------------------------------------------
 
+
 def test_create_queues_and_answers_202_with_status_url(generation, api, alice):
-    response = api.post(f"{API}/assets/", {**BODY, "title": "Harbour", "alt_text": "Boats"},
-                        format="json")
+    response = api.post(
+        f"{API}/assets/", {**BODY, "title": "Harbour", "alt_text": "Boats"}, format="json"
+    )
     assert response.status_code == 202
     data = response.json()
     version = AssetVersion.objects.get()
@@ -47,11 +49,11 @@ def test_create_queues_and_answers_202_with_status_url(generation, api, alice):
     assert status.status_code == 200 and status.json()["state"] == "queued"
 
 
-def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, api,
-                                                                   run_queued):
+def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, api, run_queued):
     overlay = {"text": "Sale", "anchor": "bottom-left"}
-    created = api.post(f"{API}/assets/", {**BODY, "alt_text": "Boats", "overlay": overlay},
-                       format="json").json()
+    created = api.post(
+        f"{API}/assets/", {**BODY, "alt_text": "Boats", "overlay": overlay}, format="json"
+    ).json()
     run_queued()
     data = api.get(created["asset"]["url"]).json()
     assert data["state"] == "succeeded"
@@ -62,8 +64,10 @@ def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, a
     assert (data["width"], data["height"]) == (1376, 768)
     formats = {(r["format"], r["width"]) for r in data["renditions"]}
     assert formats == {("webp", 320), ("webp", 640), ("jpeg", 320), ("jpeg", 640)}
-    assert all(r["url"].startswith("http://testserver/media/") and r["height"] > 0
-               for r in data["renditions"])
+    assert all(
+        r["url"].startswith("http://testserver/media/") and r["height"] > 0
+        for r in data["renditions"]
+    )
     assert set(data["srcset"]) == {"webp", "jpeg"}
     assert data["srcset"]["webp"].endswith(" 640w") and " 320w, " in data["srcset"]["webp"]
     assert [s["format"] for s in data["sources"]] == ["webp", "jpeg"]
@@ -74,29 +78,35 @@ def test_finished_asset_has_renditions_srcset_alt_overlay_and_cost(generation, a
 
 
 def test_unknown_ratio_for_the_model_is_a_400_naming_the_field(generation, api):
-    response = api.post(f"{API}/assets/", {**BODY, "model": "gemini-3-pro-image",
-                                           "aspect_ratio": "4:1"}, format="json")
+    response = api.post(
+        f"{API}/assets/",
+        {**BODY, "model": "gemini-3-pro-image", "aspect_ratio": "4:1"},
+        format="json",
+    )
     error = error_of(response, 400, "invalid")
     assert "aspect_ratio" in error["field_errors"]
     assert "1:1" in error["field_errors"]["aspect_ratio"][0]  # names what is allowed
     assert GeneratedAsset.objects.count() == 0
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"prompt": "x", "model": "no-such-model"}, "model"),
-    ({"prompt": "x", "image_size": "9K"}, "image_size"),
-    ({"prompt": "   "}, "prompt"),
-    ({}, "prompt"),
-    ({"prompt": "x", "seed": "abc"}, "seed"),
-    ({"prompt": "x", "seed": 2**40}, "seed"),
-    ({"prompt": "x", "references": ["not-a-uuid"]}, "references.0"),
-    ({"prompt": "x", "references": ["7d2f0a4e-8a38-4a52-9d0b-4a3c1b2a9f00"]}, "references"),
-    ({"prompt": "x", "overlay": "text"}, "overlay"),
-    ({"prompt": "x", "overlay": {"text": "Hi", "size": 7}}, "overlay.size"),
-    ({"prompt": "x", "overlay": {"colour": "red"}}, "overlay.text"),
-    ({"prompt": "x", "thinking_level": "deep"}, "thinking_level"),
-    ({"prompt": "x\x00y"}, "prompt"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"prompt": "x", "model": "no-such-model"}, "model"),
+        ({"prompt": "x", "image_size": "9K"}, "image_size"),
+        ({"prompt": "   "}, "prompt"),
+        ({}, "prompt"),
+        ({"prompt": "x", "seed": "abc"}, "seed"),
+        ({"prompt": "x", "seed": 2**40}, "seed"),
+        ({"prompt": "x", "references": ["not-a-uuid"]}, "references.0"),
+        ({"prompt": "x", "references": ["7d2f0a4e-8a38-4a52-9d0b-4a3c1b2a9f00"]}, "references"),
+        ({"prompt": "x", "overlay": "text"}, "overlay"),
+        ({"prompt": "x", "overlay": {"text": "Hi", "size": 7}}, "overlay.size"),
+        ({"prompt": "x", "overlay": {"colour": "red"}}, "overlay.text"),
+        ({"prompt": "x", "thinking_level": "deep"}, "thinking_level"),
+        ({"prompt": "x\x00y"}, "prompt"),
+    ],
+)
 def test_bad_input_is_a_400_with_field_names(generation, api, body, field):
     error = error_of(api.post(f"{API}/assets/", body, format="json"), 400, "invalid")
     assert field in error["field_errors"], error
@@ -105,14 +115,16 @@ def test_bad_input_is_a_400_with_field_names(generation, api, body, field):
 def test_malformed_json_and_wrong_media_type(generation, api):
     response = api.generic("POST", f"{API}/assets/", "{nope", content_type="application/json")
     error_of(response, 400, "parse_error")
-    response = api.generic("POST", f"{API}/assets/", "prompt=x",
-                           content_type="application/x-www-form-urlencoded")
+    response = api.generic(
+        "POST", f"{API}/assets/", "prompt=x", content_type="application/x-www-form-urlencoded"
+    )
     error_of(response, 415, "unsupported_media_type")
     error_of(api.put(f"{API}/assets/", BODY, format="json"), 405, "method_not_allowed")
 
 
 def test_idempotent_replay_returns_the_same_version_and_queues_nothing(
-        generation, api, django_capture_on_commit_callbacks):
+    generation, api, django_capture_on_commit_callbacks
+):
     headers = {"HTTP_IDEMPOTENCY_KEY": "order-42"}
     with django_capture_on_commit_callbacks() as callbacks:
         first = api.post(f"{API}/assets/", BODY, format="json", **headers)
@@ -146,23 +158,25 @@ def test_idempotency_keys_are_per_user(generation, api, bob):
 
 
 def test_over_budget_is_402_with_the_budget_and_nothing_queued(generation, api, alice):
-    Budget.objects.create(name="alice daily", scope="user", user=alice, period="day",
-                          amount_limit=Decimal("0.01"))
+    Budget.objects.create(
+        name="alice daily", scope="user", user=alice, period="day", amount_limit=Decimal("0.01")
+    )
     response = api.post(f"{API}/assets/", BODY, format="json")
     error = error_of(response, 402, "over_budget")
     assert error["budget"]["budget"]["name"] == "alice daily"
     assert error["budget"]["unit"] == "USD"
-    assert error["budget"]["limit"] == "0.010000" or Decimal(error["budget"]["limit"]) == \
-        Decimal("0.01")
+    assert error["budget"]["limit"] == "0.010000" or Decimal(error["budget"]["limit"]) == Decimal(
+        "0.01"
+    )
     assert "resets_at" in error["budget"]
     assert AssetVersion.objects.count() == 0 and GeneratedAsset.objects.count() == 0
 
 
 def test_missing_api_key_is_a_503_without_configuration_details(settings, api, staff_editor):
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {"API_KEY": None,
-                                                    "API_KEY_ENV": "NB_TEST_NO_SUCH_VAR"}}}
-    error = error_of(api.post(f"{API}/assets/", BODY, format="json"), 503,
-                     "configuration_error")
+    settings.NANOBANANA = {
+        "PROVIDERS": {"gemini": {"API_KEY": None, "API_KEY_ENV": "NB_TEST_NO_SUCH_VAR"}}
+    }
+    error = error_of(api.post(f"{API}/assets/", BODY, format="json"), 503, "configuration_error")
     assert "NB_TEST_NO_SUCH_VAR" not in error["message"]
     staff = client_for(staff_editor).post(f"{API}/assets/", BODY, format="json")
     assert "NB_TEST_NO_SUCH_VAR" in error_of(staff, 503, "configuration_error")["message"]
@@ -171,8 +185,10 @@ def test_missing_api_key_is_a_503_without_configuration_details(settings, api, s
 def test_generation_endpoints_are_throttled_per_user(generation, api, bob, settings):
     settings.REST_FRAMEWORK = {"DEFAULT_THROTTLE_RATES": {"nanobanana_generate": "2/minute"}}
     for n in range(2):
-        assert api.post(f"{API}/assets/", {**BODY, "prompt": f"p{n}"},
-                        format="json").status_code == 202
+        assert (
+            api.post(f"{API}/assets/", {**BODY, "prompt": f"p{n}"}, format="json").status_code
+            == 202
+        )
     response = api.post(f"{API}/assets/", BODY, format="json")
     error_of(response, 429, "throttled")
     assert int(response["Retry-After"]) >= 1
@@ -182,13 +198,18 @@ def test_generation_endpoints_are_throttled_per_user(generation, api, bob, setti
 
 # -- list -----------------------------------------------------------------------------------
 
-def test_list_shows_own_assets_with_filters_ordering_and_pages(generation, api, alice, bob,
-                                                               run_queued):
+
+def test_list_shows_own_assets_with_filters_ordering_and_pages(
+    generation, api, alice, bob, run_queued
+):
     for title in ("b", "a", "c"):
         api.post(f"{API}/assets/", {**BODY, "prompt": title, "title": title}, format="json")
     client_for(bob).post(f"{API}/assets/", BODY, format="json")
-    pro = api.post(f"{API}/assets/", {"prompt": "pro", "model": "gemini-3-pro-image",
-                                      "title": "pro"}, format="json").json()
+    pro = api.post(
+        f"{API}/assets/",
+        {"prompt": "pro", "model": "gemini-3-pro-image", "title": "pro"},
+        format="json",
+    ).json()
     AssetVersion.objects.filter(asset_id=pro["asset"]["id"]).update(state=State.FAILED)
 
     data = api.get(f"{API}/assets/").json()
@@ -214,9 +235,15 @@ def test_list_shows_own_assets_with_filters_ordering_and_pages(generation, api, 
     assert api.get(f"{API}/assets/?owner={alice.pk}").json()["count"] == 4
 
 
-@pytest.mark.parametrize("query", [
-    "state=nope", "ordering=prompt", "created_after=yesterday", "owner=abc",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=nope",
+        "ordering=prompt",
+        "created_after=yesterday",
+        "owner=abc",
+    ],
+)
 def test_bad_list_parameters_are_400(generation, api, query):
     error = error_of(api.get(f"{API}/assets/?{query}"), 400, "invalid")
     assert error["field_errors"]
@@ -224,12 +251,13 @@ def test_bad_list_parameters_are_400(generation, api, query):
 
 def test_bad_page_is_404_and_owner_filter_cannot_probe_other_users(generation, api, bob):
     error_of(api.get(f"{API}/assets/?page=99"), 404, "not_found")
-    assert "owner" in error_of(api.get(f"{API}/assets/?owner={bob.pk}"), 400,
-                               "invalid")["field_errors"]
+    assert (
+        "owner"
+        in error_of(api.get(f"{API}/assets/?owner={bob.pk}"), 400, "invalid")["field_errors"]
+    )
 
 
-def test_staff_with_view_permission_see_and_filter_everyone(generation, api, bob,
-                                                            staff_viewer):
+def test_staff_with_view_permission_see_and_filter_everyone(generation, api, bob, staff_viewer):
     api.post(f"{API}/assets/", BODY, format="json")
     client_for(bob).post(f"{API}/assets/", BODY, format="json")
     staff = client_for(staff_viewer)
@@ -256,8 +284,9 @@ DETAIL_ROUTES = [
 def _call(client, method, path, body, asset):
     url = f"{API}/assets/" + path.format(asset=asset.pk)
     if isinstance(body, dict):
-        body = {k: (str(asset.current_version_id) if v == "{version}" else v)
-                for k, v in body.items()}
+        body = {
+            k: (str(asset.current_version_id) if v == "{version}" else v) for k, v in body.items()
+        }
     return getattr(client, method)(url, body, format="json")
 
 
@@ -272,8 +301,9 @@ def test_another_users_asset_is_404_on_every_route(finished_asset, bob, method, 
 
 
 @pytest.mark.parametrize(("method", "path", "body"), DETAIL_ROUTES[1:-1])
-def test_staff_who_may_only_view_get_403_on_changes(finished_asset, staff_viewer, method,
-                                                    path, body):
+def test_staff_who_may_only_view_get_403_on_changes(
+    finished_asset, staff_viewer, method, path, body
+):
     staff = client_for(staff_viewer)
     assert staff.get(f"{API}/assets/{finished_asset.pk}/").status_code == 200
     error_of(_call(staff, method, path, body, finished_asset), 403, "permission_denied")
@@ -281,23 +311,26 @@ def test_staff_who_may_only_view_get_403_on_changes(finished_asset, staff_viewer
 
 def test_staff_with_permissions_act_on_anyones_asset(finished_asset, staff_editor, run_queued):
     staff = client_for(staff_editor)
-    response = staff.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {"seed": 7},
-                          format="json")
+    response = staff.post(
+        f"{API}/assets/{finished_asset.pk}/regenerate/", {"seed": 7}, format="json"
+    )
     assert response.status_code == 202
     assert response.json()["version"]["seed"] == 7
     assert staff.delete(f"{API}/assets/{finished_asset.pk}/").status_code == 204
 
 
-@pytest.mark.parametrize("path", ["assets/", "assets/{asset}/", "versions/{version}/",
-                                  "models/", "usage/", "references/"])
+@pytest.mark.parametrize(
+    "path",
+    ["assets/", "assets/{asset}/", "versions/{version}/", "models/", "usage/", "references/"],
+)
 def test_anonymous_requests_are_401(finished_asset, path):
-    url = f"{API}/" + path.format(asset=finished_asset.pk,
-                                  version=finished_asset.current_version_id)
+    url = f"{API}/" + path.format(
+        asset=finished_asset.pk, version=finished_asset.current_version_id
+    )
     response = client_for(None).get(url)
     error_of(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == "Token"
-    error_of(client_for(None).post(f"{API}/assets/", BODY, format="json"), 401,
-             "not_authenticated")
+    error_of(client_for(None).post(f"{API}/assets/", BODY, format="json"), 401, "not_authenticated")
 
 
 def test_bad_token_is_401(db):
@@ -314,8 +347,7 @@ def test_session_authentication_needs_csrf(generation, alice):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(alice)
     assert client.get(f"{API}/assets/").status_code == 200
-    error = error_of(client.post(f"{API}/assets/", BODY, format="json"), 403,
-                     "permission_denied")
+    error = error_of(client.post(f"{API}/assets/", BODY, format="json"), 403, "permission_denied")
     assert "CSRF" in error["message"]
     client.get("/admin/login/")  # sets the csrftoken cookie
     token = client.cookies["csrftoken"].value
@@ -330,10 +362,14 @@ def test_invalid_ids_are_404(api):
 
 # -- regenerate, edit, overlay, revert, delete -----------------------------------------------
 
+
 def test_regenerate_with_changes_makes_a_child_version(finished_asset, api, run_queued):
     first = finished_asset.current_version
-    response = api.post(f"{API}/assets/{finished_asset.pk}/regenerate/",
-                        {"prompt": "A lighthouse in fog", "seed": 3}, format="json")
+    response = api.post(
+        f"{API}/assets/{finished_asset.pk}/regenerate/",
+        {"prompt": "A lighthouse in fog", "seed": 3},
+        format="json",
+    )
     assert response.status_code == 202
     data = response.json()["version"]
     assert data["kind"] == "regenerate" and data["parent"] == str(first.pk)
@@ -350,18 +386,23 @@ def test_regenerate_errors(finished_asset, api):
     url = f"{API}/assets/{finished_asset.pk}/regenerate/"
     error = error_of(api.post(url, {"aspect_ratio": "5:7"}, format="json"), 400, "invalid")
     assert "aspect_ratio" in error["field_errors"]
-    error = error_of(api.post(url, {"version": "7d2f0a4e-8a38-4a52-9d0b-4a3c1b2a9f00"},
-                              format="json"), 400, "invalid")
+    error = error_of(
+        api.post(url, {"version": "7d2f0a4e-8a38-4a52-9d0b-4a3c1b2a9f00"}, format="json"),
+        400,
+        "invalid",
+    )
     assert "version" in error["field_errors"]
 
 
 def test_edit_needs_a_finished_version(generation, api, run_queued):
     created = api.post(f"{API}/assets/", BODY, format="json").json()
     url = f"{API}/assets/{created['asset']['id']}/edit/"
-    error_of(api.post(url, {"instruction": "Add a boat"}, format="json"), 409,
-             "state_conflict")
-    error_of(api.post(url, {"instruction": "x", "version": created["version"]["id"]},
-                      format="json"), 409, "state_conflict")
+    error_of(api.post(url, {"instruction": "Add a boat"}, format="json"), 409, "state_conflict")
+    error_of(
+        api.post(url, {"instruction": "x", "version": created["version"]["id"]}, format="json"),
+        409,
+        "state_conflict",
+    )
     run_queued()
     error = error_of(api.post(url, {}, format="json"), 400, "invalid")
     assert "instruction" in error["field_errors"]
@@ -374,11 +415,12 @@ def test_edit_needs_a_finished_version(generation, api, run_queued):
 def test_edit_with_a_reference(finished_asset, api):
     from .conftest import png_bytes
 
-    ref = api.post(f"{API}/references/", {"file": _upload(png_bytes())},
-                   format="multipart").json()
-    response = api.post(f"{API}/assets/{finished_asset.pk}/edit/",
-                        {"instruction": "Use this colour", "references": [ref["id"]]},
-                        format="json")
+    ref = api.post(f"{API}/references/", {"file": _upload(png_bytes())}, format="multipart").json()
+    response = api.post(
+        f"{API}/assets/{finished_asset.pk}/edit/",
+        {"instruction": "Use this colour", "references": [ref["id"]]},
+        format="json",
+    )
     assert response.status_code == 202
     assert response.json()["version"]["references"] == [ref["id"]]
 
@@ -400,14 +442,16 @@ def test_overlay_put_patch_and_clear_without_generating(finished_asset, api, gen
     assert response.json()["overlay"]["text"] == "Bye"
     assert response.json()["overlay"]["anchor"] == "top-left"  # kept by PATCH
     assert api.patch(url, {}, format="json").json()["overlay"]["text"] == "Bye"
-    error = error_of(api.put(url, {"overlay": {"text": "x", "anchor": "middle-ish"}},
-                             format="json"), 400, "invalid")
+    error = error_of(
+        api.put(url, {"overlay": {"text": "x", "anchor": "middle-ish"}}, format="json"),
+        400,
+        "invalid",
+    )
     assert "overlay.anchor" in error["field_errors"]
     error_of(api.put(url, {}, format="json"), 400, "invalid")
     assert api.put(url, {"overlay": None}, format="json").json()["overlay"] is None
     assert AssetVersion.objects.filter(asset=finished_asset).count() == 1
     assert len(generation.generate_requests()) == calls
-
 
 
 def test_overlay_contrast_per_rendition_and_warning_below_three(finished_asset, api):
@@ -420,11 +464,17 @@ def test_overlay_contrast_per_rendition_and_warning_below_three(finished_asset, 
     assert data["overlay"]["style"] == "auto"
     assert data["renditions"] and all(
         r["contrast"] >= 4.5 and r["treatment"] in ("plain", "shadow", "scrim")
-        for r in data["renditions"])
+        for r in data["renditions"]
+    )
     assert data["overlay_contrast"] == min(r["contrast"] for r in data["renditions"])
     assert data["overlay_warning"] is None
-    ghost = {"text": "Sale", "color": "#808080", "background": "box",
-             "background_color": "#808080", "background_opacity": 1}
+    ghost = {
+        "text": "Sale",
+        "color": "#808080",
+        "background": "box",
+        "background_color": "#808080",
+        "background_opacity": 1,
+    }
     assert api.put(url, {"overlay": ghost}, format="json").json()["overlay"]["style"] == "custom"
     render_current(finished_asset.pk)
     data = api.get(f"{API}/assets/{finished_asset.pk}/").json()
@@ -447,17 +497,22 @@ def test_revert_to_an_earlier_version(finished_asset, api, run_queued):
     assert response.status_code == 200
     assert response.json()["current_version"]["id"] == str(first)
     error_of(api.post(url, {}, format="json"), 400, "invalid")
-    queued = api.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {},
-                      format="json").json()["version"]["id"]
+    queued = api.post(f"{API}/assets/{finished_asset.pk}/regenerate/", {}, format="json").json()[
+        "version"
+    ]["id"]
     error_of(api.post(url, {"version": queued}, format="json"), 409, "state_conflict")
 
 
 def test_patch_title_and_alt_text(finished_asset, api):
-    response = api.patch(f"{API}/assets/{finished_asset.pk}/", {"alt_text": "New alt"},
-                         format="json")
+    response = api.patch(
+        f"{API}/assets/{finished_asset.pk}/", {"alt_text": "New alt"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["alt_text"] == "New alt"
-    error_of(api.patch(f"{API}/assets/{finished_asset.pk}/", {"title": "x" * 201},
-                       format="json"), 400, "invalid")
+    error_of(
+        api.patch(f"{API}/assets/{finished_asset.pk}/", {"title": "x" * 201}, format="json"),
+        400,
+        "invalid",
+    )
 
 
 def test_delete_cancels_queued_work_and_refuses_while_running(generation, api):

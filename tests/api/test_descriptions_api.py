@@ -25,8 +25,11 @@ def test_describe_on_demand_then_accept_an_edited_suggestion(finished_asset, api
     assert 0 <= suggestion["focal_point"]["x"] <= 1
     assert float(suggestion["cost"]) > 0
 
-    accepted = api.post(f"{url}accept-description/", {
-        "alt_text": "A red lighthouse", "focal_point": {"x": 0.9, "y": 0.4}}, format="json")
+    accepted = api.post(
+        f"{url}accept-description/",
+        {"alt_text": "A red lighthouse", "focal_point": {"x": 0.9, "y": 0.4}},
+        format="json",
+    )
     assert accepted.status_code == 200, accepted.content
     data = accepted.json()
     assert data["alt_text"] == "A red lighthouse" and data["page_alt_text"] == "A red lighthouse"
@@ -43,8 +46,13 @@ def test_accept_needs_a_finished_suggestion_and_valid_input(finished_asset, api)
 
 
 def test_describe_refused_for_budget_says_so_and_keeps_the_image(finished_asset, api, alice):
-    Budget.objects.create(name="none left", scope="user", user=alice, period="day",
-                          amount_limit=finished_asset.current_version.cost)
+    Budget.objects.create(
+        name="none left",
+        scope="user",
+        user=alice,
+        period="day",
+        amount_limit=finished_asset.current_version.cost,
+    )
     response = api.post(f"{API}/assets/{finished_asset.pk}/describe/", format="json")
     assert response.status_code == 402, response.content
     assert "budget" in response.json()["error"]["message"].lower()
@@ -58,8 +66,7 @@ def test_focal_point_is_editable_and_validated(finished_asset, api):
     response = api.patch(url, {"focal_point": {"x": 1.5, "y": 0.2}}, format="json")
     assert response.status_code == 400
     response = api.patch(url, {"focal_point": {"x": 0.25, "y": 0.75}}, format="json")
-    assert response.status_code == 200 and response.json()["focal_point"] == {
-        "x": 0.25, "y": 0.75}
+    assert response.status_code == 200 and response.json()["focal_point"] == {"x": 0.25, "y": 0.75}
 
 
 def test_assets_say_they_are_ai_generated(finished_asset, api):

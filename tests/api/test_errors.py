@@ -38,10 +38,16 @@ def test_not_acceptable_is_406_in_the_shape(api):
 
 
 def test_flatten_nested_errors():
-    detail = {"overlay": {"text": ["Required."]}, "references": [{}, ["Bad id."]],
-              "non_field_errors": ["Nope."]}
-    assert flatten_errors(detail) == {"overlay.text": ["Required."], "references.1": ["Bad id."],
-                                      "non_field_errors": ["Nope."]}
+    detail = {
+        "overlay": {"text": ["Required."]},
+        "references": [{}, ["Bad id."]],
+        "non_field_errors": ["Nope."],
+    }
+    assert flatten_errors(detail) == {
+        "overlay.text": ["Required."],
+        "references.1": ["Bad id."],
+        "non_field_errors": ["Nope."],
+    }
     assert flatten_errors(["Just this."]) == {"non_field_errors": ["Just this."]}
 
 

@@ -26,6 +26,7 @@ def _alice_generates(api, generation) -> AssetVersion:
 
 # -- prompt cache (issue 13, hole 4) ------------------------------------------------------------
 
+
 def test_prompt_cache_is_per_owner_by_default(generation, api, alice, bob):
     alices = _alice_generates(api, generation)
     response = client_for(bob).post(f"{API}/assets/", BODY, format="json")
@@ -41,9 +42,12 @@ def test_prompt_cache_is_per_owner_by_default(generation, api, alice, bob):
 
 
 def test_site_wide_cache_shares_the_image_but_not_the_owner_or_model_text(
-        generation, api, alice, bob, settings):
-    settings.NANOBANANA = {**settings.NANOBANANA,
-                           "PROMPT_CACHE": {"ENABLED": True, "SCOPE": "site"}}
+    generation, api, alice, bob, settings
+):
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "PROMPT_CACHE": {"ENABLED": True, "SCOPE": "site"},
+    }
     alices = _alice_generates(api, generation)
     bob_api = client_for(bob)
     response = bob_api.post(f"{API}/assets/", BODY, format="json")
@@ -62,12 +66,16 @@ def test_site_wide_cache_shares_the_image_but_not_the_owner_or_model_text(
 
 # -- usage (issue 13, hole 8) -------------------------------------------------------------------
 
-@pytest.mark.parametrize("query,field", [
-    ("until=9999-12-31", "until"),
-    ("since=0001-01-01", "since"),
-    ("since=2026-01-01&until=9999-12-31", "until"),
-    ("source=everywhere", "source"),
-])
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("until=9999-12-31", "until"),
+        ("since=0001-01-01", "since"),
+        ("since=2026-01-01&until=9999-12-31", "until"),
+        ("source=everywhere", "source"),
+    ],
+)
 def test_bad_usage_filters_are_a_400_naming_the_field(api, query, field):
     response = api.get(f"{API}/usage/?{query}")
     assert response.status_code == 400, response.content
@@ -81,19 +89,21 @@ def test_usage_with_the_last_valid_day_works(api):
     assert response.status_code == 200 and response.json()["until"] == "9998-12-31"
 
 
-def test_non_staff_usage_shows_only_their_own_budgets(generation, api, alice, bob,
-                                                      staff_editor):
+def test_non_staff_usage_shows_only_their_own_budgets(generation, api, alice, bob, staff_editor):
     from django.contrib.auth.models import Group
 
     team = Group.objects.create(name="team")
     alice.groups.add(team)
     bob.groups.add(team)
-    Budget.objects.create(name="site monthly", scope="site", period="month",
-                          amount_limit=Decimal("100"))
-    Budget.objects.create(name="team monthly", scope="group", group=team, period="month",
-                          amount_limit=Decimal("50"))
-    Budget.objects.create(name="each user daily", scope="user", period="day",
-                          amount_limit=Decimal("5"))
+    Budget.objects.create(
+        name="site monthly", scope="site", period="month", amount_limit=Decimal("100")
+    )
+    Budget.objects.create(
+        name="team monthly", scope="group", group=team, period="month", amount_limit=Decimal("50")
+    )
+    Budget.objects.create(
+        name="each user daily", scope="user", period="day", amount_limit=Decimal("5")
+    )
     created = client_for(bob).post(f"{API}/assets/", BODY, format="json").json()
     execute_version(created["version"]["id"])  # Bob spends money on every budget
     mine = api.get(f"{API}/usage/").json()
@@ -108,6 +118,7 @@ def test_non_staff_usage_shows_only_their_own_budgets(generation, api, alice, bo
 
 
 # -- bounded audit prompt (issue 13, hole 6) ----------------------------------------------------
+
 
 def test_a_refused_huge_prompt_is_audited_bounded_with_its_length_and_hash(api, alice):
     import hashlib
@@ -163,8 +174,9 @@ def test_usage_command_csv_escapes_formulas(api, alice):
     assert csv_cell("gemini") == "gemini" and csv_cell(3) == 3
 
 
-def test_admin_usage_csv_escapes_formulas_and_refuses_bad_dates(api, alice, client,
-                                                                django_user_model):
+def test_admin_usage_csv_escapes_formulas_and_refuses_bad_dates(
+    api, alice, client, django_user_model
+):
     import csv
     import io
 

@@ -22,27 +22,61 @@ def make_assets(owner, count: int) -> None:
     now = timezone.now()
     assets, versions, renditions = [], [], []
     for n in range(count):
-        asset = GeneratedAsset(id=uuid.uuid4(), title=f"asset {n}", owner=owner,
-                               alt_text="alt", overlay={"text": "Hi"})
-        old = AssetVersion(id=uuid.uuid4(), asset=asset, source="api", prompt="p",
-                           provider="gemini", model="gemini-2.5-flash-image", state="failed",
-                           error="no image", cost=Decimal("0.01"), created_by=owner)
-        current = AssetVersion(id=uuid.uuid4(), asset=asset, source="api", prompt="p",
-                               provider="gemini", model="gemini-nano-banana-2.1",
-                               state="succeeded", original=f"nb/{n}/original.png", width=1024,
-                               height=768, mime_type="image/png", cost=Decimal("0.067"),
-                               dominant_color="#336699", finished_at=now, created_by=owner)
+        asset = GeneratedAsset(
+            id=uuid.uuid4(), title=f"asset {n}", owner=owner, alt_text="alt", overlay={"text": "Hi"}
+        )
+        old = AssetVersion(
+            id=uuid.uuid4(),
+            asset=asset,
+            source="api",
+            prompt="p",
+            provider="gemini",
+            model="gemini-2.5-flash-image",
+            state="failed",
+            error="no image",
+            cost=Decimal("0.01"),
+            created_by=owner,
+        )
+        current = AssetVersion(
+            id=uuid.uuid4(),
+            asset=asset,
+            source="api",
+            prompt="p",
+            provider="gemini",
+            model="gemini-nano-banana-2.1",
+            state="succeeded",
+            original=f"nb/{n}/original.png",
+            width=1024,
+            height=768,
+            mime_type="image/png",
+            cost=Decimal("0.067"),
+            dominant_color="#336699",
+            finished_at=now,
+            created_by=owner,
+        )
         asset.current_version = current
         assets.append(asset)
         versions += [old, current]
         for fmt in ("webp", "jpeg"):
             for width in (320, 640):
-                renditions.append(Rendition(version=current, width=width, height=width * 3 // 4,
-                                            format=fmt, file=f"nb/{n}/{width}.{fmt}",
-                                            bytes=1000))
-    GeneratedAsset.objects.bulk_create([
-        GeneratedAsset(id=a.id, title=a.title, owner=owner, alt_text=a.alt_text,
-                       overlay=a.overlay) for a in assets])
+                renditions.append(
+                    Rendition(
+                        version=current,
+                        width=width,
+                        height=width * 3 // 4,
+                        format=fmt,
+                        file=f"nb/{n}/{width}.{fmt}",
+                        bytes=1000,
+                    )
+                )
+    GeneratedAsset.objects.bulk_create(
+        [
+            GeneratedAsset(
+                id=a.id, title=a.title, owner=owner, alt_text=a.alt_text, overlay=a.overlay
+            )
+            for a in assets
+        ]
+    )
     AssetVersion.objects.bulk_create(versions)
     for asset in assets:
         GeneratedAsset.objects.filter(pk=asset.pk).update(current_version=asset.current_version)
@@ -77,14 +111,16 @@ def test_list_asks_the_storage_for_no_url(api, alice, media_root, monkeypatch):
     make_assets(alice, 10)
     calls = []
     real = FileSystemStorage.url
-    monkeypatch.setattr(FileSystemStorage, "url",
-                        lambda self, name: calls.append(name) or real(self, name))
+    monkeypatch.setattr(
+        FileSystemStorage, "url", lambda self, name: calls.append(name) or real(self, name)
+    )
     _count, body = list_queries(api, 10)
     assert len(calls) <= 1  # at most the one probe of a new storage
     item = body["results"][0]
     assert item["src"].startswith("http://testserver/media/nb/")
     assert {r["url"] for r in item["renditions"]} <= {
-        u.split(" ")[0] for srcset in item["srcset"].values() for u in srcset.split(", ")}
+        u.split(" ")[0] for srcset in item["srcset"].values() for u in srcset.split(", ")
+    }
     _count, again = list_queries(api, 10)
     assert len(calls) <= 1 and again == body
 
@@ -106,8 +142,7 @@ def test_compact_list_with_fields(api, alice):
     response = api.get(f"{API}/assets/?fields=id,title,srcset,src,placeholder")
     assert response.status_code == 200
     items = response.json()["results"]
-    assert [sorted(item) for item in items] == [
-        ["id", "placeholder", "src", "srcset", "title"]] * 3
+    assert [sorted(item) for item in items] == [["id", "placeholder", "src", "srcset", "title"]] * 3
     full = api.get(f"{API}/assets/").content
     assert len(response.content) < len(full) / 2
     bad = api.get(f"{API}/assets/?fields=id,secret")

@@ -21,6 +21,7 @@ def upload(data: bytes, name: str = "ref.png", content_type: str = "image/png"):
 
 # -- references -----------------------------------------------------------------------------
 
+
 def test_upload_a_reference_then_the_same_again(generation, api, alice):
     response = api.post(f"{API}/references/", upload(png_bytes()), format="multipart")
     assert response.status_code == 201
@@ -34,39 +35,49 @@ def test_upload_a_reference_then_the_same_again(generation, api, alice):
 
 @pytest.mark.parametrize("data", [b"not an image", b"GIF89a" + b"\0" * 64, b""])
 def test_a_reference_that_is_not_an_allowed_image_is_400(generation, api, data):
-    error = error_of(api.post(f"{API}/references/", upload(data), format="multipart"), 400,
-                     "invalid")
+    error = error_of(
+        api.post(f"{API}/references/", upload(data), format="multipart"), 400, "invalid"
+    )
     assert "file" in error["field_errors"]
     assert ReferenceImage.objects.count() == 0
 
 
 def test_reference_upload_needs_multipart_and_a_file(generation, api):
     error_of(api.post(f"{API}/references/", {}, format="multipart"), 400, "invalid")
-    error_of(api.post(f"{API}/references/", {"file": "x"}, format="json"), 415,
-             "unsupported_media_type")
+    error_of(
+        api.post(f"{API}/references/", {"file": "x"}, format="json"), 415, "unsupported_media_type"
+    )
 
 
 def test_references_are_per_user_and_limited_by_the_model(generation, api, bob):
     ref = api.post(f"{API}/references/", upload(png_bytes()), format="multipart").json()
     body = {**BODY, "references": [ref["id"]]}
     assert api.post(f"{API}/assets/", body, format="json").status_code == 202
-    error = error_of(client_for(bob).post(f"{API}/assets/", body, format="json"), 400,
-                     "invalid")
+    error = error_of(client_for(bob).post(f"{API}/assets/", body, format="json"), 400, "invalid")
     assert "references" in error["field_errors"]
-    refs = [api.post(f"{API}/references/", upload(png_bytes(color=c)),
-                     format="multipart").json()["id"]
-            for c in ("red", "green", "blue", "white")]
-    error = error_of(api.post(f"{API}/assets/", {"prompt": "x", "model": "gemini-2.5-flash-image",
-                                                 "references": refs}, format="json"),
-                     400, "invalid")
+    refs = [
+        api.post(f"{API}/references/", upload(png_bytes(color=c)), format="multipart").json()["id"]
+        for c in ("red", "green", "blue", "white")
+    ]
+    error = error_of(
+        api.post(
+            f"{API}/assets/",
+            {"prompt": "x", "model": "gemini-2.5-flash-image", "references": refs},
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
     assert "at most 3" in error["field_errors"]["references"][0]
 
 
 # -- usage ----------------------------------------------------------------------------------
 
+
 def test_usage_shows_own_usage_and_budgets_left(generation, api, alice, run_queued):
-    Budget.objects.create(name="alice daily", scope="user", user=alice, period="day",
-                          amount_limit=Decimal("5.00"))
+    Budget.objects.create(
+        name="alice daily", scope="user", user=alice, period="day", amount_limit=Decimal("5.00")
+    )
     api.post(f"{API}/assets/", BODY, format="json")
     run_queued()
     data = api.get(f"{API}/usage/?group_by=model").json()
@@ -81,8 +92,9 @@ def test_usage_shows_own_usage_and_budgets_left(generation, api, alice, run_queu
     assert Decimal(budget["spent"]) == Decimal(row["cost"])
 
 
-def test_usage_of_others_is_for_staff_with_permission(generation, api, bob, staff_editor,
-                                                      run_queued):
+def test_usage_of_others_is_for_staff_with_permission(
+    generation, api, bob, staff_editor, run_queued
+):
     client_for(bob).post(f"{API}/assets/", BODY, format="json")
     run_queued()
     error_of(api.get(f"{API}/usage/?user=bob"), 403, "permission_denied")
@@ -95,13 +107,15 @@ def test_usage_of_others_is_for_staff_with_permission(generation, api, bob, staf
     assert [r["user"] for r in everyone["rows"]] == ["bob"]
 
 
-@pytest.mark.parametrize("query", ["group_by=colour", "since=yesterday",
-                                   "since=2026-02-02&until=2026-02-01"])
+@pytest.mark.parametrize(
+    "query", ["group_by=colour", "since=yesterday", "since=2026-02-02&until=2026-02-01"]
+)
 def test_bad_usage_parameters_are_400(api, query):
     assert error_of(api.get(f"{API}/usage/?{query}"), 400, "invalid")["field_errors"]
 
 
 # -- models ---------------------------------------------------------------------------------
+
 
 def test_models_lists_the_registry_with_limits_and_prices(api, settings):
     data = api.get(f"{API}/models/").json()
@@ -118,8 +132,9 @@ def test_models_lists_the_registry_with_limits_and_prices(api, settings):
     assert retired["stage"] == "retired" and retired["shutdown"] == "2026-06-25"
     assert retired["replacement"] == "gemini-nano-banana-2.1"
     assert models["gemini-3.1-flash-image"]["stage"] == "deprecated"
-    assert {"aspect_ratio": "16:9", "image_size": "1K", "width": 1376, "height": 768} in \
-        flash["dimensions"]
+    assert {"aspect_ratio": "16:9", "image_size": "1K", "width": 1376, "height": 768} in flash[
+        "dimensions"
+    ]
     nano = models["gemini-2.5-flash-image"]
     assert nano["image_sizes"] == [] and nano["max_reference_images"] == 3
     assert set(nano["image_costs"]) == {"1K"}

@@ -10,8 +10,10 @@ from .conftest import API
 pytestmark = pytest.mark.django_db
 
 OPERATIONS = {
-    ("/api/nanobanana/assets/", "get"), ("/api/nanobanana/assets/", "post"),
-    ("/api/nanobanana/assets/{id}/", "get"), ("/api/nanobanana/assets/{id}/", "patch"),
+    ("/api/nanobanana/assets/", "get"),
+    ("/api/nanobanana/assets/", "post"),
+    ("/api/nanobanana/assets/{id}/", "get"),
+    ("/api/nanobanana/assets/{id}/", "patch"),
     ("/api/nanobanana/assets/{id}/", "delete"),
     ("/api/nanobanana/assets/{id}/regenerate/", "post"),
     ("/api/nanobanana/assets/{id}/edit/", "post"),
@@ -22,8 +24,10 @@ OPERATIONS = {
     ("/api/nanobanana/assets/{id}/describe/", "get"),
     ("/api/nanobanana/assets/{id}/describe/", "post"),
     ("/api/nanobanana/assets/{id}/accept-description/", "post"),
-    ("/api/nanobanana/versions/{id}/", "get"), ("/api/nanobanana/versions/{id}/cancel/", "post"),
-    ("/api/nanobanana/references/", "post"), ("/api/nanobanana/usage/", "get"),
+    ("/api/nanobanana/versions/{id}/", "get"),
+    ("/api/nanobanana/versions/{id}/cancel/", "post"),
+    ("/api/nanobanana/references/", "post"),
+    ("/api/nanobanana/usage/", "get"),
     ("/api/nanobanana/models/", "get"),
 }
 
@@ -38,8 +42,12 @@ def schema(client):
 def test_schema_is_valid_openapi_3_with_every_operation(schema):
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
-    found = {(path, method) for path, item in schema["paths"].items() for method in item
-             if method in ("get", "post", "put", "patch", "delete")}
+    found = {
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
     assert found == OPERATIONS
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
@@ -62,13 +70,17 @@ def test_every_operation_documents_its_errors_in_the_one_shape(schema):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] != "path":
                     assert parameter.get("description"), (path, method, parameter["name"])
-    generation = ("/api/nanobanana/assets/", "/api/nanobanana/assets/{id}/regenerate/",
-                  "/api/nanobanana/assets/{id}/edit/")
+    generation = (
+        "/api/nanobanana/assets/",
+        "/api/nanobanana/assets/{id}/regenerate/",
+        "/api/nanobanana/assets/{id}/edit/",
+    )
     for path in generation:
         responses = schema["paths"][path]["post"]["responses"]
         assert {"202", "402", "422", "429", "503"} <= set(responses), path
-        names = {p["name"] for p in schema["paths"][path]["post"]["parameters"]
-                 if p["in"] == "header"}
+        names = {
+            p["name"] for p in schema["paths"][path]["post"]["parameters"] if p["in"] == "header"
+        }
         assert "Idempotency-Key" in names
 
 

@@ -32,8 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"
 MAX_EXAMPLES = 15
 RUN_TIMEOUT = 160
-CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance," \
-         "content_type_conformance"
+CHECKS = (
+    "not_a_server_error,response_schema_conformance,status_code_conformance,"
+    "content_type_conformance"
+)
 
 SERVE = """
 import sys
@@ -70,8 +72,13 @@ def _free_port() -> int:
 
 def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, str(EXAMPLE / "manage.py"), *args], env=env, cwd=EXAMPLE,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, str(EXAMPLE / "manage.py"), *args],
+        env=env,
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -88,9 +95,14 @@ def live_site(tmp_path: Path) -> Iterator[dict[str, str]]:
         "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
         # The example site's own SQLite tuning (WAL, IMMEDIATE, busy timeout), by URL.
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}?" + urllib.parse.urlencode({
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE", "timeout": "20"}),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}?"
+        + urllib.parse.urlencode(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": "20",
+            }
+        ),
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": uuid.uuid4().hex,
@@ -104,8 +116,13 @@ def live_site(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         _manage(env, "migrate", "--noinput")
         token = _manage(env, "shell", "-c", SETUP_USER).strip().splitlines()[-1]
-        server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], env=env,
-                                  cwd=EXAMPLE, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVE, str(port)],
+            env=env,
+            cwd=EXAMPLE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         schema_url = f"{base}/api/nanobanana/schema/?format=json"
         deadline = time.monotonic() + 30
@@ -116,11 +133,17 @@ def live_site(tmp_path: Path) -> Iterator[dict[str, str]]:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the example site did not start:\n"
-                                + (tmp_path / "server.log").read_text())
+                    pytest.fail(
+                        "the example site did not start:\n" + (tmp_path / "server.log").read_text()
+                    )
                 time.sleep(0.2)
-        yield {"base": base, "schema": schema_url, "token": token,
-               "log": str(tmp_path / "server.log"), "tmp": str(tmp_path)}
+        yield {
+            "base": base,
+            "schema": schema_url,
+            "token": token,
+            "log": str(tmp_path / "server.log"),
+            "tmp": str(tmp_path),
+        }
     finally:
         if server is not None:
             server.terminate()
@@ -134,21 +157,37 @@ def live_site(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_site):
     command = [
-        str(Path(sys.executable).parent / "st"), "run", live_site["schema"],
-        "--url", live_site["base"],
-        "--header", f"Authorization: Token {live_site['token']}",
-        "--checks", CHECKS,
-        "--max-examples", str(MAX_EXAMPLES),
-        "--seed", "20260101",
-        "--request-timeout", "20",
-        "--suppress-health-check", "all",
-        "--workers", "1",
+        str(Path(sys.executable).parent / "st"),
+        "run",
+        live_site["schema"],
+        "--url",
+        live_site["base"],
+        "--header",
+        f"Authorization: Token {live_site['token']}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        "20260101",
+        "--request-timeout",
+        "20",
+        "--suppress-health-check",
+        "all",
+        "--workers",
+        "1",
         "--no-color",
     ]
     started = time.monotonic()
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                                cwd=live_site["tmp"], check=False)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            cwd=live_site["tmp"],
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"schemathesis ran longer than {RUN_TIMEOUT}s:\n{exc.stdout}")
     elapsed = time.monotonic() - started

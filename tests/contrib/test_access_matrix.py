@@ -36,7 +36,8 @@ def env(media_root, small_renditions, settings):
 def _denied(response) -> bool:
     """Wagtail answers a refused permission with 403 or a redirect to its dashboard."""
     return response.status_code == 403 or (
-        response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"))
+        response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+    )
 
 
 def _check(response, role: str, action: str, ok: tuple[int, ...] = (200,)) -> None:
@@ -46,7 +47,10 @@ def _check(response, role: str, action: str, ok: tuple[int, ...] = (200,)) -> No
         assert _denied(response), (role, action, response.status_code)
     else:  # hidden: 404, or refused before any image is looked up (same for every id)
         assert response.status_code == 404 or _denied(response), (
-            role, action, response.status_code)
+            role,
+            action,
+            response.status_code,
+        )
 
 
 # -- Wagtail: the "Generated images" section ------------------------------------------------------
@@ -106,13 +110,15 @@ def test_wagtail_lists_and_generate_matrix(role, client, env):
 
 # -- the plain-Django chooser popup ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", list(m.ROLES))
 def test_plain_chooser_matrix(role, client, env):
     user, asset = m.setup_role(role)
     client.force_login(user)
     choose = client.get(reverse("nanobanana_chooser:choose"), {"format": "json"})
-    status = client.get(reverse("nanobanana_chooser:status", args=[asset.current_version_id]),
-                        {"format": "json"})
+    status = client.get(
+        reverse("nanobanana_chooser:status", args=[asset.current_version_id]), {"format": "json"}
+    )
     generate = client.get(reverse("nanobanana_chooser:generate"))
     if not user.is_staff:  # a staff tool: the admin's login page
         assert choose.status_code == status.status_code == generate.status_code == 302
@@ -125,6 +131,7 @@ def test_plain_chooser_matrix(role, client, env):
 
 # -- the model field and its widget ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", list(m.ROLES))
 def test_field_and_widget_matrix(role, env):
     user, asset = m.setup_role(role)
@@ -132,8 +139,11 @@ def test_field_and_widget_matrix(role, env):
     form = form_class({"title": "Post", "hero": str(asset.pk)})
     limit_to_user(form, user)
     assert form.is_valid() == (role in m.VIEW), form.errors
-    html = str(form_class(instance=Article(title="Post", hero=asset)).__class__(
-        instance=Article(title="Post", hero=asset)))
+    html = str(
+        form_class(instance=Article(title="Post", hero=asset)).__class__(
+            instance=Article(title="Post", hero=asset)
+        )
+    )
     limited = form_class(instance=Article(title="Post", hero=asset))
     limit_to_user(limited, user)
     # an image already placed stays acceptable, but its title shows only to who may see it
@@ -147,8 +157,9 @@ def test_field_in_a_model_admin_with_the_mixin(role, client, env):
     image must be one the editor may see."""
     user, asset = m.setup_role(role, extra_perms=("nanobanana_testapp.add_article",))
     client.force_login(user)
-    response = client.post(reverse("admin:nanobanana_testapp_article_add"),
-                           {"title": "Post", "hero": str(asset.pk)})
+    response = client.post(
+        reverse("admin:nanobanana_testapp_article_add"), {"title": "Post", "hero": str(asset.pk)}
+    )
     assert Article.objects.filter(hero=asset).exists() == (role in m.VIEW)
     if role not in m.VIEW:
         assert response.status_code == 200 and "hero" in response.context["adminform"].form.errors
@@ -162,17 +173,23 @@ def test_wagtail_page_form_field_follows_the_policy(role, env):
 
     user, asset = m.setup_role(role, extra_perms=WAGTAIL_PERMS)
     form_class = ImagePage.get_edit_handler().get_form_class()
-    form = form_class({"title": "Page", "slug": "page", "hero": str(asset.pk), "body-count": "0"},
-                      instance=ImagePage(), for_user=user)
+    form = form_class(
+        {"title": "Page", "slug": "page", "hero": str(asset.pk), "body-count": "0"},
+        instance=ImagePage(),
+        for_user=user,
+    )
     form.is_valid()
     assert ("hero" in form.errors) == (role not in m.VIEW), form.errors
 
 
 # -- django CMS: the plugin ----------------------------------------------------------------------
 
-CMS_PERMS = ("cms.change_page", "cms.add_page",
-             "nanobanana_djangocms.add_generatedassetpluginmodel",
-             "nanobanana_djangocms.change_generatedassetpluginmodel")
+CMS_PERMS = (
+    "cms.change_page",
+    "cms.add_page",
+    "nanobanana_djangocms.add_generatedassetpluginmodel",
+    "nanobanana_djangocms.change_generatedassetpluginmodel",
+)
 
 
 @pytest.mark.parametrize("role", list(m.ROLES))
@@ -184,10 +201,19 @@ def test_djangocms_plugin_matrix(role, client, env, editor):
     client.force_login(user)
     url = reverse("admin:cms_placeholder_add_plugin") + (
         f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1")
-    response = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy",
-                                 "overlay_text": "Sale", "overlay_anchor": "center",
-                                 "overlay_color": "#ffcc00"})
+        "&plugin_language=en&plugin_position=1"
+    )
+    response = client.post(
+        url,
+        {
+            "asset": str(asset.pk),
+            "sizes": "100vw",
+            "loading": "lazy",
+            "overlay_text": "Sale",
+            "overlay_anchor": "center",
+            "overlay_color": "#ffcc00",
+        },
+    )
     if not user.is_staff:
         assert response.status_code == 302
         assert not GeneratedAssetPluginModel.objects.exists()

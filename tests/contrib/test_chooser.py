@@ -42,15 +42,15 @@ def test_admin_form_renders_the_chooser_with_the_current_image(client, editor, m
     asset = make_asset(title="Lighthouse")
     article = Article.objects.create(title="Post", hero=asset)
     client.force_login(editor)
-    html = client.get(reverse("admin:nanobanana_testapp_article_change",
-                              args=[article.pk])).content.decode()
+    html = client.get(
+        reverse("admin:nanobanana_testapp_article_change", args=[article.pk])
+    ).content.decode()
     assert "data-nb-chooser" in html
     assert f'value="{asset.pk}"' in html
     assert reverse("nanobanana_chooser:choose") in html
     assert reverse("nanobanana_chooser:generate") in html
     assert "nanobanana/chooser/chooser.js" in html
-    assert asset.current_version.renditions.filter(format="webp", width=320).get().file.url \
-        in html
+    assert asset.current_version.renditions.filter(format="webp", width=320).get().file.url in html
 
 
 def test_chooser_lists_and_searches_with_thumbnails(client, editor, make_asset):
@@ -73,8 +73,9 @@ def test_chooser_shows_others_assets_only_with_the_view_permission(client, make_
     make_asset(title="Someone else's")
     clerk = get_user_model().objects.create_user("clerk", password="pw", is_staff=True)
     client.force_login(clerk)
-    assert client.get(reverse("nanobanana_chooser:choose"), {"format": "json"}
-                      ).json()["results"] == []
+    assert (
+        client.get(reverse("nanobanana_chooser:choose"), {"format": "json"}).json()["results"] == []
+    )
     assert client.get(reverse("nanobanana_chooser:generate")).status_code == 403
 
 
@@ -83,15 +84,26 @@ def test_chooser_needs_staff(client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_generate_new_queues_then_returns_the_asset_when_done(client, editor, nanobanana_fake,
-                                                             media_root, small_renditions,
-                                                             django_capture_on_commit_callbacks):
+def test_generate_new_queues_then_returns_the_asset_when_done(
+    client,
+    editor,
+    nanobanana_fake,
+    media_root,
+    small_renditions,
+    django_capture_on_commit_callbacks,
+):
     client.force_login(editor)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
             reverse("nanobanana_chooser:generate") + "?_popup=1&target=id_hero",
-            {"prompt": "A red kite over dunes", "title": "Kite", "alt_text": "A kite",
-             "model": "gemini-2.5-flash-image", "aspect_ratio": "16:9"})
+            {
+                "prompt": "A red kite over dunes",
+                "title": "Kite",
+                "alt_text": "A kite",
+                "model": "gemini-2.5-flash-image",
+                "aspect_ratio": "16:9",
+            },
+        )
     assert response.status_code == 302
     version = AssetVersion.objects.get()
     assert version.state == State.QUEUED and version.source == "admin"
@@ -111,8 +123,9 @@ def test_generate_new_queues_then_returns_the_asset_when_done(client, editor, na
 
 def test_generate_new_shows_validation_errors(client, editor):
     client.force_login(editor)
-    response = client.post(reverse("nanobanana_chooser:generate"),
-                           {"prompt": "", "model": "gemini-2.5-flash-image"})
+    response = client.post(
+        reverse("nanobanana_chooser:generate"), {"prompt": "", "model": "gemini-2.5-flash-image"}
+    )
     assert response.status_code == 200 and AssetVersion.objects.count() == 0
     assert response.context["form"].errors["prompt"]
 

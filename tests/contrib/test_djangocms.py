@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 def _srcset(asset, fmt):
     asset.refresh_from_db()
     rows = asset.current_version.renditions.filter(
-        format=fmt, overlay_hash=asset.rendered_overlay_hash).order_by("width")
+        format=fmt, overlay_hash=asset.rendered_overlay_hash
+    ).order_by("width")
     return ", ".join(f"{r.file.url} {r.width}w" for r in rows)
 
 
@@ -33,8 +34,15 @@ def cms_page(editor):
 def test_plugin_renders_picture_with_srcset(client, cms_page, make_asset):
     asset = make_asset(alt_text="A lighthouse")
     page, placeholder = cms_page
-    add_plugin(placeholder, GeneratedAssetPlugin, "en", asset=asset, sizes="50vw",
-               caption="At dusk", css_class="hero")
+    add_plugin(
+        placeholder,
+        GeneratedAssetPlugin,
+        "en",
+        asset=asset,
+        sizes="50vw",
+        caption="At dusk",
+        css_class="hero",
+    )
     html = client.get(page.get_absolute_url("en")).content.decode()
     assert '<figure class="nanobanana-figure hero">' in html
     assert "<figcaption>At dusk</figcaption>" in html
@@ -60,21 +68,38 @@ def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make
     client.force_login(editor)
     url = reverse("admin:cms_placeholder_add_plugin") + (
         f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1")
+        "&plugin_language=en&plugin_position=1"
+    )
     form = client.get(url).content.decode()
     assert "data-nb-chooser" in form and reverse("nanobanana_chooser:generate") in form
     assert 'name="overlay_text"' in form
-    response = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "eager",
-                                 "overlay_text": "Summer sale", "overlay_anchor": "center",
-                                 "overlay_color": "#ffcc00"})
+    response = client.post(
+        url,
+        {
+            "asset": str(asset.pk),
+            "sizes": "100vw",
+            "loading": "eager",
+            "overlay_text": "Summer sale",
+            "overlay_anchor": "center",
+            "overlay_color": "#ffcc00",
+        },
+    )
     assert response.status_code == 200, response.content[:2000]
     plugin = GeneratedAssetPluginModel.objects.get()
     assert plugin.asset == asset and plugin.loading == "eager"
     asset = GeneratedAsset.objects.get(pk=asset.pk)
     assert asset.overlay["text"] == "Summer sale" and asset.overlay["anchor"] == "center"
     assert asset.overlay["color"] == "#FFCC00"
-    bad = client.post(url, {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy",
-                            "overlay_text": "x", "overlay_anchor": "nowhere"})
+    bad = client.post(
+        url,
+        {
+            "asset": str(asset.pk),
+            "sizes": "100vw",
+            "loading": "lazy",
+            "overlay_text": "x",
+            "overlay_anchor": "nowhere",
+        },
+    )
     assert b"overlay_anchor" in bad.content and GeneratedAssetPluginModel.objects.count() == 1
 
 
@@ -87,7 +112,8 @@ def test_plugin_form_shows_the_image_row_and_its_error(client, editor, cms_page)
     client.force_login(editor)
     url = reverse("admin:cms_placeholder_add_plugin") + (
         f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1")
+        "&plugin_language=en&plugin_position=1"
+    )
     form = client.get(url).content.decode()
     row = re.search(r'<div class="([^"]*field-asset[^"]*)"', form)
     assert row is not None and "hidden" not in row.group(1).split()

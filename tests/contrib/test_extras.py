@@ -43,8 +43,9 @@ def test_modules_raise_improperly_configured_without_the_extra(monkeypatch, inte
     importlib.import_module(f"django_nanobanana.contrib.{integration}.apps")
 
 
-@pytest.mark.parametrize(("integration", "check_id"), [("wagtail", "nanobanana.E101"),
-                                                        ("djangocms", "nanobanana.E102")])
+@pytest.mark.parametrize(
+    ("integration", "check_id"), [("wagtail", "nanobanana.E101"), ("djangocms", "nanobanana.E102")]
+)
 def test_system_check_reports_the_missing_extra(monkeypatch, integration, check_id):
     check = missing_extra_check(integration)
     assert check() == []  # installed in the dev environment

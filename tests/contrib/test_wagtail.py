@@ -42,8 +42,10 @@ def test_chooser_returns_assets_with_search_and_thumbnails(client, editor, make_
     data = _modal_json(client.get(reverse("nanobanana_wagtail_chooser:choose")))
     assert data["step"] == "choose"
     assert "Lake" in data["html"] and "Road" in data["html"]
-    assert lake.current_version.renditions.filter(format="webp", width=320).get().file.url \
+    assert (
+        lake.current_version.renditions.filter(format="webp", width=320).get().file.url
         in data["html"]
+    )
     assert "Generate new" in data["html"]  # the creation tab
     results = client.get(reverse("nanobanana_wagtail_chooser:choose_results"), {"q": "mountain"})
     html = results.content.decode()
@@ -63,23 +65,33 @@ def test_chooser_hides_other_users_assets(client, make_asset):
     data = _modal_json(client.get(reverse("nanobanana_wagtail_chooser:choose")))
     assert "Private" not in data["html"] and "Generate new" not in data["html"]
     asset = GeneratedAsset.objects.get()
-    assert client.get(reverse("nanobanana_wagtail_chooser:chosen", args=[asset.pk])
-                      ).status_code == 404
+    assert (
+        client.get(reverse("nanobanana_wagtail_chooser:chosen", args=[asset.pk])).status_code == 404
+    )
 
 
-def test_chooser_generate_new_queues_through_services(client, editor, nanobanana_fake,
-                                                      django_capture_on_commit_callbacks):
+def test_chooser_generate_new_queues_through_services(
+    client, editor, nanobanana_fake, django_capture_on_commit_callbacks
+):
     client.force_login(editor)
     with django_capture_on_commit_callbacks(execute=False):
-        data = _modal_json(client.post(reverse("nanobanana_wagtail_chooser:create"), {
-            "prompt": "A paper boat", "title": "Boat", "model": "gemini-2.5-flash-image"}))
+        data = _modal_json(
+            client.post(
+                reverse("nanobanana_wagtail_chooser:create"),
+                {"prompt": "A paper boat", "title": "Boat", "model": "gemini-2.5-flash-image"},
+            )
+        )
     assert data["step"] == "chosen"
     version = AssetVersion.objects.get()
     assert version.state == State.QUEUED and version.source == "admin"
     assert data["result"]["id"] == str(version.asset_id)
     assert "generating" in data["result"]["title"]
-    invalid = _modal_json(client.post(reverse("nanobanana_wagtail_chooser:create"),
-                                      {"prompt": "", "model": "gemini-2.5-flash-image"}))
+    invalid = _modal_json(
+        client.post(
+            reverse("nanobanana_wagtail_chooser:create"),
+            {"prompt": "", "model": "gemini-2.5-flash-image"},
+        )
+    )
     assert invalid["step"] == "reshow_creation_form"
 
 
@@ -100,8 +112,7 @@ def test_block_renders_picture_with_srcset(make_asset):
 def _page(asset):
     root = Page.get_first_root_node()
     home = root.get_children().first()
-    page = ImagePage(title="Gallery", slug="gallery", hero=asset,
-                     body=[("image", asset)])
+    page = ImagePage(title="Gallery", slug="gallery", hero=asset, body=[("image", asset)])
     home.add_child(instance=page)
     page.save_revision().publish()
     return page
@@ -131,8 +142,9 @@ def test_page_editor_uses_the_chooser(client, editor, make_asset):
     from django_nanobanana.chooser.core import thumbnail_url
 
     thumb = thumbnail_url(asset)
-    assert thumb and f'data-nb-wagtail-thumb alt="" decoding="async" width="80" src="{thumb}"' \
-        in html
+    assert (
+        thumb and f'data-nb-wagtail-thumb alt="" decoding="async" width="80" src="{thumb}"' in html
+    )
     assert "nanobanana/wagtail/chooser.js" in html and "new NanobananaChooser(" in html
 
 
@@ -161,22 +173,29 @@ def test_copy_with_overlay_uses_the_widest_overlay_rendition(make_asset):
     render_current(asset.pk)
     asset.refresh_from_db()
     image = copy_to_image_library(asset)
-    widest = asset.current_version.renditions.filter(
-        overlay_hash=asset.rendered_overlay_hash, format="jpeg").order_by("-width").first()
+    widest = (
+        asset.current_version.renditions.filter(
+            overlay_hash=asset.rendered_overlay_hash, format="jpeg"
+        )
+        .order_by("-width")
+        .first()
+    )
     assert (image.width, image.height) == (widest.width, widest.height)
     assert image.file.name.endswith(".jpg")
     original = copy_to_image_library(asset, with_overlay=False)
     assert original.pk != image.pk and original.width == asset.current_version.width
 
 
-def test_admin_section_browse_generate_copy_delete(client, editor, make_asset,
-                                                  django_capture_on_commit_callbacks):
+def test_admin_section_browse_generate_copy_delete(
+    client, editor, make_asset, django_capture_on_commit_callbacks
+):
     asset = make_asset(title="Lake")
     client.force_login(editor)
     index = client.get(reverse("nanobanana_assets:index"))
     assert index.status_code == 200 and b"Lake" in index.content
     assert client.get(reverse("nanobanana_assets:index"), {"q": "nothing"}).content.count(
-        b"Lake") < index.content.count(b"Lake")
+        b"Lake"
+    ) < index.content.count(b"Lake")
     edit = client.get(reverse("nanobanana_assets:edit", args=[asset.pk]))
     assert b"<picture" in edit.content
     copy_url = reverse("nanobanana_assets:copy_to_library", args=[asset.pk])
@@ -186,8 +205,10 @@ def test_admin_section_browse_generate_copy_delete(client, editor, make_asset,
     image = get_image_model().objects.get()
     assert response["Location"] == reverse("wagtailimages:edit", args=[image.pk])
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.post(reverse("nanobanana_assets:add"), {
-            "prompt": "A quiet harbour", "title": "Harbour", "model": "gemini-2.5-flash-image"})
+        response = client.post(
+            reverse("nanobanana_assets:add"),
+            {"prompt": "A quiet harbour", "title": "Harbour", "model": "gemini-2.5-flash-image"},
+        )
     assert response.status_code == 302
     assert AssetVersion.objects.filter(asset__title="Harbour", state=State.QUEUED).exists()
     response = client.post(reverse("nanobanana_assets:delete", args=[asset.pk]))
@@ -200,9 +221,16 @@ def test_hole1_wagtail_editor_cannot_reach_or_delete_alices_image(client, media_
     alice = get_user_model().objects.create_user("alice")
     asset = finished_asset(alice, title="Alice secret launch")
     editor = get_user_model().objects.create_user("editor2", password="pw")
-    editor.user_permissions.set(Permission.objects.filter(codename__in=[
-        "access_admin", "add_generatedasset", "change_generatedasset",
-        "delete_generatedasset"]))
+    editor.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=[
+                "access_admin",
+                "add_generatedasset",
+                "change_generatedasset",
+                "delete_generatedasset",
+            ]
+        )
+    )
     client.force_login(editor)
     for name in ("history", "usage", "delete", "edit"):
         response = client.get(reverse(f"nanobanana_assets:{name}", args=[asset.pk]))

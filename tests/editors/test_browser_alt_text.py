@@ -17,8 +17,11 @@ from django_nanobanana.services import GenerationParams, execute_version, genera
 
 from ..browser_support import browser, css, login, shot, wait, worker  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(120),
+]
 
 
 @pytest.fixture
@@ -31,17 +34,20 @@ def site(settings, nanobanana_fake, media_root, live_server) -> Any:
     return live_server
 
 
-def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(
-        browser, site, worker):
+def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(browser, site, worker):
     editor = get_user_model().objects.get(username="editor")
-    version = generate(GenerationParams(prompt="a red lighthouse on a rocky coast",
-                                        aspect_ratio="16:9"), user=editor, title="Lighthouse",
-                       enqueue=False)
+    version = generate(
+        GenerationParams(prompt="a red lighthouse on a rocky coast", aspect_ratio="16:9"),
+        user=editor,
+        title="Lighthouse",
+        enqueue=False,
+    )
     execute_version(version.pk)  # on commit: the describe call is queued; the worker runs it
 
     def described(_driver: Any) -> bool:
         return ImageDescription.objects.filter(
-            version_id=version.pk, state=DescriptionState.SUCCEEDED).exists()
+            version_id=version.pk, state=DescriptionState.SUCCEEDED
+        ).exists()
 
     wait(browser, described)
     asset = GeneratedAsset.objects.get(pk=version.asset_id)
@@ -58,12 +64,15 @@ def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(
     width, height = image.size["width"], image.size["height"]
     # Selenium 4 offsets are from the element's centre: click at 90% across, 25% down.
     ActionChains(browser).move_to_element_with_offset(
-        image, int(width * 0.4), int(-height * 0.25)).click().perform()
+        image, int(width * 0.4), int(-height * 0.25)
+    ).click().perform()
     wait(browser, lambda d: d.find_element("id", "nb-focal-marker").is_displayed())
-    clicked_x = float(browser.find_element(
-        "css selector", "#nb-accept-form .nb-focal-x").get_attribute("value"))
-    clicked_y = float(browser.find_element(
-        "css selector", "#nb-accept-form .nb-focal-y").get_attribute("value"))
+    clicked_x = float(
+        browser.find_element("css selector", "#nb-accept-form .nb-focal-x").get_attribute("value")
+    )
+    clicked_y = float(
+        browser.find_element("css selector", "#nb-accept-form .nb-focal-y").get_attribute("value")
+    )
     assert abs(clicked_x - 0.9) < 0.03 and abs(clicked_y - 0.25) < 0.03
 
     field.clear()

@@ -36,8 +36,12 @@ def two_languages(settings):
 
 
 def finished(editor, prompt="A lighthouse on a cliff at dusk", capture=None):
-    version = generate(GenerationParams(prompt=prompt, aspect_ratio="16:9"), user=editor,
-                       title="Lighthouse", enqueue=False)
+    version = generate(
+        GenerationParams(prompt=prompt, aspect_ratio="16:9"),
+        user=editor,
+        title="Lighthouse",
+        enqueue=False,
+    )
     if capture is None:
         return execute_version(version.pk)
     with capture(execute=False) as callbacks:
@@ -50,8 +54,14 @@ def text_requests(server):
 
 
 def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like_any_call(
-        nanobanana_fake, media_root, small_renditions, editor, two_languages,
-        django_capture_on_commit_callbacks, monkeypatch):
+    nanobanana_fake,
+    media_root,
+    small_renditions,
+    editor,
+    two_languages,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
+):
     queued = []
     monkeypatch.setattr("django_nanobanana.tasks.enqueue_description", queued.append)
     version, callbacks = finished(editor, capture=django_capture_on_commit_callbacks)
@@ -77,7 +87,10 @@ def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like
     config = request.body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert set(config["responseJsonSchema"]["properties"]) == {
-        "alt_text", "description", "focal_point"}
+        "alt_text",
+        "description",
+        "focal_point",
+    }
     assert "responseModalities" not in config
     parts = request.body["contents"][0]["parts"]
     assert any("inlineData" in p for p in parts)
@@ -86,9 +99,10 @@ def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like
     (billed,) = BilledCall.objects.filter(version_id=done.pk)
     usage = nanobanana_fake.billed[-1]["usage"]
     model = get_text_model()
-    expected = (Decimal(usage["promptTokenCount"]) * model.prices.input_text
-                + Decimal(usage["candidatesTokenCount"]) * model.prices.output_text
-                ) / Decimal(1_000_000)
+    expected = (
+        Decimal(usage["promptTokenCount"]) * model.prices.input_text
+        + Decimal(usage["candidatesTokenCount"]) * model.prices.output_text
+    ) / Decimal(1_000_000)
     assert billed.cost == expected.quantize(Decimal("0.000001"))
     assert done.cost == billed.cost > 0
     kinds = set(LedgerEntry.objects.filter(version_id=done.pk).values_list("kind", flat=True))
@@ -99,11 +113,11 @@ def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like
 
 
 def test_pages_use_the_reviewed_alt_text_and_the_suggestion_only_when_allowed(
-        nanobanana_fake, media_root, small_renditions, editor, settings):
+    nanobanana_fake, media_root, small_renditions, editor, settings
+):
     version = finished(editor)
     asset = GeneratedAsset.objects.get(pk=version.asset_id)
-    description = execute_description(request_description(version, user=editor,
-                                                           enqueue=False).pk)
+    description = execute_description(request_description(version, user=editor, enqueue=False).pk)
     template = Template("{% load nanobanana %}{% nanobanana_picture asset %}")
     assert 'alt=""' in template.render(Context({"asset": asset}))
     assert alt_text_for(asset) == ""
@@ -112,24 +126,27 @@ def test_pages_use_the_reviewed_alt_text_and_the_suggestion_only_when_allowed(
     current["DESCRIPTIONS"] = {"USE_UNREVIEWED": True}
     settings.NANOBANANA = current
     assert alt_text_for(asset) == description.alt_text["en-us"]
-    assert f'alt="{description.alt_text["en-us"]}"' in template.render(
-        Context({"asset": asset}))
+    assert f'alt="{description.alt_text["en-us"]}"' in template.render(Context({"asset": asset}))
 
     accept_description(description, user=editor, alt_text="A white lighthouse at dusk")
     asset.refresh_from_db()
     assert asset.alt_text == "A white lighthouse at dusk"
     assert (asset.focal_point_x, asset.focal_point_y) == (
-        description.focal_point_x, description.focal_point_y)
+        description.focal_point_x,
+        description.focal_point_y,
+    )
     description.refresh_from_db()
     assert description.review == Review.ACCEPTED and description.reviewed_by == editor
     assert 'alt="A white lighthouse at dusk"' in template.render(Context({"asset": asset}))
 
 
 def test_refused_for_budget_leaves_the_image_and_says_so(
-        nanobanana_fake, media_root, small_renditions, editor):
+    nanobanana_fake, media_root, small_renditions, editor
+):
     version = finished(editor)
-    Budget.objects.create(name="tight", scope="user", user=editor, period="day",
-                          amount_limit=version.cost)  # the image used it all up
+    Budget.objects.create(
+        name="tight", scope="user", user=editor, period="day", amount_limit=version.cost
+    )  # the image used it all up
     with pytest.raises(BudgetExceeded) as caught:
         request_description(version, user=editor, enqueue=False)
     refused = ImageDescription.objects.get(version=version)
@@ -143,10 +160,12 @@ def test_refused_for_budget_leaves_the_image_and_says_so(
     assert AuditRecord.objects.filter(outcome="refused", model="gemini-3.1-flash-lite").exists()
 
 
-@pytest.mark.parametrize("fault", [{"status": 503}, {"kind": "truncated_base64"},
-                                   {"kind": "malformed_json"}])
+@pytest.mark.parametrize(
+    "fault", [{"status": 503}, {"kind": "truncated_base64"}, {"kind": "malformed_json"}]
+)
 def test_faults_are_retried_and_every_billed_answer_booked(
-        nanobanana_fake, media_root, small_renditions, editor, nanobanana_clock, fault):
+    nanobanana_fake, media_root, small_renditions, editor, nanobanana_clock, fault
+):
     version = finished(editor)
     nanobanana_fake.billed.clear()
     nanobanana_fake.add_faults([fault])
@@ -159,20 +178,24 @@ def test_faults_are_retried_and_every_billed_answer_booked(
 
 
 def test_a_failed_call_refunds_and_keeps_the_image(
-        nanobanana_fake, media_root, small_renditions, editor, nanobanana_clock):
+    nanobanana_fake, media_root, small_renditions, editor, nanobanana_clock
+):
     version = finished(editor)
     nanobanana_fake.add_faults([{"status": 400, "message": "Bad request"}])
     done = execute_description(request_description(version, user=editor, enqueue=False).pk)
     assert done.state == DescriptionState.FAILED and "Bad request" in done.error
-    assert set(LedgerEntry.objects.filter(version_id=done.pk).values_list(
-        "kind", flat=True)) == {"reserve", "refund"}
+    assert set(LedgerEntry.objects.filter(version_id=done.pk).values_list("kind", flat=True)) == {
+        "reserve",
+        "refund",
+    }
     assert done.cost == 0
     version.refresh_from_db()
     assert version.state == "succeeded"
 
 
 def test_the_reaper_fails_a_description_whose_worker_was_lost_and_closes_its_money(
-        nanobanana_fake, media_root, small_renditions, editor):
+    nanobanana_fake, media_root, small_renditions, editor
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -182,12 +205,15 @@ def test_the_reaper_fails_a_description_whose_worker_was_lost_and_closes_its_mon
     version = finished(editor)
     row = request_description(version, user=editor, enqueue=False)
     ImageDescription.objects.filter(pk=row.pk).update(
-        state="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1))
+        state="running", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert reap()["descriptions_failed"] == 1
     row.refresh_from_db()
     assert row.state == DescriptionState.FAILED and row.error_code == "LEASE_EXPIRED"
-    assert set(LedgerEntry.objects.filter(version_id=row.pk).values_list(
-        "kind", flat=True)) == {"reserve", "refund"}
+    assert set(LedgerEntry.objects.filter(version_id=row.pk).values_list("kind", flat=True)) == {
+        "reserve",
+        "refund",
+    }
 
 
 def test_system_checks_name_a_bad_text_model_provider_or_crop_ratio(monkeypatch):
@@ -201,10 +227,15 @@ def test_system_checks_name_a_bad_text_model_provider_or_crop_ratio(monkeypatch)
             return [m.msg for m in run_checks() if m.id == check_id]
 
     assert found({}, "nanobanana.E020") == [] and found({}, "nanobanana.E021") == []
-    assert "gemini-9-text" in found({"DESCRIPTIONS": {"MODEL": "gemini-9-text"}},
-                                    "nanobanana.E020")[0]
-    assert "'nowhere'" in found({"DESCRIPTIONS": {"PROVIDER": "nowhere"}},
-                                "nanobanana.E020")[0]
+    assert (
+        "gemini-9-text" in found({"DESCRIPTIONS": {"MODEL": "gemini-9-text"}}, "nanobanana.E020")[0]
+    )
+    assert "'nowhere'" in found({"DESCRIPTIONS": {"PROVIDER": "nowhere"}}, "nanobanana.E020")[0]
     assert "'square'" in found({"CROPS": {"RATIOS": ("square",)}}, "nanobanana.E021")[0]
-    assert "4:5" in found({"CROPS": {"RATIOS": ("1:1",), "BREAKPOINTS": [
-        ("(max-width: 599px)", "4:5")]}}, "nanobanana.E021")[0]
+    assert (
+        "4:5"
+        in found(
+            {"CROPS": {"RATIOS": ("1:1",), "BREAKPOINTS": [("(max-width: 599px)", "4:5")]}},
+            "nanobanana.E021",
+        )[0]
+    )

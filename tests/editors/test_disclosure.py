@@ -25,28 +25,33 @@ def require_c2pa():
 @pytest.fixture
 def every_format(settings):
     current = dict(settings.NANOBANANA)
-    current.update({"RENDITION_WIDTHS": (320, 640),
-                    "RENDITION_FORMATS": ("avif", "webp", "jpeg", "png")})
+    current.update(
+        {"RENDITION_WIDTHS": (320, 640), "RENDITION_FORMATS": ("avif", "webp", "jpeg", "png")}
+    )
     settings.NANOBANANA = current
 
 
 def test_every_rendition_file_states_it_is_ai_generated_with_the_model(
-        nanobanana_fake, media_root, every_format):
-    version = execute_version(generate(GenerationParams(prompt="A fox", aspect_ratio="1:1"),
-                                       enqueue=False).pk)
+    nanobanana_fake, media_root, every_format
+):
+    version = execute_version(
+        generate(GenerationParams(prompt="A fox", aspect_ratio="1:1"), enqueue=False).pk
+    )
     renditions = list(version.renditions.all())
     assert {r.format for r in renditions} >= {"webp", "jpeg", "png"}
     for rendition in renditions:
         with rendition.file.open("rb") as handle:
             data = handle.read()
         xmp = read_xmp(data)
-        assert f'Iptc4xmpExt:DigitalSourceType="{TRAINED_ALGORITHMIC_MEDIA}"' in xmp, \
+        assert f'Iptc4xmpExt:DigitalSourceType="{TRAINED_ALGORITHMIC_MEDIA}"' in xmp, (
             rendition.format
+        )
         assert "gemini-nano-banana-2.1" in xmp
 
 
 def test_the_original_keeps_the_providers_c2pa_manifest_byte_for_byte(
-        nanobanana_fake, media_root, small_renditions, editor, monkeypatch):
+    nanobanana_fake, media_root, small_renditions, editor, monkeypatch
+):
     from django_nanobanana.api.serializers import AssetSerializer
     from django_nanobanana.providers.gemini import GeminiProvider
 
@@ -61,8 +66,11 @@ def test_the_original_keeps_the_providers_c2pa_manifest_byte_for_byte(
 
     monkeypatch.setattr(GeminiProvider, "parse_response", keep)
     nanobanana_fake.c2pa = True
-    version = execute_version(generate(GenerationParams(prompt="A fox", aspect_ratio="1:1"),
-                                       user=editor, enqueue=False).pk)
+    version = execute_version(
+        generate(
+            GenerationParams(prompt="A fox", aspect_ratio="1:1"), user=editor, enqueue=False
+        ).pk
+    )
     with version.original.open("rb") as handle:
         stored = handle.read()
     assert b"caBX" in received[0]
@@ -78,7 +86,8 @@ def test_the_original_keeps_the_providers_c2pa_manifest_byte_for_byte(
 
 
 def test_the_picture_tag_adds_a_visible_label_by_setting_or_per_tag(
-        nanobanana_fake, media_root, small_renditions, settings):
+    nanobanana_fake, media_root, small_renditions, settings
+):
     version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
     asset = GeneratedAsset.objects.get(pk=version.asset_id)
 
@@ -87,10 +96,13 @@ def test_the_picture_tag_adds_a_visible_label_by_setting_or_per_tag(
 
     assert "nanobanana-ai-label" not in render("{% nanobanana_picture asset %}")
     labelled = render("{% nanobanana_picture asset ai_label=True %}")
-    assert '<span class="nanobanana-ai-label" data-nanobanana-ai-label>AI-generated</span>' \
-        in labelled and "<picture>" in labelled
+    assert (
+        '<span class="nanobanana-ai-label" data-nanobanana-ai-label>AI-generated</span>' in labelled
+        and "<picture>" in labelled
+    )
     assert ">Made with AI</span>" in render(
-        '{% nanobanana_picture asset ai_label="Made with AI" %}')
+        '{% nanobanana_picture asset ai_label="Made with AI" %}'
+    )
     current = dict(settings.NANOBANANA)
     current["AI_LABEL"] = {"ENABLED": True}
     settings.NANOBANANA = current
@@ -99,7 +111,8 @@ def test_the_picture_tag_adds_a_visible_label_by_setting_or_per_tag(
 
 
 def test_with_a_site_certificate_renditions_are_signed_with_the_original_as_ingredient(
-        nanobanana_fake, media_root, settings, tmp_path):
+    nanobanana_fake, media_root, settings, tmp_path
+):
     import io
     import json
 
@@ -112,10 +125,17 @@ def test_with_a_site_certificate_renditions_are_signed_with_the_original_as_ingr
     (tmp_path / "chain.pem").write_bytes(chain)
     (tmp_path / "key.pem").write_bytes(key)
     current = dict(settings.NANOBANANA)
-    current.update({"RENDITION_WIDTHS": (320,), "RENDITION_FORMATS": ("webp", "jpeg"),
-                    "C2PA_SIGNING": {"CERT_CHAIN": str(tmp_path / "chain.pem"),
-                                     "PRIVATE_KEY": str(tmp_path / "key.pem"),
-                                     "CLAIM_GENERATOR": "Example site"}})
+    current.update(
+        {
+            "RENDITION_WIDTHS": (320,),
+            "RENDITION_FORMATS": ("webp", "jpeg"),
+            "C2PA_SIGNING": {
+                "CERT_CHAIN": str(tmp_path / "chain.pem"),
+                "PRIVATE_KEY": str(tmp_path / "key.pem"),
+                "CLAIM_GENERATOR": "Example site",
+            },
+        }
+    )
     settings.NANOBANANA = current
     nanobanana_fake.c2pa = True
     version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
@@ -138,7 +158,8 @@ def test_with_a_site_certificate_renditions_are_signed_with_the_original_as_ingr
 
 
 def test_without_a_certificate_nothing_is_signed_and_nothing_breaks(
-        nanobanana_fake, media_root, small_renditions):
+    nanobanana_fake, media_root, small_renditions
+):
     version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
     for rendition in version.renditions.all():
         with rendition.file.open("rb") as handle:
@@ -147,11 +168,19 @@ def test_without_a_certificate_nothing_is_signed_and_nothing_breaks(
 
 
 def test_a_bad_certificate_is_logged_and_renditions_stay_unsigned(
-        nanobanana_fake, media_root, settings, caplog):
+    nanobanana_fake, media_root, settings, caplog
+):
     current = dict(settings.NANOBANANA)
-    current.update({"RENDITION_WIDTHS": (320,), "RENDITION_FORMATS": ("jpeg",),
-                    "C2PA_SIGNING": {"CERT_CHAIN": "-----BEGIN CERTIFICATE-----\nno\n",
-                                     "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nno\n"}})
+    current.update(
+        {
+            "RENDITION_WIDTHS": (320,),
+            "RENDITION_FORMATS": ("jpeg",),
+            "C2PA_SIGNING": {
+                "CERT_CHAIN": "-----BEGIN CERTIFICATE-----\nno\n",
+                "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nno\n",
+            },
+        }
+    )
     settings.NANOBANANA = current
     version = execute_version(generate(GenerationParams(prompt="A fox"), enqueue=False).pk)
     (rendition,) = version.renditions.all()

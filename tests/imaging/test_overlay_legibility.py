@@ -51,8 +51,10 @@ def test_lightest_treatment_is_chosen():
     assert (white.treatment.kind, white.treatment.color) == ("plain", "#000000")
     assert black.contrast >= 20 and white.contrast >= 20
     # A light/dark split under the text: no colour works alone, a scrim is needed.
-    split = draw_overlay(make_hard_background("split", 800, 450),
-                         OverlaySpec(text="Half and half", anchor="bottom-center"))
+    split = draw_overlay(
+        make_hard_background("split", 800, 450),
+        OverlaySpec(text="Half and half", anchor="bottom-center"),
+    )
     assert split.treatment.kind == "scrim" and 0 < split.treatment.opacity <= 1
     assert split.contrast >= TARGET_CONTRAST
     # The scrim is drawn: pixels left of the text on the dark half got lighter.
@@ -79,9 +81,17 @@ def test_explicit_style_is_measured_and_flagged_below_three():
     poor = draw_overlay(white, OverlaySpec.from_dict({"text": "Ghost", "color": "#EEEEEE"}))
     assert poor.treatment.kind == "custom" and poor.contrast < MINIMUM_CONTRAST
     assert not poor.legible
-    outlined = draw_overlay(white, OverlaySpec.from_dict(
-        {"text": "Outlined", "color": "#FFFFFF", "stroke_width": 0.12,
-         "stroke_color": "#000000"}))
+    outlined = draw_overlay(
+        white,
+        OverlaySpec.from_dict(
+            {
+                "text": "Outlined",
+                "color": "#FFFFFF",
+                "stroke_width": 0.12,
+                "stroke_color": "#000000",
+            }
+        ),
+    )
     assert outlined.legible and outlined.contrast >= TARGET_CONTRAST
 
 
@@ -103,8 +113,12 @@ def last_line_is_lone_word(lines: tuple[str, ...]) -> bool:
 
 
 def test_no_lone_last_word_when_a_smaller_size_avoids_it():
-    data = {"text": "Open house this weekend only", "font": "sans-bold", "size": 0.06,
-            "max_width": 0.8}
+    data = {
+        "text": "Open house this weekend only",
+        "font": "sans-bold",
+        "size": 0.06,
+        "max_width": 0.8,
+    }
     fixed = check_fits(OverlaySpec.from_dict({**data, "min_size": 0.06}), *PORTRAIT)
     assert fixed.lines[-1] == "only"  # no room to shrink: the word is left alone
     layout = check_fits(OverlaySpec.from_dict(data), *PORTRAIT)
@@ -113,13 +127,19 @@ def test_no_lone_last_word_when_a_smaller_size_avoids_it():
     assert SHRINK_FLOOR * fixed.font_size - 1 <= layout.font_size < fixed.font_size
 
 
-@pytest.mark.parametrize("text", [
-    "Open house this weekend only", "Fresh pastries daily", "Autumn menu tonight",
-    "Big Extravaganza now", "New season sale starts now", "Summer Sale Extravaganza",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open house this weekend only",
+        "Fresh pastries daily",
+        "Autumn menu tonight",
+        "Big Extravaganza now",
+        "New season sale starts now",
+        "Summer Sale Extravaganza",
+    ],
+)
 @pytest.mark.parametrize("max_width", [0.6, 0.75, 0.9])
-def test_never_a_lone_last_word_if_some_size_in_range_has_balanced_lines_without(text,
-                                                                                max_width):
+def test_never_a_lone_last_word_if_some_size_in_range_has_balanced_lines_without(text, max_width):
     size = 0.06
     base = {"text": text, "font": "sans-bold", "max_width": max_width}
     layout = check_fits(OverlaySpec.from_dict({**base, "size": size}), *PORTRAIT)
@@ -130,26 +150,41 @@ def test_never_a_lone_last_word_if_some_size_in_range_has_balanced_lines_without
     for index in range(7):
         trial = round(size - index * step, 5)
         try:
-            forced = check_fits(OverlaySpec.from_dict({**base, "size": trial, "min_size": trial}),
-                                *PORTRAIT)
+            forced = check_fits(
+                OverlaySpec.from_dict({**base, "size": trial, "min_size": trial}), *PORTRAIT
+            )
         except OverlayValidationError:
             continue
         assert last_line_is_lone_word(forced.lines) or len(forced.lines) > len(layout.lines), (
-            text, max_width, trial, forced.lines, layout.lines)
+            text,
+            max_width,
+            trial,
+            forced.lines,
+            layout.lines,
+        )
 
 
 def test_lines_are_balanced():
-    layout = check_fits(OverlaySpec.from_dict(
-        {"text": "A rather long headline that has to wrap over two lines here", "size": 0.08,
-         "min_size": 0.08}), 1376, 768)
+    layout = check_fits(
+        OverlaySpec.from_dict(
+            {
+                "text": "A rather long headline that has to wrap over two lines here",
+                "size": 0.08,
+                "min_size": 0.08,
+            }
+        ),
+        1376,
+        768,
+    )
     assert len(layout.lines) >= 2
     widths = [len(line) for line in layout.lines]
     assert max(widths) - min(widths) <= max(widths) * 0.5, layout.lines
 
 
 def test_same_layout_at_every_rendition_width():
-    overlay = OverlaySpec.from_dict({"text": "Grand opening this Saturday at noon",
-                                     "font": "sans-bold", "size": 0.07})
+    overlay = OverlaySpec.from_dict(
+        {"text": "Grand opening this Saturday at noon", "font": "sans-bold", "size": 0.07}
+    )
     layouts = [check_fits(overlay, w, round(w * 1280 / 720)) for w in (320, 640, 1024, 1600)]
     assert len({layout.lines for layout in layouts}) == 1, [x.lines for x in layouts]
     relative = [layout.font_size / layout.height for layout in layouts]
@@ -161,6 +196,7 @@ def test_same_layout_at_every_rendition_width():
 
 
 # -- scripts ---------------------------------------------------------------------------------
+
 
 def test_thai_is_drawn_with_the_thai_font():
     layout = check_fits(OverlaySpec(text="ลดราคาฤดูร้อน 50%"), 1024, 576)

@@ -92,8 +92,9 @@ OCR_WIDTHS = (320, 640, 1024)
 
 
 def ocr_language(binary: str, language: str) -> None:
-    listed = subprocess.run([binary, "--list-langs"], capture_output=True, text=True,
-                            check=True).stdout.split()
+    listed = subprocess.run(
+        [binary, "--list-langs"], capture_output=True, text=True, check=True
+    ).stdout.split()
     if language not in listed:
         message = f"tesseract language {language!r} missing: apt-get install tesseract-ocr-*"
         if os.environ.get("CI") == "true":
@@ -109,8 +110,14 @@ def read_crop(binary: str, image: Image.Image, box, language: str, light_text: b
     """
     left, top, right, bottom = box
     pad = (bottom - top) // 5
-    crop = image.crop((max(0, left - pad), max(0, top - pad), min(image.width, right + pad),
-                       min(image.height, bottom + pad))).convert("RGB")
+    crop = image.crop(
+        (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(image.width, right + pad),
+            min(image.height, bottom + pad),
+        )
+    ).convert("RGB")
     if light_text:
         crop = ImageOps.invert(crop)
     with tempfile.TemporaryDirectory() as folder:
@@ -126,8 +133,11 @@ def read_crop(binary: str, image: Image.Image, box, language: str, light_text: b
 def squeeze(text: str) -> str:
     import unicodedata
 
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace()
-                   and unicodedata.category(c)[0] in "LN")
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKC", text)
+        if not c.isspace() and unicodedata.category(c)[0] in "LN"
+    )
 
 
 @pytest.mark.parametrize(("language", "text"), SCRIPTS, ids=[s[0] for s in SCRIPTS])
@@ -143,8 +153,9 @@ def test_default_style_reads_back_on_hard_backgrounds(language, text):
     checked = 0
     for kind in BACKGROUNDS:
         original = make_hard_background(kind, 1024, 576)
-        for rendered in render_renditions(original, overlay=overlay, widths=OCR_WIDTHS,
-                                          formats=("webp",)):
+        for rendered in render_renditions(
+            original, overlay=overlay, widths=OCR_WIDTHS, formats=("webp",)
+        ):
             assert rendered.contrast >= TARGET_CONTRAST, (kind, rendered.width, rendered)
             if rendered.width < 640:
                 continue
@@ -152,8 +163,7 @@ def test_default_style_reads_back_on_hard_backgrounds(language, text):
             box = check_fits(overlay, rendered.width, rendered.height).text_box
             light = rendered.treatment.color == "#FFFFFF"
             read = read_crop(binary, image, box, language, light)
-            assert squeeze(text) in squeeze(read), (kind, rendered.width, rendered.treatment,
-                                                    read)
+            assert squeeze(text) in squeeze(read), (kind, rendered.width, rendered.treatment, read)
             checked += 1
     assert checked == len(BACKGROUNDS) * 2
 
@@ -168,10 +178,8 @@ def test_mixed_direction_text_is_in_visual_order():
     image = render_overlay_on_white(text)
     left, top, right, bottom = ImageOps.invert(image.convert("L")).getbbox()
     span = right - left
-    brand = read_crop(binary, image, (left, top, left + round(span * 0.45), bottom), "eng",
-                      False)
-    first = read_crop(binary, image, (right - round(span * 0.3), top, right, bottom), "heb",
-                      False)
+    brand = read_crop(binary, image, (left, top, left + round(span * 0.45), bottom), "eng", False)
+    first = read_crop(binary, image, (right - round(span * 0.3), top, right, bottom), "heb", False)
     assert "iPhone15" in squeeze(brand)
     assert "הנחה" in squeeze(first)
 
@@ -180,6 +188,7 @@ def render_overlay_on_white(text: str) -> Image.Image:
     from django_nanobanana.imaging.overlay import draw_overlay
 
     white = Image.new("RGB", (1024, 400), "white")
-    result = draw_overlay(white, OverlaySpec.from_dict({"text": text, "size": 0.15,
-                                                        "anchor": "center"}))
+    result = draw_overlay(
+        white, OverlaySpec.from_dict({"text": text, "size": 0.15, "anchor": "center"})
+    )
     return result.image

@@ -109,8 +109,9 @@ def test_band_anchored_at_the_top_reaches_the_top_edge_and_a_middle_band_hugs_th
     assert 0 < middle.background_box[1] < middle.text_box[1]
     assert middle.text_box[3] < middle.background_box[3] < H
     # The auto style's scrim takes the same shape.
-    auto = check_fits(OverlaySpec.from_dict({"text": "Exact Text", "background": "band",
-                                             "style": "auto"}), W, H)
+    auto = check_fits(
+        OverlaySpec.from_dict({"text": "Exact Text", "background": "band", "style": "auto"}), W, H
+    )
     assert auto.background_box is None and auto.scrim_box[3] == H
 
 

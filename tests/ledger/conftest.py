@@ -44,16 +44,27 @@ def make_budget(**kwargs: Any) -> Budget:
     return budget
 
 
-def try_reserve(user: Any, amount: str | Decimal, *, images: int = 1,
-                now: dt.datetime | None = None, version_id: uuid.UUID | None = None,
-                model: str = "gemini-nano-banana-2.1"):
+def try_reserve(
+    user: Any,
+    amount: str | Decimal,
+    *,
+    images: int = 1,
+    now: dt.datetime | None = None,
+    version_id: uuid.UUID | None = None,
+    model: str = "gemini-nano-banana-2.1",
+):
     """Reserve as the service layer does: inside the transaction creating the version.
     Returns the Reservation or the BudgetExceeded."""
     try:
         with transaction.atomic():
             return budgets.reserve(
-                version_id=version_id or uuid.uuid4(), user=user, amount=Decimal(amount),
-                images=images, source="api", model=model, now=now,
+                version_id=version_id or uuid.uuid4(),
+                user=user,
+                amount=Decimal(amount),
+                images=images,
+                source="api",
+                model=model,
+                now=now,
             )
     except budgets.BudgetExceeded as exc:
         return exc

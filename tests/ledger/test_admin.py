@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 def staff(username: str, *perms: str) -> Client:
     user = User.objects.create_user(username, password="pw", is_staff=True)
     for codename in perms:
-        user.user_permissions.add(Permission.objects.get(codename=codename,
-                                                         content_type__app_label="nanobanana"))
+        user.user_permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label="nanobanana")
+        )
     client = Client()
     client.force_login(user)
     return client
@@ -32,12 +33,14 @@ def staff(username: str, *perms: str) -> Client:
 @pytest.fixture
 def history(alice):
     reservation = try_reserve(alice, "0.10")
-    ledger.record_request(user=alice, source="api", prompt="a cat", model="m",
-                          version_id=reservation.version_id)
+    ledger.record_request(
+        user=alice, source="api", prompt="a cat", model="m", version_id=reservation.version_id
+    )
     ledger.record_billed_call(reservation.version_id, attempt=1, call=1, cost=Decimal("0.05"))
     ledger.close(reservation.version_id, images=1)
-    BatchJob.objects.create(name="batches/abc", display_name="django-nanobanana-x",
-                            provider="gemini", model="m")
+    BatchJob.objects.create(
+        name="batches/abc", display_name="django-nanobanana-x", provider="gemini", model="m"
+    )
     return reservation
 
 
@@ -74,8 +77,16 @@ def test_budgets_need_manage_budgets_and_are_validated(editors):
     add = reverse("admin:nanobanana_budget_add")
     assert staff("viewer", "view_usage").get(add).status_code == 403
     client = staff("manager", "manage_budgets")
-    data = {"name": "team", "scope": "group", "group": "", "user": "", "period": "day",
-            "amount_limit": "", "image_limit": "", "is_active": "on"}
+    data = {
+        "name": "team",
+        "scope": "group",
+        "group": "",
+        "user": "",
+        "period": "day",
+        "amount_limit": "",
+        "image_limit": "",
+        "is_active": "on",
+    }
     response = client.post(add, data)
     assert response.status_code == 200  # redisplayed with errors
     errors = response.context["adminform"].form.errors
@@ -93,8 +104,9 @@ def test_budgets_need_manage_budgets_and_are_validated(editors):
 
 
 def test_settings_budgets_are_read_only_in_the_admin(alice, admin_client):
-    with override_settings(NANOBANANA={"BUDGETS": [{"name": "site", "scope": "site",
-                                                    "amount": "9"}]}):
+    with override_settings(
+        NANOBANANA={"BUDGETS": [{"name": "site", "scope": "site", "amount": "9"}]}
+    ):
         try_reserve(alice, "0.01", version_id=uuid.uuid4())
         budget = Budget.objects.get(settings_key="site")
         change = reverse("admin:nanobanana_budget_change", args=[budget.pk])
@@ -108,8 +120,7 @@ def test_settings_budgets_are_read_only_in_the_admin(alice, admin_client):
         assert b"$0.01 / $9.00" in listing.content
 
 
-def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice, bob,
-                                                                          admin_client):
+def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice, bob, admin_client):
     """Budgets created mid-window, after $1.05 (alice) and $0.20 (bob) were spent today:
     the dashboard and the budget list show the figures enforcement uses, although no
     counter exists yet (a refused reservation rolls its counter back)."""
@@ -138,9 +149,11 @@ def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice,
     assert rows[("each", "alice")]["left"] == Decimal("0")
     assert rows[("each", "bob")]["left"] == Decimal("0.80")
     html = page.content.decode()
-    for pk, who, spent, left in ((site.pk, site.describe(), "$1.25", "$0.25"),
-                                 (each.pk, "alice", "$1.05", "$0.00"),
-                                 (each.pk, "bob", "$0.20", "$0.80")):
+    for pk, who, spent, left in (
+        (site.pk, site.describe(), "$1.25", "$0.25"),
+        (each.pk, "alice", "$1.05", "$0.00"),
+        (each.pk, "bob", "$0.20", "$0.80"),
+    ):
         row = re.search(rf'<tr data-budget="{pk}" data-subject="{who}">(.*?)</tr>', html, re.S)
         assert row is not None, who
         assert f'class="nb-spent">{spent}<' in row.group(1)

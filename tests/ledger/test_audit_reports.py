@@ -38,15 +38,26 @@ def test_audit_row_redacts_prompt_scrubs_keys_and_hashes_references(alice):
     request = RequestFactory().post("/api/", REMOTE_ADDR="203.0.113.7")
     with override_settings(NANOBANANA=SECRET_SETTINGS):
         record = ledger.record_request(
-            user=alice, source="api", prompt=f"call 555-1234, key {KEY}",
-            model="gemini-2.5-flash-image", provider="gemini",
-            params={"aspect_ratio": "16:9", "api_key": KEY, "note": f"k={KEY}",
-                    "strength": 0.5, "price": Decimal("0.039")},
-            references=[b"image-bytes", "ab" * 32], version_id=uuid.uuid4(),
-            request=request, estimated_cost=Decimal("0.04"),
+            user=alice,
+            source="api",
+            prompt=f"call 555-1234, key {KEY}",
+            model="gemini-2.5-flash-image",
+            provider="gemini",
+            params={
+                "aspect_ratio": "16:9",
+                "api_key": KEY,
+                "note": f"k={KEY}",
+                "strength": 0.5,
+                "price": Decimal("0.039"),
+            },
+            references=[b"image-bytes", "ab" * 32],
+            version_id=uuid.uuid4(),
+            request=request,
+            estimated_cost=Decimal("0.04"),
         )
-        ledger.record_outcome(record.version_id, outcome=Outcome.FAILED,
-                              reason=f"403 with key {KEY}", attempts=2)
+        ledger.record_outcome(
+            record.version_id, outcome=Outcome.FAILED, reason=f"403 with key {KEY}", attempts=2
+        )
     record.refresh_from_db()
     stored = " ".join(str(v) for v in (record.prompt, record.params, record.reason))
     assert KEY not in stored
@@ -62,10 +73,12 @@ def test_audit_row_redacts_prompt_scrubs_keys_and_hashes_references(alice):
 def test_refused_and_invalid_requests_are_audited(alice):
     make_budget(scope="user", user=alice, amount_limit=Decimal("0.01"))
     exc = try_reserve(alice, "0.05")
-    ledger.record_request(user=alice, source="cli", prompt="p", model="m",
-                          outcome=Outcome.REFUSED, reason=exc.message)
-    ledger.record_request(user=None, source="api", prompt="", outcome=Outcome.INVALID,
-                          reason="The prompt is empty.")
+    ledger.record_request(
+        user=alice, source="cli", prompt="p", model="m", outcome=Outcome.REFUSED, reason=exc.message
+    )
+    ledger.record_request(
+        user=None, source="api", prompt="", outcome=Outcome.INVALID, reason="The prompt is empty."
+    )
     rows = list(AuditRecord.objects.order_by("id").values_list("outcome", "reason"))
     assert rows[0][0] == "refused" and rows[0][1].startswith("Over the daily budget for user")
     assert rows[1] == ("invalid", "The prompt is empty.")
@@ -82,10 +95,10 @@ def test_record_request_is_idempotent_per_version(alice):
 
 def test_cache_hit_is_free_and_records_what_it_avoided(alice):
     version_id = uuid.uuid4()
-    ledger.record_request(user=alice, source="admin", prompt="x", model="m",
-                          version_id=version_id)
-    assert ledger.record_cache_hit(version_id, user=alice, avoided=Decimal("0.039"),
-                                   model="m", source="admin")
+    ledger.record_request(user=alice, source="admin", prompt="x", model="m", version_id=version_id)
+    assert ledger.record_cache_hit(
+        version_id, user=alice, avoided=Decimal("0.039"), model="m", source="admin"
+    )
     assert not ledger.record_cache_hit(version_id, user=alice, avoided=Decimal("0.039"))
     ledger.record_outcome(version_id, outcome=Outcome.CACHED)
     (row,) = reports.usage(group_by=("user",))
@@ -104,8 +117,13 @@ def make_history(alice, bob):
             (bob, "gemini-2.5-flash-image", "cli", "0.040012"),
         ):
             reservation = try_reserve(user, "0.2", now=when, model=model)
-            record = ledger.record_request(user=user, source=source, prompt=f"p{i}",
-                                           model=model, version_id=reservation.version_id)
+            record = ledger.record_request(
+                user=user,
+                source=source,
+                prompt=f"p{i}",
+                model=model,
+                version_id=reservation.version_id,
+            )
             AuditRecord.objects.filter(pk=record.pk).update(created_at=when)
             LedgerEntry.objects.filter(version_id=reservation.version_id).update(source=source)
             if user == bob and i == 1:
@@ -114,12 +132,15 @@ def make_history(alice, bob):
             else:
                 ledger.settle(reservation.version_id, actual=Decimal(cost))
                 ledger.record_outcome(
-                    reservation.version_id, outcome=Outcome.SUCCEEDED,
-                    usage=Usage(prompt_text_tokens=10 + i, output_image_tokens=1290,
-                                thoughts_tokens=7),
+                    reservation.version_id,
+                    outcome=Outcome.SUCCEEDED,
+                    usage=Usage(
+                        prompt_text_tokens=10 + i, output_image_tokens=1290, thoughts_tokens=7
+                    ),
                 )
-    refused = ledger.record_request(user=bob, source="cli", prompt="x",
-                                    model="gemini-2.5-flash-image", outcome=Outcome.REFUSED)
+    refused = ledger.record_request(
+        user=bob, source="cli", prompt="x", model="gemini-2.5-flash-image", outcome=Outcome.REFUSED
+    )
     AuditRecord.objects.filter(pk=refused.pk).update(created_at=days[0])
     return days
 
@@ -132,8 +153,9 @@ def test_usage_by_user_model_and_day(alice, bob):
     assert by_user["bob"]["cost"] == 2 * Decimal("0.040012")
     assert by_user["bob"]["requests"] == 4 and by_user["bob"]["refused"] == 1
     assert by_user["bob"]["succeeded"] == 2 and by_user["bob"]["images"] == 2
-    rows = reports.usage(group_by=("day", "model"), since=dt.date(2026, 11, 19),
-                         until=dt.date(2026, 11, 19))
+    rows = reports.usage(
+        group_by=("day", "model"), since=dt.date(2026, 11, 19), until=dt.date(2026, 11, 19)
+    )
     assert [(r["day"], r["model"], r["cost"]) for r in rows] == [
         (dt.date(2026, 11, 19), "gemini-2.5-flash-image", Decimal("0.039000")),
         (dt.date(2026, 11, 19), "gemini-3-pro-image", Decimal("0.134448")),
@@ -155,11 +177,9 @@ def test_pruning_keeps_every_total(alice, bob):
     make_history(alice, bob)
     shapes = [("user",), ("user", "model", "day", "source"), ("day",), ()]
     before = {shape: reports.usage(group_by=shape) for shape in shapes}
-    assert ledger.prune_audit(before=dt.datetime(2026, 11, 19, 12, tzinfo=UTC),
-                              dry_run=True) == 7
+    assert ledger.prune_audit(before=dt.datetime(2026, 11, 19, 12, tzinfo=UTC), dry_run=True) == 7
     assert AuditRecord.objects.count() == 10
-    pruned = ledger.prune_audit(before=dt.datetime(2026, 11, 19, 12, tzinfo=UTC),
-                                batch_size=3)
+    pruned = ledger.prune_audit(before=dt.datetime(2026, 11, 19, 12, tzinfo=UTC), batch_size=3)
     assert pruned == 7
     assert AuditRecord.objects.count() == 3
     assert UsageTotal.objects.exists()
@@ -197,18 +217,48 @@ def test_usage_command_table_and_csv(alice, bob):
     out = io.StringIO()
     call_command("nanobanana_usage", "--by", "user,model", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["user", "model", "requests", "succeeded", "refused", "images",
-                                "cached", "cost", "avoided_cost"]
-    assert lines[2].split() == ["alice", "gemini-2.5-flash-image", "3", "3", "0", "3", "0",
-                                "0.117000", "0.000000"]
+    assert lines[0].split() == [
+        "user",
+        "model",
+        "requests",
+        "succeeded",
+        "refused",
+        "images",
+        "cached",
+        "cost",
+        "avoided_cost",
+    ]
+    assert lines[2].split() == [
+        "alice",
+        "gemini-2.5-flash-image",
+        "3",
+        "3",
+        "0",
+        "3",
+        "0",
+        "0.117000",
+        "0.000000",
+    ]
     assert lines[-1].split() == ["TOTAL", "10", "8", "1", "8", "0", "0.600368", "0.000000"]
 
     out = io.StringIO()
-    call_command("nanobanana_usage", "--by", "day", "--user", "alice", "--since",
-                 "2026-11-19", "--format", "csv", stdout=out)
+    call_command(
+        "nanobanana_usage",
+        "--by",
+        "day",
+        "--user",
+        "alice",
+        "--since",
+        "2026-11-19",
+        "--format",
+        "csv",
+        stdout=out,
+    )
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["day"], r["requests"], r["cost"]) for r in rows] == [
-        ("2026-11-19", "2", "0.173448"), ("2026-11-20", "2", "0.173448")]
+        ("2026-11-19", "2", "0.173448"),
+        ("2026-11-20", "2", "0.173448"),
+    ]
     assert rows[0]["thoughts_tokens"] == "14"
     with pytest.raises(CommandError, match="cannot group by"):
         call_command("nanobanana_usage", "--by", "planet")
@@ -226,7 +276,10 @@ def test_budget_status_and_dashboard(alice, bob, editors):
     assert set(status) == {"user-day", "group-month", "each"}
     mine = status["user-day"]
     assert (mine["spent"], mine["reserved"], mine["left"]) == (
-        Decimal("0.25"), Decimal("0.10"), Decimal("0.65"))
+        Decimal("0.25"),
+        Decimal("0.10"),
+        Decimal("0.65"),
+    )
     assert (mine["spent_images"], mine["reserved_images"], mine["images_left"]) == (1, 1, 3)
     assert status["each"]["who"] == "alice" and status["each"]["images_left"] == 0
     assert status["group-month"]["resets_at"].day == 1

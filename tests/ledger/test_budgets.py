@@ -76,8 +76,9 @@ def test_refused_request_keeps_no_partial_reservation_even_if_caught_inside(alic
     assert site.pk < group.pk  # the site counter is reserved first, then the group refuses
     with transaction.atomic():
         with pytest.raises(budgets.BudgetExceeded) as info:
-            budgets.reserve(version_id=uuid.uuid4(), user=alice, amount=Decimal("0.10"),
-                            source="api", now=NOW)
+            budgets.reserve(
+                version_id=uuid.uuid4(), user=alice, amount=Decimal("0.10"), source="api", now=NOW
+            )
         # the caller swallowed the refusal inside its own block: still nothing reserved
     assert info.value.budget == group
     assert "group editors" in info.value.message
@@ -102,21 +103,22 @@ def test_group_and_site_budgets_apply_to_members_and_everyone(alice, bob, editor
 
 
 def test_settings_budget_for_every_user_keeps_separate_counters(alice, bob):
-    config = {"BUDGETS": [{"name": "per-user", "scope": "user", "period": "day",
-                           "amount": "0.20"}]}
+    config = {"BUDGETS": [{"name": "per-user", "scope": "user", "period": "day", "amount": "0.20"}]}
     with override_settings(NANOBANANA=config):
         assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
         assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
         exc = try_reserve(alice, "0.10", now=NOW)
         assert isinstance(exc, budgets.BudgetExceeded)
         assert exc.message.startswith(
-            "Over the daily budget for user alice: limit $0.20, $0.00 left")
+            "Over the daily budget for user alice: limit $0.20, $0.00 left"
+        )
         assert isinstance(try_reserve(bob, "0.10", now=NOW), budgets.Reservation)
         budget = Budget.objects.get(settings_key="per-user")
         assert budget.counters.count() == 2
     # Settings changed: the row follows them; removed: deactivated, history kept.
-    with override_settings(NANOBANANA={"BUDGETS": [{"name": "per-user", "scope": "user",
-                                                    "amount": "0.30"}]}):
+    with override_settings(
+        NANOBANANA={"BUDGETS": [{"name": "per-user", "scope": "user", "amount": "0.30"}]}
+    ):
         assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
         assert Budget.objects.get(settings_key="per-user").amount_limit == Decimal("0.30")
     with override_settings(NANOBANANA={"BUDGETS": []}):
@@ -125,12 +127,19 @@ def test_settings_budget_for_every_user_keeps_separate_counters(alice, bob):
 
 
 def test_settings_budget_targets_named_user_and_group(alice, bob, editors):
-    config = {"BUDGETS": [
-        {"name": "alice", "scope": "user", "user": "alice", "amount": "0.10"},
-        {"name": "editors", "scope": "group", "group": "editors", "period": "month",
-         "images": 1},
-        {"name": "ghost", "scope": "user", "user": "nobody", "amount": "0"},
-    ]}
+    config = {
+        "BUDGETS": [
+            {"name": "alice", "scope": "user", "user": "alice", "amount": "0.10"},
+            {
+                "name": "editors",
+                "scope": "group",
+                "group": "editors",
+                "period": "month",
+                "images": 1,
+            },
+            {"name": "ghost", "scope": "user", "user": "nobody", "amount": "0"},
+        ]
+    }
     with override_settings(NANOBANANA=config):
         exc = try_reserve(alice, "0.20", now=NOW)
         assert exc.budget.settings_key == "alice"
@@ -161,14 +170,17 @@ def test_day_and_month_windows_in_a_non_utc_time_zone(alice):
         assert exc.remaining == Decimal("0.60")
         assert exc.resets_at == dt.datetime(2027, 1, 1, tzinfo=ny)
     # Two NY days / two NY months have their own counters with aware local midnights.
-    starts = sorted(BudgetCounter.objects.filter(budget=day).values_list("window_start",
-                                                                          flat=True))
+    starts = sorted(BudgetCounter.objects.filter(budget=day).values_list("window_start", flat=True))
     assert [s.astimezone(ny) for s in starts] == [
-        dt.datetime(2026, 11, 30, tzinfo=ny), dt.datetime(2026, 12, 1, tzinfo=ny)]
+        dt.datetime(2026, 11, 30, tzinfo=ny),
+        dt.datetime(2026, 12, 1, tzinfo=ny),
+    ]
     # (the Dec 2 day counter was rolled back with the refused reservation)
     months = BudgetCounter.objects.filter(budget=month).order_by("window_start")
     assert [m.window_start.astimezone(ny).date() for m in months] == [
-        dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
+        dt.date(2026, 11, 1),
+        dt.date(2026, 12, 1),
+    ]
     assert [m.reserved for m in months] == [Decimal("0.70"), Decimal("0.90")]
 
 
@@ -202,16 +214,14 @@ def test_settle_and_refund_are_idempotent_and_exclusive(alice):
     assert not ledger.settle(first.version_id, actual=Decimal("0.07"))  # redelivered task
     assert not ledger.refund(first.version_id)  # refund after settle
     c = counter(budget)
-    assert (c.spent, c.reserved, c.spent_images, c.reserved_images) == (
-        Decimal("0.07"), 0, 1, 0)
+    assert (c.spent, c.reserved, c.spent_images, c.reserved_images) == (Decimal("0.07"), 0, 1, 0)
 
     second = try_reserve(alice, "0.10", now=NOW)
     assert ledger.refund(second.version_id)
     assert not ledger.refund(second.version_id)
     assert not ledger.settle(second.version_id, actual=Decimal("0.10"))  # settle after refund
     c = counter(budget)
-    assert (c.spent, c.reserved, c.spent_images, c.reserved_images) == (
-        Decimal("0.07"), 0, 1, 0)
+    assert (c.spent, c.reserved, c.spent_images, c.reserved_images) == (Decimal("0.07"), 0, 1, 0)
     kinds = sorted(LedgerEntry.objects.values_list("kind", flat=True))
     assert kinds == ["refund", "reserve", "reserve", "settle"]
 

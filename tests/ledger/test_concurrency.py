@@ -53,19 +53,26 @@ def run_concurrently(jobs):
 def reserve_job(user, amount, images=1):
     def job():
         with transaction.atomic():
-            reservation = budgets.reserve(version_id=uuid.uuid4(), user=user,
-                                          amount=Decimal(amount), images=images, source="api")
+            reservation = budgets.reserve(
+                version_id=uuid.uuid4(),
+                user=user,
+                amount=Decimal(amount),
+                images=images,
+                source="api",
+            )
             # Stand in for the rest of the version-creating transaction.
             connection.cursor().execute("SELECT pg_sleep(%s)", [random.uniform(0, 0.02)])
             return reservation
+
     return job
 
 
 def test_fifty_concurrent_requests_against_a_budget_of_ten():
     assert connection.vendor == "postgresql"
     user = User.objects.create_user("alice")
-    budget = Budget.objects.create(name="site", scope="site", period="day",
-                                   amount_limit=Decimal("1.00"))
+    budget = Budget.objects.create(
+        name="site", scope="site", period="day", amount_limit=Decimal("1.00")
+    )
     results = run_concurrently([reserve_job(user, "0.10") for _ in range(50)])
     granted = [r for r in results if isinstance(r, budgets.Reservation)]
     refused = [r for r in results if isinstance(r, budgets.BudgetExceeded)]
@@ -89,12 +96,15 @@ def test_overlapping_budgets_under_load_never_pass_a_limit_nor_deadlock():
     group = Group.objects.create(name="editors")
     users = [User.objects.create_user(f"u{i}") for i in range(5)]
     group.user_set.add(*users)
-    site = Budget.objects.create(name="site", scope="site", period="month",
-                                 amount_limit=Decimal("2.00"))
-    team = Budget.objects.create(name="team", scope="group", group=group, period="day",
-                                 image_limit=15)
-    each = Budget.objects.create(name="each", scope="user", period="day",
-                                 amount_limit=Decimal("0.45"))
+    site = Budget.objects.create(
+        name="site", scope="site", period="month", amount_limit=Decimal("2.00")
+    )
+    team = Budget.objects.create(
+        name="team", scope="group", group=group, period="day", image_limit=15
+    )
+    each = Budget.objects.create(
+        name="each", scope="user", period="day", amount_limit=Decimal("0.45")
+    )
     first = run_concurrently([reserve_job(users[i % 5], "0.07") for i in range(40)])
     granted = [r for r in first if isinstance(r, budgets.Reservation)]
     assert all(isinstance(r, budgets.Reservation | budgets.BudgetExceeded) for r in first)
@@ -105,14 +115,16 @@ def test_overlapping_budgets_under_load_never_pass_a_limit_nor_deadlock():
             if index % 2:
                 return ledger.settle(reservation.version_id, actual=Decimal("0.05"))
             return ledger.refund(reservation.version_id)
+
         return job
 
     second = run_concurrently(
         [settle_job(r, i) for i, r in enumerate(granted)]
         + [reserve_job(users[i % 5], "0.07") for i in range(30)]
     )
-    assert not [r for r in second if isinstance(r, Exception)
-                and not isinstance(r, budgets.BudgetExceeded)]
+    assert not [
+        r for r in second if isinstance(r, Exception) and not isinstance(r, budgets.BudgetExceeded)
+    ]
     for budget in (site, team, each):
         for counter in BudgetCounter.objects.filter(budget=budget):
             if budget.amount_limit is not None:
@@ -123,10 +135,10 @@ def test_overlapping_budgets_under_load_never_pass_a_limit_nor_deadlock():
                 assert counter.spent_images + counter.reserved_images <= 15
             assert counter.reserved_micros >= 0 and counter.reserved_images >= 0
     # The counters agree with the ledger.
-    open_reservations = (
-        LedgerEntry.objects.filter(kind=EntryKind.RESERVE)
-        .exclude(version_id__in=LedgerEntry.objects.filter(
-            kind__in=(EntryKind.SETTLE, EntryKind.REFUND)).values("version_id"))
+    open_reservations = LedgerEntry.objects.filter(kind=EntryKind.RESERVE).exclude(
+        version_id__in=LedgerEntry.objects.filter(
+            kind__in=(EntryKind.SETTLE, EntryKind.REFUND)
+        ).values("version_id")
     )
     site_counter = BudgetCounter.objects.get(budget=site)
     held = sum(e.amount for e in open_reservations)

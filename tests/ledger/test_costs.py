@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 CASES = [
     (model.id, size)
-    for model in BUILTIN_MODELS.values() if not model.is_retired
+    for model in BUILTIN_MODELS.values()
+    if not model.is_retired
     for size in (model.image_sizes or (None,))
 ]
 
@@ -32,11 +33,15 @@ def png(color: str = "red") -> bytes:
 
 @pytest.mark.parametrize(("model_id", "size"), CASES)
 def test_settled_cost_is_tokens_times_price(nanobanana_fake, alice, model_id, size):
-    result = get_provider().generate(ImageRequest(
-        prompt="A lighthouse on a cliff at dawn, long exposure", model=model_id,
-        aspect_ratio="16:9", image_size=size,
-        references=[ReferenceImage(data=png(), mime_type="image/png")],
-    ))
+    result = get_provider().generate(
+        ImageRequest(
+            prompt="A lighthouse on a cliff at dawn, long exposure",
+            model=model_id,
+            aspect_ratio="16:9",
+            image_size=size,
+            references=[ReferenceImage(data=png(), mime_type="image/png")],
+        )
+    )
     assert result.outcome == "succeeded"
     usage = result.usage
     capabilities = get_model(model_id)
@@ -61,12 +66,23 @@ def test_settled_cost_is_tokens_times_price(nanobanana_fake, alice, model_id, si
     budget = make_budget(scope="site", amount_limit=Decimal("5"))
     estimate = capabilities.estimate_cost(image_size=size, prompt_chars=45, reference_count=1)
     reservation = try_reserve(alice, estimate, model=model_id)
-    ledger.record_request(user=alice, source="api", prompt="A lighthouse", model=model_id,
-                          version_id=reservation.version_id, estimated_cost=estimate)
+    ledger.record_request(
+        user=alice,
+        source="api",
+        prompt="A lighthouse",
+        model=model_id,
+        version_id=reservation.version_id,
+        estimated_cost=estimate,
+    )
     assert ledger.settle(reservation.version_id, actual=actual)
-    ledger.record_outcome(reservation.version_id, outcome="succeeded", usage=usage,
-                          latency_ms=result.latency_ms, attempts=1,
-                          response_id=result.response_id or "")
+    ledger.record_outcome(
+        reservation.version_id,
+        outcome="succeeded",
+        usage=usage,
+        latency_ms=result.latency_ms,
+        attempts=1,
+        response_id=result.response_id or "",
+    )
 
     entry = LedgerEntry.objects.get(version_id=reservation.version_id, kind=EntryKind.SETTLE)
     assert entry.amount == expected
@@ -90,7 +106,7 @@ def test_estimate_covers_the_real_cost_of_a_plain_request(nanobanana_fake, model
     """The reservation holds at least what a typical call costs, so a budget binds."""
     capabilities = get_model(model_id)
     prompt = "A red bicycle leaning on a wall"
-    result = get_provider().generate(ImageRequest(prompt=prompt, model=model_id,
-                                                  image_size=size))
+    result = get_provider().generate(ImageRequest(prompt=prompt, model=model_id, image_size=size))
     assert capabilities.cost_from_usage(result.usage) <= capabilities.estimate_cost(
-        image_size=size, prompt_chars=len(prompt))
+        image_size=size, prompt_chars=len(prompt)
+    )

@@ -16,8 +16,12 @@ MODEL = "gemini-nano-banana-2.1"
 
 
 def config(server: Any, **overrides: Any) -> dict[str, Any]:
-    base = {"BASE_URL": server.base_url, "API_KEY": server.api_key, "API_KEY_ENV": None,
-            "TIMEOUT": {"connect": 2.0, "read": 10.0, "write": 10.0, "pool": 2.0}}
+    base = {
+        "BASE_URL": server.base_url,
+        "API_KEY": server.api_key,
+        "API_KEY_ENV": None,
+        "TIMEOUT": {"connect": 2.0, "read": 10.0, "write": 10.0, "pool": 2.0},
+    }
     return _merge(PROVIDER_DEFAULTS, _merge(base, overrides))
 
 
@@ -26,10 +30,10 @@ def gemini(server: Any, **overrides: Any) -> GeminiProvider:
 
 
 def openai(server: Any, **overrides: Any) -> OpenAICompatibleProvider:
-    overrides.setdefault("BACKEND",
-                         "django_nanobanana.providers.openai_compat.OpenAICompatibleProvider")
-    return OpenAICompatibleProvider("wrapper", config(server, **overrides),
-                                    api_key=server.api_key)
+    overrides.setdefault(
+        "BACKEND", "django_nanobanana.providers.openai_compat.OpenAICompatibleProvider"
+    )
+    return OpenAICompatibleProvider("wrapper", config(server, **overrides), api_key=server.api_key)
 
 
 def png(width: int = 64, height: int = 64, colour: tuple = (200, 30, 30), noise: int = 0) -> bytes:

@@ -17,9 +17,14 @@ def main() -> None:
     from django.conf import settings
 
     settings.configure(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                            "LOCATION": args["redis_url"]}},
-        NANOBANANA={}, USE_TZ=True,
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": args["redis_url"],
+            }
+        },
+        NANOBANANA={},
+        USE_TZ=True,
     )
     django.setup()
     from django_nanobanana.providers.ratelimit import RateLimiter
@@ -29,11 +34,19 @@ def main() -> None:
         from django_nanobanana.conf import PROVIDER_DEFAULTS, _merge
         from django_nanobanana.providers.gemini import GeminiProvider
 
-        config = _merge(PROVIDER_DEFAULTS, {
-            "BASE_URL": args["base_url"], "API_KEY": args["api_key"], "API_KEY_ENV": None,
-            "RATE_LIMITS": {"requests_per_minute": args["limit"],
-                            "period_seconds": args["period"]},
-            "RATE_LIMIT_BACKEND": args["backend"]})
+        config = _merge(
+            PROVIDER_DEFAULTS,
+            {
+                "BASE_URL": args["base_url"],
+                "API_KEY": args["api_key"],
+                "API_KEY_ENV": None,
+                "RATE_LIMITS": {
+                    "requests_per_minute": args["limit"],
+                    "period_seconds": args["period"],
+                },
+                "RATE_LIMIT_BACKEND": args["backend"],
+            },
+        )
         provider = GeminiProvider(args["name"], config, api_key=args["api_key"])
         # Warm up what a first request pays for (the httpx client and its TLS context,
         # the Redis connection and script): the test compares server arrival times
@@ -44,8 +57,12 @@ def main() -> None:
         time.sleep(0.001)
     stamps: list[float] = []
     if args["mode"] == "limiter":
-        limiter = RateLimiter(args["name"], {"requests_per_minute": args["limit"]},
-                              backend=args["backend"], period=args["period"])
+        limiter = RateLimiter(
+            args["name"],
+            {"requests_per_minute": args["limit"]},
+            backend=args["backend"],
+            period=args["period"],
+        )
         for _ in range(args["count"]):
             while True:
                 wait, now = limiter.try_acquire()

@@ -27,25 +27,47 @@ from django_nanobanana.testing.fake_gemini import load_faults
 
 
 def google(code, status, message="m", details=None):
-    return json.dumps({"error": {"code": code, "status": status, "message": message,
-                                 "details": details or []}})
+    return json.dumps(
+        {"error": {"code": code, "status": status, "message": message, "details": details or []}}
+    )
 
 
 def test_google_errors_carry_status_reason_request_id_and_delay():
     error = error_from_response(
-        429, google(429, "RESOURCE_EXHAUSTED", details=[
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"}]),
-        {"x-request-id": "abc", "retry-after": "3"}, provider="gemini")
+        429,
+        google(
+            429,
+            "RESOURCE_EXHAUSTED",
+            details=[{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "47s"}],
+        ),
+        {"x-request-id": "abc", "retry-after": "3"},
+        provider="gemini",
+    )
     assert isinstance(error, RateLimitError) and error.retryable
     assert (error.status_code, error.reason, error.request_id, error.retry_after) == (
-        429, "RESOURCE_EXHAUSTED", "abc", 47.0)
+        429,
+        "RESOURCE_EXHAUSTED",
+        "abc",
+        47.0,
+    )
     assert error.provider == "gemini"
 
 
 def test_per_day_quota_is_final():
-    error = error_from_response(429, google(429, "RESOURCE_EXHAUSTED", details=[
-        {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
-         "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel"}]}]), {})
+    error = error_from_response(
+        429,
+        google(
+            429,
+            "RESOURCE_EXHAUSTED",
+            details=[
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [{"quotaId": "GenerateRequestsPerDayPerProjectPerModel"}],
+                }
+            ],
+        ),
+        {},
+    )
     assert isinstance(error, QuotaExhaustedError) and not error.retryable
     assert error.retry_after is None
 
@@ -59,12 +81,20 @@ def test_non_json_bodies(body):
 
 
 def test_openai_shaped_errors():
-    body = json.dumps({"error": {"message": "slow down", "type": "requests",
-                                 "code": "rate_limit_exceeded"}})
+    body = json.dumps(
+        {"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}}
+    )
     error = error_from_openai_response(429, body, {"retry-after-ms": "1500"})
     assert isinstance(error, RateLimitError) and error.retry_after == 1.5
-    body = json.dumps({"error": {"message": "no money", "type": "insufficient_quota",
-                                 "code": "insufficient_quota"}})
+    body = json.dumps(
+        {
+            "error": {
+                "message": "no money",
+                "type": "insufficient_quota",
+                "code": "insufficient_quota",
+            }
+        }
+    )
     assert isinstance(error_from_openai_response(429, body, {}), QuotaExhaustedError)
     assert isinstance(error_from_openai_response(401, "nope", {}), AuthenticationError)
 
@@ -88,16 +118,25 @@ def test_registry_has_tokens_prices_and_dates():
     nano = get_model("gemini-nano-banana-2.1")
     # 0.0336 / 0.0504 / 0.1134 per image at 30 USD per million image tokens (reference)
     assert [nano.image_cost(s) for s in ("1K", "2K", "4K")] == [
-        Decimal("0.033600"), Decimal("0.050400"), Decimal("0.113400")]
+        Decimal("0.033600"),
+        Decimal("0.050400"),
+        Decimal("0.113400"),
+    ]
     assert nano.image_sizes == ("1K", "2K", "4K") and nano.default_thinking_level == "medium"
     assert get_model("gemini-3.1-flash-lite-image").image_sizes == ("1K",)
 
 
 def test_registry_overrides_from_settings(settings):
-    settings.NANOBANANA = {"MODELS": {
-        "gemini-nano-banana-2.2": {"BASED_ON": "gemini-nano-banana-2.1",
-                                   "PRICES": {"OUTPUT_IMAGE": "50", "TAKEN_ON": "2027-01-02"},
-                                   "MAX_REFERENCE_IMAGES": 6, "RELEASED": "2027-01-01"}}}
+    settings.NANOBANANA = {
+        "MODELS": {
+            "gemini-nano-banana-2.2": {
+                "BASED_ON": "gemini-nano-banana-2.1",
+                "PRICES": {"OUTPUT_IMAGE": "50", "TAKEN_ON": "2027-01-02"},
+                "MAX_REFERENCE_IMAGES": 6,
+                "RELEASED": "2027-01-01",
+            }
+        }
+    }
     model = get_model("gemini-nano-banana-2.2")
     assert model.prices.output_image == Decimal("50")
     assert model.prices.taken_on == dt.date(2027, 1, 2)
@@ -137,9 +176,18 @@ def test_load_faults_from_json_or_file(tmp_path):
 
 def test_command_line_takes_faults():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "django_nanobanana.testing.fake_gemini", "--port", "0",
-         "--faults", '[{"status": 503, "retry_after": 2}]'],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "django_nanobanana.testing.fake_gemini",
+            "--port",
+            "0",
+            "--faults",
+            '[{"status": 503, "retry_after": 2}]',
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         base = line.split(" on ")[1].split(" ")[0]

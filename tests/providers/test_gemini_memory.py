@@ -8,14 +8,14 @@ from django_nanobanana.providers.gemini import split_inline_data
 
 def body(*datas):
     parts = [{"inlineData": {"mimeType": "image/png", "data": d}} for d in datas]
-    return json.dumps({"candidates": [{"content": {"parts": [{"text": "hi"}, *parts]}}]}
-                      ).encode()
+    return json.dumps({"candidates": [{"content": {"parts": [{"text": "hi"}, *parts]}}]}).encode()
 
 
 def test_large_base64_strings_are_taken_out_and_decoded():
     one, two = b"\x89PNG" + b"a" * 70_000, b"\x89PNG" + b"b" * 80_000
-    text, blobs = split_inline_data(body(base64.b64encode(one).decode(),
-                                         base64.b64encode(two).decode()))
+    text, blobs = split_inline_data(
+        body(base64.b64encode(one).decode(), base64.b64encode(two).decode())
+    )
     data = json.loads(text)
     keys = [p["inlineData"]["data"] for p in data["candidates"][0]["content"]["parts"][1:]]
     assert [blobs[k] for k in keys] == [one, two]

@@ -66,8 +66,11 @@ def test_redis_window_is_exact_on_a_fake_clock(redis_url):
 @pytest.mark.parametrize("backend", ["default", "redis"])
 def test_images_per_minute_counts_images(backend, redis_url):
     clock = FakeClock()
-    limiter = RateLimiter(name(), {"images_per_minute": 3, "requests_per_minute": None},
-                          backend=redis_url if backend == "redis" else backend)
+    limiter = RateLimiter(
+        name(),
+        {"images_per_minute": 3, "requests_per_minute": None},
+        backend=redis_url if backend == "redis" else backend,
+    )
     acquire_all(limiter, clock, 1, images=2)
     acquire_all(limiter, clock, 1, images=1)
     assert clock.sleeps == []
@@ -78,8 +81,9 @@ def test_images_per_minute_counts_images(backend, redis_url):
 
 
 def test_provider_waits_for_the_limiter_and_retries_count(fake_gemini, nanobanana_clock):
-    provider = gemini(fake_gemini, RATE_LIMITS={"requests_per_minute": 2},
-                      RATE_LIMIT_BACKEND="default")
+    provider = gemini(
+        fake_gemini, RATE_LIMITS={"requests_per_minute": 2}, RATE_LIMIT_BACKEND="default"
+    )
     provider.alias = name()
     provider.limiter.name = provider.alias
     fake_gemini.add_faults([{"status": 503, "retry_after": 1}])
@@ -91,8 +95,7 @@ def test_provider_waits_for_the_limiter_and_retries_count(fake_gemini, nanobanan
 
 
 def test_limiter_wait_past_the_deadline_fails(fake_gemini, nanobanana_clock):
-    provider = gemini(fake_gemini, RATE_LIMITS={"requests_per_minute": 1},
-                      RETRY={"DEADLINE": 30})
+    provider = gemini(fake_gemini, RATE_LIMITS={"requests_per_minute": 1}, RETRY={"DEADLINE": 30})
     provider.limiter.name = name()
     request = ImageRequest(prompt="x", model="gemini-2.5-flash-image")
     provider.generate(request)
@@ -102,31 +105,46 @@ def test_limiter_wait_past_the_deadline_fails(fake_gemini, nanobanana_clock):
     assert nanobanana_clock.sleeps == []
 
 
-@pytest.mark.parametrize(("backend", "shared"), [
-    ("django.core.cache.backends.locmem.LocMemCache", False),
-    ("django.core.cache.backends.db.DatabaseCache", False),
-    ("django.core.cache.backends.filebased.FileBasedCache", False),
-    ("django.core.cache.backends.dummy.DummyCache", False),
-    ("django.core.cache.backends.redis.RedisCache", True),
-    ("django.core.cache.backends.memcached.PyMemcacheCache", True),
-])
+@pytest.mark.parametrize(
+    ("backend", "shared"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", False),
+        ("django.core.cache.backends.db.DatabaseCache", False),
+        ("django.core.cache.backends.filebased.FileBasedCache", False),
+        ("django.core.cache.backends.dummy.DummyCache", False),
+        ("django.core.cache.backends.redis.RedisCache", True),
+        ("django.core.cache.backends.memcached.PyMemcacheCache", True),
+    ],
+)
 def test_limiter_is_shared_only_on_atomic_shared_caches(settings, backend, shared):
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "x"}}
     assert limiter_status("default").shared is shared
     settings.NANOBANANA = {"PROVIDERS": {"gemini": {"RATE_LIMITS": {"requests_per_minute": 5}}}}
     assert limiter_is_shared("gemini") is shared
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {
-        "RATE_LIMITS": {"requests_per_minute": 5}, "RATE_LIMIT_BACKEND": "redis://h:1/0"}}}
+    settings.NANOBANANA = {
+        "PROVIDERS": {
+            "gemini": {
+                "RATE_LIMITS": {"requests_per_minute": 5},
+                "RATE_LIMIT_BACKEND": "redis://h:1/0",
+            }
+        }
+    }
     assert limiter_is_shared("gemini") is True
     settings.NANOBANANA = {"PROVIDERS": {"gemini": {}}}
     assert limiter_is_shared("gemini") is True  # no limits, nothing to share
 
 
 def _spawn(args: dict, n: int) -> list[list[float]]:
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "tests.providers.limiter_worker", json.dumps(args)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    ) for _ in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.providers.limiter_worker", json.dumps(args)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -149,9 +167,16 @@ def max_in_window(stamps: list[float], window: float) -> int:
 @pytest.mark.parametrize("backend", ["redis-url", "django-redis-cache"])
 def test_processes_sharing_the_limiter_never_exceed_it(redis_url, backend):
     limit, period, workers, each = 5, 3.0, 4, 5
-    args = {"mode": "limiter", "name": name(), "limit": limit, "period": period,
-            "count": each, "redis_url": redis_url, "start_at": time.time() + 1.5,
-            "backend": redis_url if backend == "redis-url" else "default"}
+    args = {
+        "mode": "limiter",
+        "name": name(),
+        "limit": limit,
+        "period": period,
+        "count": each,
+        "redis_url": redis_url,
+        "start_at": time.time() + 1.5,
+        "backend": redis_url if backend == "redis-url" else "default",
+    }
     stamps = [t for result in _spawn(args, workers) for t in result]
     assert len(stamps) == workers * each
     assert max_in_window(stamps, period) <= limit
@@ -160,13 +185,20 @@ def test_processes_sharing_the_limiter_never_exceed_it(redis_url, backend):
 
 
 @pytest.mark.slow
-def test_processes_generating_through_the_provider_stay_under_the_limit(redis_url,
-                                                                       fake_gemini):
+def test_processes_generating_through_the_provider_stay_under_the_limit(redis_url, fake_gemini):
     limit, period, workers, each = 4, 2.0, 3, 4
-    args = {"mode": "provider", "name": name(), "limit": limit, "period": period,
-            "count": each, "redis_url": redis_url, "start_at": time.time() + 1.5,
-            "backend": redis_url, "base_url": fake_gemini.base_url,
-            "api_key": fake_gemini.api_key}
+    args = {
+        "mode": "provider",
+        "name": name(),
+        "limit": limit,
+        "period": period,
+        "count": each,
+        "redis_url": redis_url,
+        "start_at": time.time() + 1.5,
+        "backend": redis_url,
+        "base_url": fake_gemini.base_url,
+        "api_key": fake_gemini.api_key,
+    }
     _spawn(args, workers)
     arrivals = [r.at for r in fake_gemini.generate_requests()]
     assert len(arrivals) == workers * each

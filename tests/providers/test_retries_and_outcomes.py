@@ -33,13 +33,16 @@ def test_success_is_one_attempt(fake_gemini, nanobanana_clock):
     assert nanobanana_clock.sleeps == []
 
 
-@pytest.mark.parametrize(("fault", "expected_sleep"), [
-    ({"status": 429, "retry_delay": "7s", "retry_after": 3}, 7.0),  # the longer of the two
-    ({"status": 429, "retry_delay": "2s", "retry_after": 5}, 5.0),
-    ({"status": 429, "retry_delay": "12.5s"}, 12.5),
-    ({"status": 429, "retry_after": 3}, 3.0),
-    ({"status": 503, "retry_after": 4}, 4.0),
-])
+@pytest.mark.parametrize(
+    ("fault", "expected_sleep"),
+    [
+        ({"status": 429, "retry_delay": "7s", "retry_after": 3}, 7.0),  # the longer of the two
+        ({"status": 429, "retry_delay": "2s", "retry_after": 5}, 5.0),
+        ({"status": 429, "retry_delay": "12.5s"}, 12.5),
+        ({"status": 429, "retry_after": 3}, 3.0),
+        ({"status": 503, "retry_after": 4}, 4.0),
+    ],
+)
 def test_server_delays_are_honoured_exactly(fake_gemini, nanobanana_clock, fault, expected_sleep):
     fake_gemini.add_faults([fault])
     result = gemini(fake_gemini).generate(REQUEST)
@@ -62,12 +65,15 @@ def test_retryable_statuses_back_off_with_full_jitter(fake_gemini, nanobanana_cl
         assert 0 <= slept <= cap
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    ({"status": 400}, InvalidRequestError),
-    ({"status": 401}, AuthenticationError),
-    ({"status": 403}, AuthenticationError),
-    ({"status": 404}, ModelNotFoundError),
-])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"status": 400}, InvalidRequestError),
+        ({"status": 401}, AuthenticationError),
+        ({"status": 403}, AuthenticationError),
+        ({"status": 404}, ModelNotFoundError),
+    ],
+)
 def test_client_errors_are_never_retried(fake_gemini, nanobanana_clock, fault, error):
     fake_gemini.add_faults([fault])
     with pytest.raises(error) as caught:
@@ -99,8 +105,9 @@ def test_per_day_quota_fails_fast_with_a_clear_reason(fake_gemini, nanobanana_cl
 
 
 def test_per_minute_quota_is_a_retryable_rate_limit(fake_gemini, nanobanana_clock):
-    fake_gemini.add_faults([{"status": 429, "quota": "per_minute", "retry_delay": "1s",
-                             "repeat": 9}])
+    fake_gemini.add_faults(
+        [{"status": 429, "quota": "per_minute", "retry_delay": "1s", "repeat": 9}]
+    )
     with pytest.raises(RateLimitError) as caught:
         gemini(fake_gemini, RETRY={"MAX_ATTEMPTS": 3}).generate(REQUEST)
     assert caught.value.attempts == 3
@@ -116,8 +123,7 @@ def test_max_attempts_bounds_the_retries(fake_gemini, nanobanana_clock):
     assert len(fake_gemini.generate_requests()) == 4
 
 
-def test_a_server_delay_past_the_deadline_fails_instead_of_sleeping(
-        fake_gemini, nanobanana_clock):
+def test_a_server_delay_past_the_deadline_fails_instead_of_sleeping(fake_gemini, nanobanana_clock):
     fake_gemini.add_faults([{"status": 429, "retry_delay": "100s"}])
     with pytest.raises(RateLimitError) as caught:
         gemini(fake_gemini, RETRY={"DEADLINE": 30}).generate(REQUEST)
@@ -129,8 +135,10 @@ def test_a_server_delay_past_the_deadline_fails_instead_of_sleeping(
 def test_backoff_never_passes_the_deadline(fake_gemini, nanobanana_clock):
     fake_gemini.add_faults([{"status": 503, "repeat": 50}])
     started = nanobanana_clock.monotonic()
-    provider = gemini(fake_gemini, RETRY={"MAX_ATTEMPTS": 50, "INITIAL_BACKOFF": 4,
-                                          "MAX_BACKOFF": 8, "DEADLINE": 20})
+    provider = gemini(
+        fake_gemini,
+        RETRY={"MAX_ATTEMPTS": 50, "INITIAL_BACKOFF": 4, "MAX_BACKOFF": 8, "DEADLINE": 20},
+    )
     with pytest.raises(ServerError) as caught:
         provider.generate(REQUEST)
     assert sum(nanobanana_clock.sleeps) <= 20
@@ -183,25 +191,32 @@ def test_a_broken_200_is_retried(fake_gemini, nanobanana_clock, kind):
 
 
 def test_non_json_error_body_is_handled(fake_gemini, nanobanana_clock):
-    fake_gemini.add_faults([{"status": 502, "body": "<html><h1>502 Bad Gateway</h1></html>",
-                             "repeat": 2}])
+    fake_gemini.add_faults(
+        [{"status": 502, "body": "<html><h1>502 Bad Gateway</h1></html>", "repeat": 2}]
+    )
     with pytest.raises(ServerError) as caught:
         gemini(fake_gemini, RETRY={"MAX_ATTEMPTS": 2}).generate(REQUEST)
     assert "502 Bad Gateway" in caught.value.message
     assert caught.value.status_code == 502
 
 
-@pytest.mark.parametrize(("fault", "outcome", "reason"), [
-    ({"kind": "no_image", "finish_reason": "NO_IMAGE"}, "failed", "NO_IMAGE"),
-    ({"kind": "no_image", "finish_reason": "IMAGE_OTHER"}, "failed", "IMAGE_OTHER"),
-    ({"kind": "no_image", "finish_reason": "MAX_TOKENS"}, "failed", "MAX_TOKENS"),
-    ({"kind": "no_image", "finish_reason": "STOP"}, "failed", "STOP"),
-    ({"kind": "block", "block_reason": "SAFETY"}, "blocked", "SAFETY"),
-    ({"kind": "block", "block_reason": "PROHIBITED_CONTENT"}, "blocked", "PROHIBITED_CONTENT"),
-    ({"kind": "finish", "finish_reason": "IMAGE_SAFETY"}, "blocked", "IMAGE_SAFETY"),
-    ({"kind": "finish", "finish_reason": "IMAGE_PROHIBITED_CONTENT"}, "blocked",
-     "IMAGE_PROHIBITED_CONTENT"),
-])
+@pytest.mark.parametrize(
+    ("fault", "outcome", "reason"),
+    [
+        ({"kind": "no_image", "finish_reason": "NO_IMAGE"}, "failed", "NO_IMAGE"),
+        ({"kind": "no_image", "finish_reason": "IMAGE_OTHER"}, "failed", "IMAGE_OTHER"),
+        ({"kind": "no_image", "finish_reason": "MAX_TOKENS"}, "failed", "MAX_TOKENS"),
+        ({"kind": "no_image", "finish_reason": "STOP"}, "failed", "STOP"),
+        ({"kind": "block", "block_reason": "SAFETY"}, "blocked", "SAFETY"),
+        ({"kind": "block", "block_reason": "PROHIBITED_CONTENT"}, "blocked", "PROHIBITED_CONTENT"),
+        ({"kind": "finish", "finish_reason": "IMAGE_SAFETY"}, "blocked", "IMAGE_SAFETY"),
+        (
+            {"kind": "finish", "finish_reason": "IMAGE_PROHIBITED_CONTENT"},
+            "blocked",
+            "IMAGE_PROHIBITED_CONTENT",
+        ),
+    ],
+)
 def test_outcomes_without_an_image(fake_gemini, nanobanana_clock, fault, outcome, reason):
     fake_gemini.add_faults([fault])
     result = gemini(fake_gemini).generate(REQUEST)
@@ -223,11 +238,13 @@ def test_safety_settings_are_sent_and_validated(fake_gemini, nanobanana_clock):
     provider = gemini(fake_gemini, SAFETY_SETTINGS={"HARASSMENT": "block_only_high"})
     provider.generate(REQUEST)
     sent = fake_gemini.generate_requests()[-1].body
-    assert sent["safetySettings"] == [{"category": "HARM_CATEGORY_HARASSMENT",
-                                       "threshold": "BLOCK_ONLY_HIGH"}]
+    assert sent["safetySettings"] == [
+        {"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}
+    ]
     with pytest.raises(RequestValidationError, match="BLOCK_NONE"):
-        provider.generate(ImageRequest(prompt="x", model=MODEL,
-                                       safety_settings={"HARASSMENT": "SOMETIMES"}))
+        provider.generate(
+            ImageRequest(prompt="x", model=MODEL, safety_settings={"HARASSMENT": "SOMETIMES"})
+        )
     assert len(fake_gemini.generate_requests()) == 1
 
 
@@ -237,19 +254,27 @@ def test_openai_compat_generates_with_the_registry_size(fake_gemini, nanobanana_
     assert result.outcome == "succeeded"
     sent = fake_gemini.generate_requests()[-1]
     assert sent.path == "/v1/images/generations"
-    assert sent.body == {"model": MODEL, "prompt": REQUEST.prompt, "size": "1376x768", "n": 1,
-                         "response_format": "b64_json"}
+    assert sent.body == {
+        "model": MODEL,
+        "prompt": REQUEST.prompt,
+        "size": "1376x768",
+        "n": 1,
+        "response_format": "b64_json",
+    }
     assert sent.headers["authorization"] == "Bearer [present]"
     assert result.usage.output_image_tokens == 1120
 
 
-@pytest.mark.parametrize(("fault", "sleeps"), [
-    ({"status": 429, "retry_after": 3}, [3.0]),
-    ({"status": 500, "retry_after": 1}, [1.0]),
-    ({"kind": "reset"}, None),
-    ({"kind": "malformed_json"}, None),
-    ({"kind": "truncated_base64"}, None),
-])
+@pytest.mark.parametrize(
+    ("fault", "sleeps"),
+    [
+        ({"status": 429, "retry_after": 3}, [3.0]),
+        ({"status": 500, "retry_after": 1}, [1.0]),
+        ({"kind": "reset"}, None),
+        ({"kind": "malformed_json"}, None),
+        ({"kind": "truncated_base64"}, None),
+    ],
+)
 def test_openai_compat_retries(fake_gemini, nanobanana_clock, fault, sleeps):
     fake_gemini.add_faults([fault])
     result = openai(fake_gemini).generate(REQUEST)
@@ -260,8 +285,9 @@ def test_openai_compat_retries(fake_gemini, nanobanana_clock, fault, sleeps):
 
 
 def test_openai_compat_outcomes_and_final_errors(fake_gemini, nanobanana_clock):
-    fake_gemini.add_faults([{"kind": "block"}, {"kind": "no_image"},
-                            {"status": 429, "quota": "per_day"}])
+    fake_gemini.add_faults(
+        [{"kind": "block"}, {"kind": "no_image"}, {"status": 429, "quota": "per_day"}]
+    )
     provider = openai(fake_gemini)
     blocked = provider.generate(REQUEST)
     assert (blocked.outcome, blocked.block_reason) == ("blocked", "CONTENT_POLICY_VIOLATION")

@@ -19,9 +19,10 @@ from .helpers import MODEL, gemini, png
 
 @pytest.fixture
 def sdk(fake_gemini):
-    return genai.Client(api_key=fake_gemini.api_key,
-                        http_options=types.HttpOptions(base_url=fake_gemini.base_url,
-                                                       api_version="v1beta"))
+    return genai.Client(
+        api_key=fake_gemini.api_key,
+        http_options=types.HttpOptions(base_url=fake_gemini.base_url, api_version="v1beta"),
+    )
 
 
 def sdk_config(**image_config: Any) -> types.GenerateContentConfig:
@@ -66,8 +67,9 @@ def _bytes(value: str) -> bytes:
     return base64.urlsafe_b64decode(value.replace("+", "-").replace("/", "_") + "==")
 
 
-def both(fake_gemini, sdk, request: ImageRequest, contents: Any,
-         config: types.GenerateContentConfig) -> tuple[dict, dict]:
+def both(
+    fake_gemini, sdk, request: ImageRequest, contents: Any, config: types.GenerateContentConfig
+) -> tuple[dict, dict]:
     gemini(fake_gemini).generate(request)
     sdk.models.generate_content(model=request.model, contents=contents, config=config)
     ours, theirs = fake_gemini.generate_requests()[-2:]
@@ -76,16 +78,24 @@ def both(fake_gemini, sdk, request: ImageRequest, contents: Any,
 
 
 def test_text_to_image(fake_gemini, sdk, nanobanana_clock):
-    ours, theirs = both(fake_gemini, sdk, ImageRequest(prompt="A lighthouse", model=MODEL),
-                        "A lighthouse", sdk_config())
+    ours, theirs = both(
+        fake_gemini,
+        sdk,
+        ImageRequest(prompt="A lighthouse", model=MODEL),
+        "A lighthouse",
+        sdk_config(),
+    )
     assert ours == theirs
 
 
 def test_aspect_ratio_and_size(fake_gemini, sdk, nanobanana_clock):
     ours, theirs = both(
-        fake_gemini, sdk,
+        fake_gemini,
+        sdk,
         ImageRequest(prompt="A lighthouse", model=MODEL, aspect_ratio="21:9", image_size="2K"),
-        "A lighthouse", sdk_config(aspect_ratio="21:9", image_size="2K"))
+        "A lighthouse",
+        sdk_config(aspect_ratio="21:9", image_size="2K"),
+    )
     assert ours["generationConfig"] == theirs["generationConfig"]
     assert ours == theirs
 
@@ -93,12 +103,20 @@ def test_aspect_ratio_and_size(fake_gemini, sdk, nanobanana_clock):
 def test_inline_references(fake_gemini, sdk, nanobanana_clock):
     refs = [png(colour=(10, 20, 30)), png(32, 48, colour=(200, 100, 0))]
     ours, theirs = both(
-        fake_gemini, sdk,
-        ImageRequest(prompt="Put the cat on the sofa", model=MODEL, aspect_ratio="1:1",
-                     references=[ReferenceImage(r, "image/png") for r in refs]),
-        ["Put the cat on the sofa", *[types.Part.from_bytes(data=r, mime_type="image/png")
-                                      for r in refs]],
-        sdk_config(aspect_ratio="1:1"))
+        fake_gemini,
+        sdk,
+        ImageRequest(
+            prompt="Put the cat on the sofa",
+            model=MODEL,
+            aspect_ratio="1:1",
+            references=[ReferenceImage(r, "image/png") for r in refs],
+        ),
+        [
+            "Put the cat on the sofa",
+            *[types.Part.from_bytes(data=r, mime_type="image/png") for r in refs],
+        ],
+        sdk_config(aspect_ratio="1:1"),
+    )
     assert ours["contents"] == theirs["contents"]
     assert ours == theirs
 
@@ -109,16 +127,21 @@ def test_multi_turn_edit_with_thought_signatures(fake_gemini, sdk, nanobanana_cl
     history = edit_history("A red kite", [], first.model_turn, first.image, first.mime_type)
     # The SDK user keeps the model's Content from the first answer and sends it back.
     fake_answer = fake_gemini.generate_requests()  # noqa: F841 - for debugging failures
-    previous = sdk.models.generate_content(model=MODEL, contents="A red kite",
-                                           config=sdk_config())
+    previous = sdk.models.generate_content(model=MODEL, contents="A red kite", config=sdk_config())
     model_content = previous.candidates[0].content
     model_content.parts = [p for p in model_content.parts if not p.thought]
-    sdk_contents = [types.Content(role="user", parts=[types.Part(text="A red kite")]),
-                    model_content,
-                    types.Content(role="user", parts=[types.Part(text="Make it blue")])]
-    ours, theirs = both(fake_gemini, sdk,
-                        ImageRequest(prompt="Make it blue", model=MODEL, history=history),
-                        sdk_contents, sdk_config())
+    sdk_contents = [
+        types.Content(role="user", parts=[types.Part(text="A red kite")]),
+        model_content,
+        types.Content(role="user", parts=[types.Part(text="Make it blue")]),
+    ]
+    ours, theirs = both(
+        fake_gemini,
+        sdk,
+        ImageRequest(prompt="Make it blue", model=MODEL, history=history),
+        sdk_contents,
+        sdk_config(),
+    )
     model_turn = ours["contents"][1]
     assert any("thoughtSignature" in p for p in model_turn["parts"])
     assert ours["contents"] == theirs["contents"]

@@ -15,11 +15,22 @@ from .helpers import MODEL, gemini, openai
 SECRET = "AIzaSy-very-secret-key-0123456789"
 
 ALL_FAULTS = [
-    {"status": 429, "retry_delay": "1s", "retry_after": 1}, {"status": 429, "quota": "per_day"},
-    {"status": 500}, {"status": 502, "body": "<html>proxy</html>"}, {"status": 503},
-    {"status": 504}, {"status": 400}, {"status": 401}, {"status": 403}, {"status": 404},
-    {"kind": "reset"}, {"kind": "hang", "seconds": 2}, {"kind": "malformed_json"},
-    {"kind": "truncated_base64"}, {"kind": "no_image"}, {"kind": "block"},
+    {"status": 429, "retry_delay": "1s", "retry_after": 1},
+    {"status": 429, "quota": "per_day"},
+    {"status": 500},
+    {"status": 502, "body": "<html>proxy</html>"},
+    {"status": 503},
+    {"status": 504},
+    {"status": 400},
+    {"status": 401},
+    {"status": 403},
+    {"status": 404},
+    {"kind": "reset"},
+    {"kind": "hang", "seconds": 2},
+    {"kind": "malformed_json"},
+    {"kind": "truncated_base64"},
+    {"kind": "no_image"},
+    {"kind": "block"},
     {"kind": "finish", "finish_reason": "IMAGE_SAFETY"},
 ]
 

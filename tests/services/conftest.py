@@ -21,6 +21,7 @@ def small_renditions(settings):
 @pytest.fixture
 def run_queued():
     """Run every queued version like a worker would; returns the finished versions."""
+
     def _run():
         finished = []
         for pk in AssetVersion.objects.filter(state="queued").values_list("pk", flat=True):
@@ -28,4 +29,5 @@ def run_queued():
             if version is not None:
                 finished.append(version)
         return finished
+
     return _run

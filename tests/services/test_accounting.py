@@ -27,8 +27,7 @@ def params(**kw):
 
 
 def kinds(version_id):
-    return sorted(LedgerEntry.objects.filter(version_id=version_id)
-                  .values_list("kind", flat=True))
+    return sorted(LedgerEntry.objects.filter(version_id=version_id).values_list("kind", flat=True))
 
 
 def test_settled_cost_is_tokens_times_prices(nanobanana_fake, media_root, editor):
@@ -36,11 +35,15 @@ def test_settled_cost_is_tokens_times_prices(nanobanana_fake, media_root, editor
     assert kinds(version.pk) == ["reserve"]
     done = execute_version(version.pk)
     prices = get_model(done.model).prices
-    expected = ((done.prompt_text_tokens * prices.input_text
-                 + done.prompt_image_tokens * prices.input_image
-                 + (done.output_text_tokens + done.thoughts_tokens) * prices.output_text
-                 + done.output_image_tokens * prices.output_image) / Decimal(1_000_000)
-                ).quantize(Decimal("0.000001"))
+    expected = (
+        (
+            done.prompt_text_tokens * prices.input_text
+            + done.prompt_image_tokens * prices.input_image
+            + (done.output_text_tokens + done.thoughts_tokens) * prices.output_text
+            + done.output_image_tokens * prices.output_image
+        )
+        / Decimal(1_000_000)
+    ).quantize(Decimal("0.000001"))
     assert done.cost == expected and done.thoughts_tokens > 0
     settle = LedgerEntry.objects.get(version_id=done.pk, kind="settle")
     assert settle.amount == expected
@@ -60,9 +63,11 @@ def test_redelivered_and_raced_tasks_settle_exactly_once(nanobanana_fake, media_
     # charge (never as a second settle, never dropped).
     assert kinds(version.pk) == ["late_charge", "reserve", "settle"]
     assert len(nanobanana_fake.billed) == 2
-    booked = sum(LedgerEntry.objects.filter(version_id=version.pk,
-                                            kind__in=("settle", "late_charge"))
-                 .values_list("amount", flat=True))
+    booked = sum(
+        LedgerEntry.objects.filter(
+            version_id=version.pk, kind__in=("settle", "late_charge")
+        ).values_list("amount", flat=True)
+    )
     version.refresh_from_db()
     assert version.cost == booked == AuditRecord.objects.get(version_id=version.pk).cost
 
@@ -71,16 +76,22 @@ def test_cancel_and_failure_refund(nanobanana_fake, media_root, settings):
     queued = generate(params(prompt="never run"), enqueue=False)
     cancel(queued)
     assert kinds(queued.pk) == ["refund", "reserve"]
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {
-        "BASE_URL": nanobanana_fake.base_url, "API_KEY": "wrong", "API_KEY_ENV": None}}}
+    settings.NANOBANANA = {
+        "PROVIDERS": {
+            "gemini": {
+                "BASE_URL": nanobanana_fake.base_url,
+                "API_KEY": "wrong",
+                "API_KEY_ENV": None,
+            }
+        }
+    }
     failed = generate(params(prompt="bad key"), enqueue=False)
     execute_version(failed.pk)
     assert kinds(failed.pk) == ["refund", "reserve"]
     assert AuditRecord.objects.get(version_id=failed.pk).outcome == "failed"
 
 
-def test_cache_hits_cost_nothing_and_record_what_they_saved(nanobanana_fake, media_root,
-                                                           editor):
+def test_cache_hits_cost_nothing_and_record_what_they_saved(nanobanana_fake, media_root, editor):
     first = generate(params(seed=1), user=editor, enqueue=False)
     execute_version(first.pk)
     first.refresh_from_db()
@@ -90,9 +101,9 @@ def test_cache_hits_cost_nothing_and_record_what_they_saved(nanobanana_fake, med
 
 
 def test_over_budget_is_refused_with_which_budget_and_nothing_is_queued(
-        nanobanana_fake, media_root, editor):
-    Budget.objects.create(name="daily", scope="user", user=editor, period="day",
-                          image_limit=2)
+    nanobanana_fake, media_root, editor
+):
+    Budget.objects.create(name="daily", scope="user", user=editor, period="day", image_limit=2)
     generate(params(prompt="one"), user=editor, enqueue=False)
     generate(params(prompt="two"), user=editor, enqueue=False)
     with pytest.raises(BudgetExceeded) as info:
@@ -119,7 +130,13 @@ def test_cli_and_batch_obey_the_same_budgets(nanobanana_fake, media_root, tmp_pa
     path = tmp_path / "b.csv"
     path.write_text("prompt\nA\nB\n")
     with pytest.raises(CommandError, match="budget"):
-        call_command("nanobanana_batch", str(path), "--mode", "inline", stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command(
+            "nanobanana_batch",
+            str(path),
+            "--mode",
+            "inline",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert AssetVersion.objects.count() == 0
     assert nanobanana_fake.generate_requests() == []

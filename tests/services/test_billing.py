@@ -76,8 +76,9 @@ def what_was_billed(server, versions) -> Decimal:
             assert len(versions) == 1
             total += versions[0].estimated_cost
         else:
-            total += capabilities.cost_from_usage(parse_usage_metadata(entry["usage"]),
-                                                  batch=entry["batch"])
+            total += capabilities.cost_from_usage(
+                parse_usage_metadata(entry["usage"]), batch=entry["batch"]
+            )
     return total
 
 
@@ -86,14 +87,17 @@ def assert_books_what_was_billed(server, versions):
     billed = what_was_billed(server, versions)
     assert server.billed and billed > 0
     ids = [v.pk for v in versions]
-    booked = sum(LedgerEntry.objects.filter(version_id__in=ids,
-                                            kind__in=("settle", "late_charge"))
-                 .values_list("amount", flat=True))
+    booked = sum(
+        LedgerEntry.objects.filter(
+            version_id__in=ids, kind__in=("settle", "late_charge")
+        ).values_list("amount", flat=True)
+    )
     assert booked == billed, (booked, billed, server.billed)
     # The versions, the audit rows and the budget agree.
     assert sum(v.cost or 0 for v in versions) == billed
-    assert sum(AuditRecord.objects.filter(version_id__in=ids)
-               .values_list("cost", flat=True)) == billed
+    assert (
+        sum(AuditRecord.objects.filter(version_id__in=ids).values_list("cost", flat=True)) == billed
+    )
     counter = BudgetCounter.objects.get()
     assert counter.spent_micros == to_micros(billed) and counter.reserved_micros == 0
     assert all(v.is_final for v in versions)
@@ -116,11 +120,13 @@ def _no_descriptions(settings):
 
 @pytest.fixture
 def site_budget(db):
-    return Budget.objects.create(name="site", scope="site", period="month",
-                                 amount_limit=Decimal("1000"))
+    return Budget.objects.create(
+        name="site", scope="site", period="month", amount_limit=Decimal("1000")
+    )
 
 
 # -- the faults ---------------------------------------------------------------------------------
+
 
 def fault_truncated_image(server, settings, media_root):
     server.add_faults([{"kind": "truncated_base64"}])
@@ -132,6 +138,7 @@ def fault_truncated_image(server, settings, media_root):
     def then():
         notes = sorted(BilledCall.objects.values_list("note", flat=True))
         assert notes == ["result", "unusable"]
+
     return [version], then
 
 
@@ -144,6 +151,7 @@ def fault_malformed_json(server, settings, media_root):
     def then():
         unknown = BilledCall.objects.get(usage_known=False)
         assert unknown.note == "malformed" and unknown.cost == done.estimated_cost
+
     return [version], then
 
 
@@ -159,8 +167,11 @@ def fault_lease_expiry_during_slow_call(server, settings, media_root):
     """A call slower than the lease while the reaper runs: the heartbeat keeps the lease,
     the reaper leaves the live call alone, one call is billed and booked."""
     lease = 2.0
-    settings.NANOBANANA = {**settings.NANOBANANA, "TASK_LEASE_SECONDS": lease,
-                           "REQUEUE_AFTER_SECONDS": None}
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "TASK_LEASE_SECONDS": lease,
+        "REQUEUE_AFTER_SECONDS": None,
+    }
     server.latency = 2 * lease
     version = generate(params(), enqueue=False)
     outcome = {}
@@ -174,12 +185,14 @@ def fault_lease_expiry_during_slow_call(server, settings, media_root):
     thread = threading.Thread(target=worker)
     thread.start()
     try:
-        wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING, 30,
-                 "never started")
+        wait_for(
+            lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING,
+            30,
+            "never started",
+        )
         claimed_at = AssetVersion.objects.get(pk=version.pk).started_at
         # Past the lease the worker was given at its claim: a reaper runs, as it would.
-        wait_for(lambda: timezone.now() > claimed_at + timedelta(seconds=lease * 1.2), 30,
-                 "clock")
+        wait_for(lambda: timezone.now() > claimed_at + timedelta(seconds=lease * 1.2), 30, "clock")
         requeued = 0
         while thread.is_alive():
             counts = reap()
@@ -205,9 +218,13 @@ class FailingOriginals(FileSystemStorage):
 
 
 def fault_storage_failure_after_success(server, settings, media_root):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "tests.services.test_billing.FailingOriginals",
-        "OPTIONS": {"location": str(media_root), "base_url": "/media/"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tests.services.test_billing.FailingOriginals",
+            "OPTIONS": {"location": str(media_root), "base_url": "/media/"},
+        },
+    }
     version = generate(params(), enqueue=False)
     done = execute_version(version.pk)
     assert done.state == State.FAILED and done.error_code == "INTERNAL_ERROR"
@@ -235,8 +252,9 @@ def hold_database_lock(version_id, seconds, acquired):
     try:
         with other.cursor() as cursor:
             other.set_autocommit(False)
-            cursor.execute("SELECT 1 FROM nanobanana_assetversion WHERE id = %s FOR UPDATE",
-                           [version_id])
+            cursor.execute(
+                "SELECT 1 FROM nanobanana_assetversion WHERE id = %s FOR UPDATE", [version_id]
+            )
             acquired.set()
             time.sleep(seconds)
             other.commit()
@@ -257,8 +275,9 @@ class LockingOriginals(FileSystemStorage):
         saved = super()._save(name, content)
         if "original-" in name:
             acquired = threading.Event()
-            holder = threading.Thread(target=hold_database_lock,
-                                      args=(LockingOriginals.version_id, self.hold, acquired))
+            holder = threading.Thread(
+                target=hold_database_lock, args=(LockingOriginals.version_id, self.hold, acquired)
+            )
             holder.start()
             type(self).holders.append(holder)
             assert acquired.wait(10)
@@ -266,9 +285,13 @@ class LockingOriginals(FileSystemStorage):
 
 
 def fault_locked_database_at_settle(server, settings, media_root):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "tests.services.test_billing.LockingOriginals",
-        "OPTIONS": {"location": str(media_root), "base_url": "/media/"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tests.services.test_billing.LockingOriginals",
+            "OPTIONS": {"location": str(media_root), "base_url": "/media/"},
+        },
+    }
     version = generate(params(), enqueue=False)
     LockingOriginals.version_id = str(version.pk)
     sqlite = connection.vendor == "sqlite"
@@ -318,6 +341,7 @@ def fault_killed_batch_creator(server, settings, media_root):
         assert job.name.startswith("batches/") and job.state == "SUCCEEDED"
         assert set(job.versions.values_list("pk", flat=True)) == {v.pk for v in versions}
         assert set(BilledCall.objects.values_list("batch_job", flat=True)) == {job.name}
+
     return versions, then
 
 
@@ -334,7 +358,8 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_fault_matrix_books_exactly_what_the_provider_billed(
-        fault, nanobanana_fake, nanobanana_clock, media_root, settings, site_budget):
+    fault, nanobanana_fake, nanobanana_clock, media_root, settings, site_budget
+):
     versions, then = FAULTS[fault](nanobanana_fake, settings, media_root)
     assert_books_what_was_billed(nanobanana_fake, versions)
     if then is not None:
@@ -343,26 +368,38 @@ def test_fault_matrix_books_exactly_what_the_provider_billed(
 
 # -- the provider reports every billed attempt ---------------------------------------------------
 
-def test_generate_reports_each_billed_answer_as_it_arrives(nanobanana_fake, nanobanana_clock,
-                                                           settings):
-    nanobanana_fake.add_faults([{"kind": "truncated_base64"}, {"kind": "malformed_json"},
-                                {"status": 503}])
+
+def test_generate_reports_each_billed_answer_as_it_arrives(
+    nanobanana_fake, nanobanana_clock, settings
+):
+    nanobanana_fake.add_faults(
+        [{"kind": "truncated_base64"}, {"kind": "malformed_json"}, {"status": 503}]
+    )
     provider = get_provider()
     seen = []
-    result = provider.generate(ImageRequest(prompt="a kite", model=get_model(None).id),
-                               on_billed=seen.append)
+    result = provider.generate(
+        ImageRequest(prompt="a kite", model=get_model(None).id), on_billed=seen.append
+    )
     assert result.outcome == "succeeded" and result.attempts == 4
     assert [(b.number, b.note, b.usage_known) for b in result.billed] == [
-        (1, "unusable", True), (2, "malformed", False), (4, "result", True)]
+        (1, "unusable", True),
+        (2, "malformed", False),
+        (4, "result", True),
+    ]
     assert seen == result.billed
     assert result.billed[0].usage.output_image_tokens > 0
     assert result.billed[-1].usage == result.usage
 
 
-def test_a_call_that_gives_up_still_reports_what_was_billed(nanobanana_fake, nanobanana_clock,
-                                                            settings):
-    settings.NANOBANANA = {**settings.NANOBANANA, "PROVIDERS": {"gemini": {
-        **settings.NANOBANANA["PROVIDERS"]["gemini"], "RETRY": {"MAX_ATTEMPTS": 2}}}}
+def test_a_call_that_gives_up_still_reports_what_was_billed(
+    nanobanana_fake, nanobanana_clock, settings
+):
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "PROVIDERS": {
+            "gemini": {**settings.NANOBANANA["PROVIDERS"]["gemini"], "RETRY": {"MAX_ATTEMPTS": 2}}
+        },
+    }
     nanobanana_fake.add_faults([{"kind": "truncated_base64", "repeat": 2}])
     with pytest.raises(MalformedResponseError) as info:
         get_provider().generate(ImageRequest(prompt="a kite", model=get_model(None).id))
@@ -370,10 +407,15 @@ def test_a_call_that_gives_up_still_reports_what_was_billed(nanobanana_fake, nan
     assert len(nanobanana_fake.billed) == 2
 
 
-def test_a_version_that_gives_up_books_its_billed_answers(nanobanana_fake, nanobanana_clock,
-                                                          media_root, settings, site_budget):
-    settings.NANOBANANA = {**settings.NANOBANANA, "PROVIDERS": {"gemini": {
-        **settings.NANOBANANA["PROVIDERS"]["gemini"], "RETRY": {"MAX_ATTEMPTS": 2}}}}
+def test_a_version_that_gives_up_books_its_billed_answers(
+    nanobanana_fake, nanobanana_clock, media_root, settings, site_budget
+):
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "PROVIDERS": {
+            "gemini": {**settings.NANOBANANA["PROVIDERS"]["gemini"], "RETRY": {"MAX_ATTEMPTS": 2}}
+        },
+    }
     nanobanana_fake.add_faults([{"kind": "truncated_base64", "repeat": 2}])
     version = generate(params(), enqueue=False)
     done = execute_version(version.pk)

@@ -34,7 +34,8 @@ def params(**kw):
 
 
 def test_generate_queues_then_worker_finishes_with_file_and_renditions(
-        nanobanana_fake, media_root, small_renditions, editor):
+    nanobanana_fake, media_root, small_renditions, editor
+):
     version = generate(params(), user=editor, title="Harbour", enqueue=False)
     assert version.state == State.QUEUED
     assert version.estimated_cost > 0
@@ -56,8 +57,9 @@ def test_generate_queues_then_worker_finishes_with_file_and_renditions(
 def test_a_second_delivery_finds_nothing_to_claim(nanobanana_fake, media_root, small_renditions):
     version = generate(params(), enqueue=False)
     finished = []
-    signals.version_finished.connect(lambda **kw: finished.append(kw["version"].pk),
-                                     weak=False, dispatch_uid="t-second-delivery")
+    signals.version_finished.connect(
+        lambda **kw: finished.append(kw["version"].pk), weak=False, dispatch_uid="t-second-delivery"
+    )
     try:
         assert execute_version(version.pk).state == State.SUCCEEDED
         assert execute_version(version.pk) is None
@@ -76,8 +78,9 @@ def test_validation_fails_before_anything_is_created(nanobanana_fake, media_root
     assert GeneratedAsset.objects.count() == 0
 
 
-def test_regenerate_and_edit_keep_lineage(nanobanana_fake, media_root, small_renditions,
-                                          run_queued):
+def test_regenerate_and_edit_keep_lineage(
+    nanobanana_fake, media_root, small_renditions, run_queued
+):
     first = generate(params(prompt="A cat"), enqueue=False)
     run_queued()
     first.refresh_from_db()
@@ -123,12 +126,12 @@ def test_idempotency_key_returns_the_same_version(nanobanana_fake, media_root, e
     assert a.pk == b.pk
     assert AssetVersion.objects.count() == 1
     with pytest.raises(IdempotencyConflict):
-        generate(params(prompt="something else"), user=editor, idempotency_key="k-1",
-                 enqueue=False)
+        generate(params(prompt="something else"), user=editor, idempotency_key="k-1", enqueue=False)
 
 
-def test_idempotency_keys_are_scoped_per_user(nanobanana_fake, media_root, editor,
-                                              django_user_model):
+def test_idempotency_keys_are_scoped_per_user(
+    nanobanana_fake, media_root, editor, django_user_model
+):
     other = django_user_model.objects.create_user("other")
     a = generate(params(), user=editor, idempotency_key="same", enqueue=False)
     b = generate(params(), user=other, idempotency_key="same", enqueue=False)
@@ -143,8 +146,9 @@ def test_idempotency_under_concurrency(nanobanana_fake, media_root, small_rendit
     def submit():
         try:
             barrier.wait()
-            results.append(generate(params(), user=editor, idempotency_key="burst",
-                                    enqueue=False).pk)
+            results.append(
+                generate(params(), user=editor, idempotency_key="burst", enqueue=False).pk
+            )
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -165,8 +169,9 @@ def test_idempotency_under_concurrency(nanobanana_fake, media_root, small_rendit
     assert len(nanobanana_fake.generate_requests()) == 1
 
 
-def test_prompt_cache_reuses_a_finished_original_at_no_cost(nanobanana_fake, media_root,
-                                                            small_renditions):
+def test_prompt_cache_reuses_a_finished_original_at_no_cost(
+    nanobanana_fake, media_root, small_renditions
+):
     first = generate(params(seed=7), enqueue=False)
     execute_version(first.pk)
     first.refresh_from_db()
@@ -199,10 +204,18 @@ def test_cancel_only_queued_work(nanobanana_fake, media_root):
     assert nanobanana_fake.generate_requests() == []
 
 
-def test_provider_failure_ends_failed_with_reason_and_no_file(nanobanana_fake, media_root,
-                                                              settings):
-    settings.NANOBANANA = {"PROVIDERS": {"gemini": {
-        "BASE_URL": nanobanana_fake.base_url, "API_KEY": "wrong", "API_KEY_ENV": None}}}
+def test_provider_failure_ends_failed_with_reason_and_no_file(
+    nanobanana_fake, media_root, settings
+):
+    settings.NANOBANANA = {
+        "PROVIDERS": {
+            "gemini": {
+                "BASE_URL": nanobanana_fake.base_url,
+                "API_KEY": "wrong",
+                "API_KEY_ENV": None,
+            }
+        }
+    }
     version = generate(params(), enqueue=False)
     done = execute_version(version.pk)
     assert done.state == State.FAILED
@@ -212,8 +225,9 @@ def test_provider_failure_ends_failed_with_reason_and_no_file(nanobanana_fake, m
     assert not Rendition.objects.exists()
 
 
-def test_deleting_an_asset_removes_its_files(nanobanana_fake, media_root, small_renditions,
-                                             django_capture_on_commit_callbacks):
+def test_deleting_an_asset_removes_its_files(
+    nanobanana_fake, media_root, small_renditions, django_capture_on_commit_callbacks
+):
     version = generate(params(), enqueue=False)
     execute_version(version.pk)
     assert stored_files(media_root)

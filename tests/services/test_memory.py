@@ -10,15 +10,19 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                 reason="reads /proc/self/status and resets VmHWM")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="reads /proc/self/status and resets VmHWM"
+    ),
+]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location("memory_benchmark",
-                                                  ROOT / "benchmarks" / "memory.py")
+    spec = importlib.util.spec_from_file_location(
+        "memory_benchmark", ROOT / "benchmarks" / "memory.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

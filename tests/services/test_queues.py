@@ -22,8 +22,9 @@ QUEUES = {"IO_QUEUE_NAME": "site-io", "CPU_QUEUE_NAME": "site-cpu"}
 
 @pytest.fixture
 def two_clusters(nanobanana_fake, settings, media_root):
-    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
-                                        RENDITION_FORMATS=["jpeg"], **QUEUES)
+    settings.NANOBANANA = fake_settings(
+        nanobanana_fake, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"], **QUEUES
+    )
     return nanobanana_fake
 
 
@@ -32,8 +33,9 @@ def queued():
     return sorted((row.key, row.func(), row.task["args"][0]) for row in OrmQ.objects.all())
 
 
-def test_generation_goes_to_io_and_its_renditions_to_cpu(two_clusters,
-                                                         django_capture_on_commit_callbacks):
+def test_generation_goes_to_io_and_its_renditions_to_cpu(
+    two_clusters, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         version = generate(GenerationParams(prompt="A lighthouse", image_size="1K"))
     assert queued() == [("site-io", "django_nanobanana.tasks.run_version", str(version.pk))]
@@ -48,10 +50,10 @@ def test_generation_goes_to_io_and_its_renditions_to_cpu(two_clusters,
     from django_nanobanana.models import ImageDescription
 
     description = ImageDescription.objects.get(version=finished)
-    assert queued() == [("site-cpu", "django_nanobanana.tasks.publish_version",
-                         str(version.pk)),
-                        ("site-io", "django_nanobanana.tasks.run_description",
-                         str(description.pk))]
+    assert queued() == [
+        ("site-cpu", "django_nanobanana.tasks.publish_version", str(version.pk)),
+        ("site-io", "django_nanobanana.tasks.run_description", str(description.pk)),
+    ]
 
     assert tasks.publish_version(str(version.pk)) == str(version.pk)
     assert [(r.width, r.format) for r in finished.renditions.all()] == [(320, "jpeg")]
@@ -61,12 +63,13 @@ def test_generation_goes_to_io_and_its_renditions_to_cpu(two_clusters,
     assert finished.renditions.count() == 1
 
 
-def test_one_cluster_writes_renditions_in_the_generation_task(nanobanana_fake, settings,
-                                                              media_root):
-    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
-                                        RENDITION_FORMATS=["jpeg"], QUEUE_NAME="site")
-    version = generate(GenerationParams(prompt="A lighthouse", image_size="1K"),
-                       enqueue=False)
+def test_one_cluster_writes_renditions_in_the_generation_task(
+    nanobanana_fake, settings, media_root
+):
+    settings.NANOBANANA = fake_settings(
+        nanobanana_fake, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"], QUEUE_NAME="site"
+    )
+    version = generate(GenerationParams(prompt="A lighthouse", image_size="1K"), enqueue=False)
     finished = execute_version(version.pk)
     assert finished.renditions.count() == 1
     assert GeneratedAsset.objects.get(pk=version.asset_id).current_version_id == version.pk
@@ -76,25 +79,28 @@ def test_one_cluster_writes_renditions_in_the_generation_task(nanobanana_fake, s
 def test_overlay_changes_and_webhooks_go_to_their_sides(two_clusters):
     tasks.enqueue_render("a1")
     tasks.enqueue_webhook("v1")
-    assert queued() == [("site-cpu", "django_nanobanana.tasks.render_asset", "a1"),
-                        ("site-io", "django_nanobanana.tasks.deliver_webhook", "v1")]
+    assert queued() == [
+        ("site-cpu", "django_nanobanana.tasks.render_asset", "a1"),
+        ("site-io", "django_nanobanana.tasks.deliver_webhook", "v1"),
+    ]
 
 
 def test_reaper_publishes_a_version_whose_renditions_task_was_lost(two_clusters):
-    version = generate(GenerationParams(prompt="A lighthouse", image_size="1K"),
-                       enqueue=False)
+    version = generate(GenerationParams(prompt="A lighthouse", image_size="1K"), enqueue=False)
     execute_version(version.pk)
     OrmQ.objects.all().delete()  # its publish task is lost (a killed CPU worker)
     assert reap()["republished"] == 0  # not yet stale
     later = timezone.now() + timedelta(seconds=901)
     assert reap(now=later)["republished"] == 1
-    assert queued() == [("site-cpu", "django_nanobanana.tasks.publish_version",
-                         str(version.pk))]
+    assert queued() == [("site-cpu", "django_nanobanana.tasks.publish_version", str(version.pk))]
     tasks.publish_version(str(version.pk))
     assert reap(now=later)["republished"] == 0  # published: nothing left to do
     # A version that lost to a newer current one is not published again.
-    newer = generate(GenerationParams(prompt="A newer lighthouse", image_size="1K"),
-                     asset=version.asset, enqueue=False)
+    newer = generate(
+        GenerationParams(prompt="A newer lighthouse", image_size="1K"),
+        asset=version.asset,
+        enqueue=False,
+    )
     execute_version(newer.pk)
     tasks.publish_version(str(newer.pk))
     assert AssetVersion.objects.get(pk=version.pk).renditions.exists()
@@ -110,7 +116,9 @@ def test_schedules_run_on_the_io_cluster(two_clusters):
     ensure_schedule()
     ensure_cleanup_schedule()
     assert set(Schedule.objects.values_list("name", "cluster")) == {
-        ("nanobanana-reaper", "site-io"), ("nanobanana-reference-cleanup", "site-io")}
+        ("nanobanana-reaper", "site-io"),
+        ("nanobanana-reference-cleanup", "site-io"),
+    }
 
 
 def test_worker_sizing_rule():

@@ -33,7 +33,8 @@ def age(reference: ReferenceImage, days: float) -> None:
 
 
 def test_unused_references_are_deleted_after_retention_with_their_files(
-        nanobanana_fake, media_root, django_user_model, django_capture_on_commit_callbacks):
+    nanobanana_fake, media_root, django_user_model, django_capture_on_commit_callbacks
+):
     alice = django_user_model.objects.create_user("alice")
     bob = django_user_model.objects.create_user("bob")
     unused = store_reference(png("red"), user=alice, name="unused.png")
@@ -42,8 +43,7 @@ def test_unused_references_are_deleted_after_retention_with_their_files(
     # Bob uploaded the same bytes as Alice's unused one: one file, two rows.
     shared = store_reference(png("red"), user=bob, name="same.png")
     assert shared.file.name == unused.file.name
-    generate(GenerationParams(prompt="x", references=(str(used.pk),)), user=alice,
-             enqueue=False)
+    generate(GenerationParams(prompt="x", references=(str(used.pk),)), user=alice, enqueue=False)
     for reference in (unused, used, shared):
         age(reference, 40)
     age(recent, 5)
@@ -56,8 +56,7 @@ def test_unused_references_are_deleted_after_retention_with_their_files(
     assert storage.exists(used.file.name) and storage.exists(recent.file.name)
 
 
-def test_the_shared_file_stays_while_another_row_still_needs_it(media_root,
-                                                                 django_user_model):
+def test_the_shared_file_stays_while_another_row_still_needs_it(media_root, django_user_model):
     alice = django_user_model.objects.create_user("alice")
     bob = django_user_model.objects.create_user("bob")
     old = store_reference(png("red"), user=alice)
@@ -78,8 +77,9 @@ def test_command_dry_run_and_retention_setting(media_root, settings):
     reference = store_reference(png("red"))
     age(reference, 3)
     out = io.StringIO()
-    call_command("nanobanana_prune_references", "--older-than", "2", "--dry-run", "--json",
-                 stdout=out)
+    call_command(
+        "nanobanana_prune_references", "--older-than", "2", "--dry-run", "--json", stdout=out
+    )
     assert json.loads(out.getvalue()) == {"references": 1, "files": 1}
     assert ReferenceImage.objects.filter(pk=reference.pk).exists()
     call_command("nanobanana_prune_references", stdout=io.StringIO())  # 30 days: kept

@@ -70,15 +70,21 @@ def s3_server():
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     bucket = f"scale-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing",
-                          aws_secret_access_key="testing", region_name="us-east-1")
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
     client.create_bucket(Bucket=bucket)
     yield endpoint, bucket, client
     server.stop()
 
 
 def test_two_machines_one_killed_every_version_ends_once(
-        redis_urls, s3_server, fake_gemini, settings, tmp_path, monkeypatch):
+    redis_urls, s3_server, fake_gemini, settings, tmp_path, monkeypatch
+):
     import redis
     from django_q.conf import Conf
 
@@ -86,38 +92,73 @@ def test_two_machines_one_killed_every_version_ends_once(
     endpoint, bucket, s3 = s3_server
     name = f"scale-{uuid.uuid4().hex[:8]}"  # queues of this run only
     io, cpu = f"{name}-io", f"{name}-cpu"
-    storages = {"default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": bucket, "endpoint_url": endpoint, "access_key": "testing",
-        "secret_key": "testing", "region_name": "us-east-1", "querystring_auth": False,
-        "file_overwrite": True}}}
+    storages = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "access_key": "testing",
+                "secret_key": "testing",
+                "region_name": "us-east-1",
+                "querystring_auth": False,
+                "file_overwrite": True,
+            },
+        }
+    }
     nanobanana = {
-        "IO_QUEUE_NAME": io, "CPU_QUEUE_NAME": cpu,
-        "RENDITION_WIDTHS": [320], "RENDITION_FORMATS": ["jpeg"],
-        "TASK_LEASE_SECONDS": 3, "REQUEUE_AFTER_SECONDS": 6, "REAPER_EVERY_MINUTES": None,
+        "IO_QUEUE_NAME": io,
+        "CPU_QUEUE_NAME": cpu,
+        "RENDITION_WIDTHS": [320],
+        "RENDITION_FORMATS": ["jpeg"],
+        "TASK_LEASE_SECONDS": 3,
+        "REQUEUE_AFTER_SECONDS": 6,
+        "REAPER_EVERY_MINUTES": None,
     }
     config = fake_settings(fake_gemini, **nanobanana)
-    config["PROVIDERS"]["gemini"].update({
-        "RATE_LIMITS": {"images_per_minute": QUOTA, "period_seconds": WINDOW},
-        "RATE_LIMIT_BACKEND": limiter_url})
-    redis.Redis.from_url(limiter_url).delete("nanobanana:ratelimit:gemini:images",
-                                             "nanobanana:ratelimit:gemini:requests")
+    config["PROVIDERS"]["gemini"].update(
+        {
+            "RATE_LIMITS": {"images_per_minute": QUOTA, "period_seconds": WINDOW},
+            "RATE_LIMIT_BACKEND": limiter_url,
+        }
+    )
+    redis.Redis.from_url(limiter_url).delete(
+        "nanobanana:ratelimit:gemini:images", "nanobanana:ratelimit:gemini:requests"
+    )
     settings.NANOBANANA = config
     settings.STORAGES = {**settings.STORAGES, **storages}
-    q_cluster = {"name": name, "orm": None, "redis": broker_url, "workers": 1,
-                 "ALT_CLUSTERS": {io: {"workers": 2}, cpu: {"workers": 1}}}
+    q_cluster = {
+        "name": name,
+        "orm": None,
+        "redis": broker_url,
+        "workers": 1,
+        "ALT_CLUSTERS": {io: {"workers": 2}, cpu: {"workers": 1}},
+    }
     # This process enqueues on the same Redis broker as the clusters.
-    for attribute, value in (("ORM", None), ("REDIS", broker_url), ("PREFIX", name),
-                             ("CLUSTER_NAME", name)):
+    for attribute, value in (
+        ("ORM", None),
+        ("REDIS", broker_url),
+        ("PREFIX", name),
+        ("CLUSTER_NAME", name),
+    ):
         monkeypatch.setattr(Conf, attribute, value)
     fake_gemini.latency = LATENCY
 
     environ = {"NANOBANANA_TEST_STORAGES_JSON": json.dumps(storages)}
 
     def machine(label):
-        return [Cluster(fake_gemini, tmp_path / label, tmp_path, name=queue,
-                        q_cluster=q_cluster, environ=environ,
-                        **{**nanobanana, "PROVIDERS": config["PROVIDERS"]})
-                for queue in (io, cpu)]
+        return [
+            Cluster(
+                fake_gemini,
+                tmp_path / label,
+                tmp_path,
+                name=queue,
+                q_cluster=q_cluster,
+                environ=environ,
+                **{**nanobanana, "PROVIDERS": config["PROVIDERS"]},
+            )
+            for queue in (io, cpu)
+        ]
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -127,19 +168,29 @@ def test_two_machines_one_killed_every_version_ends_once(
         cluster.output = tmp_path / f"{cluster.env['Q_CLUSTER_NAME']}-{id(cluster)}.out"
 
     def output():
-        return "\n".join(f"== {c.output.name}\n{c.output.read_text()[-1500:]}"
-                         for c in clusters if c.output.exists())
+        return "\n".join(
+            f"== {c.output.name}\n{c.output.read_text()[-1500:]}"
+            for c in clusters
+            if c.output.exists()
+        )
 
     try:
         for cluster in first:
             cluster.start()
-        versions = [generate(GenerationParams(prompt=f"Scale tile {i}", image_size="1K"))
-                    for i in range(VERSIONS)]
+        versions = [
+            generate(GenerationParams(prompt=f"Scale tile {i}", image_size="1K"))
+            for i in range(VERSIONS)
+        ]
         ids = [v.pk for v in versions]
         # Machine A has provider calls in flight (claimed, waiting on the fake server).
-        wait_for(lambda: AssetVersion.objects.filter(pk__in=ids, state=State.RUNNING).exists()
-                 and len(fake_gemini.generate_requests()) >= 1, 60,
-                 f"machine A never started:\n{output()}")
+        wait_for(
+            lambda: (
+                AssetVersion.objects.filter(pk__in=ids, state=State.RUNNING).exists()
+                and len(fake_gemini.generate_requests()) >= 1
+            ),
+            60,
+            f"machine A never started:\n{output()}",
+        )
         for cluster in second:
             cluster.start()
         for cluster in first:
@@ -151,8 +202,10 @@ def test_two_machines_one_killed_every_version_ends_once(
             if time.monotonic() - reaped[0] > 2:  # the reaper schedule, every 2 s here
                 reap()
                 reaped[0] = time.monotonic()
-            return GeneratedAsset.objects.filter(
-                versions__pk__in=ids, current_version__in=ids).count() == VERSIONS
+            return (
+                GeneratedAsset.objects.filter(versions__pk__in=ids, current_version__in=ids).count()
+                == VERSIONS
+            )
 
         wait_for(all_published, 150, f"not all published:\n{output()}")
     finally:
@@ -176,9 +229,13 @@ def test_two_machines_one_killed_every_version_ends_once(
     listed = s3.list_objects_v2(Bucket=bucket, MaxKeys=1000)
     stored = sorted(item["Key"] for item in listed.get("Contents", []))
     expected = sorted(
-        key for v in finished for key in (
+        key
+        for v in finished
+        for key in (
             f"nanobanana/{v.asset_id}/{v.pk}/original-{v.attempts}.png",
-            f"nanobanana/{v.asset_id}/{v.pk}/plain/320.jpg"))
+            f"nanobanana/{v.asset_id}/{v.pk}/plain/320.jpg",
+        )
+    )
     assert stored == expected
     for version in finished:
         assert version.original.url == f"{endpoint}/{bucket}/{version.original.name}"

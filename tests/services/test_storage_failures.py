@@ -20,13 +20,22 @@ pytestmark = pytest.mark.django_db
 
 def png_header(width, height):
     """A PNG whose header declares a size (the pixel data is tiny)."""
+
     def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     raw = zlib.compress(b"\x00" * 16)
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", raw)
+        + chunk(b"IEND", b"")
+    )
 
 
 def encoded(size, fmt="PNG"):
@@ -35,13 +44,16 @@ def encoded(size, fmt="PNG"):
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (b"this is not an image", "references"),
-    (encoded((40, 40), "GIF"), "references"),
-    (png_header(60000, 60000), "references"),   # a decompression bomb
-    (png_header(0, 0), "references"),
-    (png_header(100000, 1), "references"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"this is not an image", "references"),
+        (encoded((40, 40), "GIF"), "references"),
+        (png_header(60000, 60000), "references"),  # a decompression bomb
+        (png_header(0, 0), "references"),
+        (png_header(100000, 1), "references"),
+    ],
+)
 def test_bad_uploads_are_refused_and_nothing_is_stored(media_root, data, code):
     with pytest.raises(RequestValidationError) as info:
         store_reference(data, name="upload.png")
@@ -71,15 +83,20 @@ class FailingStorage(FileSystemStorage):
         return super()._save(name, content)
 
 
-def test_failure_midway_through_renditions_leaves_no_orphans(nanobanana_fake, media_root,
-                                                             small_renditions, settings):
+def test_failure_midway_through_renditions_leaves_no_orphans(
+    nanobanana_fake, media_root, small_renditions, settings
+):
     version = generate(GenerationParams(prompt="flaky", image_size="1K"), enqueue=False)
     done = execute_version(version.pk)
     before_files = set(stored_files(media_root))
     before_rows = set(Rendition.objects.values_list("pk", flat=True))
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "tests.services.test_storage_failures.FailingStorage",
-        "OPTIONS": {"location": str(media_root), "base_url": "/media/"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tests.services.test_storage_failures.FailingStorage",
+            "OPTIONS": {"location": str(media_root), "base_url": "/media/"},
+        },
+    }
     FailingStorage.saves = 0
     with pytest.raises(OSError):
         write_renditions(done, {"text": "New overlay"})
@@ -90,7 +107,8 @@ def test_failure_midway_through_renditions_leaves_no_orphans(nanobanana_fake, me
 
 
 def test_oversized_references_are_refused_at_the_edge_by_the_model_limits(
-        nanobanana_fake, media_root, settings):
+    nanobanana_fake, media_root, settings
+):
     from django_nanobanana.models import AssetVersion
 
     reference = store_reference(encoded((64, 64)), name="big.png")
@@ -103,13 +121,19 @@ def test_oversized_references_are_refused_at_the_edge_by_the_model_limits(
     # that can only send references inline.
     ReferenceImage.objects.filter(pk=reference.pk).update(bytes=8 * 1024 * 1024)
     generate(GenerationParams(prompt="x", references=(str(reference.pk),)), enqueue=False)
-    settings.NANOBANANA = {**settings.NANOBANANA, "PROVIDERS": {
-        **settings.NANOBANANA["PROVIDERS"],
-        "inline": {"BACKEND": "django_nanobanana.providers.openai_compat."
-                              "OpenAICompatibleProvider",
-                   "BASE_URL": nanobanana_fake.base_url, "API_KEY": "k", "API_KEY_ENV": None}}}
+    settings.NANOBANANA = {
+        **settings.NANOBANANA,
+        "PROVIDERS": {
+            **settings.NANOBANANA["PROVIDERS"],
+            "inline": {
+                "BACKEND": "django_nanobanana.providers.openai_compat.OpenAICompatibleProvider",
+                "BASE_URL": nanobanana_fake.base_url,
+                "API_KEY": "k",
+                "API_KEY_ENV": None,
+            },
+        },
+    }
     with pytest.raises(RequestValidationError) as info:
-        generate(GenerationParams(prompt="y", provider="inline",
-                                  references=(str(reference.pk),)))
+        generate(GenerationParams(prompt="y", provider="inline", references=(str(reference.pk),)))
     assert "references" in info.value.field_errors
     assert AssetVersion.objects.count() == 1

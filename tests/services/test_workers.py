@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class Cluster:
     """A ``manage.py qcluster`` subprocess sharing the test database and media folder."""
 
-    def __init__(self, server, media_root, tmp_path, *, name=None, q_cluster=None,
-                 environ=None, **nanobanana):
+    def __init__(
+        self, server, media_root, tmp_path, *, name=None, q_cluster=None, environ=None, **nanobanana
+    ):
         self.log = tmp_path / "signals.log"
         self.log.touch()
         nanobanana = {"RENDITION_WIDTHS": [320], "RENDITION_FORMATS": ["jpeg"], **nanobanana}
@@ -51,8 +52,13 @@ class Cluster:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "django", "qcluster"], env=self.env, cwd=ROOT,
-            stdout=open(self.output, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "django", "qcluster"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=open(self.output, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self
 
     def kill(self):
@@ -95,15 +101,19 @@ def wait_for(predicate, timeout, message):
     raise AssertionError(message)
 
 
-def test_a_real_cluster_finishes_20_generations(nanobanana_fake, media_root, cluster_factory,
-                                                settings):
-    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
-                                        RENDITION_FORMATS=["jpeg"])
+def test_a_real_cluster_finishes_20_generations(
+    nanobanana_fake, media_root, cluster_factory, settings
+):
+    settings.NANOBANANA = fake_settings(
+        nanobanana_fake, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"]
+    )
     cluster = cluster_factory(nanobanana_fake).start()
-    ids = [generate(GenerationParams(prompt=f"Tile {i}", image_size="1K")).pk
-           for i in range(20)]
-    wait_for(lambda: AssetVersion.objects.filter(pk__in=ids, state__in=State.final()).count()
-             == 20, 120, f"not finished; worker output:\n{cluster.output.read_text()[-3000:]}")
+    ids = [generate(GenerationParams(prompt=f"Tile {i}", image_size="1K")).pk for i in range(20)]
+    wait_for(
+        lambda: AssetVersion.objects.filter(pk__in=ids, state__in=State.final()).count() == 20,
+        120,
+        f"not finished; worker output:\n{cluster.output.read_text()[-3000:]}",
+    )
     assert AssetVersion.objects.filter(pk__in=ids, state=State.SUCCEEDED).count() == 20
     originals = list(media_root.rglob("original-*.png"))
     assert len(originals) == 20
@@ -112,22 +122,29 @@ def test_a_real_cluster_finishes_20_generations(nanobanana_fake, media_root, clu
 
 
 def test_killed_worker_and_double_delivery_finish_exactly_once(
-        nanobanana_fake, media_root, cluster_factory, settings):
+    nanobanana_fake, media_root, cluster_factory, settings
+):
     nanobanana = {"TASK_LEASE_SECONDS": 3, "REQUEUE_AFTER_SECONDS": None}
     settings.NANOBANANA = fake_settings(nanobanana_fake, **nanobanana)
     nanobanana_fake.latency = 4.0
     first = cluster_factory(nanobanana_fake, **nanobanana).start()
     version = generate(GenerationParams(prompt="Interrupted", image_size="1K"))
-    wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING, 60,
-             f"never started:\n{first.output.read_text()[-3000:]}")
+    wait_for(
+        lambda: AssetVersion.objects.get(pk=version.pk).state == State.RUNNING,
+        60,
+        f"never started:\n{first.output.read_text()[-3000:]}",
+    )
     first.kill()  # mid-generation: the fake server is still sleeping on the request
     time.sleep(3.5)  # past the lease
     assert reap()["requeued"] == 1
     enqueue_version(version.pk)  # and a duplicate delivery on purpose
     nanobanana_fake.latency = 0.0
     second = cluster_factory(nanobanana_fake, **nanobanana).start()
-    wait_for(lambda: AssetVersion.objects.get(pk=version.pk).state in State.final(), 60,
-             f"never finished:\n{second.output.read_text()[-3000:]}")
+    wait_for(
+        lambda: AssetVersion.objects.get(pk=version.pk).state in State.final(),
+        60,
+        f"never finished:\n{second.output.read_text()[-3000:]}",
+    )
     time.sleep(2)  # give the duplicate task time to run (it must find nothing to claim)
     version.refresh_from_db()
     assert version.state == State.SUCCEEDED and version.attempts == 2
@@ -137,18 +154,31 @@ def test_killed_worker_and_double_delivery_finish_exactly_once(
     assert first.signals() == [f"{version.pk} succeeded"]  # one log file for both clusters
 
 
-def test_cli_background_wait_returns_the_final_record(nanobanana_fake, media_root,
-                                                      cluster_factory, settings):
+def test_cli_background_wait_returns_the_final_record(
+    nanobanana_fake, media_root, cluster_factory, settings
+):
     import io
 
     from django.core.management import call_command
 
-    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
-                                        RENDITION_FORMATS=["jpeg"])
+    settings.NANOBANANA = fake_settings(
+        nanobanana_fake, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"]
+    )
     cluster_factory(nanobanana_fake).start()
     out = io.StringIO()
-    call_command("nanobanana_generate", "--prompt", "Queued from the shell", "--size", "1K",
-                 "--background", "--wait", "--timeout", "90", "--json", stdout=out)
+    call_command(
+        "nanobanana_generate",
+        "--prompt",
+        "Queued from the shell",
+        "--size",
+        "1K",
+        "--background",
+        "--wait",
+        "--timeout",
+        "90",
+        "--json",
+        stdout=out,
+    )
     record = json.loads(out.getvalue())
     assert record["state"] == "succeeded" and record["reason"] is None
     assert os.path.isfile(record["file"]) and record["renditions"]
@@ -157,7 +187,8 @@ def test_cli_background_wait_returns_the_final_record(nanobanana_fake, media_roo
 
 
 def test_provider_calls_overlap_and_renditions_run_on_the_cpu_cluster(
-        nanobanana_fake, media_root, cluster_factory, settings):
+    nanobanana_fake, media_root, cluster_factory, settings
+):
     """Two clusters, as the example project ships them: N generations waiting 2 s each on
     the provider finish in far less than N x 2 s (not serialized), and every rendition
     task went to the CPU cluster, every provider call to the I/O one."""
@@ -167,41 +198,40 @@ def test_provider_calls_overlap_and_renditions_run_on_the_cpu_cluster(
 
     count, latency = 8, 2.0
     queues = {"IO_QUEUE_NAME": "tests-io", "CPU_QUEUE_NAME": "tests-cpu"}
-    q_cluster = {"ALT_CLUSTERS": {"tests-io": {"workers": count},
-                                  "tests-cpu": {"workers": 1}}}
-    settings.NANOBANANA = fake_settings(nanobanana_fake, RENDITION_WIDTHS=[320],
-                                        RENDITION_FORMATS=["jpeg"], **queues)
-    io = cluster_factory(nanobanana_fake, name="tests-io", q_cluster=q_cluster,
-                         **queues).start()
-    cpu = cluster_factory(nanobanana_fake, name="tests-cpu", q_cluster=q_cluster,
-                          **queues).start()
+    q_cluster = {"ALT_CLUSTERS": {"tests-io": {"workers": count}, "tests-cpu": {"workers": 1}}}
+    settings.NANOBANANA = fake_settings(
+        nanobanana_fake, RENDITION_WIDTHS=[320], RENDITION_FORMATS=["jpeg"], **queues
+    )
+    io = cluster_factory(nanobanana_fake, name="tests-io", q_cluster=q_cluster, **queues).start()
+    cpu = cluster_factory(nanobanana_fake, name="tests-cpu", q_cluster=q_cluster, **queues).start()
 
     def output():
         return f"io:\n{io.output.read_text()[-2000:]}\ncpu:\n{cpu.output.read_text()[-2000:]}"
 
     def published(versions):
-        return GeneratedAsset.objects.filter(
-            current_version__in=versions).count() == len(versions)
+        return GeneratedAsset.objects.filter(current_version__in=versions).count() == len(versions)
 
     warm = generate(GenerationParams(prompt="Warm-up", image_size="1K"))  # both clusters up
     wait_for(lambda: published([warm]), 120, f"warm-up not published:\n{output()}")
 
     nanobanana_fake.latency = latency
     started = time.monotonic()
-    versions = [generate(GenerationParams(prompt=f"Slow tile {i}", image_size="1K"))
-                for i in range(count)]
+    versions = [
+        generate(GenerationParams(prompt=f"Slow tile {i}", image_size="1K")) for i in range(count)
+    ]
     wait_for(lambda: published(versions), 120, f"not published:\n{output()}")
     elapsed = time.monotonic() - started
 
     serialized = count * latency
     assert elapsed < 0.5 * serialized, f"{elapsed:.1f}s for {count} calls of {latency}s"
-    assert AssetVersion.objects.filter(pk__in=[v.pk for v in versions],
-                                       state=State.SUCCEEDED).count() == count
+    assert (
+        AssetVersion.objects.filter(pk__in=[v.pk for v in versions], state=State.SUCCEEDED).count()
+        == count
+    )
     ids = [str(v.pk) for v in [warm, *versions]]
     runs = Task.objects.filter(name__startswith="nanobanana-version-")
     publishes = Task.objects.filter(name__startswith="nanobanana-publish-")
-    wait_for(lambda: runs.count() == publishes.count() == len(ids), 30,
-             "tasks not recorded")
+    wait_for(lambda: runs.count() == publishes.count() == len(ids), 30, "tasks not recorded")
     assert sorted(runs.values_list("cluster", flat=True)) == ["tests-io"] * len(ids)
     assert sorted(publishes.values_list("cluster", flat=True)) == ["tests-cpu"] * len(ids)
     assert sorted(t.args[0] for t in publishes) == sorted(ids)

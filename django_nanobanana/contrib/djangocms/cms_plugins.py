@@ -57,23 +57,31 @@ class GeneratedAssetPlugin(CMSPluginBase):
         EditorsForm.__name__ = form.__name__
         return EditorsForm
 
-    def save_model(self, request: Any, obj: GeneratedAssetPluginModel,
-                   form: GeneratedAssetPluginForm, change: bool) -> None:
+    def save_model(
+        self,
+        request: Any,
+        obj: GeneratedAssetPluginModel,
+        form: GeneratedAssetPluginForm,
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
         asset = form.cleaned_data.get("asset")
         if asset is None or not form.overlay_changed():
             return
         if not may_change_overlay(request.user, asset):
-            messages.warning(request, _("You may not change this image's overlay; the plugin "
-                                        "was saved without it."))
+            messages.warning(
+                request,
+                _("You may not change this image's overlay; the plugin was saved without it."),
+            )
             return
         try:
             services.rerender_overlay(asset, form.overlay_spec(), user=request.user)
         except NanobananaError as exc:
             messages.error(request, str(exc))
 
-    def render(self, context: dict[str, Any], instance: GeneratedAssetPluginModel,
-               placeholder: Any) -> dict[str, Any]:
+    def render(
+        self, context: dict[str, Any], instance: GeneratedAssetPluginModel, placeholder: Any
+    ) -> dict[str, Any]:
         context = super().render(context, instance, placeholder)
         asset = None
         if instance.asset_id:

@@ -15,8 +15,13 @@ from ...fields import limit_to_user  # noqa: E402
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
 
-COLOR = forms.CharField(label=_("Overlay colour"), required=False, max_length=9,
-                        initial=DEFAULT_COLOR, widget=forms.TextInput(attrs={"type": "color"}))
+COLOR = forms.CharField(
+    label=_("Overlay colour"),
+    required=False,
+    max_length=9,
+    initial=DEFAULT_COLOR,
+    widget=forms.TextInput(attrs={"type": "color"}),
+)
 
 
 class GeneratedAssetPluginForm(forms.ModelForm):
@@ -25,12 +30,20 @@ class GeneratedAssetPluginForm(forms.ModelForm):
     generation."""
 
     overlay_text = forms.CharField(
-        label=_("Overlay text"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Text drawn exactly over the image. Changes the image everywhere it is "
-                    "used. Leave empty for no overlay."))
+        label=_("Overlay text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Text drawn exactly over the image. Changes the image everywhere it is "
+            "used. Leave empty for no overlay."
+        ),
+    )
     overlay_anchor = forms.ChoiceField(
-        label=_("Overlay position"), required=False, initial=DEFAULT_ANCHOR,
-        choices=[(a, a.replace("-", " ").capitalize()) for a in ANCHORS])
+        label=_("Overlay position"),
+        required=False,
+        initial=DEFAULT_ANCHOR,
+        choices=[(a, a.replace("-", " ").capitalize()) for a in ANCHORS],
+    )
     overlay_color = COLOR
 
     class Meta:
@@ -55,8 +68,11 @@ class GeneratedAssetPluginForm(forms.ModelForm):
             return None
         asset = self.cleaned_data.get("asset")
         spec = dict((asset.overlay or {}) if asset is not None else {})
-        spec.update(text=text, anchor=self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
-                    color=(self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper())
+        spec.update(
+            text=text,
+            anchor=self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
+            color=(self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper(),
+        )
         return spec
 
     def overlay_changed(self) -> bool:

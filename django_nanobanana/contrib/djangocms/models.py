@@ -22,16 +22,22 @@ if is_available("cms"):
 
         asset = GeneratedAssetField(verbose_name=_("image"))
         sizes = models.CharField(
-            _("sizes"), max_length=200, default="100vw",
-            help_text=_("The <picture>'s sizes attribute, e.g. “(min-width: 60rem) 50vw, "
-                        "100vw”."))
+            _("sizes"),
+            max_length=200,
+            default="100vw",
+            help_text=_("The <picture>'s sizes attribute, e.g. “(min-width: 60rem) 50vw, 100vw”."),
+        )
         alt_text = models.CharField(
-            _("alt text"), max_length=500, blank=True,
-            help_text=_("Leave empty to use the image's own alt text."))
+            _("alt text"),
+            max_length=500,
+            blank=True,
+            help_text=_("Leave empty to use the image's own alt text."),
+        )
         caption = models.CharField(_("caption"), max_length=500, blank=True)
         css_class = models.CharField(_("CSS class"), max_length=200, blank=True)
-        loading = models.CharField(_("loading"), max_length=8, choices=Loading.choices,
-                                   default=Loading.LAZY)
+        loading = models.CharField(
+            _("loading"), max_length=8, choices=Loading.choices, default=Loading.LAZY
+        )
 
         class Meta:
             verbose_name = _("generated image")

@@ -27,12 +27,18 @@ from ...templatetags.nanobanana import nanobanana_picture  # noqa: E402
 from .viewsets import chooser_viewset  # noqa: E402
 
 _BaseBlock = chooser_viewset.get_block_class(
-    name="BaseGeneratedAssetChooserBlock", module_path="django_nanobanana.contrib.wagtail.blocks")
+    name="BaseGeneratedAssetChooserBlock", module_path="django_nanobanana.contrib.wagtail.blocks"
+)
 
 
 class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
-    def __init__(self, required: bool = True, help_text: str | None = None,
-                 sizes: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        required: bool = True,
+        help_text: str | None = None,
+        sizes: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if sizes is not None:
             kwargs["sizes"] = sizes
         super().__init__(required=required, help_text=help_text, **kwargs)
@@ -45,8 +51,9 @@ class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
     def bulk_to_python(self, values: Any) -> list[GeneratedAsset | None]:
         """All the stream's assets with their renditions in a fixed number of queries."""
         keys = [str(v) for v in values if v]
-        assets = {str(a.pk): a for a in
-                  prefetch_pictures(GeneratedAsset.objects.filter(pk__in=keys))}
+        assets = {
+            str(a.pk): a for a in prefetch_pictures(GeneratedAsset.objects.filter(pk__in=keys))
+        }
         return [assets.get(str(v)) if v else None for v in values]
 
     def render_basic(self, value: GeneratedAsset | None, context: Any = None) -> SafeString | str:

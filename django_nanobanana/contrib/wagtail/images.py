@@ -31,19 +31,31 @@ def _source(asset: GeneratedAsset, with_overlay: bool) -> tuple[Any, str, int, i
     if version is None or not version.original:
         raise StateConflict(_("This image has no finished version to copy yet."))
     if with_overlay and asset.rendered_overlay_hash:
-        rendition = (Rendition.objects.filter(
-            version=version, overlay_hash=asset.rendered_overlay_hash, format__in=("jpeg", "png"))
-            .order_by("-width").first())
+        rendition = (
+            Rendition.objects.filter(
+                version=version,
+                overlay_hash=asset.rendered_overlay_hash,
+                format__in=("jpeg", "png"),
+            )
+            .order_by("-width")
+            .first()
+        )
         if rendition is not None:
-            return rendition.file, _EXT_BY_FORMAT[rendition.format], rendition.width, \
-                rendition.height
+            return (
+                rendition.file,
+                _EXT_BY_FORMAT[rendition.format],
+                rendition.width,
+                rendition.height,
+            )
     ext = EXTENSIONS.get(version.mime_type) or (
-        os.path.splitext(version.original.name)[1].lstrip(".") or "png")
+        os.path.splitext(version.original.name)[1].lstrip(".") or "png"
+    )
     return version.original, ext, version.width or 0, version.height or 0
 
 
-def copy_to_image_library(asset: GeneratedAsset, *, user: Any = None, collection: Any = None,
-                          with_overlay: bool = True) -> Any:
+def copy_to_image_library(
+    asset: GeneratedAsset, *, user: Any = None, collection: Any = None, with_overlay: bool = True
+) -> Any:
     """Create (or find) a Wagtail ``Image`` holding the asset's current version.
 
     The same bytes are copied only once: an image with the same file hash is returned
@@ -59,8 +71,14 @@ def copy_to_image_library(asset: GeneratedAsset, *, user: Any = None, collection
     if existing is not None:
         return existing
     name = f"{slugify(asset.title)[:60] or 'generated'}-{str(asset.pk)[:8]}.{ext}"
-    image = Image(title=asset.title[:255], uploaded_by_user=user, width=width, height=height,
-                  file_size=len(data), file_hash=file_hash)
+    image = Image(
+        title=asset.title[:255],
+        uploaded_by_user=user,
+        width=width,
+        height=height,
+        file_size=len(data),
+        file_hash=file_hash,
+    )
     if collection is not None:
         image.collection = collection
     fx, fy = asset.focal_point_x, asset.focal_point_y

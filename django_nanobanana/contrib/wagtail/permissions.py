@@ -17,8 +17,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy  # noqa: E402
 from ... import access  # noqa: E402
 
 #: Wagtail's action names -> the policy's.
-_ACTIONS = {"add": "add", "view": "view", "change": "change", "delete": "delete",
-            "choose": "view"}
+_ACTIONS = {"add": "add", "view": "view", "change": "change", "delete": "delete", "choose": "view"}
 
 
 def _action(action: str) -> str | None:
@@ -47,26 +46,31 @@ class GeneratedAssetPermissionPolicy(BasePermissionPolicy):
             name = _action(action)
             if name is not None and name != "add":
                 queryset = queryset | access.instances_for(
-                    user, name, self.model._default_manager.all())
+                    user, name, self.model._default_manager.all()
+                )
         return queryset
 
     def users_with_any_permission(self, actions: Any) -> QuerySet:
         """Staff with the model permissions (owners are per image: see the instance form)."""
         users = get_user_model()._default_manager.filter(is_active=True)
-        perms = {"view": (access.VIEW, access.CHANGE), "change": (access.CHANGE,),
-                 "delete": (access.DELETE,), "add": (access.GENERATE,)}
+        perms = {
+            "view": (access.VIEW, access.CHANGE),
+            "change": (access.CHANGE,),
+            "delete": (access.DELETE,),
+            "add": (access.GENERATE,),
+        }
         codenames = {p.split(".", 1)[1] for a in actions for p in perms.get(_action(a) or "", ())}
         if not codenames:
             return users.none()
-        granted = (Q(user_permissions__codename__in=codenames)
-                   | Q(groups__permissions__codename__in=codenames))
+        granted = Q(user_permissions__codename__in=codenames) | Q(
+            groups__permissions__codename__in=codenames
+        )
         return users.filter((Q(is_staff=True) & granted) | Q(is_superuser=True)).distinct()
 
     def users_with_any_permission_for_instance(self, actions: Any, instance: Any) -> QuerySet:
         users = self.users_with_any_permission(actions)
         owner = getattr(instance, "owner_id", None)
-        if owner is not None and any(_action(a) in ("view", "change", "delete")
-                                     for a in actions):
+        if owner is not None and any(_action(a) in ("view", "change", "delete") for a in actions):
             users = users | get_user_model()._default_manager.filter(pk=owner, is_active=True)
         return users.distinct()
 

@@ -66,8 +66,11 @@ class ThumbnailColumn(Column):
 
 
 class AssetSearchForm(BaseFilterForm):
-    q = forms.CharField(label=gettext_lazy("Search term"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Search")}))
+    q = forms.CharField(
+        label=gettext_lazy("Search term"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Search")}),
+    )
 
     def filter(self, objects: Any) -> Any:
         objects = super().filter(objects)
@@ -105,11 +108,11 @@ class ScopedObjectMixin:
         cached = getattr(self, "object", None)
         if isinstance(cached, GeneratedAsset):
             return cached
-        return scoped_asset(self.request.user, self.kwargs[self.pk_url_kwarg],
-                            self.access_action)
+        return scoped_asset(self.request.user, self.kwargs[self.pk_url_kwarg], self.access_action)
 
 
 # -- chooser -----------------------------------------------------------------------------------
+
 
 class _ChooseMixin:
     filter_form_class = AssetSearchForm
@@ -124,9 +127,12 @@ class _ChooseMixin:
     @property
     def columns(self) -> list[Column]:
         title = self.title_column  # type: ignore[attr-defined]
-        return [ThumbnailColumn("thumbnail", label=_("Image"), width="15%"), title,
-                Column("size", label=_("Size"), accessor=_size),
-                DateColumn("updated_at", label=_("Updated"))]
+        return [
+            ThumbnailColumn("thumbnail", label=_("Image"), width="15%"),
+            title,
+            Column("size", label=_("Size"), accessor=_size),
+            DateColumn("updated_at", label=_("Updated")),
+        ]
 
 
 def _size(asset: GeneratedAsset) -> str:
@@ -208,8 +214,12 @@ class GeneratedAssetChooser(BaseChooser):
 
     @property
     def media(self) -> forms.Media:
-        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget.js"),
-                               versioned_static("nanobanana/wagtail/chooser.js")])
+        return forms.Media(
+            js=[
+                versioned_static("wagtailadmin/js/chooser-widget.js"),
+                versioned_static("nanobanana/wagtail/chooser.js"),
+            ]
+        )
 
 
 class GeneratedAssetChooserAdapter(BaseChooserAdapter):
@@ -219,8 +229,12 @@ class GeneratedAssetChooserAdapter(BaseChooserAdapter):
 
     @property
     def media(self) -> forms.Media:
-        return forms.Media(js=[versioned_static("wagtailadmin/js/chooser-widget-telepath.js"),
-                               versioned_static("nanobanana/wagtail/chooser.js")])
+        return forms.Media(
+            js=[
+                versioned_static("wagtailadmin/js/chooser-widget-telepath.js"),
+                versioned_static("nanobanana/wagtail/chooser.js"),
+            ]
+        )
 
 
 class GeneratedAssetChooserViewSet(ChooserViewSet):
@@ -242,13 +256,15 @@ class GeneratedAssetChooserViewSet(ChooserViewSet):
     create_view_class = CreateView
 
 
-chooser_viewset = GeneratedAssetChooserViewSet("nanobanana_wagtail_chooser",
-                                               url_prefix="nanobanana/chooser")
+chooser_viewset = GeneratedAssetChooserViewSet(
+    "nanobanana_wagtail_chooser", url_prefix="nanobanana/chooser"
+)
 
 
 # -- browse, generate, copy ----------------------------------------------------------------------
 
 ASSETS_NAMESPACE = "nanobanana_assets"
+
 
 class IndexView(generic.IndexView):
     def get_base_queryset(self) -> Any:
@@ -256,7 +272,7 @@ class IndexView(generic.IndexView):
 
 
 class GenerateView(generic.CreateView):
-    """"Add" is "Generate": the form asks for a prompt and parameters, the services queue it."""
+    """ "Add" is "Generate": the form asks for a prompt and parameters, the services queue it."""
 
     page_title = gettext_lazy("Generate")
     submit_button_label = gettext_lazy("Generate")
@@ -279,8 +295,11 @@ class GenerateView(generic.CreateView):
         if version is None:
             return self.form_invalid(form)
         self.object = version.asset
-        messages.success(self.request, _("“%(title)s” is queued; it appears here when ready.")
-                         % {"title": version.asset.title})
+        messages.success(
+            self.request,
+            _("“%(title)s” is queued; it appears here when ready.")
+            % {"title": version.asset.title},
+        )
         return redirect(self.get_success_url())
 
 
@@ -292,10 +311,14 @@ class EditView(ScopedObjectMixin, generic.EditView):
     def header_more_buttons(self) -> list[Any]:
         buttons = list(super().header_more_buttons)
         if self.object.current_version_id and _may_copy(self.request.user):
-            buttons.append(HeaderButton(
-                _("Copy to image library"), icon_name="image", priority=30,
-                url=reverse(f"{ASSETS_NAMESPACE}:copy_to_library", args=[self.object.pk]),
-            ))
+            buttons.append(
+                HeaderButton(
+                    _("Copy to image library"),
+                    icon_name="image",
+                    priority=30,
+                    url=reverse(f"{ASSETS_NAMESPACE}:copy_to_library", args=[self.object.pk]),
+                )
+            )
         return buttons
 
 
@@ -339,19 +362,22 @@ class CopyToLibraryView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            object=self.object, has_overlay=bool(self.object.rendered_overlay_hash), **kwargs)
+            object=self.object, has_overlay=bool(self.object.rendered_overlay_hash), **kwargs
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from .images import copy_to_image_library
 
         try:
-            image = copy_to_image_library(self.object, user=request.user,
-                                          with_overlay=bool(request.POST.get("with_overlay")))
+            image = copy_to_image_library(
+                self.object, user=request.user, with_overlay=bool(request.POST.get("with_overlay"))
+            )
         except NanobananaError as exc:
             messages.error(request, str(exc))
             return redirect(f"{self.url_namespace}:edit", self.object.pk)
-        messages.success(request, _("Copied “%(title)s” into the image library.")
-                         % {"title": image.title})
+        messages.success(
+            request, _("Copied “%(title)s” into the image library.") % {"title": image.title}
+        )
         return redirect("wagtailimages:edit", image.pk)
 
 
@@ -377,6 +403,7 @@ class GeneratedAssetViewSet(ModelViewSet):
     add_item_label = gettext_lazy("Generate")
 
     if not _POLICY_REGISTRY:  # Wagtail 7: the viewset's own policy
+
         @cached_property
         def permission_policy(self) -> GeneratedAssetPermissionPolicy:
             """:mod:`django_nanobanana.access` for Wagtail's checks, menus and buttons."""
@@ -384,23 +411,30 @@ class GeneratedAssetViewSet(ModelViewSet):
 
     @property
     def list_display(self) -> list[Any]:
-        return [ThumbnailColumn("thumbnail", label=_("Image"), width="12%"),
-                TitleColumn("title", label=_("Title"), url_name=self.get_url_name("edit")),
-                Column("size", label=_("Size"), accessor=_size),
-                DateColumn("updated_at", label=_("Updated"))]
+        return [
+            ThumbnailColumn("thumbnail", label=_("Image"), width="12%"),
+            TitleColumn("title", label=_("Title"), url_name=self.get_url_name("edit")),
+            Column("size", label=_("Size"), accessor=_size),
+            DateColumn("updated_at", label=_("Updated")),
+        ]
 
     @property
     def copy_to_library_view(self) -> Any:
         return CopyToLibraryView.as_view(url_namespace=self.url_namespace)
 
     def get_urlpatterns(self) -> list[Any]:
-        return [*super().get_urlpatterns(),
-                path("copy-to-library/<str:pk>/", self.copy_to_library_view,
-                     name="copy_to_library")]
+        return [
+            *super().get_urlpatterns(),
+            path("copy-to-library/<str:pk>/", self.copy_to_library_view, name="copy_to_library"),
+        ]
 
 
 asset_viewset = GeneratedAssetViewSet(ASSETS_NAMESPACE, url_prefix="nanobanana/images")
 
 
-__all__ = ["GeneratedAssetChooserViewSet", "GeneratedAssetViewSet", "asset_viewset",
-           "chooser_viewset"]
+__all__ = [
+    "GeneratedAssetChooserViewSet",
+    "GeneratedAssetViewSet",
+    "asset_viewset",
+    "chooser_viewset",
+]

@@ -22,8 +22,17 @@ from ...services import GenerationParams, edit, execute_version, generate, store
 from ...storage import get_storage
 from ..json_errors import DetailedCommandError, JsonErrorsMixin
 
-POSITIONS = ("top-left", "top-center", "top-right", "middle-left", "center", "middle-right",
-             "bottom-left", "bottom-center", "bottom-right")
+POSITIONS = (
+    "top-left",
+    "top-center",
+    "top-right",
+    "middle-left",
+    "center",
+    "middle-right",
+    "bottom-left",
+    "bottom-center",
+    "bottom-right",
+)
 
 
 def one_line(text: Any) -> str:
@@ -44,8 +53,9 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
     asset = version.asset
     renditions = [
         {"width": r.width, "height": r.height, "format": r.format, "file": location(r.file.name)}
-        for r in version.renditions.filter(overlay_hash=asset.rendered_overlay_hash)
-        .order_by("format", "width")
+        for r in version.renditions.filter(overlay_hash=asset.rendered_overlay_hash).order_by(
+            "format", "width"
+        )
     ]
     return {
         "asset": str(version.asset_id),
@@ -59,14 +69,16 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
         "mime_type": version.mime_type or None,
         "model": version.model,
         "cost": str(version.cost) if version.cost is not None else None,
-        "reused_from": str(version.reused_from_id) if version.reused_from_id and not (
-            version.params or {}).get("reused_across_owners") else None,
+        "reused_from": str(version.reused_from_id)
+        if version.reused_from_id and not (version.params or {}).get("reused_across_owners")
+        else None,
         "notices": list((version.params or {}).get("notices") or []),
         "model_version": version.model_version or None,
         "model_status": version.model_status or None,
         "grounding": (version.params or {}).get("grounding") or None,
-        "search_suggestions": ((version.grounding_metadata or {}).get("searchEntryPoint")
-                               or {}).get("renderedContent"),
+        "search_suggestions": (
+            (version.grounding_metadata or {}).get("searchEntryPoint") or {}
+        ).get("renderedContent"),
         "renditions": renditions,
     }
 
@@ -84,37 +96,64 @@ class Command(JsonErrorsMixin, BaseCommand):
         parser.add_argument("--aspect-ratio", help="e.g. 16:9")
         parser.add_argument("--size", help="image size: 512, 1K, 2K or 4K (model permitting)")
         parser.add_argument("--title", default="", help="asset title (default: the prompt)")
-        parser.add_argument("--alt-text", default="",
-                            help="alt text for pages (default: none until an editor accepts "
-                                 "the suggested one)")
+        parser.add_argument(
+            "--alt-text",
+            default="",
+            help="alt text for pages (default: none until an editor accepts the suggested one)",
+        )
         parser.add_argument("--seed", type=int)
-        parser.add_argument("--thinking-level",
-                            help="minimal, medium or high (models that take a level)")
-        parser.add_argument("--grounding", choices=("web", "web+image"),
-                            help="ground the image with Google Search (models that support it)")
+        parser.add_argument(
+            "--thinking-level", help="minimal, medium or high (models that take a level)"
+        )
+        parser.add_argument(
+            "--grounding",
+            choices=("web", "web+image"),
+            help="ground the image with Google Search (models that support it)",
+        )
         parser.add_argument("--provider", help="provider alias (default: the default provider)")
-        parser.add_argument("--reference", action="append", default=[], metavar="PATH",
-                            help="a reference image (repeatable)")
-        parser.add_argument("--edit-of", metavar="ASSET",
-                            help="edit the current image of this asset id")
+        parser.add_argument(
+            "--reference",
+            action="append",
+            default=[],
+            metavar="PATH",
+            help="a reference image (repeatable)",
+        )
+        parser.add_argument(
+            "--edit-of", metavar="ASSET", help="edit the current image of this asset id"
+        )
         parser.add_argument("--instruction", help="what to change (with --edit-of)")
         parser.add_argument("--overlay", metavar="TEXT", help="text drawn over the image")
         parser.add_argument("--overlay-position", choices=POSITIONS, default="bottom-left")
-        parser.add_argument("--overlay-font", default="auto",
-                            help="bundled font (auto picks by script)")
-        parser.add_argument("--overlay-size", type=float, default=0.07,
-                            help="font size as a fraction of the image height")
+        parser.add_argument(
+            "--overlay-font", default="auto", help="bundled font (auto picks by script)"
+        )
+        parser.add_argument(
+            "--overlay-size",
+            type=float,
+            default=0.07,
+            help="font size as a fraction of the image height",
+        )
         parser.add_argument("--idempotency-key", help="the same key never generates twice")
-        parser.add_argument("--no-cache", action="store_true",
-                            help="never reuse an identical earlier image")
-        parser.add_argument("--background", action="store_true",
-                            help="queue for the django-q2 workers instead of running here")
-        parser.add_argument("--wait", action="store_true",
-                            help="with --background: wait for the final state")
-        parser.add_argument("--timeout", type=float, default=600.0,
-                            help="seconds --wait waits (default: %(default)s)")
-        parser.add_argument("--json", action="store_true",
-                            help="print one JSON object (errors too: {\"error\": ...})")
+        parser.add_argument(
+            "--no-cache", action="store_true", help="never reuse an identical earlier image"
+        )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue for the django-q2 workers instead of running here",
+        )
+        parser.add_argument(
+            "--wait", action="store_true", help="with --background: wait for the final state"
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=600.0,
+            help="seconds --wait waits (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help='print one JSON object (errors too: {"error": ...})'
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_arguments(options)
@@ -137,9 +176,10 @@ class Command(JsonErrorsMixin, BaseCommand):
         if version.state != State.SUCCEEDED:
             if not options["background"] and not options["edit_of"]:
                 self._discard(version)
-            raise DetailedCommandError(one_line(
-                f"generation {version.state}: {version.error or version.error_code}"),
-                details=version_record(version))
+            raise DetailedCommandError(
+                one_line(f"generation {version.state}: {version.error or version.error_code}"),
+                details=version_record(version),
+            )
         self._report(version, options, final=True)
 
     # -- steps ----------------------------------------------------------------------------
@@ -152,9 +192,12 @@ class Command(JsonErrorsMixin, BaseCommand):
         if options["wait"] and not options["background"]:
             raise CommandError("--wait goes with --background (without it the command waits)")
         if options["overlay_font"] != "auto" and options["overlay_font"] not in available_fonts():
-            raise CommandError(one_line(
-                f"unknown font {options['overlay_font']!r}; bundled: "
-                f"{', '.join(sorted(available_fonts()))}"))
+            raise CommandError(
+                one_line(
+                    f"unknown font {options['overlay_font']!r}; bundled: "
+                    f"{', '.join(sorted(available_fonts()))}"
+                )
+            )
         for path in options["reference"]:
             if not Path(path).is_file():
                 raise CommandError(f"reference image not found: {path}")
@@ -171,30 +214,52 @@ class Command(JsonErrorsMixin, BaseCommand):
         with transaction.atomic():
             references = self._references(options)
             if options["edit_of"]:
-                asset = GeneratedAsset.objects.filter(pk=options["edit_of"]).first() \
-                    if _is_uuid(options["edit_of"]) else None
+                asset = (
+                    GeneratedAsset.objects.filter(pk=options["edit_of"]).first()
+                    if _is_uuid(options["edit_of"])
+                    else None
+                )
                 if asset is None or asset.current_version is None:
                     raise CommandError(f"no finished asset {options['edit_of']}")
-                return edit(asset.current_version, instruction=options["instruction"],
-                            references=references, source=Source.CLI,
-                            idempotency_key=options["idempotency_key"], enqueue=enqueue)
+                return edit(
+                    asset.current_version,
+                    instruction=options["instruction"],
+                    references=references,
+                    source=Source.CLI,
+                    idempotency_key=options["idempotency_key"],
+                    enqueue=enqueue,
+                )
             overlay = None
             if options["overlay"]:
-                overlay = {"text": options["overlay"], "anchor": options["overlay_position"],
-                           "font": options["overlay_font"], "size": options["overlay_size"]}
+                overlay = {
+                    "text": options["overlay"],
+                    "anchor": options["overlay_position"],
+                    "font": options["overlay_font"],
+                    "size": options["overlay_size"],
+                }
             params = GenerationParams(
-                prompt=options["prompt"], model=options["model"],
-                aspect_ratio=options["aspect_ratio"], image_size=options["size"],
-                seed=options["seed"], provider=options["provider"], references=references,
+                prompt=options["prompt"],
+                model=options["model"],
+                aspect_ratio=options["aspect_ratio"],
+                image_size=options["size"],
+                seed=options["seed"],
+                provider=options["provider"],
+                references=references,
                 thinking_level=options.get("thinking_level"),
                 grounding=options.get("grounding") or "",
                 use_cache=False if options["no_cache"] else None,
             )
             if len(options["alt_text"] or "") > 500:
                 raise CommandError("--alt-text: at most 500 characters")
-            return generate(params, title=options["title"], alt_text=options["alt_text"] or "",
-                            overlay=overlay, source=Source.CLI,
-                            idempotency_key=options["idempotency_key"], enqueue=enqueue)
+            return generate(
+                params,
+                title=options["title"],
+                alt_text=options["alt_text"] or "",
+                overlay=overlay,
+                source=Source.CLI,
+                idempotency_key=options["idempotency_key"],
+                enqueue=enqueue,
+            )
 
     def _wait(self, version: AssetVersion, timeout: float) -> AssetVersion:
         deadline = time.monotonic() + timeout
@@ -205,8 +270,9 @@ class Command(JsonErrorsMixin, BaseCommand):
                 return version
             time.sleep(delay)
             delay = min(delay * 1.5, 2.0)
-        raise CommandError(one_line(
-            f"timed out after {timeout:g}s; version {version.pk} is still {version.state}"))
+        raise CommandError(
+            one_line(f"timed out after {timeout:g}s; version {version.pk} is still {version.state}")
+        )
 
     def _discard(self, version: AssetVersion) -> None:
         """A new asset whose only generation failed is not kept half-made (the audit

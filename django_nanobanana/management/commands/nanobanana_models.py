@@ -30,10 +30,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--provider", help="provider alias (default: the default provider)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--check", action="store_true",
-                            help="exit 1 when DEFAULT_MODEL or an allowed model is unavailable")
-        parser.add_argument("--all", action="store_true",
-                            help="also list models that are not image models (text models)")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="exit 1 when DEFAULT_MODEL or an allowed model is unavailable",
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="also list models that are not image models (text models)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -44,41 +50,63 @@ class Command(BaseCommand):
         except NanobananaError as exc:
             raise CommandError(
                 f"Cannot list the models of provider {options.get('provider') or 'default'}: "
-                f"{' '.join(str(exc).split())}") from None
+                f"{' '.join(str(exc).split())}"
+            ) from None
         available = {m.id: m for m in listed}
         registry = get_registry()
         required = self._required(provider)
         rows: list[dict[str, Any]] = []
         for model in registry.values():
             target = replacement_for(model.id)
-            rows.append({
-                "id": model.id, "name": model.name, "stage": model.stage,
-                "shutdown": model.shutdown.isoformat() if model.shutdown else None,
-                "replacement": target.id if target else None,
-                "available": model.id in available,
-                "required": model.id in required,
-                "known": True,
-            })
+            rows.append(
+                {
+                    "id": model.id,
+                    "name": model.name,
+                    "stage": model.stage,
+                    "shutdown": model.shutdown.isoformat() if model.shutdown else None,
+                    "replacement": target.id if target else None,
+                    "available": model.id in available,
+                    "required": model.id in required,
+                    "known": True,
+                }
+            )
         for item in listed:
             if item.id in registry:
                 continue
             if not options["all"] and "image" not in item.id and "banana" not in item.id:
                 continue
-            rows.append({"id": item.id, "name": item.display_name, "stage": None,
-                         "shutdown": None, "replacement": None, "available": True,
-                         "required": False, "known": False})
+            rows.append(
+                {
+                    "id": item.id,
+                    "name": item.display_name,
+                    "stage": None,
+                    "shutdown": None,
+                    "replacement": None,
+                    "available": True,
+                    "required": False,
+                    "known": False,
+                }
+            )
         problems = [
             f"{row['id']} ({', '.join(required[row['id']])}) is "
             + ("retired" if row["stage"] == "retired" else "not available to this key")
             + (f"; move to {row['replacement']}" if row["replacement"] else "")
-            for row in rows if row["required"] and (not row["available"]
-                                                    or row["stage"] == "retired")
+            for row in rows
+            if row["required"] and (not row["available"] or row["stage"] == "retired")
         ]
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "provider": provider.alias, "default_model": nanobanana_settings.DEFAULT_MODEL,
-                "models": rows, "listed": len(listed), "problems": problems,
-            }, indent=2))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "provider": provider.alias,
+                        "default_model": nanobanana_settings.DEFAULT_MODEL,
+                        "models": rows,
+                        "listed": len(listed),
+                        "problems": problems,
+                    },
+                    indent=2,
+                )
+            )
         else:
             self._table(rows)
         if options["check"] and problems:
@@ -93,15 +121,19 @@ class Command(BaseCommand):
 
     def _table(self, rows: list[dict[str, Any]]) -> None:
         header = ("model", "stage", "shutdown", "replacement", "this key")
-        table = [header] + [(
-            ("* " if row["required"] else "  ") + row["id"],
-            row["stage"] or "(not in registry)",
-            row["shutdown"] or "",
-            row["replacement"] or "",
-            "available" if row["available"] else "NOT AVAILABLE",
-        ) for row in rows]
+        table = [header] + [
+            (
+                ("* " if row["required"] else "  ") + row["id"],
+                row["stage"] or "(not in registry)",
+                row["shutdown"] or "",
+                row["replacement"] or "",
+                "available" if row["available"] else "NOT AVAILABLE",
+            )
+            for row in rows
+        ]
         widths = [max(len(str(line[i])) for line in table) for i in range(len(header))]
         for line in table:
-            self.stdout.write("  ".join(str(v).ljust(w) for v, w in zip(line, widths,
-                                                                       strict=True)).rstrip())
+            self.stdout.write(
+                "  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()
+            )
         self.stdout.write("* the default model or a provider's allowed model")

@@ -21,19 +21,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", type=int, metavar="DAYS",
-                            help="age in days (default: AUDIT_RETENTION_DAYS)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="only count what would be pruned")
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            metavar="DAYS",
+            help="age in days (default: AUDIT_RETENTION_DAYS)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count what would be pruned"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["older_than"]
         if days is None:
             days = nanobanana_settings.AUDIT_RETENTION_DAYS
         if days is None:
-            raise CommandError(
-                "Give --older-than DAYS or set NANOBANANA['AUDIT_RETENTION_DAYS']."
-            )
+            raise CommandError("Give --older-than DAYS or set NANOBANANA['AUDIT_RETENTION_DAYS'].")
         if days < 0:
             raise CommandError("--older-than must be zero or more days.")
         before = timezone.now() - timedelta(days=days)

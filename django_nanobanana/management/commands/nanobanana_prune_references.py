@@ -13,15 +13,22 @@ from ...services.references import delete_unused_references
 
 
 class Command(BaseCommand):
-    help = ("Delete reference images (rows and files) that no version uses and that nobody "
-            "uploaded or used for the retention period (REFERENCE_RETENTION_DAYS, or "
-            "--older-than DAYS).")
+    help = (
+        "Delete reference images (rows and files) that no version uses and that nobody "
+        "uploaded or used for the retention period (REFERENCE_RETENTION_DAYS, or "
+        "--older-than DAYS)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--older-than", type=float, metavar="DAYS",
-                            help="retention in days (default: REFERENCE_RETENTION_DAYS)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="only count what would be deleted")
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            metavar="DAYS",
+            help="retention in days (default: REFERENCE_RETENTION_DAYS)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count what would be deleted"
+        )
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,11 +39,13 @@ class Command(BaseCommand):
             raise CommandError("REFERENCE_RETENTION_DAYS is None: pass --older-than DAYS.")
         if days < 0:
             raise CommandError("--older-than must not be negative.")
-        counts = delete_unused_references(older_than=timedelta(days=days),
-                                          dry_run=options["dry_run"])
+        counts = delete_unused_references(
+            older_than=timedelta(days=days), dry_run=options["dry_run"]
+        )
         if options["json"]:
             self.stdout.write(json.dumps(counts))
         else:
             verb = "would delete" if options["dry_run"] else "deleted"
-            self.stdout.write(f"{verb} {counts['references']} reference images "
-                              f"({counts['files']} files)")
+            self.stdout.write(
+                f"{verb} {counts['references']} reference images ({counts['files']} files)"
+            )

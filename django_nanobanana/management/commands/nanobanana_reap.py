@@ -11,8 +11,10 @@ from ...services.reaper import reap
 
 
 class Command(BaseCommand):
-    help = ("Return versions stuck in 'running' past their lease to the queue (or fail them "
-            "after the attempt limit) and re-enqueue queued versions whose task was lost.")
+    help = (
+        "Return versions stuck in 'running' past their lease to the queue (or fail them "
+        "after the attempt limit) and re-enqueue queued versions whose task was lost."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")

@@ -36,11 +36,13 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="only this username")
         parser.add_argument("--since", type=_date, help="first day, YYYY-MM-DD")
         parser.add_argument("--until", type=_date, help="last day, YYYY-MM-DD")
-        parser.add_argument("--by", default="user",
-                            help="comma-separated: user, model, day, source (default: user)")
+        parser.add_argument(
+            "--by", default="user", help="comma-separated: user, model, day, source (default: user)"
+        )
         parser.add_argument("--model", help="only this model id")
-        parser.add_argument("--source", choices=Source.values,
-                            help="only this source (admin, api, cli, batch)")
+        parser.add_argument(
+            "--source", choices=Source.values, help="only this source (admin, api, cli, batch)"
+        )
         parser.add_argument("--format", choices=("table", "csv"), default="table")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,10 +52,16 @@ class Command(BaseCommand):
             raise CommandError(f"cannot group by {', '.join(unknown)}; use {', '.join(GROUPS)}")
         if options["since"] and options["until"] and options["since"] > options["until"]:
             raise CommandError("--since must not be after --until")
-        rows = to_json(usage(
-            user=options["user"], since=options["since"], until=options["until"],
-            group_by=group_by, model=options["model"], source=options["source"],
-        ))
+        rows = to_json(
+            usage(
+                user=options["user"],
+                since=options["since"],
+                until=options["until"],
+                group_by=group_by,
+                model=options["model"],
+                source=options["source"],
+            )
+        )
         if options["format"] == "csv":
             write_csv(self.stdout, rows, [*group_by, *METRICS])
             return
@@ -69,15 +77,20 @@ class Command(BaseCommand):
             values = [row[name] for row in rows]
             sums[name] = (
                 f"{sum((Decimal(v) for v in values), Decimal('0.000000')):f}"
-                if name in ("cost", "avoided_cost") else sum(int(v) for v in values)
+                if name in ("cost", "avoided_cost")
+                else sum(int(v) for v in values)
             )
-        body = [[str(row.get(c) if row.get(c) not in (None, "") else "-") for c in columns]
-                for row in rows]
+        body = [
+            [str(row.get(c) if row.get(c) not in (None, "") else "-") for c in columns]
+            for row in rows
+        ]
         footer = ["TOTAL", *[""] * (len(group_by) - 1), *[str(sums[n]) for n in TABLE_METRICS]]
         if not group_by:
             footer = []
-        widths = [max(len(c), *(len(r[i]) for r in [*body, *([footer] if footer else [])]))
-                  for i, c in enumerate(columns)]
+        widths = [
+            max(len(c), *(len(r[i]) for r in [*body, *([footer] if footer else [])]))
+            for i, c in enumerate(columns)
+        ]
         numeric = {i for i, c in enumerate(columns) if c in TABLE_METRICS}
 
         def line(cells: list[str]) -> str:

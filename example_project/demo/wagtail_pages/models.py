@@ -14,12 +14,17 @@ from django_nanobanana.fields import GeneratedAssetField
 
 class GalleryPage(Page):
     hero = GeneratedAssetField(verbose_name="hero image")
-    body = StreamField([
-        ("generated_image", GeneratedAssetChooserBlock(sizes="(min-width: 60rem) 60rem, 100vw")),
-        ("library_image", ImageChooserBlock()),  # e.g. copied with "Copy to image library"
-        ("text", RichTextBlock()),
-    ], blank=True)
+    body = StreamField(
+        [
+            (
+                "generated_image",
+                GeneratedAssetChooserBlock(sizes="(min-width: 60rem) 60rem, 100vw"),
+            ),
+            ("library_image", ImageChooserBlock()),  # e.g. copied with "Copy to image library"
+            ("text", RichTextBlock()),
+        ],
+        blank=True,
+    )
 
-    content_panels = [*Page.content_panels, GeneratedAssetChooserPanel("hero"),
-                      FieldPanel("body")]
+    content_panels = [*Page.content_panels, GeneratedAssetChooserPanel("hero"), FieldPanel("body")]
     template = "demo/gallery_page.html"

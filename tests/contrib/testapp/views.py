@@ -6,5 +6,4 @@ from .models import Article
 
 
 def article(request, pk: int):
-    return render(request, "testapp/article.html",
-                  {"article": get_object_or_404(Article, pk=pk)})
+    return render(request, "testapp/article.html", {"article": get_object_or_404(Article, pk=pk)})

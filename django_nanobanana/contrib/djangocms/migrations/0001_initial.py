@@ -8,30 +8,80 @@ import django_nanobanana.fields
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cms', '0045_pageurl_site_unique_path'),
-        ('nanobanana', '0003_version_placeholder'),
+        ("cms", "0045_pageurl_site_unique_path"),
+        ("nanobanana", "0003_version_placeholder"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GeneratedAssetPluginModel',
+            name="GeneratedAssetPluginModel",
             fields=[
-                ('cmsplugin_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, related_name='%(app_label)s_%(class)s', serialize=False, to='cms.cmsplugin')),
-                ('sizes', models.CharField(default='100vw', help_text="The <picture>'s sizes attribute, e.g. “(min-width: 60rem) 50vw, 100vw”.", max_length=200, verbose_name='sizes')),
-                ('alt_text', models.CharField(blank=True, help_text="Leave empty to use the image's own alt text.", max_length=500, verbose_name='alt text')),
-                ('caption', models.CharField(blank=True, max_length=500, verbose_name='caption')),
-                ('css_class', models.CharField(blank=True, max_length=200, verbose_name='CSS class')),
-                ('loading', models.CharField(choices=[('lazy', 'Lazy (below the fold)'), ('eager', 'Eager (above the fold)')], default='lazy', max_length=8, verbose_name='loading')),
-                ('asset', django_nanobanana.fields.GeneratedAssetField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='nanobanana.generatedasset', verbose_name='image')),
+                (
+                    "cmsplugin_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        related_name="%(app_label)s_%(class)s",
+                        serialize=False,
+                        to="cms.cmsplugin",
+                    ),
+                ),
+                (
+                    "sizes",
+                    models.CharField(
+                        default="100vw",
+                        help_text="The <picture>'s sizes attribute, e.g. “(min-width: 60rem) 50vw, 100vw”.",
+                        max_length=200,
+                        verbose_name="sizes",
+                    ),
+                ),
+                (
+                    "alt_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="Leave empty to use the image's own alt text.",
+                        max_length=500,
+                        verbose_name="alt text",
+                    ),
+                ),
+                ("caption", models.CharField(blank=True, max_length=500, verbose_name="caption")),
+                (
+                    "css_class",
+                    models.CharField(blank=True, max_length=200, verbose_name="CSS class"),
+                ),
+                (
+                    "loading",
+                    models.CharField(
+                        choices=[
+                            ("lazy", "Lazy (below the fold)"),
+                            ("eager", "Eager (above the fold)"),
+                        ],
+                        default="lazy",
+                        max_length=8,
+                        verbose_name="loading",
+                    ),
+                ),
+                (
+                    "asset",
+                    django_nanobanana.fields.GeneratedAssetField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="nanobanana.generatedasset",
+                        verbose_name="image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'generated image',
-                'verbose_name_plural': 'generated images',
+                "verbose_name": "generated image",
+                "verbose_name_plural": "generated images",
             },
-            bases=('cms.cmsplugin',),
+            bases=("cms.cmsplugin",),
         ),
     ]

@@ -31,13 +31,15 @@ class Command(BaseCommand):
         user.save()
         self._name_the_site()
         pages = [self._wagtail_page(), self._cms_page(user)]
-        self.stdout.write(self.style.SUCCESS(
-            "\n  Demo:  http://127.0.0.1:8000/\n"
-            "  Admin: http://127.0.0.1:8000/admin/\n"
-            "  API:   http://127.0.0.1:8000/api/nanobanana/docs/ (Swagger UI)\n"
-            f"  User:  demo\n  Password: {password}\n"
-            + "".join(f"  {line}\n" for line in pages if line)
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\n  Demo:  http://127.0.0.1:8000/\n"
+                "  Admin: http://127.0.0.1:8000/admin/\n"
+                "  API:   http://127.0.0.1:8000/api/nanobanana/docs/ (Swagger UI)\n"
+                f"  User:  demo\n  Password: {password}\n"
+                + "".join(f"  {line}\n" for line in pages if line)
+            )
+        )
 
     def _name_the_site(self) -> None:
         """The demo names itself: not "example.com" (django CMS's toolbar) nor "Welcome
@@ -47,14 +49,16 @@ class Command(BaseCommand):
 
             DjangoSite.objects.update_or_create(
                 pk=getattr(settings, "SITE_ID", 1),
-                defaults={"domain": f"{HOST}:{PORT}", "name": SITE_NAME})
+                defaults={"domain": f"{HOST}:{PORT}", "name": SITE_NAME},
+            )
         if apps.is_installed("wagtail"):
             from wagtail.models import Page, Site
 
             site = Site.objects.filter(is_default_site=True).first()
             if site is not None:
-                Site.objects.filter(pk=site.pk).update(site_name=SITE_NAME, hostname=HOST,
-                                                       port=PORT)
+                Site.objects.filter(pk=site.pk).update(
+                    site_name=SITE_NAME, hostname=HOST, port=PORT
+                )
                 root = Page.objects.get(pk=site.root_page_id).specific
                 if root.title != SITE_NAME:
                     root.title = SITE_NAME
@@ -71,8 +75,9 @@ class Command(BaseCommand):
 
         if not GalleryPage.objects.exists():
             root = Site.objects.get(is_default_site=True).root_page
-            page = root.add_child(instance=GalleryPage(title="Generated images on Wagtail",
-                                                       slug="gallery"))
+            page = root.add_child(
+                instance=GalleryPage(title="Generated images on Wagtail", slug="gallery")
+            )
             page.save_revision().publish()
         return "Wagtail admin: http://127.0.0.1:8000/wagtail-admin/"
 
@@ -84,6 +89,11 @@ class Command(BaseCommand):
         from cms.models import Page
 
         if not Page.objects.exists():
-            create_page("Generated images on django CMS", "cms_demo.html", "en-us",
-                        slug="generated-images", created_by=user)
+            create_page(
+                "Generated images on django CMS",
+                "cms_demo.html",
+                "en-us",
+                slug="generated-images",
+                created_by=user,
+            )
         return "django CMS page: http://127.0.0.1:8000/cms/generated-images/?edit"

@@ -25,12 +25,17 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--grace", type=float, default=4.0,
-                            help="seconds the cluster gets to stop (default: %(default)s)")
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=4.0,
+            help="seconds the cluster gets to stop (default: %(default)s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        cluster = subprocess.Popen([sys.executable, sys.argv[0], "qcluster"],
-                                   start_new_session=True)
+        cluster = subprocess.Popen(
+            [sys.executable, sys.argv[0], "qcluster"], start_new_session=True
+        )
         stopping: list[float] = []
 
         def stop(signum: int, frame: Any) -> None:
