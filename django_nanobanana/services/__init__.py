@@ -1,6 +1,13 @@
 """The flows. Admin, REST API, command line and tasks validate input and call these."""
 
-from .assets import delete_asset, make_current, rerender_overlay, revert, validate_overlay
+from .assets import (
+    delete_asset,
+    is_settled,
+    make_current,
+    rerender_overlay,
+    revert,
+    validate_overlay,
+)
 from .generation import (
     GenerationParams,
     cancel,
@@ -19,6 +26,7 @@ __all__ = [
     "edit",
     "execute_version",
     "generate",
+    "is_settled",
     "make_current",
     "reference_from_asset",
     "regenerate",

@@ -35,6 +35,24 @@ def validate_overlay(data: dict | None, *, size: tuple[int, int] | None = None) 
     return spec.to_dict()
 
 
+def is_settled(version: AssetVersion) -> bool:
+    """Whether there is nothing more to wait for: a final state, and for a success its
+    renditions written and the asset moved on (it is current, or a newer version is). With
+    separate I/O and CPU clusters a version succeeds before the CPU side publishes it."""
+    if not version.is_final:
+        return False
+    if version.state != State.SUCCEEDED:
+        return True
+    current = (
+        AssetVersion.objects.filter(pk=version.asset.current_version_id)
+        .values_list("pk", "created_at")
+        .first()
+    )
+    if current is not None and (current[0] == version.pk or current[1] > version.created_at):
+        return True
+    return version.renditions.exists()
+
+
 def make_current(
     asset: GeneratedAsset,
     version: AssetVersion,

@@ -18,7 +18,14 @@ from django.db import transaction
 from ...exceptions import NanobananaError, RequestValidationError
 from ...imaging.overlay import available_fonts
 from ...models import AssetVersion, GeneratedAsset, Source, State
-from ...services import GenerationParams, edit, execute_version, generate, store_reference
+from ...services import (
+    GenerationParams,
+    edit,
+    execute_version,
+    generate,
+    is_settled,
+    store_reference,
+)
 from ...storage import get_storage
 from ..json_errors import DetailedCommandError, JsonErrorsMixin
 
@@ -266,7 +273,8 @@ class Command(JsonErrorsMixin, BaseCommand):
         delay = 0.2
         while time.monotonic() < deadline:
             version.refresh_from_db()
-            if version.is_final:
+            version.asset.refresh_from_db()
+            if is_settled(version):  # final, and a success published with its renditions
                 return version
             time.sleep(delay)
             delay = min(delay * 1.5, 2.0)
