@@ -472,3 +472,19 @@ def test_thinking_level_is_offered_in_the_admin(fake, admin_client):
     page = admin_client.get("/admin/nanobanana/generatedasset/add/").content.decode()
     assert 'name="thinking_level"' in page and 'value="medium"' in page
     assert 'name="grounding"' in page
+
+
+def test_admin_edit_form_validates_an_edit_of_a_retired_model_as_the_service_makes_it(fake):
+    from django_nanobanana.admin.forms import EditForm
+
+    old = generate(
+        GenerationParams(prompt="Old", model="gemini-3.1-flash-image", image_size="512"),
+        enqueue=False,
+    )
+    execute_version(old.pk)
+    AssetVersion.objects.filter(pk=old.pk).update(model="gemini-3.1-flash-image-preview")
+    old.refresh_from_db()
+    # 2.1 has no 512: the service adapts the size, so the form must not refuse it.
+    form = EditForm(data={"instruction": "Make it blue"}, version=old)
+    assert form.is_valid(), form.errors
+    assert "which Google has retired" in str(form.fields["instruction"].help_text)

@@ -35,7 +35,7 @@ from ..imaging.overlay import (
 )
 from ..models import AssetVersion, GeneratedAsset
 from ..providers.models_registry import get_registry, resolve_model
-from ..services import GenerationParams, validate_overlay, validate_params
+from ..services import edit_params, validate_overlay, validate_params
 from ..services.references import MAX_REFERENCE_BYTES, validate_reference
 
 
@@ -506,13 +506,7 @@ class EditForm(ReferencesMixin, forms.Form):
         if self.errors or self.version is None:
             return data
         version = self.version
-        params = GenerationParams(
-            prompt=data["instruction"],
-            model=resolve_model(version.model)[0].id,
-            aspect_ratio=version.aspect_ratio or None,
-            image_size=version.image_size or None,
-            provider=version.provider,
-        )
+        params = edit_params(version, instruction=data["instruction"])
         try:
             validate_params(
                 params,

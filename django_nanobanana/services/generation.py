@@ -540,20 +540,12 @@ def edit(
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be edited."))
     refs = resolve_references(references, user=user)
-    params = _carried_over(
+    params = edit_params(
         version,
-        GenerationParams(
-            prompt=instruction,
-            model=version.model,
-            aspect_ratio=version.aspect_ratio or None,
-            image_size=version.image_size or None,
-            provider=version.provider,
-            references=tuple(str(r.pk) for r in refs),
-            use_cache=False,
-            webhook_url=webhook_url,
-        ),
+        instruction=instruction,
+        references=tuple(str(r.pk) for r in refs),
+        webhook_url=webhook_url,
     )
-    params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     # The edited image travels as one more input image.
     capabilities = _validated(
         params, refs, user=user, source=source, client_ip=client_ip, extra_images=1
@@ -574,6 +566,32 @@ def edit(
         client_ip=client_ip,
         enqueue=enqueue,
     )
+
+
+def edit_params(
+    version: AssetVersion,
+    *,
+    instruction: str,
+    references: Sequence[str] = (),
+    webhook_url: str | None = None,
+) -> GenerationParams:
+    """The request an edit of ``version`` makes: its model (or, when Google retired it, the
+    replacement, with ratio and size adapted), ratio, size and provider, with the notices to
+    show. One rule for :func:`edit` and the forms that validate an edit before it."""
+    params = _carried_over(
+        version,
+        GenerationParams(
+            prompt=instruction,
+            model=version.model,
+            aspect_ratio=version.aspect_ratio or None,
+            image_size=version.image_size or None,
+            provider=version.provider,
+            references=tuple(references),
+            use_cache=False,
+            webhook_url=webhook_url,
+        ),
+    )
+    return replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
 
 
 def cancel(version: AssetVersion, *, user: Any = None) -> AssetVersion:
