@@ -26,7 +26,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
+
+from .conf import nanobanana_settings
+
+
+def _model(name: str) -> Any:
+    """The app's model by name, looked up in the app registry: the models' querysets call
+    this module (``visible_to``), so importing ``models`` here would make a cycle."""
+    return apps.get_model("nanobanana", name)
+
 
 VIEW = "nanobanana.view_generatedasset"
 CHANGE = "nanobanana.change_generatedasset"
@@ -77,8 +87,6 @@ def uses_all_references(user: Any) -> bool:
 
 
 def generate_permission_required() -> bool:
-    from .conf import nanobanana_settings
-
     return bool(nanobanana_settings.REQUIRE_GENERATE_PERMISSION)
 
 
@@ -150,9 +158,7 @@ def asset_condition(user: Any, prefix: str = "") -> Q | None:
 
 def visible_assets(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """The images ``user`` may see (``GeneratedAsset.objects.visible_to(user)``)."""
-    from .models import GeneratedAsset
-
-    queryset = GeneratedAsset.objects.all() if queryset is None else queryset
+    queryset = _model("GeneratedAsset").objects.all() if queryset is None else queryset
     condition = asset_condition(user)
     if condition is None:
         return queryset
@@ -161,9 +167,7 @@ def visible_assets(user: Any, queryset: QuerySet | None = None) -> QuerySet:
 
 def visible_versions(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """The versions of the images ``user`` may see."""
-    from .models import AssetVersion
-
-    queryset = AssetVersion.objects.all() if queryset is None else queryset
+    queryset = _model("AssetVersion").objects.all() if queryset is None else queryset
     condition = asset_condition(user, "asset__")
     if condition is None:
         return queryset
@@ -171,9 +175,7 @@ def visible_versions(user: Any, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def _owns_any(user: Any) -> bool:
-    from .models import GeneratedAsset
-
-    return is_active_user(user) and GeneratedAsset.objects.filter(owner=user).exists()
+    return is_active_user(user) and _model("GeneratedAsset").objects.filter(owner=user).exists()
 
 
 def may_any(user: Any, action: str) -> bool:
@@ -203,9 +205,7 @@ def may_view_any(user: Any) -> bool:
 
 def instances_for(user: Any, action: str, queryset: QuerySet | None = None) -> QuerySet:
     """The images ``user`` may do ``action`` on."""
-    from .models import GeneratedAsset
-
-    queryset = GeneratedAsset.objects.all() if queryset is None else queryset
+    queryset = _model("GeneratedAsset").objects.all() if queryset is None else queryset
     if not is_active_user(user) or (
         action in ("regenerate", "generate") and not may_generate(user)
     ):
@@ -243,9 +243,7 @@ def may_use_reference(user: Any, reference: Any) -> bool:
 
 def usable_references(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """The reference images ``user`` may use (``ReferenceImage.objects.visible_to(user)``)."""
-    from .models import ReferenceImage
-
-    queryset = ReferenceImage.objects.all() if queryset is None else queryset
+    queryset = _model("ReferenceImage").objects.all() if queryset is None else queryset
     if not is_active_user(user):
         return queryset.none()
     if uses_all_references(user):

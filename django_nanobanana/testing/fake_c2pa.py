@@ -9,6 +9,7 @@ readers report ``signingCredential.untrusted``, exactly what an unknown signer g
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from typing import Any
 
@@ -100,11 +101,19 @@ def _make_chain() -> tuple[bytes, bytes]:
     return chain, private
 
 
-def sign(data: bytes, mime_type: str, **kwargs: Any) -> bytes:
-    """See :func:`django_nanobanana.imaging.disclosure.sign_c2pa`."""
-    from ..imaging.disclosure import sign_c2pa
+def sign(
+    data: bytes, mime_type: str, *, manifest: dict[str, Any], chain: bytes, private_key: bytes
+) -> bytes:
+    """``data`` with ``manifest`` signed by ``chain``/``private_key`` (PEM), written with the
+    c2pa library directly: the fake signs the way Google would, not through the project's
+    own signing code, so a fault there cannot hide behind an agreeing fake."""
+    import c2pa  # optional extra: only when a test asks for signed images
 
-    return sign_c2pa(data, mime_type, **kwargs)
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, private_key, None)
+    out = io.BytesIO()
+    with c2pa.Signer.from_info(info) as signer, c2pa.Builder(manifest) as builder:
+        builder.sign(signer, mime_type, io.BytesIO(data), out)
+    return out.getvalue()
 
 
 def sign_generated(data: bytes, mime_type: str, *, model: str) -> bytes:
