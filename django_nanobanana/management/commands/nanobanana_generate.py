@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ...exceptions import NanobananaError, RequestValidationError
-from ...imaging.overlay import available_fonts
+from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, available_fonts
 from ...models import AssetVersion, GeneratedAsset, Source, State
 from ...services import (
     GenerationParams,
@@ -28,18 +28,6 @@ from ...services import (
 )
 from ...storage import get_storage
 from ..json_errors import DetailedCommandError, JsonErrorsMixin
-
-POSITIONS = (
-    "top-left",
-    "top-center",
-    "top-right",
-    "middle-left",
-    "center",
-    "middle-right",
-    "bottom-left",
-    "bottom-center",
-    "bottom-right",
-)
 
 
 def one_line(text: Any) -> str:
@@ -130,7 +118,7 @@ class Command(JsonErrorsMixin, BaseCommand):
         )
         parser.add_argument("--instruction", help="what to change (with --edit-of)")
         parser.add_argument("--overlay", metavar="TEXT", help="text drawn over the image")
-        parser.add_argument("--overlay-position", choices=POSITIONS, default="bottom-left")
+        parser.add_argument("--overlay-position", choices=ANCHORS, default=DEFAULT_ANCHOR)
         parser.add_argument(
             "--overlay-font", default="auto", help="bundled font (auto picks by script)"
         )
