@@ -42,6 +42,7 @@ from ..services import (
     revert,
     store_reference,
 )
+from ..services.assets import default_base_version
 from .forms import (
     BulkRegenerateForm,
     EditForm,
@@ -162,7 +163,7 @@ class AssetActionsMixin:
 
     def _version(self, asset: GeneratedAsset, version_id: Any) -> AssetVersion:
         if not version_id:
-            version = asset.current_version or asset.versions.order_by("-created_at").first()
+            version = default_base_version(asset)
         else:
             try:
                 version = asset.versions.filter(pk=version_id).first()

@@ -41,6 +41,7 @@ from ..models.ledger import BudgetPeriod
 from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry, replacement_for
 from ..services import descriptions
+from ..services.assets import default_base_version
 from . import serializers as s
 from .errors import ErrorHandlingMixin
 from .filters import AssetFilter
@@ -419,7 +420,7 @@ class AssetViewSet(
         if version_id is not None:
             base = self._version_of(asset, version_id)
         else:
-            base = asset.current_version or asset.versions.order_by("-created_at").first()
+            base = default_base_version(asset)
             if base is None:
                 raise StateConflict(_("This image has no version to regenerate."))
         if "references" in changes:
@@ -448,7 +449,7 @@ class AssetViewSet(
         if data.get("version") is not None:
             base = self._version_of(asset, data["version"])
         else:
-            base = asset.current_version
+            base = default_base_version(asset)
             if base is None:
                 raise StateConflict(_("This image has no finished version to edit yet."))
         started = timezone.now()

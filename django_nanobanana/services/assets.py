@@ -104,6 +104,13 @@ def publish(version_id: Any, *, decoded: DecodedImage | None = None) -> Generate
     return make_current(version.asset, version, decoded=decoded)
 
 
+def default_base_version(asset: GeneratedAsset) -> AssetVersion | None:
+    """The version a regeneration or an edit of ``asset`` starts from when the caller names
+    none: the current one, else the newest (a first generation not finished yet). None: the
+    image has no version. The services decide whether that version may be edited."""
+    return asset.current_version or asset.versions.order_by("-created_at").first()
+
+
 def revert(asset: GeneratedAsset, version: AssetVersion, *, user: Any = None) -> GeneratedAsset:
     """Make an earlier finished version current again (renditions written if missing)."""
     if version.asset_id != asset.pk:
