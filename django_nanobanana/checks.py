@@ -7,9 +7,17 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from .conf import nanobanana_settings
+from .exceptions import NanobananaError
+from .imaging.overlay import fribidi_available, raqm_available
+from .imaging.renditions import avif_available
+from .providers.models_registry import get_registry, get_text_model, replacement_for
+from .providers.ratelimit import limiter_is_shared, limiter_status
+from .services.crops import breakpoints, crop_ratios
+from .services.webhooks import allow_list_errors
 
 DOCS = "See docs/configuration.md."
 MODELS_DOCS = (
@@ -41,9 +49,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 def _check_editors() -> list[Any]:
     """The describe call's text model and provider (E020), the crop ratios (E021)."""
-    from .exceptions import NanobananaError
-    from .providers.models_registry import get_text_model
-    from .services.crops import breakpoints, crop_ratios
 
     messages: list[Any] = []
     try:
@@ -98,8 +103,6 @@ def _check_sharing() -> list[Any]:
                 id="nanobanana.E010",
             )
         )
-    from .services.webhooks import allow_list_errors
-
     for problem in allow_list_errors():
         messages.append(
             Error(f"NANOBANANA['WEBHOOKS']: {problem}", hint=DOCS, id="nanobanana.E011")
@@ -109,7 +112,6 @@ def _check_sharing() -> list[Any]:
 
 
 def _api_mounted() -> bool:
-    from django.urls import NoReverseMatch, reverse
 
     try:
         reverse("nanobanana-api:asset-list")
@@ -152,8 +154,6 @@ def _check_open_generation() -> list[Any]:
 
 
 def _check_imaging() -> list[Any]:
-    from .imaging.overlay import fribidi_available, raqm_available
-    from .imaging.renditions import avif_available
 
     messages: list[Any] = []
     if not (raqm_available() and fribidi_available()):
@@ -223,7 +223,6 @@ def _check_providers() -> list[Any]:
 
 
 def _check_limiter(alias: str, config: dict[str, Any]) -> list[Any]:
-    from .providers.ratelimit import limiter_is_shared, limiter_status
 
     if limiter_is_shared(alias):
         return []
@@ -242,7 +241,6 @@ def _check_limiter(alias: str, config: dict[str, Any]) -> list[Any]:
 def _check_models() -> list[Any]:
     """The default model and every provider's allowed models must exist and not be retired
     (an error naming the replacement); deprecated or legacy ones warn with their date."""
-    from .providers.models_registry import get_registry, replacement_for
 
     try:
         registry = get_registry()

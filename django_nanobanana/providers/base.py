@@ -42,7 +42,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 from django.core.exceptions import ImproperlyConfigured
+from PIL import Image
 
+from ..exceptions import ConfigurationError
 from .errors import (
     AuthenticationError,
     BlockedError,
@@ -503,8 +505,6 @@ class Provider:
 
     def build_describe_payload(self, request: DescribeRequest) -> Any:
         """The payload of a describe call; backends without text models refuse it."""
-        from ..exceptions import ConfigurationError
-
         raise ConfigurationError(
             f"{type(self).__name__} ({self.alias!r}) cannot describe images: point "
             "NANOBANANA['DESCRIPTIONS']['PROVIDER'] at a Gemini or Vertex AI provider."
@@ -610,8 +610,6 @@ def _history_images(history: Sequence[Mapping[str, Any]]) -> int:
 
 def _as_png(ref: ReferenceImage) -> ReferenceImage:
     """A reference converted to PNG (for input formats the model does not list)."""
-    from PIL import Image
-
     with Image.open(io.BytesIO(ref.data)) as image:
         image.load()
         if image.mode not in ("RGB", "RGBA", "L", "LA"):

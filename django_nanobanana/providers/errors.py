@@ -12,8 +12,10 @@ Outcomes that are not faults (a safety block, an answer without an image) are re
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..exceptions import NanobananaError
@@ -169,11 +171,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
         try:
-            import datetime as dt
-
             when = parsedate_to_datetime(value)
             return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
         except (TypeError, ValueError):

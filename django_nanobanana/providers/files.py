@@ -19,14 +19,34 @@ side: a ``fileData`` URI is good for one generation and its immediate edits, not
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
+
+import httpx
 
 from .errors import MalformedResponseError, ProviderError
 
-if TYPE_CHECKING:
-    from .gemini import GeminiProvider
+T = TypeVar("T")
+
+
+class UploadingProvider(Protocol):
+    """What an upload needs of its provider (a :class:`~.gemini.GeminiProvider`): named
+    here so this module does not import the provider that imports it."""
+
+    alias: str
+    config: Mapping[str, Any]
+
+    def auth_headers(self) -> dict[str, str]: ...
+
+    def http(
+        self, method: str, url: str, *, headers: Mapping[str, str], **kwargs: Any
+    ) -> httpx.Response: ...
+
+    def call_with_retries(self, fn: Callable[[], T]) -> tuple[T, int]: ...
+
+    def error_from_response(self, response: httpx.Response) -> ProviderError: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ class UploadedFile:
 
 
 def upload_file(
-    provider: GeminiProvider, data: bytes, mime_type: str, display_name: str | None = None
+    provider: UploadingProvider, data: bytes, mime_type: str, display_name: str | None = None
 ) -> UploadedFile:
     """Upload ``data`` through the Files API of ``provider`` (with its retries); one call."""
     base = str(provider.config.get("BASE_URL") or "").rstrip("/")
@@ -101,7 +121,7 @@ def upload_file(
     return uploaded
 
 
-def _raise_for_status(provider: GeminiProvider, response: Any) -> None:
+def _raise_for_status(provider: UploadingProvider, response: Any) -> None:
     if response.status_code >= 300:
         raise provider.error_from_response(response)
 

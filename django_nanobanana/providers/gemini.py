@@ -45,6 +45,7 @@ from .errors import (
     parse_retry_after,
     redact,
 )
+from .files import upload_file
 from .models_registry import ModelCapabilities, grounding_kinds, replacement_for
 
 MB = 1024 * 1024
@@ -115,8 +116,6 @@ class GeminiProvider(Provider):
         request = super().prepare_request(request, capabilities)
         if not self.supports_file_upload:
             return request
-        from .files import upload_file
-
         limit = self.max_inline_request_bytes or 0
         total = _history_inline_bytes(request.history) + sum(
             len(ref.data) for ref in request.references if not ref.file_uri

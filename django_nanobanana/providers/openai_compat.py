@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ..exceptions import RequestValidationError
 from .base import ImageRequest, ImageResult, Provider, RawResponse, Usage
 from .errors import (
     MalformedResponseError,
@@ -43,8 +44,6 @@ class OpenAICompatibleProvider(Provider):
     accepts_references = False
 
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
-        from ..exceptions import RequestValidationError
-
         capabilities = super().check_request(request)
         if request.references or request.history:
             raise RequestValidationError(

@@ -40,6 +40,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.conf import settings
+from django.core.cache import caches
+
+from ..conf import nanobanana_settings
 from .errors import LocalRateLimitError
 from .retry import Clock, SystemClock
 
@@ -120,7 +124,7 @@ class RedisWindowStore:
     """Exact sliding window in Redis sorted sets, one Lua script per acquisition."""
 
     def __init__(self, url: str) -> None:
-        import redis
+        import redis  # the optional [redis] extra: only when this store is configured
 
         self.client = redis.Redis.from_url(url)
         self.script = self.client.register_script(_REDIS_SCRIPT)
@@ -146,8 +150,6 @@ class CacheWindowStore:
 
     @property
     def cache(self) -> Any:
-        from django.core.cache import caches
-
         return caches[self.alias]
 
     def _incr(self, key: str, delta: int, timeout: float) -> None:
@@ -310,14 +312,12 @@ def limiter_status(backend: str) -> LimiterStatus:
     """Whether a ``RATE_LIMIT_BACKEND`` value is shared by every process, and why not."""
     if backend.startswith(("redis://", "rediss://", "unix://")):
         return LimiterStatus(True, "Redis sliding window")
-    from django.conf import settings
-
-    caches = getattr(settings, "CACHES", None) or {
+    configured = getattr(settings, "CACHES", None) or {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     }
-    if backend not in caches:
+    if backend not in configured:
         return LimiterStatus(False, f"cache alias {backend!r} is not in CACHES")
-    path = caches[backend].get("BACKEND", "")
+    path = configured[backend].get("BACKEND", "")
     if path in SHARED_ATOMIC_CACHES:
         return LimiterStatus(True, f"cache {backend!r} ({path}) has a shared, atomic incr")
     if path.endswith(("LocMemCache", "DummyCache")):
@@ -336,8 +336,6 @@ def limiter_is_shared(alias: str) -> bool:
     Meant for a system check: warn when limits are set on a backend that is per process
     (LocMem) or not atomic (database or file cache).
     """
-    from ..conf import nanobanana_settings
-
     config = nanobanana_settings.provider_config(alias)
     limits = {k: v for k, v in (config.get("RATE_LIMITS") or {}).items() if v is not None}
     if not limits:
