@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -17,6 +18,44 @@ GROUNDING_CHOICES = (
     ("web", _("Google Search (web)")),
     ("web+image", _("Google Search (web and images)")),
 )
+
+
+def error_message(exc: Exception) -> str:
+    """The readable text of a service error (its ``message`` where it has one)."""
+    return str(getattr(exc, "message", None) or exc)
+
+
+def add_service_errors(
+    form: forms.BaseForm,
+    exc: Exception,
+    *,
+    prefix: str = "",
+    subforms: Mapping[str, forms.BaseForm] | None = None,
+    field: str | None = None,
+) -> None:
+    """Put a service error on ``form``, the one rule of every form that calls a service.
+
+    A :class:`RequestValidationError`'s messages go on their fields: ``prefix`` is taken off
+    the service's field name (``"overlay."`` for a form of the overlay's own fields), a
+    ``"sub.name"`` field goes on ``subforms["sub"]``, and a field the form lacks becomes a
+    form-wide error. Any other error is form-wide (code ``configuration`` for a
+    :class:`ConfigurationError`). With ``field``, the whole error goes on that one field
+    (a form that edits a whole spec through one field).
+    """
+    if field is not None:
+        form.add_error(field, error_message(exc))
+        return
+    if not isinstance(exc, RequestValidationError):
+        code = "configuration" if isinstance(exc, ConfigurationError) else None
+        form.add_error(None, forms.ValidationError(error_message(exc), code=code))
+        return
+    for service_field, messages in exc.field_errors.items():
+        target, name = form, service_field.removeprefix(prefix)
+        head, _dot, tail = name.partition(".")
+        if subforms and head in subforms and tail:
+            target, name = subforms[head], tail
+        for message in messages:
+            target.add_error(name if name in target.fields else None, message)
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -84,16 +123,10 @@ class GenerationForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        params = self.generation_params()
         try:
-            validate_params(params)
-        except RequestValidationError as exc:
-            for field, messages in exc.field_errors.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
-        except ConfigurationError as exc:
-            raise forms.ValidationError(str(exc), code="configuration") from None
+            validate_params(self.generation_params())
+        except (RequestValidationError, ConfigurationError) as exc:
+            add_service_errors(self, exc)
         return data
 
     def generation_params(self) -> GenerationParams:

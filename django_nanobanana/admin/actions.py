@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access
 from ..exceptions import NanobananaError, RequestValidationError
+from ..forms import add_service_errors, error_message
 from ..ledger import client_ip
 from ..models import AssetVersion, GeneratedAsset, Source, State
 from ..pictures import overlay_warning
@@ -50,15 +51,10 @@ from .forms import (
     NewImageForm,
     OverlayForm,
     RegenerateForm,
-    add_service_errors,
     capabilities_json,
 )
 
 GENERATE = access.GENERATE
-
-
-def _message(exc: Exception) -> str:
-    return str(getattr(exc, "message", None) or exc)
 
 
 def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
@@ -114,7 +110,7 @@ def form_error(
     errors (a budget, a provider) also as a message."""
     add_service_errors(form, exc, subforms=subforms)
     if not isinstance(exc, RequestValidationError):
-        messages.error(request, _message(exc))
+        messages.error(request, error_message(exc))
 
 
 def has_references(form: forms.Form) -> bool:
@@ -496,7 +492,7 @@ class AssetActionsMixin:
         try:
             revert(asset, version, user=request.user)
         except NanobananaError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_message(exc))
         else:
             self._log(
                 request, asset, _("Made version %(version)s current.") % {"version": version.pk}
@@ -511,7 +507,7 @@ class AssetActionsMixin:
         try:
             cancel(version, user=request.user)
         except NanobananaError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_message(exc))
         else:
             self._log(request, asset, _("Cancelled version %(version)s.") % {"version": version.pk})
             messages.success(request, _("Cancelled."))
@@ -562,7 +558,7 @@ class AssetActionsMixin:
             try:
                 log = run(asset)
             except NanobananaError as exc:
-                messages.error(request, f"{asset.title}: {_message(exc)}")
+                messages.error(request, f"{asset.title}: {error_message(exc)}")
             except Http404 as exc:
                 messages.error(request, f"{asset.title}: {exc}")
             else:

@@ -20,13 +20,10 @@ from django.views.decorators.http import require_POST
 
 from ..budgets import BudgetExceeded
 from ..exceptions import NanobananaError, StateConflict
+from ..forms import error_message
 from ..ledger import client_ip
 from ..models import DescriptionState, GeneratedAsset, ImageDescription, Source
 from ..services import descriptions
-
-
-def _message(exc: Exception) -> str:
-    return str(getattr(exc, "message", None) or exc)
 
 
 def _point(request: HttpRequest) -> tuple[str, str] | None:
@@ -119,7 +116,7 @@ class DescriptionAdminMixin:
                 % {"reason": exc.message},
             )
         except NanobananaError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_message(exc))
         else:
             self._log(request, asset, _("Asked for an alt text and focal point."))  # type: ignore[attr-defined]
             messages.success(
@@ -151,7 +148,7 @@ class DescriptionAdminMixin:
                 row, user=request.user, alt_text=texts or None, focal_point=_point(request)
             )
         except NanobananaError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_message(exc))
         else:
             self._log(request, asset, _("Accepted the alt text and focal point."))  # type: ignore[attr-defined]
             messages.success(request, _("Alt text and focal point saved."))
@@ -163,7 +160,7 @@ class DescriptionAdminMixin:
         try:
             descriptions.set_focal_point(asset, _point(request), user=request.user)
         except NanobananaError as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_message(exc))
         else:
             self._log(request, asset, _("Set the focal point."))  # type: ignore[attr-defined]
             messages.success(
@@ -181,7 +178,7 @@ class DescriptionAdminMixin:
             try:
                 self._describe(request, asset)
             except NanobananaError as exc:
-                messages.error(request, f"{asset.title}: {_message(exc)}")
+                messages.error(request, f"{asset.title}: {error_message(exc)}")
             else:
                 queued += 1
         if queued:

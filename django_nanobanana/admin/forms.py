@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from ..exceptions import ConfigurationError, RequestValidationError
-from ..forms import GenerationForm
+from ..forms import GenerationForm, add_service_errors
 from ..imaging.overlay import (
     ALIGNS,
     ANCHORS,
@@ -74,29 +74,6 @@ def capabilities_json() -> str:
             for m in get_registry().values()
         }
     )
-
-
-def add_service_errors(
-    form: forms.Form,
-    exc: Exception,
-    *,
-    prefix: str = "",
-    subforms: Mapping[str, forms.Form] | None = None,
-) -> None:
-    """Put a service error on the form: field errors on their fields, the rest on top."""
-    if isinstance(exc, RequestValidationError):
-        for field, messages in exc.field_errors.items():
-            target: forms.Form = form
-            name: str | None = field
-            head, _dot, tail = field.partition(".")
-            if subforms and head in subforms and tail:
-                target, name = subforms[head], tail
-            if name not in target.fields:
-                name = None
-            for message in messages:
-                target.add_error(name, message)
-        return
-    form.add_error(None, str(getattr(exc, "message", None) or exc))
 
 
 # -- references --------------------------------------------------------------------------------
@@ -345,10 +322,7 @@ class OverlayForm(forms.Form):
         try:
             self.cleaned_spec = validate_overlay(self._raw_spec(), size=self.image_size)
         except RequestValidationError as exc:
-            for field, messages in exc.field_errors.items():
-                name = field.removeprefix("overlay.")
-                for message in messages:
-                    self.add_error(name if name in self.fields else None, message)
+            add_service_errors(self, exc, prefix="overlay.")
         return data
 
     def _raw_spec(self) -> dict[str, Any]:

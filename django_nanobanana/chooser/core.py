@@ -10,11 +10,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .. import access
-from ..budgets import BudgetExceeded
-from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
-from ..forms import GenerationForm
+from ..exceptions import NanobananaError
+from ..forms import GenerationForm, add_service_errors
 from ..models import AssetVersion, GeneratedAsset, Source
 from ..pictures import picture_for
+from ..services import generate
 
 #: Thumbnails: the smallest rendition at least this wide.
 THUMBNAIL_WIDTH = 160
@@ -91,21 +91,15 @@ def queue_generation(
     Returns the queued version, or None after adding the refusal (budget, validation,
     configuration) to the form's errors.
     """
-    from .. import services
-
     data = form.cleaned_data
     try:
-        return services.generate(
+        return generate(
             form.generation_params(),
             title=data.get("title") or "",
             alt_text=data.get("alt_text") or "",
             user=user,
             source=source,
         )
-    except RequestValidationError as exc:
-        for field, messages in exc.field_errors.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    except (BudgetExceeded, ConfigurationError, NanobananaError) as exc:
-        form.add_error(None, str(exc))
+    except NanobananaError as exc:
+        add_service_errors(form, exc)
     return None

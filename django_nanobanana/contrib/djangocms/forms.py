@@ -11,8 +11,11 @@ from .. import require
 
 require("djangocms")
 
+from ...exceptions import RequestValidationError  # noqa: E402
 from ...fields import limit_to_user  # noqa: E402
+from ...forms import add_service_errors  # noqa: E402
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
+from ...services import validate_overlay  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
 
 COLOR = forms.CharField(
@@ -83,13 +86,10 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         data = super().clean()
         asset = data.get("asset")
         if asset is not None and self.overlay_changed():
-            from ... import services
-            from ...exceptions import RequestValidationError
-
             current = asset.current_version
             size = (current.width, current.height) if current and current.width else None
             try:
-                services.validate_overlay(self.overlay_spec(), size=size)
+                validate_overlay(self.overlay_spec(), size=size)
             except RequestValidationError as exc:
-                self.add_error("overlay_text", exc.message)
+                add_service_errors(self, exc, field="overlay_text")
         return data
