@@ -60,6 +60,12 @@ def is_active_user(user: Any) -> bool:
     )
 
 
+def real_user(user: Any) -> Any:
+    """The user a request is recorded for: an authenticated user with a primary key, else
+    None (anonymous, ``None``). What versions, ledger entries and audit rows point at."""
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+
+
 def _staff(user: Any) -> bool:
     return is_active_user(user) and bool(
         getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)

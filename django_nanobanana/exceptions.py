@@ -1,8 +1,14 @@
-"""Errors raised at the edge, before anything is spent."""
+"""The app's own errors: raised at the edge, before anything is spent."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .money import budget_timezone, format_money
 
 
 class NanobananaError(Exception):
@@ -31,3 +37,90 @@ class IdempotencyConflict(NanobananaError):
 
 class StateConflict(NanobananaError):
     """The object is not in a state that allows the operation (e.g. cancel a finished version)."""
+
+
+class BudgetExceeded(NanobananaError):
+    """A request that would pass a budget. Nothing was reserved.
+
+    ``budget`` (the :class:`~django_nanobanana.models.Budget`: ``scope``, ``name``,
+    ``period``), ``unit`` ("USD" or "images"), ``limit``, ``remaining`` (Decimal for USD,
+    int for images), ``requested``, ``resets_at`` (aware datetime, the next window
+    boundary) and ``message`` (translated). Raised by
+    :func:`django_nanobanana.ledger.reserve`.
+    """
+
+    def __init__(
+        self,
+        *,
+        budget: Any,
+        unit: str,
+        limit: Decimal | int,
+        remaining: Decimal | int,
+        requested: Decimal | int,
+        resets_at: dt.datetime,
+        subject_name: str = "",
+    ) -> None:
+        self.budget = budget
+        self.unit = unit
+        self.limit = limit
+        self.remaining = remaining
+        self.requested = requested
+        self.resets_at = resets_at
+        self.subject_name = subject_name
+        super().__init__(self.message)
+
+    @property
+    def who(self) -> str:
+        if self.budget.for_each_user:
+            return _("user %(name)s") % {"name": self.subject_name}
+        return self.budget.describe()
+
+    @property
+    def message(self) -> str:
+        local = self.resets_at.astimezone(budget_timezone())
+        resets = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+        daily = self.budget.is_daily
+        if self.unit == "images":
+            template = (
+                _(
+                    "Over the daily image budget for %(who)s: limit %(limit)s images, "
+                    "%(left)s left, resets at %(resets)s."
+                )
+                if daily
+                else _(
+                    "Over the monthly image budget for %(who)s: limit %(limit)s images, "
+                    "%(left)s left, resets at %(resets)s."
+                )
+            )
+            values = {"limit": self.limit, "left": self.remaining}
+        else:
+            template = (
+                _(
+                    "Over the daily budget for %(who)s: limit %(limit)s, %(left)s left, "
+                    "resets at %(resets)s."
+                )
+                if daily
+                else _(
+                    "Over the monthly budget for %(who)s: limit %(limit)s, %(left)s left, "
+                    "resets at %(resets)s."
+                )
+            )
+            values = {"limit": format_money(self.limit), "left": format_money(self.remaining)}
+        return template % {"who": self.who, "resets": resets.strip(), **values}
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (Decimals as strings) for the REST API."""
+        return {
+            "budget": {
+                "id": self.budget.pk,
+                "name": self.budget.name,
+                "scope": self.budget.scope,
+                "period": self.budget.period,
+            },
+            "unit": self.unit,
+            "limit": str(self.limit),
+            "remaining": str(self.remaining),
+            "requested": str(self.requested),
+            "resets_at": self.resets_at.isoformat(),
+            "message": self.message,
+        }

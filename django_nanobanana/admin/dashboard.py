@@ -1,4 +1,4 @@
-"""What the usage dashboard shows. The numbers come from :mod:`django_nanobanana.reports`
+"""What the usage dashboard shows. The numbers come from :mod:`django_nanobanana.ledger.reports`
 (no aggregation here); this module only shapes them for the template and the charts."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import reports
-from ..budgets import budget_timezone
+from ..ledger import budget_timezone, reports
 from ..models import AssetVersion, State
 from ..models.ledger import AuditRecord, Outcome
 

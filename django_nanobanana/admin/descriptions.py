@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from ..budgets import BudgetExceeded
-from ..exceptions import NanobananaError, StateConflict
+from ..exceptions import BudgetExceeded, NanobananaError, StateConflict
 from ..forms import error_message
 from ..ledger import client_ip
 from ..models import DescriptionState, GeneratedAsset, ImageDescription, Source

@@ -11,8 +11,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ..budgets import format_money, from_micros, window_counters
-from ..models.ledger import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry, UsageTotal
+from ..ledger import format_money, from_micros, window_counters
+from ..models import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry, UsageTotal
 
 VIEW_USAGE = "nanobanana.view_usage"
 MANAGE_BUDGETS = "nanobanana.manage_budgets"

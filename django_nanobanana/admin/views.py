@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from .. import reports
-from ..budgets import budget_timezone
 from ..conf import nanobanana_settings
 from ..imaging.overlay import OverlayResult, OverlaySpec, OverlayValidationError, draw_overlay
+from ..ledger import budget_timezone, reports
 from ..models import AssetVersion, GeneratedAsset, Rendition, State
 from ..pictures import overlay_warning, picture_for
 from ..providers.models_registry import model_warning

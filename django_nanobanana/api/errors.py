@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from ..exceptions import (
+    BudgetExceeded,
     ConfigurationError,
     IdempotencyConflict,
     RequestValidationError,
@@ -123,10 +124,6 @@ def _budget_response(exc: Exception) -> Response:
 
 
 def _is_budget_exceeded(exc: Exception) -> bool:
-    try:
-        from ..budgets import BudgetExceeded
-    except ImportError:  # pragma: no cover - the budgets module is part of the package
-        return False
     return isinstance(exc, BudgetExceeded)
 
 

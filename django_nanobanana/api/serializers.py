@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
-from .. import reports
+from ..ledger import reports
 from ..models import (
     AssetVersion,
     GeneratedAsset,

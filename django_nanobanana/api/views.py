@@ -32,12 +32,18 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from .. import reports, services
-from ..budgets import window
+from .. import services
 from ..conf import nanobanana_settings
 from ..exceptions import RequestValidationError, StateConflict
-from ..models import AssetVersion, DescriptionState, GeneratedAsset, ImageDescription, Source
-from ..models.ledger import BudgetPeriod
+from ..ledger import client_ip, reports, window
+from ..models import (
+    AssetVersion,
+    BudgetPeriod,
+    DescriptionState,
+    GeneratedAsset,
+    ImageDescription,
+    Source,
+)
 from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry, replacement_for
 from ..services import descriptions
@@ -66,11 +72,6 @@ def authentication_classes() -> list[type]:
         classes.append(TokenAuthentication)
     classes.append(SessionAuthentication)
     return classes
-
-
-def client_ip(request: Request) -> str | None:
-    """``REMOTE_ADDR``. Behind a proxy the site must set it from a trusted header."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -7,16 +7,13 @@ from .assets import (
     State,
     VersionKind,
 )
+from .budgets import Budget, BudgetCounter, BudgetPeriod, BudgetScope
 from .descriptions import DescriptionState, ImageDescription, Review
 from .ledger import (
     AuditRecord,
     BatchJob,
     BatchJobState,
     BilledCall,
-    Budget,
-    BudgetCounter,
-    BudgetPeriod,
-    BudgetScope,
     EntryKind,
     LedgerEntry,
     Outcome,

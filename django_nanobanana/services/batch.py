@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
 from ..imaging.decode import ImageValidationError, decode_image
+from ..ledger import accounting
 from ..models import AssetVersion, BatchJob, BatchJobState, Source, State
 from ..providers import get_provider
 from ..providers.base import BilledAttempt, RawResponse
@@ -35,7 +36,6 @@ from ..providers.batch_api import BatchJob as ProviderBatchJob
 from ..providers.batch_api import GeminiBatchClient
 from ..providers.errors import ModelNotFoundError, ProviderError
 from ..providers.models_registry import get_model
-from . import accounting
 from .assets import validate_overlay
 from .generation import (
     GenerationParams,

@@ -34,10 +34,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import ledger
-from ..budgets import BudgetExceeded
-from ..budgets import reserve as reserve_budget
 from ..conf import nanobanana_settings
-from ..exceptions import ConfigurationError, RequestValidationError, StateConflict
+from ..exceptions import (
+    BudgetExceeded,
+    ConfigurationError,
+    RequestValidationError,
+    StateConflict,
+)
+from ..ledger import accounting
+from ..ledger import reserve as reserve_budget
 from ..models import (
     AssetVersion,
     DescriptionState,
@@ -52,7 +57,6 @@ from ..providers import get_provider
 from ..providers.base import DescribeRequest, ReferenceImage
 from ..providers.errors import ProviderError
 from ..providers.models_registry import TextModel, get_text_model
-from . import accounting
 from .lease import retry_on_lock
 
 logger = logging.getLogger(__name__)
@@ -144,7 +148,7 @@ def request_description(
 
     Raises :class:`StateConflict` for an unfinished version, :class:`ConfigurationError`
     or :class:`RequestValidationError` for a bad text model, and
-    :class:`~django_nanobanana.budgets.BudgetExceeded` when a budget refuses the estimate:
+    :class:`~django_nanobanana.exceptions.BudgetExceeded` when a budget refuses the estimate:
     the refusal is stored (a ``refused`` description with the reason, an audit row) and
     the image is left unchanged.
     """

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
-from ..budgets import BudgetExceeded
+from ..access import real_user
 from ..conf import nanobanana_settings
 from ..exceptions import (
+    BudgetExceeded,
     ConfigurationError,
     IdempotencyConflict,
     RequestValidationError,
@@ -34,13 +35,13 @@ from ..exceptions import (
 from ..imaging.decode import ImageValidationError, decode_image, sha256_hex
 from ..imaging.disclosure import read_provenance
 from ..imaging.placeholder import dominant_color, lqip_data_uri
+from ..ledger import accounting
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage, Source, State, VersionKind
 from ..providers import ImageRequest, get_provider
 from ..providers.errors import ProviderError
 from ..providers.models_registry import ModelCapabilities, get_model, resolve_model
 from ..storage import EXTENSIONS, delete_files, original_name, save_exact
 from ..workers import trim_memory
-from . import accounting
 from .lease import Heartbeat, retry_on_lock
 from .references import describe, load_for_request, resolve_references
 
@@ -422,7 +423,7 @@ def generate(
     A retired model is refused (naming its replacement); a deprecated or legacy one works
     and the version carries a notice saying when it goes away (``params["notices"]``).
     """
-    user = _real_user(user)
+    user = real_user(user)
     params = replace(params, notices=(*params.notices, *_lifecycle_notices(params)))
     references = resolve_references(params.references, user=user)
     if overlay is not None:
@@ -462,7 +463,7 @@ def regenerate(
 
     Never served from the prompt cache: asking again means wanting a new image.
     """
-    user = _real_user(user)
+    user = real_user(user)
     base = _carried_over(
         version,
         GenerationParams(
@@ -536,7 +537,7 @@ def edit(
     enqueue: bool = True,
 ) -> AssetVersion:
     """Edit a finished version with an instruction (multi-turn on 3.x models)."""
-    user = _real_user(user)
+    user = real_user(user)
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be edited."))
     refs = resolve_references(references, user=user)
@@ -670,10 +671,6 @@ def _carried_over(version: AssetVersion, params: GenerationParams) -> Generation
 def _recorded_references(version: AssetVersion) -> list[ReferenceImage]:
     ids = [r["id"] for r in version.references if r.get("id")]
     return list(ReferenceImage.objects.filter(pk__in=ids))
-
-
-def _real_user(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _validated(

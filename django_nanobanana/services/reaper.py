@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..conf import nanobanana_settings
+from ..ledger import accounting
 from ..models import AssetVersion, State
-from . import accounting
 
 logger = logging.getLogger(__name__)
 

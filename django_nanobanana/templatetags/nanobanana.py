@@ -137,7 +137,7 @@ def nanobanana_money(amount: Any) -> str:
     """``{{ amount|nanobanana_money }}``: ``$1.05``, ``$0.039`` (as budget errors print it)."""
     from decimal import Decimal, InvalidOperation
 
-    from ..budgets import format_money
+    from ..money import format_money
 
     if amount is None or amount == "":
         return "—"

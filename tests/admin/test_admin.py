@@ -11,8 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from django_nanobanana.models import AssetVersion, GeneratedAsset, State
-from django_nanobanana.models.ledger import Budget
+from django_nanobanana.models import AssetVersion, Budget, GeneratedAsset, State
 
 from .conftest import add_version, png
 
@@ -462,7 +461,7 @@ def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_clien
     from django.utils import timezone
 
     from django_nanobanana import ledger
-    from django_nanobanana.budgets import budget_timezone
+    from django_nanobanana.ledger import budget_timezone
     from tests.ledger.conftest import try_reserve
 
     reservation = try_reserve(None, "0.10", model="gemini-3.1-flash-image-preview")

@@ -232,7 +232,7 @@ def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
     dashboard shows $1.05 spent and $0.00 left, what the next reservation is refused on."""
     from decimal import Decimal
 
-    from django_nanobanana import budgets, ledger
+    from django_nanobanana import ledger
     from tests.ledger.conftest import try_reserve
 
     user = get_user_model().objects.get(username="editor")
@@ -253,13 +253,13 @@ def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
     assert "$1.05 / $0.50" in browser.find_element("id", "result_list").text
 
     refused = try_reserve(user, "0.039")
-    assert isinstance(refused, budgets.BudgetExceeded)
+    assert isinstance(refused, ledger.BudgetExceeded)
     browser.get(base + reverse("admin:nanobanana_generatedasset_usage"))
     row = wait(browser, css("#nb-budgets tbody tr"))
     assert row.find_element("css selector", ".nb-spent").text == "$1.05"
     assert (
         row.find_element("css selector", ".nb-left").text
-        == budgets.format_money(refused.remaining)
+        == ledger.format_money(refused.remaining)
         == "$0.00"
     )
     wait(browser, css("body[data-charts-drawn='1']"))

@@ -168,7 +168,7 @@ def test_usage_command_csv_escapes_formulas(api, alice):
     assert sorted(r["model"] for r in rows) == sorted("'" + m for m in FORMULAS)
     assert all(r["requests"] == "1" for r in rows)
     # The API trims whitespace; tab and carriage return are escaped all the same.
-    from django_nanobanana.reports import csv_cell
+    from django_nanobanana.ledger.reports import csv_cell
 
     assert csv_cell("\tcmd") == "'\tcmd" and csv_cell("\rcmd") == "'\rcmd"
     assert csv_cell("gemini") == "gemini" and csv_cell(3) == 3

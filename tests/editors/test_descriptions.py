@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 
-from django_nanobanana.budgets import BudgetExceeded
+from django_nanobanana.exceptions import BudgetExceeded
 from django_nanobanana.models import (
     AuditRecord,
     BilledCall,

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from django_nanobanana import budgets
+from django_nanobanana import ledger
 from django_nanobanana.models import Budget
 
 UTC = dt.UTC
@@ -57,7 +57,7 @@ def try_reserve(
     Returns the Reservation or the BudgetExceeded."""
     try:
         with transaction.atomic():
-            return budgets.reserve(
+            return ledger.reserve(
                 version_id=version_id or uuid.uuid4(),
                 user=user,
                 amount=Decimal(amount),
@@ -66,5 +66,5 @@ def try_reserve(
                 model=model,
                 now=now,
             )
-    except budgets.BudgetExceeded as exc:
+    except ledger.BudgetExceeded as exc:
         return exc

@@ -126,7 +126,7 @@ def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice,
     counter exists yet (a refused reservation rolls its counter back)."""
     import re
 
-    from django_nanobanana import budgets
+    from django_nanobanana import ledger
     from django_nanobanana.models import BudgetCounter
 
     from .conftest import make_budget
@@ -138,7 +138,7 @@ def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice,
     each = make_budget(name="each", scope="user", amount_limit=Decimal("1.00"))
 
     refused = try_reserve(alice, "0.01")
-    assert isinstance(refused, budgets.BudgetExceeded) and refused.budget == each
+    assert isinstance(refused, ledger.BudgetExceeded) and refused.budget == each
     assert refused.remaining == Decimal("0")
     assert not BudgetCounter.objects.exists()  # rolled back with the refusal
 

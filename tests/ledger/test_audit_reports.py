@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
 
-from django_nanobanana import ledger, reports
+from django_nanobanana import ledger
+from django_nanobanana.ledger import reports
 from django_nanobanana.models import AuditRecord, LedgerEntry, Outcome, UsageTotal
 from django_nanobanana.providers import Usage
 

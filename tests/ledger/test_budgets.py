@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import override_settings
 
-from django_nanobanana import budgets, ledger
+from django_nanobanana import ledger
 from django_nanobanana.models import Budget, BudgetCounter, EntryKind, LedgerEntry
 
 from .conftest import UTC, make_budget, try_reserve
@@ -29,8 +29,8 @@ def counter(budget: Budget) -> BudgetCounter:
 def test_fifty_requests_against_a_budget_of_ten_give_ten_reservations(alice):
     budget = make_budget(scope="site", amount_limit=Decimal("1.00"))
     results = [try_reserve(alice, "0.10", now=NOW) for _ in range(50)]
-    granted = [r for r in results if isinstance(r, budgets.Reservation)]
-    refused = [r for r in results if isinstance(r, budgets.BudgetExceeded)]
+    granted = [r for r in results if isinstance(r, ledger.Reservation)]
+    refused = [r for r in results if isinstance(r, ledger.BudgetExceeded)]
     assert len(granted) == 10
     assert len(refused) == 40
     assert all(r.budget == budget and r.remaining == Decimal(0) for r in refused)
@@ -43,7 +43,7 @@ def test_fifty_requests_against_a_budget_of_ten_give_ten_reservations(alice):
 def test_image_limit_counts_images(alice):
     budget = make_budget(scope="site", image_limit=3)
     results = [try_reserve(alice, "0.05", images=1, now=NOW) for _ in range(5)]
-    assert sum(isinstance(r, budgets.Reservation) for r in results) == 3
+    assert sum(isinstance(r, ledger.Reservation) for r in results) == 3
     exc = results[-1]
     assert exc.unit == "images" and exc.limit == 3 and exc.remaining == 0
     assert "limit 3 images, 0 left" in exc.message
@@ -52,9 +52,9 @@ def test_image_limit_counts_images(alice):
 
 def test_refusal_names_budget_limit_what_is_left_and_reset(alice):
     budget = make_budget(scope="user", user=alice, amount_limit=Decimal("1.00"), name="alice")
-    assert isinstance(try_reserve(alice, "0.88", now=NOW), budgets.Reservation)
+    assert isinstance(try_reserve(alice, "0.88", now=NOW), ledger.Reservation)
     exc = try_reserve(alice, "0.13", now=NOW)
-    assert isinstance(exc, budgets.BudgetExceeded)
+    assert isinstance(exc, ledger.BudgetExceeded)
     assert exc.budget == budget
     assert exc.limit == Decimal("1.00")
     assert exc.remaining == Decimal("0.12")
@@ -67,7 +67,7 @@ def test_refusal_names_budget_limit_what_is_left_and_reset(alice):
     assert data["limit"] == "1.000000" and data["remaining"] == "0.120000"
     assert data["budget"]["scope"] == "user"
     # Exactly what is left still fits.
-    assert isinstance(try_reserve(alice, "0.12", now=NOW), budgets.Reservation)
+    assert isinstance(try_reserve(alice, "0.12", now=NOW), ledger.Reservation)
 
 
 def test_refused_request_keeps_no_partial_reservation_even_if_caught_inside(alice, editors):
@@ -75,8 +75,8 @@ def test_refused_request_keeps_no_partial_reservation_even_if_caught_inside(alic
     group = make_budget(scope="group", group=editors, amount_limit=Decimal("0.05"))
     assert site.pk < group.pk  # the site counter is reserved first, then the group refuses
     with transaction.atomic():
-        with pytest.raises(budgets.BudgetExceeded) as info:
-            budgets.reserve(
+        with pytest.raises(ledger.BudgetExceeded) as info:
+            ledger.reserve(
                 version_id=uuid.uuid4(), user=alice, amount=Decimal("0.10"), source="api", now=NOW
             )
         # the caller swallowed the refusal inside its own block: still nothing reserved
@@ -90,13 +90,13 @@ def test_group_and_site_budgets_apply_to_members_and_everyone(alice, bob, editor
     carol = User.objects.create_user("carol")
     group = make_budget(scope="group", group=editors, image_limit=2, period="month")
     site = make_budget(scope="site", image_limit=3)
-    assert isinstance(try_reserve(alice, "0.01", now=NOW), budgets.Reservation)
-    assert isinstance(try_reserve(bob, "0.01", now=NOW), budgets.Reservation)
+    assert isinstance(try_reserve(alice, "0.01", now=NOW), ledger.Reservation)
+    assert isinstance(try_reserve(bob, "0.01", now=NOW), ledger.Reservation)
     exc = try_reserve(alice, "0.01", now=NOW)  # the group's two images are used
     assert exc.budget == group
     assert exc.message.startswith("Over the monthly image budget for group editors")
     assert "resets at 2026-12-01 00:00 UTC" in exc.message
-    assert isinstance(try_reserve(carol, "0.01", now=NOW), budgets.Reservation)  # not an editor
+    assert isinstance(try_reserve(carol, "0.01", now=NOW), ledger.Reservation)  # not an editor
     exc = try_reserve(carol, "0.01", now=NOW)
     assert exc.budget == site and "site-wide" in exc.message
     assert try_reserve(None, "0.01", now=NOW).budget == site  # anonymous: site budgets apply
@@ -105,24 +105,24 @@ def test_group_and_site_budgets_apply_to_members_and_everyone(alice, bob, editor
 def test_settings_budget_for_every_user_keeps_separate_counters(alice, bob):
     config = {"BUDGETS": [{"name": "per-user", "scope": "user", "period": "day", "amount": "0.20"}]}
     with override_settings(NANOBANANA=config):
-        assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
-        assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
+        assert isinstance(try_reserve(alice, "0.10", now=NOW), ledger.Reservation)
+        assert isinstance(try_reserve(alice, "0.10", now=NOW), ledger.Reservation)
         exc = try_reserve(alice, "0.10", now=NOW)
-        assert isinstance(exc, budgets.BudgetExceeded)
+        assert isinstance(exc, ledger.BudgetExceeded)
         assert exc.message.startswith(
             "Over the daily budget for user alice: limit $0.20, $0.00 left"
         )
-        assert isinstance(try_reserve(bob, "0.10", now=NOW), budgets.Reservation)
+        assert isinstance(try_reserve(bob, "0.10", now=NOW), ledger.Reservation)
         budget = Budget.objects.get(settings_key="per-user")
         assert budget.counters.count() == 2
     # Settings changed: the row follows them; removed: deactivated, history kept.
     with override_settings(
         NANOBANANA={"BUDGETS": [{"name": "per-user", "scope": "user", "amount": "0.30"}]}
     ):
-        assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
+        assert isinstance(try_reserve(alice, "0.10", now=NOW), ledger.Reservation)
         assert Budget.objects.get(settings_key="per-user").amount_limit == Decimal("0.30")
     with override_settings(NANOBANANA={"BUDGETS": []}):
-        assert isinstance(try_reserve(alice, "5", now=NOW), budgets.Reservation)
+        assert isinstance(try_reserve(alice, "5", now=NOW), ledger.Reservation)
         assert not Budget.objects.get(settings_key="per-user").is_active
 
 
@@ -143,7 +143,7 @@ def test_settings_budget_targets_named_user_and_group(alice, bob, editors):
     with override_settings(NANOBANANA=config):
         exc = try_reserve(alice, "0.20", now=NOW)
         assert exc.budget.settings_key == "alice"
-        assert isinstance(try_reserve(bob, "0.20", now=NOW), budgets.Reservation)
+        assert isinstance(try_reserve(bob, "0.20", now=NOW), ledger.Reservation)
         assert try_reserve(bob, "0.20", now=NOW).budget.settings_key == "editors"
         assert not Budget.objects.filter(settings_key="ghost").exists()
 
@@ -161,8 +161,8 @@ def test_day_and_month_windows_in_a_non_utc_time_zone(alice):
         assert exc.message.endswith("resets at 2026-12-01 00:00 EST.")
         # 40 minutes later it is a new day *and* a new month in New York.
         early = late + dt.timedelta(minutes=40)
-        assert isinstance(try_reserve(alice, "0.70", now=early), budgets.Reservation)
-        assert isinstance(try_reserve(alice, "0.20", now=early), budgets.Reservation)
+        assert isinstance(try_reserve(alice, "0.70", now=early), ledger.Reservation)
+        assert isinstance(try_reserve(alice, "0.20", now=early), ledger.Reservation)
         assert try_reserve(alice, "0.20", now=early).budget == day
         # The next NY day, same NY month: the month budget (1.50) refuses.
         exc = try_reserve(alice, "0.70", now=early + dt.timedelta(days=1))
@@ -186,11 +186,11 @@ def test_day_and_month_windows_in_a_non_utc_time_zone(alice):
 
 def test_a_day_across_daylight_saving_is_23_hours(alice):
     with override_settings(NANOBANANA={"BUDGET_TIME_ZONE": "Europe/Berlin"}):
-        start, end = budgets.window("day", dt.datetime(2026, 3, 29, 12, tzinfo=UTC))
+        start, end = ledger.window("day", dt.datetime(2026, 3, 29, 12, tzinfo=UTC))
         assert end.astimezone(UTC) - start.astimezone(UTC) == dt.timedelta(hours=23)
         assert start.utcoffset() == dt.timedelta(hours=1)
         assert end.utcoffset() == dt.timedelta(hours=2)
-        start, end = budgets.window("month", dt.datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+        start, end = ledger.window("month", dt.datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
         assert start == dt.datetime(2027, 1, 1, tzinfo=ZoneInfo("Europe/Berlin"))
         assert end == dt.datetime(2027, 2, 1, tzinfo=ZoneInfo("Europe/Berlin"))
 
@@ -239,9 +239,9 @@ def test_refunded_money_is_available_again(alice):
     make_budget(scope="site", amount_limit=Decimal("0.20"))
     a = try_reserve(alice, "0.10", now=NOW)
     try_reserve(alice, "0.10", now=NOW)
-    assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.BudgetExceeded)
+    assert isinstance(try_reserve(alice, "0.10", now=NOW), ledger.BudgetExceeded)
     ledger.refund(a.version_id)
-    assert isinstance(try_reserve(alice, "0.10", now=NOW), budgets.Reservation)
+    assert isinstance(try_reserve(alice, "0.10", now=NOW), ledger.Reservation)
 
 
 def test_budget_added_mid_month_starts_from_what_was_spent(alice, bob):
@@ -256,7 +256,7 @@ def test_budget_added_mid_month_starts_from_what_was_spent(alice, bob):
 
 def test_float_money_is_refused(alice):
     with pytest.raises(TypeError):
-        budgets.reserve(version_id=uuid.uuid4(), user=alice, amount=0.1, source="api")
+        ledger.reserve(version_id=uuid.uuid4(), user=alice, amount=0.1, source="api")
     with pytest.raises(TypeError):
         ledger.settle(uuid.uuid4(), actual=0.1)
 
@@ -269,7 +269,7 @@ def test_budget_validation():
 
 
 def test_format_money():
-    assert budgets.format_money(Decimal("1")) == "$1.00"
-    assert budgets.format_money(Decimal("0.039")) == "$0.039"
-    assert budgets.format_money(Decimal("0.134448")) == "$0.134448"
-    assert budgets.format_money(Decimal("12.5")) == "$12.50"
+    assert ledger.format_money(Decimal("1")) == "$1.00"
+    assert ledger.format_money(Decimal("0.039")) == "$0.039"
+    assert ledger.format_money(Decimal("0.134448")) == "$0.134448"
+    assert ledger.format_money(Decimal("12.5")) == "$12.50"

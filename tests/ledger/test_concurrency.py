@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
-from django_nanobanana import budgets, ledger
+from django_nanobanana import ledger
 from django_nanobanana.models import Budget, BudgetCounter, EntryKind, LedgerEntry
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def run_concurrently(jobs):
 def reserve_job(user, amount, images=1):
     def job():
         with transaction.atomic():
-            reservation = budgets.reserve(
+            reservation = ledger.reserve(
                 version_id=uuid.uuid4(),
                 user=user,
                 amount=Decimal(amount),
@@ -74,8 +74,8 @@ def test_fifty_concurrent_requests_against_a_budget_of_ten():
         name="site", scope="site", period="day", amount_limit=Decimal("1.00")
     )
     results = run_concurrently([reserve_job(user, "0.10") for _ in range(50)])
-    granted = [r for r in results if isinstance(r, budgets.Reservation)]
-    refused = [r for r in results if isinstance(r, budgets.BudgetExceeded)]
+    granted = [r for r in results if isinstance(r, ledger.Reservation)]
+    refused = [r for r in results if isinstance(r, ledger.BudgetExceeded)]
     others = [r for r in results if r not in granted and r not in refused]
     assert others == []
     assert len(granted) == 10
@@ -106,8 +106,8 @@ def test_overlapping_budgets_under_load_never_pass_a_limit_nor_deadlock():
         name="each", scope="user", period="day", amount_limit=Decimal("0.45")
     )
     first = run_concurrently([reserve_job(users[i % 5], "0.07") for i in range(40)])
-    granted = [r for r in first if isinstance(r, budgets.Reservation)]
-    assert all(isinstance(r, budgets.Reservation | budgets.BudgetExceeded) for r in first)
+    granted = [r for r in first if isinstance(r, ledger.Reservation)]
+    assert all(isinstance(r, ledger.Reservation | ledger.BudgetExceeded) for r in first)
     assert len(granted) == 15  # the team's image limit binds first (5 users x 6 fit $0.45)
 
     def settle_job(reservation, index):
@@ -123,7 +123,7 @@ def test_overlapping_budgets_under_load_never_pass_a_limit_nor_deadlock():
         + [reserve_job(users[i % 5], "0.07") for i in range(30)]
     )
     assert not [
-        r for r in second if isinstance(r, Exception) and not isinstance(r, budgets.BudgetExceeded)
+        r for r in second if isinstance(r, Exception) and not isinstance(r, ledger.BudgetExceeded)
     ]
     for budget in (site, team, each):
         for counter in BudgetCounter.objects.filter(budget=budget):

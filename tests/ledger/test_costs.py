@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from django_nanobanana import ledger, reports
+from django_nanobanana import ledger
+from django_nanobanana.ledger import reports
 from django_nanobanana.models import AuditRecord, EntryKind, LedgerEntry
 from django_nanobanana.providers import ImageRequest, ReferenceImage, get_provider
 from django_nanobanana.providers.models_registry import BUILTIN_MODELS, get_model

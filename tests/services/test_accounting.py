@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from django_nanobanana.budgets import BudgetExceeded
-from django_nanobanana.models import AssetVersion, GeneratedAsset
-from django_nanobanana.models.ledger import AuditRecord, Budget, LedgerEntry
+from django_nanobanana.exceptions import BudgetExceeded
+from django_nanobanana.models import AssetVersion, AuditRecord, Budget, GeneratedAsset, LedgerEntry
 from django_nanobanana.providers.models_registry import get_model
 from django_nanobanana.services import GenerationParams, cancel, execute_version, generate
 from django_nanobanana.services.generation import _claim, _run

@@ -26,7 +26,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.utils import timezone
 
-from django_nanobanana.budgets import to_micros
+from django_nanobanana.ledger import to_micros
 from django_nanobanana.models import (
     AssetVersion,
     AuditRecord,

@@ -17,9 +17,9 @@ from django.core.management.base import (
 )
 from tqdm import tqdm
 
-from ...budgets import format_money
 from ...exceptions import NanobananaError
 from ...models import AssetVersion, State
+from ...money import format_money
 from ...services import execute_version
 from ...services.batch import (
     COLUMNS_HELP,

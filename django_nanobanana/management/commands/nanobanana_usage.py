@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ...ledger.reports import GROUPS, METRICS, check_day, to_json, usage, write_csv
 from ...models import Source
-from ...reports import GROUPS, METRICS, check_day, to_json, usage, write_csv
 
 TABLE_METRICS = ("requests", "succeeded", "refused", "images", "cached", "cost", "avoided_cost")
 

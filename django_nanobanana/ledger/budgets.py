@@ -27,75 +27,32 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .conf import nanobanana_settings
-from .exceptions import ConfigurationError, NanobananaError
-from .models.ledger import (
-    MICROS,
-    Budget,
-    BudgetCounter,
-    BudgetPeriod,
-    BudgetScope,
-    EntryKind,
-    LedgerEntry,
-)
+from ..access import real_user
+from ..conf import nanobanana_settings
+from ..exceptions import BudgetExceeded, ConfigurationError
+from ..models import Budget, BudgetCounter, BudgetPeriod, BudgetScope, EntryKind, LedgerEntry
+from ..money import budget_timezone, from_micros, to_micros
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BudgetExceeded",
     "Reservation",
     "applicable_budgets",
-    "budget_timezone",
-    "format_money",
     "reserve",
     "sync_settings_budgets",
     "window",
     "window_counters",
 ]
-
-
-# -- money and time helpers ------------------------------------------------------------------
-
-
-def to_micros(amount: Decimal | int, *, rounding: str = ROUND_HALF_UP) -> int:
-    """Whole micro-dollars of an amount. Floats are refused: money is never a float."""
-    if isinstance(amount, float) or not isinstance(amount, (Decimal, int)):
-        raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
-    return int((Decimal(amount) * MICROS).to_integral_value(rounding=rounding))
-
-
-def from_micros(micros: int) -> Decimal:
-    return (Decimal(micros) / MICROS).quantize(Decimal("0.000001"))
-
-
-def format_money(amount: Decimal) -> str:
-    """``$1.00``, ``$0.039``: two decimals, more only when the amount needs them."""
-    amount = Decimal(amount)
-    shown = amount.quantize(Decimal("0.01"))
-    if shown != amount:
-        shown = amount.quantize(Decimal("0.000001")).normalize()
-        if shown.as_tuple().exponent > -2:  # e.g. 1E+1 after normalize
-            shown = shown.quantize(Decimal("0.01"))
-    return f"${shown:f}"
-
-
-def budget_timezone() -> ZoneInfo:
-    """``BUDGET_TIME_ZONE``, else Django's ``TIME_ZONE``, else UTC."""
-    name = nanobanana_settings.BUDGET_TIME_ZONE or getattr(settings, "TIME_ZONE", None) or "UTC"
-    return ZoneInfo(name)
 
 
 def window(period: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -119,8 +76,12 @@ def window(period: str, now: dt.datetime | None = None) -> tuple[dt.datetime, dt
     return start, end
 
 
-def _real_user(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+def booked_by(user: Any) -> dict[str, Any]:
+    """Who a ledger or audit row is for: ``user`` (None unless a real user, see
+    :func:`~django_nanobanana.access.real_user`) and the ``username`` kept with it, which
+    outlives the account."""
+    user = real_user(user)
+    return {"user": user, "username": user.get_username() if user else ""}
 
 
 # -- budgets declared in settings -------------------------------------------------------------
@@ -222,7 +183,7 @@ def sync_settings_budgets() -> None:
 def applicable_budgets(user: Any) -> list[Budget]:
     """Active budgets that apply to ``user`` (None/anonymous: the site-wide ones), by pk."""
     sync_settings_budgets()
-    user = _real_user(user)
+    user = real_user(user)
     condition = Q(scope=BudgetScope.SITE)
     if user is not None:
         condition |= Q(scope=BudgetScope.USER, user=user) | Q(
@@ -238,7 +199,7 @@ def applicable_budgets(user: Any) -> list[Budget]:
 
 def subject_of(budget: Budget, user: Any) -> str:
     """Counter subject: the user's pk for an every-user budget, else empty."""
-    if budget.scope == BudgetScope.USER and budget.user_id is None:
+    if budget.for_each_user:
         return str(user.pk)
     return ""
 
@@ -251,7 +212,7 @@ def _scope_filter(budget: Budget, subject: str) -> Q:
     return Q(user_id=budget.user_id or subject)
 
 
-def _settled_in(
+def settled_in(
     budget: Budget, subject: str, start: dt.datetime, end: dt.datetime
 ) -> tuple[int, int]:
     """Money (micros) and images already settled in a window: a budget added mid-month
@@ -283,7 +244,7 @@ def counters_for(
         lookup = {"budget": budget, "subject": subject, "window_start": start}
         counter = BudgetCounter.objects.filter(**lookup).first()
         if counter is None and create:
-            spent, images = _settled_in(budget, subject, start, end)
+            spent, images = settled_in(budget, subject, start, end)
             BudgetCounter.objects.bulk_create(
                 [BudgetCounter(window_end=end, spent_micros=spent, spent_images=images, **lookup)],
                 ignore_conflicts=True,
@@ -307,7 +268,7 @@ def window_counters(
     """
     start, end = window(budget.period, now)
     counters = list(budget.counters.filter(window_start=start).order_by("subject"))
-    if budget.scope == BudgetScope.USER and budget.user_id is None:
+    if budget.for_each_user:
         have = {c.subject for c in counters}
         settled = (
             LedgerEntry.objects.filter(
@@ -333,7 +294,7 @@ def window_counters(
                     )
                 )
     elif not counters:
-        spent, images = _settled_in(budget, "", start, end)
+        spent, images = settled_in(budget, "", start, end)
         counters = [
             BudgetCounter(
                 budget=budget,
@@ -345,93 +306,6 @@ def window_counters(
             )
         ]
     return counters, start, end
-
-
-# -- refusal ---------------------------------------------------------------------------------
-
-
-class BudgetExceeded(NanobananaError):
-    """A request that would pass a budget. Nothing was reserved.
-
-    ``budget`` (the :class:`Budget`: ``scope``, ``name``, ``period``), ``unit`` ("USD" or
-    "images"), ``limit``, ``remaining`` (Decimal for USD, int for images), ``requested``,
-    ``resets_at`` (aware datetime, the next window boundary) and ``message`` (translated).
-    """
-
-    def __init__(
-        self,
-        *,
-        budget: Budget,
-        unit: str,
-        limit: Decimal | int,
-        remaining: Decimal | int,
-        requested: Decimal | int,
-        resets_at: dt.datetime,
-        subject_name: str = "",
-    ) -> None:
-        self.budget = budget
-        self.unit = unit
-        self.limit = limit
-        self.remaining = remaining
-        self.requested = requested
-        self.resets_at = resets_at
-        self.subject_name = subject_name
-        super().__init__(self.message)
-
-    @property
-    def who(self) -> str:
-        if self.budget.scope == BudgetScope.USER and self.budget.user_id is None:
-            return _("user %(name)s") % {"name": self.subject_name}
-        return self.budget.describe()
-
-    @property
-    def message(self) -> str:
-        local = self.resets_at.astimezone(budget_timezone())
-        resets = local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
-        if self.unit == "images":
-            template = (
-                _(
-                    "Over the daily image budget for %(who)s: limit %(limit)s images, "
-                    "%(left)s left, resets at %(resets)s."
-                )
-                if self.budget.period == BudgetPeriod.DAY
-                else _(
-                    "Over the monthly image budget for %(who)s: limit %(limit)s images, "
-                    "%(left)s left, resets at %(resets)s."
-                )
-            )
-            values = {"limit": self.limit, "left": self.remaining}
-        else:
-            template = (
-                _(
-                    "Over the daily budget for %(who)s: limit %(limit)s, %(left)s left, "
-                    "resets at %(resets)s."
-                )
-                if self.budget.period == BudgetPeriod.DAY
-                else _(
-                    "Over the monthly budget for %(who)s: limit %(limit)s, %(left)s left, "
-                    "resets at %(resets)s."
-                )
-            )
-            values = {"limit": format_money(self.limit), "left": format_money(self.remaining)}
-        return template % {"who": self.who, "resets": resets.strip(), **values}
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (Decimals as strings) for the REST API."""
-        return {
-            "budget": {
-                "id": self.budget.pk,
-                "name": self.budget.name,
-                "scope": self.budget.scope,
-                "period": self.budget.period,
-            },
-            "unit": self.unit,
-            "limit": str(self.limit),
-            "remaining": str(self.remaining),
-            "requested": str(self.requested),
-            "resets_at": self.resets_at.isoformat(),
-            "message": self.message,
-        }
 
 
 # -- reservation -----------------------------------------------------------------------------
@@ -479,7 +353,7 @@ def reserve(
     if micros < 0 or images < 0:
         raise ValueError("a reservation cannot be negative")
     now = now or timezone.now()
-    user = _real_user(user)
+    user = real_user(user)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -487,8 +361,7 @@ def reserve(
                     kind=EntryKind.RESERVE,
                     version_id=version_id,
                     asset_id=asset_id,
-                    user=user,
-                    username=user.get_username() if user else "",
+                    **booked_by(user),
                     source=source,
                     model=model,
                     amount=from_micros(micros),

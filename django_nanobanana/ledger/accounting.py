@@ -1,7 +1,7 @@
 """The seam between the flows and the money: audit trail, budget reservation, settlement.
 
-The flows call only these functions; :mod:`django_nanobanana.ledger` and
-:mod:`django_nanobanana.budgets` hold the rules (see docs/ledger.md). Where each is called:
+The flows call only these functions; the other modules of :mod:`django_nanobanana.ledger`
+hold the rules (see docs/ledger.md). Where each is called:
 
 - :func:`reserve`: inside the transaction that creates a version (a refusal rolls it back);
 - :class:`BilledRecorder`: the moment each billed answer arrives (passed to
@@ -26,11 +26,13 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import budgets, ledger
 from ..conf import nanobanana_settings
-from ..models import AssetVersion, State
-from ..models.ledger import BilledCall, Outcome
-from .lease import retry_on_lock
+from ..models import AssetVersion, BilledCall, Outcome, State
+from ..models.ledger import TOKEN_FIELDS
+from ..services.lease import retry_on_lock
+from . import budgets
+from .audit import record_outcome, record_request
+from .entries import close, record_billed_call, record_cache_hit
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def _record(
     amount: Decimal | None,
     outcome: str = Outcome.PENDING,
 ) -> None:
-    ledger.record_request(
+    record_request(
         user=user,
         source=version.source,
         prompt=version.prompt,
@@ -79,7 +81,7 @@ def _record(
 def reserve(version: Any, *, amount: Decimal, user: Any, client_ip: str | None) -> None:
     """Audit the request and reserve its estimate on every budget that applies.
 
-    Raises :class:`~django_nanobanana.budgets.BudgetExceeded` (the caller's transaction
+    Raises :class:`~django_nanobanana.exceptions.BudgetExceeded` (the caller's transaction
     rolls the version back, then calls :func:`refused`).
     """
     budgets.reserve(
@@ -99,10 +101,10 @@ def finish(version: Any) -> dict[str, Any]:
     calls over every attempt (settled), or a refund when nothing was billed. Sets
     ``version.cost`` and the token counts to those sums and returns them (the caller
     writes them to the row in the same transaction), then completes the audit row."""
-    totals = ledger.close(version.pk, images=1 if version.state == State.SUCCEEDED else 0)
+    totals = close(version.pk, images=1 if version.state == State.SUCCEEDED else 0)
     for name, value in totals.items():
         setattr(version, name, value)
-    ledger.record_outcome(
+    record_outcome(
         version.pk,
         outcome=_OUTCOMES.get(version.state, Outcome.FAILED),
         reason=version.error,
@@ -118,12 +120,12 @@ def release(version: Any, *, outcome: str) -> None:
     """A version ended without a result of its own (cancelled, reaped): close it. Nothing
     billed releases the whole reservation; answers billed to an earlier attempt that was
     lost stay booked (and on the version's row)."""
-    totals = ledger.close(version.pk, images=0)
+    totals = close(version.pk, images=0)
     if totals["cost"] > 0:
         AssetVersion.objects.filter(pk=version.pk).update(**totals)
         for name, value in totals.items():
             setattr(version, name, value)
-    ledger.record_outcome(
+    record_outcome(
         version.pk,
         outcome=_OUTCOMES.get(outcome, Outcome.FAILED),
         reason=version.error,
@@ -188,7 +190,7 @@ class BilledRecorder:
             return
         version = self.version
         row = retry_on_lock(
-            lambda: ledger.record_billed_call(
+            lambda: record_billed_call(
                 version.pk,
                 attempt=version.attempts,
                 call=item.number,
@@ -210,7 +212,7 @@ class BilledRecorder:
             # The version was closed by another attempt: its row carries this cost too.
             AssetVersion.objects.filter(pk=version.pk).update(
                 cost=Coalesce(F("cost"), Value(Decimal(0))) + row.cost,
-                **{name: F(name) + getattr(row, name) for name in ledger.TOKEN_FIELDS},
+                **{name: F(name) + getattr(row, name) for name in TOKEN_FIELDS},
             )
 
     def flush(self, items: Iterable[Any]) -> None:
@@ -234,7 +236,7 @@ class BilledRecorder:
 def cache_hit(version: Any, *, avoided: Decimal | None, user: Any, client_ip: str | None) -> None:
     """Zero cost, with the cost avoided; no budget is charged."""
     _record(version, user=user, client_ip=client_ip, amount=Decimal(0), outcome=Outcome.CACHED)
-    ledger.record_cache_hit(
+    record_cache_hit(
         version.pk,
         user=user,
         avoided=avoided or Decimal(0),
@@ -248,7 +250,7 @@ def refused(
     params: Any, *, user: Any, source: str, client_ip: str | None, reason: str, outcome: str
 ) -> None:
     """Record a request refused before a version existed (invalid or over budget)."""
-    ledger.record_request(
+    record_request(
         user=user,
         source=source,
         prompt=params.prompt,

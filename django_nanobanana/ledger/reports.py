@@ -19,22 +19,16 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .budgets import (
-    applicable_budgets,
-    budget_timezone,
-    counters_for,
-    from_micros,
-    window,
-    window_counters,
-)
-from .models.ledger import (
+from ..models import (
     AuditRecord,
+    Budget,
     BudgetCounter,
     BudgetPeriod,
     BudgetScope,
@@ -42,6 +36,16 @@ from .models.ledger import (
     LedgerEntry,
     Outcome,
     UsageTotal,
+)
+from ..models.ledger import TOKEN_FIELDS
+from ..money import budget_timezone, from_micros
+from .budgets import (
+    applicable_budgets,
+    counters_for,
+    settled_in,
+    sync_settings_budgets,
+    window,
+    window_counters,
 )
 
 __all__ = [
@@ -68,13 +72,9 @@ METRICS = (
     "cached",
     "cost",
     "avoided_cost",
-    "prompt_text_tokens",
-    "prompt_image_tokens",
-    "output_text_tokens",
-    "output_image_tokens",
-    "thoughts_tokens",
+    *TOKEN_FIELDS,
 )
-TOKENS = METRICS[7:]
+TOKENS = TOKEN_FIELDS
 SUCCEEDED = (Outcome.SUCCEEDED, Outcome.CACHED)
 REFUSED = (Outcome.REFUSED, Outcome.INVALID)
 
@@ -113,6 +113,16 @@ def _user_filter(user: Any, field: str = "user") -> Q:
     if isinstance(user, str):
         return Q(username=user)
     return Q(**{field: user})
+
+
+def _between(queryset: QuerySet, field: str, first: Any, last: Any, *, end: str = "lt") -> QuerySet:
+    """``queryset`` with ``field`` from ``first`` (inclusive) to ``last`` (``end="lt"``:
+    exclusive, ``"lte"``: inclusive); either may be None (open)."""
+    if first is not None:
+        queryset = queryset.filter(**{f"{field}__gte": first})
+    if last is not None:
+        queryset = queryset.filter(**{f"{field}__{end}": last})
+    return queryset
 
 
 def _empty() -> dict[str, Any]:
@@ -169,11 +179,9 @@ def usage(
         return queryset.values(*columns).annotate(**measures).order_by()
 
     # Audit rows still present.
-    audit = AuditRecord.objects.filter(_user_filter(user), extra)
-    if start:
-        audit = audit.filter(created_at__gte=start)
-    if end:
-        audit = audit.filter(created_at__lt=end)
+    audit = _between(
+        AuditRecord.objects.filter(_user_filter(user), extra), "created_at", start, end
+    )
     add(
         grouped(
             audit.annotate(day=TruncDate("created_at", tzinfo=tz)),
@@ -184,26 +192,25 @@ def usage(
         )
     )
     # Folded (pruned) audit rows.
-    totals = UsageTotal.objects.filter(_user_filter(user), extra)
-    if since:
-        totals = totals.filter(day__gte=since)
-    if until:
-        totals = totals.filter(day__lte=until)
+    totals = _between(
+        UsageTotal.objects.filter(_user_filter(user), extra), "day", since, until, end="lte"
+    )
     add(
         grouped(
             totals, **{name: Sum(name) for name in ("requests", "succeeded", "refused", *TOKENS)}
         )
     )
     # Money, from the ledger.
-    money = LedgerEntry.objects.filter(
-        _user_filter(user),
-        extra,
-        kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE, EntryKind.CACHE_HIT),
+    money = _between(
+        LedgerEntry.objects.filter(
+            _user_filter(user),
+            extra,
+            kind__in=(EntryKind.SETTLE, EntryKind.LATE_CHARGE, EntryKind.CACHE_HIT),
+        ),
+        "occurred_at",
+        start,
+        end,
     )
-    if start:
-        money = money.filter(occurred_at__gte=start)
-    if end:
-        money = money.filter(occurred_at__lt=end)
     settled = Q(kind=EntryKind.SETTLE)
     add(
         grouped(
@@ -334,9 +341,8 @@ def budget_status(
     rows = []
     for budget, counter, start, end, subject in counters_for(budgets, user, now, create=False):
         if counter is None:
-            from .budgets import _settled_in  # a budget not used yet in this window
-
-            spent, images = _settled_in(budget, subject, start, end)
+            # a budget not used yet in this window
+            spent, images = settled_in(budget, subject, start, end)
             counter = BudgetCounter(spent_micros=spent, spent_images=images)
         rows.append(_status_row(budget, counter, start, end, name if subject else ""))
     return rows
@@ -345,11 +351,6 @@ def budget_status(
 def site_budget_status(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Current windows of every active budget (every-user budgets: one row per user that
     used it in this window), for the dashboard. Sorted with the fullest first."""
-    from django.contrib.auth import get_user_model
-
-    from .budgets import sync_settings_budgets
-    from .models.ledger import Budget
-
     sync_settings_budgets()
     now = now or timezone.now()
     rows = []
