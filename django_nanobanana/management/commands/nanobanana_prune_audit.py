@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from ...conf import nanobanana_settings
 from ...ledger import prune_audit
+from ..retention import add_retention_arguments, retention_days
 
 
 class Command(BaseCommand):
@@ -21,24 +22,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--older-than",
-            type=int,
-            metavar="DAYS",
-            help="age in days (default: AUDIT_RETENTION_DAYS)",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="only count what would be pruned"
+        add_retention_arguments(
+            parser,
+            days_type=int,
+            days_help="age in days (default: AUDIT_RETENTION_DAYS)",
+            dry_run_help="only count what would be pruned",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        days = options["older_than"]
-        if days is None:
-            days = nanobanana_settings.AUDIT_RETENTION_DAYS
-        if days is None:
-            raise CommandError("Give --older-than DAYS or set NANOBANANA['AUDIT_RETENTION_DAYS'].")
-        if days < 0:
-            raise CommandError("--older-than must be zero or more days.")
+        days = retention_days(
+            options,
+            nanobanana_settings.AUDIT_RETENTION_DAYS,
+            unset="Give --older-than DAYS or set NANOBANANA['AUDIT_RETENTION_DAYS'].",
+            negative="--older-than must be zero or more days.",
+        )
         before = timezone.now() - timedelta(days=days)
         count = prune_audit(before=before, dry_run=options["dry_run"])
         verb = "Would prune" if options["dry_run"] else "Pruned"

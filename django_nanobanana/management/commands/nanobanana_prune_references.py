@@ -6,10 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from ...conf import nanobanana_settings
 from ...services.references import delete_unused_references
+from ..retention import add_retention_arguments, retention_days
 
 
 class Command(BaseCommand):
@@ -20,25 +21,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--older-than",
-            type=float,
-            metavar="DAYS",
-            help="retention in days (default: REFERENCE_RETENTION_DAYS)",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="only count what would be deleted"
+        add_retention_arguments(
+            parser,
+            days_type=float,
+            days_help="retention in days (default: REFERENCE_RETENTION_DAYS)",
+            dry_run_help="only count what would be deleted",
         )
         parser.add_argument("--json", action="store_true", help="print the counts as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        days = options["older_than"]
-        if days is None:
-            days = nanobanana_settings.REFERENCE_RETENTION_DAYS
-        if days is None:
-            raise CommandError("REFERENCE_RETENTION_DAYS is None: pass --older-than DAYS.")
-        if days < 0:
-            raise CommandError("--older-than must not be negative.")
+        days = retention_days(
+            options,
+            nanobanana_settings.REFERENCE_RETENTION_DAYS,
+            unset="REFERENCE_RETENTION_DAYS is None: pass --older-than DAYS.",
+            negative="--older-than must not be negative.",
+        )
         counts = delete_unused_references(
             older_than=timedelta(days=days), dry_run=options["dry_run"]
         )
