@@ -1,144 +1,46 @@
-"""The API's views: validate input, call :mod:`django_nanobanana.services`, answer.
-
-No flow lives here. Authentication: token (when ``rest_framework.authtoken`` is installed)
-and session with CSRF, unless the project sets DRF's ``DEFAULT_AUTHENTICATION_CLASSES``,
-which are then used instead. Errors: :mod:`.errors`. Permissions: :mod:`.permissions`.
-"""
+"""``assets/``: create, list, read, change, describe, regenerate, edit, overlay,
+revert, delete an image and list its versions."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.apps import apps
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
-from .. import services
-from ..conf import nanobanana_settings
-from ..exceptions import RequestValidationError, StateConflict
-from ..ledger import client_ip, reports, window
-from ..models import (
-    AssetVersion,
-    BudgetPeriod,
-    DescriptionState,
-    GeneratedAsset,
-    ImageDescription,
-    Source,
+from ... import services
+from ...exceptions import StateConflict
+from ...ledger import client_ip
+from ...models import AssetVersion, DescriptionState, GeneratedAsset, ImageDescription, Source
+from ...services import descriptions
+from ...services.assets import default_base_version
+from .. import serializers as s
+from ..filters import AssetFilter
+from ..pagination import Pagination
+from ..permissions import visible_assets
+from ..schema import COMMON, GENERATION, IDEMPOTENCY_KEY, errors
+from ..throttles import GenerationRateThrottle, OverlayRateThrottle
+from .base import (
+    APIMixin,
+    ObjectByIdMixin,
+    annotate_assets,
+    document,
+    idempotency_key,
+    retrieve_route,
 )
-from ..pictures import prefetch_pictures
-from ..providers.models_registry import get_registry, replacement_for
-from ..services import descriptions
-from ..services.assets import default_base_version
-from . import serializers as s
-from .errors import ErrorHandlingMixin
-from .filters import AssetFilter
-from .pagination import Pagination
-from .permissions import AssetPermission, visible_assets, visible_versions
-from .schema import COMMON, GENERATION, IDEMPOTENCY_KEY, errors
-from .throttles import GenerationRateThrottle, OverlayRateThrottle, ReferenceUploadRateThrottle
 
-#: Largest reference upload read into memory (the services refuse larger references).
-MAX_REFERENCE_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 #: Actions that queue a generation: throttled per user.
 GENERATING_ACTIONS = frozenset({"create", "regenerate", "edit"})
-
-
-def authentication_classes() -> list[type]:
-    """The project's DRF authentication classes if it sets them, else token + session."""
-    if "DEFAULT_AUTHENTICATION_CLASSES" in (getattr(settings, "REST_FRAMEWORK", None) or {}):
-        return list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
-    classes: list[type] = []
-    if apps.is_installed("rest_framework.authtoken"):
-        classes.append(TokenAuthentication)
-    classes.append(SessionAuthentication)
-    return classes
-
-
-def idempotency_key(request: Request) -> str | None:
-    key = (request.headers.get("Idempotency-Key") or "").strip()
-    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise ValidationError(
-            {
-                "Idempotency-Key": [
-                    _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY_LENGTH}
-                ]
-            }
-        )
-    return key or None
-
-
-def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAsset]:
-    """What the asset serializer reads, in a fixed number of queries for any number of
-    assets: the newest version's id/state/model and the total cost as subqueries, the
-    owner joined, the current version and its renditions prefetched."""
-    newest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-pk")
-    total = (
-        AssetVersion.objects.filter(asset=OuterRef("pk"))
-        .order_by()
-        .values("asset")
-        .annotate(total=Sum("cost"))
-        .values("total")
-    )
-    queryset = queryset.annotate(
-        latest_version_id=Subquery(newest.values("pk")[:1]),
-        latest_state=Subquery(newest.values("state")[:1]),
-        latest_model=Subquery(newest.values("model")[:1]),
-        total_cost=Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=6)),
-    ).select_related("owner")
-    return prefetch_pictures(queryset).order_by("-updated_at", "-pk")
-
-
-def document(**kwargs: Any) -> Any:
-    """``extend_schema`` on a view method, based on drf-spectacular's inspector even when
-    the project's ``DEFAULT_SCHEMA_CLASS`` is another one."""
-
-    def decorator(function: Any) -> Any:
-        function.schema = AutoSchema
-        return extend_schema(**kwargs)(function)
-
-    return decorator
-
-
-class APIMixin(ErrorHandlingMixin):
-    """What every view of the API shares: JSON, authentication, permissions, errors."""
-
-    renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
-    permission_classes = [AssetPermission]
-    # drf-spectacular's inspector whatever the project's DEFAULT_SCHEMA_CLASS is.
-    schema = AutoSchema()
-
-    def get_authenticators(self) -> list[Any]:
-        return [cls() for cls in authentication_classes()]
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["fields"] = s.requested_fields(self.request, s.AssetSerializer)
-        return context
-
-    def asset_action_kind(self, action_name: str) -> str:
-        return "view"
 
 
 ACCEPTED = OpenApiResponse(
@@ -151,13 +53,13 @@ ACCEPTED = OpenApiResponse(
 )
 
 
-def _field_errors_as(exc: RequestValidationError, name: str) -> RequestValidationError:
-    return RequestValidationError({name: [m for msgs in exc.field_errors.values() for m in msgs]})
-
-
 @extend_schema(tags=["assets"])
 class AssetViewSet(
-    APIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    APIMixin,
+    ObjectByIdMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Generated images: create, list, read, regenerate, edit, overlay, revert, delete."""
 
@@ -166,9 +68,6 @@ class AssetViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = AssetFilter
     queryset = GeneratedAsset.objects.none()  # for the schema; see get_queryset
-    lookup_url_kwarg = "id"
-    # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
-    lookup_value_regex = "[^/]+"
 
     #: Actions that need the right to generate before any object is looked at.
     generating_actions = frozenset({"create"})
@@ -194,12 +93,6 @@ class AssetViewSet(
 
     def get_queryset(self) -> QuerySet[GeneratedAsset]:
         return annotate_assets(visible_assets(self.request.user))
-
-    def get_object(self) -> GeneratedAsset:
-        # No filtering of detail routes by query parameters; invalid ids are a 404.
-        asset = get_object_or_404(self.get_queryset(), pk=self.kwargs["id"])
-        self.check_object_permissions(self.request, asset)
-        return asset
 
     def get_throttles(self) -> list[Any]:
         throttles = list(super().get_throttles())
@@ -266,15 +159,7 @@ class AssetViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @document(
-        summary=_l("Read an image"),
-        responses={
-            200: OpenApiResponse(s.AssetSerializer, _l("The image.")),
-            **errors(404, *COMMON),
-        },
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
+    retrieve = retrieve_route(_l("Read an image"), s.AssetSerializer, _l("The image."))
 
     @document(
         summary=_l("Create an image and queue its generation"),
@@ -524,216 +409,3 @@ class AssetViewSet(
         return self.get_paginated_response(
             s.VersionSerializer(page, many=True, context=context).data
         )
-
-
-@extend_schema(tags=["versions"])
-class VersionViewSet(APIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One generation: its state, reason, attempts, parameters and cost."""
-
-    serializer_class = s.VersionSerializer
-    queryset = AssetVersion.objects.none()
-    lookup_url_kwarg = "id"
-    # Any segment reaches the view, so a malformed id is a JSON 404 like an unknown one.
-    lookup_value_regex = "[^/]+"
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["fields"] = s.requested_fields(self.request, s.AssetSerializer)
-        return context
-
-    def asset_action_kind(self, action_name: str) -> str:
-        return "change" if action_name == "cancel" else "view"
-
-    def get_queryset(self) -> QuerySet[AssetVersion]:
-        return visible_versions(self.request.user).select_related("asset")
-
-    def get_object(self) -> AssetVersion:
-        version = get_object_or_404(self.get_queryset(), pk=self.kwargs["id"])
-        self.check_object_permissions(self.request, version)
-        return version
-
-    @document(
-        summary=_l("Read a version (poll it until is_final)"),
-        responses={
-            200: OpenApiResponse(s.VersionSerializer, _l("The version.")),
-            **errors(404, *COMMON),
-        },
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
-
-    @document(
-        summary=_l("Cancel queued work"),
-        request=None,
-        responses={
-            200: OpenApiResponse(s.VersionSerializer, _l("Cancelled.")),
-            **errors(404, 409, *COMMON),
-        },
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, **kwargs: Any) -> Response:
-        version = services.cancel(self.get_object(), user=request.user)
-        return Response(s.VersionSerializer(version, context=self.get_serializer_context()).data)
-
-
-@extend_schema(tags=["references"])
-class ReferenceViewSet(APIMixin, viewsets.GenericViewSet):
-    """Reference images for generations and edits, validated by the safe decoder."""
-
-    serializer_class = s.ReferenceSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    queryset = AssetVersion.objects.none()
-
-    def get_throttles(self) -> list[Any]:
-        return [*super().get_throttles(), ReferenceUploadRateThrottle()]
-
-    @document(
-        summary=_l("Upload a reference image"),
-        request={"multipart/form-data": s.ReferenceUploadSerializer},
-        responses={
-            201: OpenApiResponse(s.ReferenceSerializer, description=_l("Stored.")),
-            200: OpenApiResponse(
-                s.ReferenceSerializer,
-                description=_l("You had uploaded the same image before: that reference."),
-            ),
-            **errors(400, 429, *COMMON),
-        },
-    )
-    def create(self, request: Request) -> Response:
-        serializer = s.ReferenceUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        if upload.size > MAX_REFERENCE_UPLOAD_BYTES:
-            raise ValidationError(
-                {
-                    "file": [
-                        _("Reference images may be at most %(mb)d MB.")
-                        % {"mb": MAX_REFERENCE_UPLOAD_BYTES // (1024 * 1024)}
-                    ]
-                }
-            )
-        started = timezone.now()
-        try:
-            reference = services.store_reference(
-                upload.read(), user=request.user, name=upload.name or ""
-            )
-        except RequestValidationError as exc:
-            raise _field_errors_as(exc, "file") from None
-        code = status.HTTP_200_OK if reference.created_at < started else status.HTTP_201_CREATED
-        return Response(s.ReferenceSerializer(reference).data, status=code)
-
-
-class UsageView(APIMixin, APIView):
-    """Usage and the budgets left: your own (and only your own budgets); staff with
-    nanobanana.view_usage: anyone's, and every budget."""
-
-    @document(
-        tags=["usage"],
-        summary=_l("Usage and budgets left"),
-        parameters=[s.UsageQuerySerializer],
-        responses={
-            200: OpenApiResponse(s.UsageSerializer, _l("Usage rows and budgets.")),
-            **errors(400, *COMMON),
-        },
-    )
-    def get(self, request: Request) -> Response:
-        query = s.UsageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        since = data.get("since") or window(BudgetPeriod.MONTH)[0].date()
-        until = data.get("until")
-        if until is not None and since > until:
-            raise ValidationError({"since": [_("Must not be after until.")]})
-        group_by = data.get("group_by") or ()
-        named = data.get("user")
-        rows = reports.visible_usage(
-            request.user,
-            user=named,
-            since=since,
-            until=until,
-            group_by=group_by,
-            model=data.get("model"),
-            source=data.get("source"),
-        )
-        if reports.can_view_all(request.user):
-            if named:
-                user_model = get_user_model()
-                target = user_model._default_manager.filter(
-                    **{user_model.USERNAME_FIELD: named}
-                ).first()
-                budgets = reports.budget_status(target) if target else []
-            else:
-                budgets = reports.site_budget_status()
-            whose = named or None
-        else:  # the user's own figures only: no group or site spending
-            budgets = reports.budget_status(request.user, own_only=True)
-            whose = request.user.get_username()
-        body = {
-            "user": whose,
-            "since": since,
-            "until": until,
-            "group_by": list(group_by),
-            "rows": rows,
-            "budgets": budgets,
-        }
-        return Response(s.UsageSerializer(body).data)
-
-
-class ModelsView(APIMixin, APIView):
-    """The capabilities registry: ratios, sizes, reference limits, prices."""
-
-    @document(
-        tags=["models"],
-        summary=_l("Image models, their capabilities and prices"),
-        responses={
-            200: OpenApiResponse(s.ModelSerializer(many=True), _l("Every model.")),
-            **errors(*COMMON),
-        },
-    )
-    def get(self, request: Request) -> Response:
-        default = nanobanana_settings.DEFAULT_MODEL
-        out = []
-        for model_id, caps in sorted(get_registry().items()):
-            sizes = caps.image_sizes or ("1K",)
-            out.append(
-                {
-                    "id": model_id,
-                    "name": caps.name,
-                    "default": model_id == default,
-                    "aspect_ratios": list(caps.aspect_ratios),
-                    "image_sizes": list(caps.image_sizes),
-                    "default_image_size": caps.default_image_size,
-                    "max_reference_images": caps.max_reference_images,
-                    "max_reference_bytes": caps.max_reference_bytes,
-                    "thinking_levels": list(caps.thinking_levels),
-                    "default_thinking_level": caps.default_thinking_level,
-                    "grounding": list(caps.grounding),
-                    "stage": caps.stage,
-                    "released": caps.released,
-                    "shutdown": caps.shutdown,
-                    "replacement": replacement.id
-                    if (replacement := replacement_for(model_id))
-                    else None,
-                    "notice": caps.lifecycle_notice(),
-                    "supports_seed": caps.supports_seed,
-                    "prices": caps.prices,
-                    "image_costs": {
-                        size: caps.image_cost(size)
-                        for size in sizes
-                        if size in caps.output_image_tokens
-                    },
-                    "dimensions": [
-                        {
-                            "aspect_ratio": ratio,
-                            "image_size": size,
-                            "width": caps.dimensions(ratio, size)[0],
-                            "height": caps.dimensions(ratio, size)[1],
-                        }
-                        for ratio in caps.aspect_ratios
-                        if ratio in caps.dimensions_1k
-                        for size in sizes
-                    ],
-                }
-            )
-        return Response(s.ModelSerializer(out, many=True).data)
