@@ -35,6 +35,15 @@ def validate_overlay(data: dict | None, *, size: tuple[int, int] | None = None) 
     return spec.to_dict()
 
 
+def merged_overlay(asset: GeneratedAsset | None, changes: dict | None) -> dict | None:
+    """The overlay after a partial change (the API's PATCH): the fields in ``changes``
+    replace the asset's, the others stay; ``None`` removes the overlay. Validated later,
+    by :func:`rerender_overlay`."""
+    if changes is None:
+        return None
+    return {**((asset.overlay if asset is not None else None) or {}), **changes}
+
+
 def is_settled(version: AssetVersion) -> bool:
     """Whether there is nothing more to wait for: a final state, and for a success its
     renditions written and the asset moved on (it is current, or a newer version is). With

@@ -23,7 +23,7 @@ from ...exceptions import StateConflict
 from ...ledger import client_ip
 from ...models import AssetVersion, DescriptionState, GeneratedAsset, ImageDescription, Source
 from ...services import descriptions
-from ...services.assets import default_base_version
+from ...services.assets import default_base_version, merged_overlay
 from .. import serializers as s
 from ..filters import AssetFilter
 from ..pagination import Pagination
@@ -372,8 +372,8 @@ class AssetViewSet(
         serializer.is_valid(raise_exception=True)
         if "overlay" in serializer.validated_data:  # PATCH without it changes nothing
             spec = serializer.validated_data["overlay"]
-            if partial and spec is not None:
-                spec = {**(asset.overlay or {}), **spec}
+            if partial:
+                spec = merged_overlay(asset, spec)
             services.rerender_overlay(asset, spec, user=request.user)
         return Response(self._asset_data(asset.pk), status=status.HTTP_202_ACCEPTED)
 
