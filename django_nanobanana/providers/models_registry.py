@@ -280,3 +280,45 @@ def get_text_model(model_id: str | None = None) -> TextModel:
             }
         )
     return model
+
+
+def describe_model(model: ModelCapabilities) -> dict[str, Any]:
+    """One image model of the registry as plain data, the one description of a model:
+    what ``GET models/`` answers (its serializer formats it) and what ``nanobanana_models``
+    prints a part of. Dates stay dates; ``default`` says whether it is ``DEFAULT_MODEL``."""
+    sizes = model.image_sizes or ("1K",)
+    replacement = replacement_for(model.id)
+    return {
+        "id": model.id,
+        "name": model.name,
+        "default": model.id == nanobanana_settings.DEFAULT_MODEL,
+        "aspect_ratios": list(model.aspect_ratios),
+        "image_sizes": list(model.image_sizes),
+        "default_image_size": model.default_image_size,
+        "max_reference_images": model.max_reference_images,
+        "max_reference_bytes": model.max_reference_bytes,
+        "thinking_levels": list(model.thinking_levels),
+        "default_thinking_level": model.default_thinking_level,
+        "grounding": list(model.grounding),
+        "stage": model.stage,
+        "released": model.released,
+        "shutdown": model.shutdown,
+        "replacement": replacement.id if replacement is not None else None,
+        "notice": model.lifecycle_notice(),
+        "supports_seed": model.supports_seed,
+        "prices": model.prices,
+        "image_costs": {
+            size: model.image_cost(size) for size in sizes if size in model.output_image_tokens
+        },
+        "dimensions": [
+            {
+                "aspect_ratio": ratio,
+                "image_size": size,
+                "width": model.dimensions(ratio, size)[0],
+                "height": model.dimensions(ratio, size)[1],
+            }
+            for ratio in model.aspect_ratios
+            if ratio in model.dimensions_1k
+            for size in sizes
+        ],
+    }

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ...conf import nanobanana_settings
 from ...exceptions import NanobananaError
 from ...providers import get_provider
-from ...providers.models_registry import get_registry, replacement_for
+from ...providers.models_registry import describe_model, get_registry
 
 
 class Command(BaseCommand):
@@ -55,38 +55,21 @@ class Command(BaseCommand):
         available = {m.id: m for m in listed}
         registry = get_registry()
         required = self._required(provider)
-        rows: list[dict[str, Any]] = []
-        for model in registry.values():
-            target = replacement_for(model.id)
-            rows.append(
-                {
-                    "id": model.id,
-                    "name": model.name,
-                    "stage": model.stage,
-                    "shutdown": model.shutdown.isoformat() if model.shutdown else None,
-                    "replacement": target.id if target else None,
-                    "available": model.id in available,
-                    "required": model.id in required,
-                    "known": True,
-                }
+        rows = [
+            _row(
+                describe_model(model),
+                available=model.id in available,
+                required=model.id in required,
+                known=True,
             )
-        for item in listed:
-            if item.id in registry:
-                continue
-            if not options["all"] and "image" not in item.id and "banana" not in item.id:
-                continue
-            rows.append(
-                {
-                    "id": item.id,
-                    "name": item.display_name,
-                    "stage": None,
-                    "shutdown": None,
-                    "replacement": None,
-                    "available": True,
-                    "required": False,
-                    "known": False,
-                }
-            )
+            for model in registry.values()
+        ]
+        rows += [
+            _row({"id": item.id, "name": item.display_name}, available=True)
+            for item in listed
+            if item.id not in registry
+            and (options["all"] or "image" in item.id or "banana" in item.id)
+        ]
         problems = [
             f"{row['id']} ({', '.join(required[row['id']])}) is "
             + ("retired" if row["stage"] == "retired" else "not available to this key")
@@ -137,3 +120,22 @@ class Command(BaseCommand):
                 "  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip()
             )
         self.stdout.write("* the default model or a provider's allowed model")
+
+
+def _row(
+    model: dict[str, Any], *, available: bool, required: bool = False, known: bool = False
+) -> dict[str, Any]:
+    """One line of the table (one object of ``--json``): a model of the registry as
+    :func:`describe_model` describes it, or only the id and name of a listed model the
+    registry does not know."""
+    shutdown = model.get("shutdown")
+    return {
+        "id": model["id"],
+        "name": model["name"],
+        "stage": model.get("stage"),
+        "shutdown": shutdown.isoformat() if shutdown else None,
+        "replacement": model.get("replacement"),
+        "available": available,
+        "required": required,
+        "known": known,
+    }
