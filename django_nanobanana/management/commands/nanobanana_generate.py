@@ -15,11 +15,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from ...exceptions import NanobananaError, RequestValidationError
+from ...exceptions import NanobananaError, RequestValidationError, StateConflict
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, available_fonts
 from ...models import AssetVersion, GeneratedAsset, Source, State
 from ...services import (
     GenerationParams,
+    delete_asset,
     edit,
     execute_version,
     generate,
@@ -275,7 +276,10 @@ class Command(JsonErrorsMixin, BaseCommand):
         trail keeps the request)."""
         asset = version.asset
         if asset.versions.count() == 1:
-            asset.delete()
+            try:
+                delete_asset(asset)
+            except StateConflict:  # still being generated elsewhere: kept, the worker ends it
+                pass
 
     def _report(self, version: AssetVersion, options: dict[str, Any], *, final: bool) -> None:
         record = version_record(version)
