@@ -12,9 +12,17 @@ from ...providers.models_registry import model_warning
 from .common import absolute_url, api_url
 
 
-class VersionSummarySerializer(serializers.ModelSerializer):
+# A version with its status URL (``url``); the subclasses name their fields. No docstring:
+# the schema would give it to the subclasses as their description.
+class VersionLinkSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, version: AssetVersion) -> str:
+        return api_url("version-detail", self.context.get("request"), id=version.pk)
+
+
+class VersionSummarySerializer(VersionLinkSerializer):
     class Meta:
         model = AssetVersion
         fields = (
@@ -32,13 +40,8 @@ class VersionSummarySerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, version: AssetVersion) -> str:
-        return api_url("version-detail", self.context.get("request"), id=version.pk)
 
-
-class VersionSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text=_("Status URL of the version."))
+class VersionSerializer(VersionLinkSerializer):
     asset = serializers.UUIDField(source="asset_id", read_only=True)
     parent = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
     reused_from = serializers.SerializerMethodField(
@@ -118,10 +121,6 @@ class VersionSerializer(serializers.ModelSerializer):
             "finished_at",
         )
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, version: AssetVersion) -> str:
-        return api_url("version-detail", self.context.get("request"), id=version.pk)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_thinking_level(self, version: AssetVersion) -> str | None:
