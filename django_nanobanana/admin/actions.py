@@ -1,17 +1,18 @@
-"""The asset admin's actions: Generate, Regenerate, Edit with an instruction, Re-render
-overlay, Make current and Cancel.
+"""The asset admin's pages of one image: Generate, Regenerate, Edit with an instruction,
+Re-render overlay, Make current and Cancel; the changelist actions that do the same to
+several images at once are in :mod:`.bulk`.
 
-Each exists as a changelist action (several images at once, through an intermediate form)
-and as a page or button of one image. Both end in the same helpers, which call the
-services and nothing else: the request queues work and returns at once. Every action is
-written to Django's admin log; the services write the audit trail (``user`` and
-``client_ip`` are passed on). Service errors (bad ratio for the model, over budget, no
-API key, a version in the wrong state) come back as form errors and admin messages.
+Both end in the same flows, which call the services and nothing else: the request queues
+work and returns at once. Every action is written to Django's admin log; the services
+write the audit trail (``user`` and ``client_ip`` are passed on). Service errors (bad
+ratio for the model, over budget, no API key, a version in the wrong state) come back as
+form errors and admin messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -19,31 +20,34 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
 
 from .. import access
-from ..exceptions import NanobananaError, RequestValidationError
-from ..forms import add_service_errors, error_message
-from ..ledger import client_ip
-from ..models import AssetVersion, GeneratedAsset, Source, State
+from ..exceptions import NanobananaError
+from ..forms import error_message
+from ..models import AssetVersion, GeneratedAsset, State
 from ..pictures import overlay_warning
 from ..services import (
     cancel,
     edit,
     generate,
-    reference_from_asset,
     regenerate,
     rerender_overlay,
     revert,
-    store_reference,
 )
 from ..services.assets import default_base_version
+from .flows import (
+    chosen_references,
+    form_error,
+    generated_log,
+    has_references,
+    object_urls,
+    on_behalf_of,
+    reference_ids,
+)
 from .forms import (
     BulkRegenerateForm,
     EditForm,
@@ -53,73 +57,14 @@ from .forms import (
     RegenerateForm,
     capabilities_json,
 )
+from .views import preview_overlay
 
 GENERATE = access.GENERATE
 
 
-def reference_ids(request: HttpRequest, form: forms.Form) -> tuple[str, ...]:
-    """Store the chosen library images and uploads as references; their ids.
-
-    Every reference is checked; what is wrong is reported on the field it came from and
-    names the image or file ("photo.gif: ..."), all at once.
-    """
-    ids: list[str] = []
-    errors: dict[str, list[str]] = {}
-
-    def add(field: str, name: str, store: Any) -> None:
-        try:
-            ids.append(str(store().pk))
-        except RequestValidationError as exc:
-            for messages_ in exc.field_errors.values():
-                errors.setdefault(field, []).extend(
-                    f"{name}: {message}" if name and name not in str(message) else str(message)
-                    for message in messages_
-                )
-
-    for asset in form.cleaned_data.get("reference_assets") or ():
-        if not access.may_use_as_reference(request.user, asset):
-            errors.setdefault("reference_assets", []).append(
-                _("You may not use “%(title)s” as a reference.") % {"title": asset.title}
-            )
-            continue
-        add(
-            "reference_assets",
-            asset.title,
-            lambda asset=asset: reference_from_asset(asset, user=request.user),
-        )
-    for upload in form.cleaned_data.get("reference_uploads") or ():
-        add(
-            "reference_uploads",
-            upload.name or "",
-            lambda upload=upload: store_reference(
-                upload.read(), user=request.user, name=upload.name or ""
-            ),
-        )
-    if errors:
-        raise RequestValidationError(errors)
-    return tuple(ids)
-
-
-def form_error(
-    request: HttpRequest,
-    form: forms.Form,
-    exc: NanobananaError,
-    subforms: dict[str, forms.Form] | None = None,
-) -> None:
-    """A service error on the form. Input errors are shown once, on their fields; other
-    errors (a budget, a provider) also as a message."""
-    add_service_errors(form, exc, subforms=subforms)
-    if not isinstance(exc, RequestValidationError):
-        messages.error(request, error_message(exc))
-
-
-def has_references(form: forms.Form) -> bool:
-    data = form.cleaned_data
-    return bool(data.get("reference_assets") or data.get("reference_uploads"))
-
-
 class AssetActionsMixin:
-    """Views and changelist actions of :class:`~.assets.GeneratedAssetAdmin`."""
+    """Views of one image, and the flows they share with the changelist actions
+    (:class:`~.bulk.BulkActionsMixin`), for :class:`~.assets.GeneratedAssetAdmin`."""
 
     admin_site: admin.AdminSite
     model: type[GeneratedAsset]
@@ -132,18 +77,6 @@ class AssetActionsMixin:
         if obj is None:
             return access.may_any(request.user, "regenerate")
         return access.may_regenerate(request.user, obj)
-
-    def _allowed(
-        self, request: HttpRequest, assets: Sequence[GeneratedAsset], action: str
-    ) -> list[GeneratedAsset]:
-        """The selected images ``action`` is allowed on; a message names the others."""
-        allowed = [a for a in assets if access.may(request.user, a, action)]
-        refused = [a.title for a in assets if a not in allowed]
-        if refused:
-            messages.error(
-                request, _("You may not do this to: %(titles)s.") % {"titles": ", ".join(refused)}
-            )
-        return allowed
 
     def _require(self, allowed: bool) -> None:
         if not allowed:
@@ -212,6 +145,27 @@ class AssetActionsMixin:
     def _log(self, request: HttpRequest, asset: GeneratedAsset, message: str) -> None:
         self.log_change(request, asset, message)  # type: ignore[attr-defined]
 
+    def _act(
+        self,
+        request: HttpRequest,
+        asset: GeneratedAsset,
+        call: Callable[[], Any],
+        *,
+        log: str,
+        done: str,
+        refusal: Callable[[NanobananaError], str] = error_message,
+    ) -> HttpResponse:
+        """A button of the change page: call the service; its refusal as an error message
+        (``refusal`` words it), else the admin log entry and ``done``; back to the page."""
+        try:
+            call()
+        except NanobananaError as exc:
+            messages.error(request, refusal(exc))
+        else:
+            self._log(request, asset, log)
+            messages.success(request, done)
+        return HttpResponseRedirect(self._change_url(asset))
+
     # -- the flows (shared by pages and changelist actions) ----------------------------------
 
     def _generate(
@@ -221,11 +175,7 @@ class AssetActionsMixin:
         form: GenerateForm,
         overlay: dict | None = None,
     ) -> AssetVersion:
-        params = form.generation_params()
-        if has_references(form):
-            from dataclasses import replace
-
-            params = replace(params, references=reference_ids(request, form))
+        params = replace(form.generation_params(), references=chosen_references(request, form))
         data = form.cleaned_data
         return generate(
             params,
@@ -233,34 +183,31 @@ class AssetActionsMixin:
             title=data.get("title", ""),
             alt_text=data.get("alt_text", ""),
             overlay=overlay,
-            user=request.user,
-            source=Source.ADMIN,
-            client_ip=client_ip(request),
+            **on_behalf_of(request),
         )
 
-    def _regenerate(
-        self, request: HttpRequest, version: AssetVersion, form: RegenerateForm | BulkRegenerateForm
-    ) -> AssetVersion:
+    @staticmethod
+    def _regenerate_changes(
+        request: HttpRequest, form: RegenerateForm | BulkRegenerateForm
+    ) -> dict[str, Any]:
+        """The form's changes; references only when some were chosen (else the version's)."""
         changes = form.changes()
         if has_references(form):
             changes["references"] = reference_ids(request, form)
-        return regenerate(
-            version,
-            changes=changes,
-            user=request.user,
-            source=Source.ADMIN,
-            client_ip=client_ip(request),
-        )
+        return changes
+
+    def _regenerate(
+        self, request: HttpRequest, version: AssetVersion, form: RegenerateForm
+    ) -> AssetVersion:
+        changes = self._regenerate_changes(request, form)
+        return regenerate(version, changes=changes, **on_behalf_of(request))
 
     def _edit(self, request: HttpRequest, version: AssetVersion, form: EditForm) -> AssetVersion:
-        refs = reference_ids(request, form) if has_references(form) else ()
         return edit(
             version,
             instruction=form.cleaned_data["instruction"],
-            references=refs,
-            user=request.user,
-            source=Source.ADMIN,
-            client_ip=client_ip(request),
+            references=chosen_references(request, form),
+            **on_behalf_of(request),
         )
 
     # -- add page: a new image is a generation ------------------------------------------------
@@ -279,12 +226,7 @@ class AssetActionsMixin:
                     form_error(request, form, exc, subforms={"overlay": overlay_form})
                 else:
                     asset = version.asset
-                    self.log_addition(  # type: ignore[attr-defined]
-                        request,
-                        asset,
-                        _("Generated version %(version)s (%(model)s).")
-                        % {"version": version.pk, "model": version.model},
-                    )
+                    self.log_addition(request, asset, generated_log(version))  # type: ignore[attr-defined]
                     messages.success(
                         request,
                         _(
@@ -319,12 +261,7 @@ class AssetActionsMixin:
                 except NanobananaError as exc:
                     form_error(request, form, exc)
                 else:
-                    self._log(
-                        request,
-                        asset,
-                        _("Generated version %(version)s (%(model)s).")
-                        % {"version": version.pk, "model": version.model},
-                    )
+                    self._log(request, asset, generated_log(version))
                     messages.success(request, _("Generation queued."))
                     return HttpResponseRedirect(self._change_url(asset))
         else:
@@ -469,8 +406,6 @@ class AssetActionsMixin:
         request: HttpRequest, version: AssetVersion | None, spec: dict | None
     ) -> None:
         """Flag an overlay below 3:1 (measured on the preview) before the renditions land."""
-        from .views import preview_overlay  # the views import this module's forms
-
         if not spec or version is None or not version.original:
             return
         try:
@@ -481,280 +416,43 @@ class AssetActionsMixin:
         if warning:
             messages.warning(request, warning)
 
-    @staticmethod
-    def _posted_version(request: HttpRequest) -> str:
-        return request.POST.get("version", "")
+    def _posted_version(self, request: HttpRequest, asset: GeneratedAsset) -> AssetVersion:
+        """The version a history button names (none or a malformed one: 404)."""
+        return self._version(asset, request.POST.get("version", "") or "-")
 
     def make_current_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         asset = self._asset(request, object_id)
         self._require(self.has_change_permission(request, asset))  # type: ignore[attr-defined]
-        version = self._version(asset, self._posted_version(request) or "-")
-        try:
-            revert(asset, version, user=request.user)
-        except NanobananaError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            self._log(
-                request, asset, _("Made version %(version)s current.") % {"version": version.pk}
-            )
-            messages.success(request, _("That version is the current image now."))
-        return HttpResponseRedirect(self._change_url(asset))
+        version = self._posted_version(request, asset)
+        return self._act(
+            request,
+            asset,
+            lambda: revert(asset, version, user=request.user),
+            log=_("Made version %(version)s current.") % {"version": version.pk},
+            done=_("That version is the current image now."),
+        )
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         asset = self._asset(request, object_id)
         self._require(self.has_change_permission(request, asset))  # type: ignore[attr-defined]
-        version = self._version(asset, self._posted_version(request) or "-")
-        try:
-            cancel(version, user=request.user)
-        except NanobananaError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            self._log(request, asset, _("Cancelled version %(version)s.") % {"version": version.pk})
-            messages.success(request, _("Cancelled."))
-        return HttpResponseRedirect(self._change_url(asset))
-
-    def object_action_urls(self) -> list[Any]:
-        from django.urls import path
-
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        wrap = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/generate/", wrap(self.generate_view), name=f"{prefix}_generate"),
-            path(
-                "<path:object_id>/regenerate/",
-                wrap(self.regenerate_view),
-                name=f"{prefix}_regenerate",
-            ),
-            path("<path:object_id>/edit/", wrap(self.edit_view), name=f"{prefix}_edit"),
-            path("<path:object_id>/overlay/", wrap(self.overlay_view), name=f"{prefix}_overlay"),
-            path(
-                "<path:object_id>/make-current/",
-                wrap(require_POST(self.make_current_view)),
-                name=f"{prefix}_make_current",
-            ),
-            path(
-                "<path:object_id>/cancel/",
-                wrap(require_POST(self.cancel_view)),
-                name=f"{prefix}_cancel",
-            ),
-        ]
-
-    # -- changelist actions ------------------------------------------------------------------
-
-    def _bulk(
-        self,
-        request: HttpRequest,
-        assets: Sequence[GeneratedAsset],
-        run: Any,
-        done: str,
-        *,
-        action: str = "regenerate",
-    ) -> None:
-        """Run ``run(asset)`` for each image ``action`` is allowed on; one message for the
-        queued, one per failure."""
-        assets = self._allowed(request, assets, action)
-        queued = 0
-        for asset in assets:
-            try:
-                log = run(asset)
-            except NanobananaError as exc:
-                messages.error(request, f"{asset.title}: {error_message(exc)}")
-            except Http404 as exc:
-                messages.error(request, f"{asset.title}: {exc}")
-            else:
-                queued += 1
-                self._log(request, asset, log)
-        if queued:
-            messages.success(request, done % {"count": queued})
-
-    def _is_apply(self, request: HttpRequest) -> bool:
-        return request.method == "POST" and "apply" in request.POST
-
-    @admin.action(description=gettext_lazy("Generate a new version…"), permissions=["generate"])
-    def generate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        assets = list(queryset)
-        form = (
-            GenerateForm(request.POST, request.FILES, user=request.user)
-            if self._is_apply(request)
-            else GenerateForm(user=request.user)
-        )
-        if form.is_bound and form.is_valid():
-            try:
-                refs = reference_ids(request, form) if has_references(form) else ()
-            except NanobananaError as exc:
-                add_service_errors(form, exc)
-            else:
-                from dataclasses import replace
-
-                params = replace(form.generation_params(), references=refs)
-
-                def run(asset: GeneratedAsset) -> str:
-                    version = generate(
-                        params,
-                        asset=asset,
-                        user=request.user,
-                        source=Source.ADMIN,
-                        client_ip=client_ip(request),
-                    )
-                    return _("Generated version %(version)s (%(model)s).") % {
-                        "version": version.pk,
-                        "model": version.model,
-                    }
-
-                self._bulk(
-                    request,
-                    assets,
-                    run,
-                    ngettext(
-                        "Generation queued for %(count)d image.",
-                        "Generation queued for %(count)d images.",
-                        len(assets),
-                    ),
-                )
-                return None
-        return self._render_form(
+        version = self._posted_version(request, asset)
+        return self._act(
             request,
-            title=_("Generate new versions"),
-            form=form,
-            assets=assets,
-            action="generate_action",
-            submit=_("Generate"),
+            asset,
+            lambda: cancel(version, user=request.user),
+            log=_("Cancelled version %(version)s.") % {"version": version.pk},
+            done=_("Cancelled."),
         )
 
-    @admin.action(description=gettext_lazy("Regenerate…"), permissions=["generate"])
-    def regenerate_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        assets = list(queryset.select_related("current_version"))
-        form = (
-            BulkRegenerateForm(request.POST, request.FILES, user=request.user)
-            if self._is_apply(request)
-            else BulkRegenerateForm(user=request.user)
-        )
-        if form.is_bound and form.is_valid():
-            changes = form.changes()
-            try:
-                if has_references(form):
-                    changes["references"] = reference_ids(request, form)
-            except NanobananaError as exc:
-                add_service_errors(form, exc)
-            else:
-
-                def run(asset: GeneratedAsset) -> str:
-                    version = self._version(asset, None)
-                    new = regenerate(
-                        version,
-                        changes=changes,
-                        user=request.user,
-                        source=Source.ADMIN,
-                        client_ip=client_ip(request),
-                    )
-                    return _("Regenerated version %(old)s as %(new)s.") % {
-                        "old": version.pk,
-                        "new": new.pk,
-                    }
-
-                self._bulk(
-                    request,
-                    assets,
-                    run,
-                    ngettext(
-                        "Regeneration queued for %(count)d image.",
-                        "Regeneration queued for %(count)d images.",
-                        len(assets),
-                    ),
-                )
-                return None
-        return self._render_form(
-            request,
-            title=_("Regenerate images"),
-            form=form,
-            assets=assets,
-            action="regenerate_action",
-            submit=_("Regenerate"),
-        )
-
-    @admin.action(description=gettext_lazy("Edit with an instruction…"), permissions=["generate"])
-    def edit_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        assets = list(queryset.select_related("current_version"))
-        form = (
-            EditForm(request.POST, request.FILES, user=request.user)
-            if self._is_apply(request)
-            else EditForm(user=request.user)
-        )
-        if form.is_bound and form.is_valid():
-            try:
-                refs = reference_ids(request, form) if has_references(form) else ()
-            except NanobananaError as exc:
-                add_service_errors(form, exc)
-            else:
-
-                def run(asset: GeneratedAsset) -> str:
-                    version = self._version(asset, None)
-                    new = edit(
-                        version,
-                        instruction=form.cleaned_data["instruction"],
-                        references=refs,
-                        user=request.user,
-                        source=Source.ADMIN,
-                        client_ip=client_ip(request),
-                    )
-                    return _("Edited version %(old)s as %(new)s.") % {
-                        "old": version.pk,
-                        "new": new.pk,
-                    }
-
-                self._bulk(
-                    request,
-                    assets,
-                    run,
-                    ngettext(
-                        "Edit queued for %(count)d image.",
-                        "Edits queued for %(count)d images.",
-                        len(assets),
-                    ),
-                )
-                return None
-        return self._render_form(
-            request,
-            title=_("Edit images with an instruction"),
-            form=form,
-            assets=assets,
-            action="edit_action",
-            submit=_("Edit"),
-        )
-
-    @admin.action(description=gettext_lazy("Re-render text overlay…"), permissions=["change"])
-    def overlay_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        assets = list(queryset.select_related("current_version"))
-        form = (
-            OverlayForm(request.POST, prefix="overlay")
-            if self._is_apply(request)
-            else OverlayForm(prefix="overlay")
-        )
-        if form.is_bound and form.is_valid():
-            spec = form.spec()
-
-            def run(asset: GeneratedAsset) -> str:
-                rerender_overlay(asset, spec, user=request.user)
-                return _("Changed the text overlay.") if spec else _("Removed the text overlay.")
-
-            self._bulk(
-                request,
-                assets,
-                run,
-                ngettext(
-                    "Overlay re-rendering queued for %(count)d image.",
-                    "Overlay re-rendering queued for %(count)d images.",
-                    len(assets),
-                ),
-                action="change",
-            )
-            return None
-        return self._render_form(
-            request,
-            title=_("Re-render text overlay"),
-            form=forms.Form(),
-            overlay_form=form,
-            assets=assets,
-            action="overlay_action",
-            submit=_("Save overlay"),
+    def object_action_urls(self) -> list[URLPattern]:
+        return object_urls(
+            self,  # type: ignore[arg-type]
+            [
+                ("generate", self.generate_view, False),
+                ("regenerate", self.regenerate_view, False),
+                ("edit", self.edit_view, False),
+                ("overlay", self.overlay_view, False),
+                ("make-current", self.make_current_view, True),
+                ("cancel", self.cancel_view, True),
+            ],
         )

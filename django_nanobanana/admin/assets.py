@@ -1,5 +1,5 @@
 """Admin of generated images: the list editors work from, the change page with the image,
-overlay editor and version history, and the actions (in :mod:`.actions`).
+overlay editor and version history, and the actions (in :mod:`.actions` and :mod:`.bulk`).
 
 The list costs a fixed number of queries however many rows it shows: the latest state and
 the cost to date are subqueries of the one list query, owner and current version are
@@ -24,7 +24,7 @@ from ..models import AssetVersion, GeneratedAsset, State
 from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry
 from ..services import delete_asset
-from .actions import AssetActionsMixin
+from .bulk import BulkActionsMixin
 from .descriptions import DescriptionAdminMixin
 from .forms import capabilities_json
 from .views import (
@@ -88,7 +88,7 @@ class ModelFilter(admin.SimpleListFilter):
 
 
 @admin.register(GeneratedAsset)
-class GeneratedAssetAdmin(DescriptionAdminMixin, AssetActionsMixin, admin.ModelAdmin):
+class GeneratedAssetAdmin(DescriptionAdminMixin, BulkActionsMixin, admin.ModelAdmin):
     # Not "model": a method of that name is shadowed by ``ModelAdmin.model`` (the class), and
     # the column would be an empty one headed with the model's name.
     list_display = (

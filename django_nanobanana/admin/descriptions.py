@@ -13,16 +13,25 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from ..exceptions import BudgetExceeded, NanobananaError, StateConflict
 from ..forms import error_message
-from ..ledger import client_ip
-from ..models import DescriptionState, GeneratedAsset, ImageDescription, Source
+from ..models import DescriptionState, GeneratedAsset, ImageDescription
 from ..services import descriptions
+from .actions import AssetActionsMixin
+from .bulk import Refused, run_bulk
+from .flows import object_urls, on_behalf_of
+
+
+def _describe_refusal(exc: NanobananaError) -> str:
+    if isinstance(exc, BudgetExceeded):
+        return _("The description was refused: %(reason)s The image is unchanged.") % {
+            "reason": exc.message
+        }
+    return error_message(exc)
 
 
 def _point(request: HttpRequest) -> tuple[str, str] | None:
@@ -30,11 +39,11 @@ def _point(request: HttpRequest) -> tuple[str, str] | None:
     return (x, y) if x != "" and y != "" else None
 
 
-class DescriptionAdminMixin:
+class DescriptionAdminMixin(AssetActionsMixin):
     """Views and a changelist action for :class:`~.assets.GeneratedAssetAdmin`."""
 
     def description_context(self, request: HttpRequest, asset: GeneratedAsset) -> dict[str, Any]:
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"  # type: ignore[attr-defined]
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         current = asset.current_version
         row = descriptions.latest_description(current)
         codes = (
@@ -73,120 +82,85 @@ class DescriptionAdminMixin:
         }
 
     def description_urls(self) -> list[Any]:
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"  # type: ignore[attr-defined]
-        wrap = self.admin_site.admin_view  # type: ignore[attr-defined]
-        return [
-            path(
-                "<path:object_id>/describe/",
-                wrap(require_POST(self.describe_view)),
-                name=f"{prefix}_describe",
-            ),
-            path(
-                "<path:object_id>/accept-description/",
-                wrap(require_POST(self.accept_description_view)),
-                name=f"{prefix}_accept_description",
-            ),
-            path(
-                "<path:object_id>/focal-point/",
-                wrap(require_POST(self.focal_point_view)),
-                name=f"{prefix}_focal_point",
-            ),
-        ]
+        return object_urls(
+            self,  # type: ignore[arg-type]
+            [
+                ("describe", self.describe_view, True),
+                ("accept-description", self.accept_description_view, True),
+                ("focal-point", self.focal_point_view, True),
+            ],
+        )
 
     def _describe(self, request: HttpRequest, asset: GeneratedAsset) -> ImageDescription:
         if asset.current_version is None:
             raise StateConflict(_("This image has no finished version yet."))
         return descriptions.request_description(
             asset.current_version,
-            user=request.user,
-            source=Source.ADMIN,
-            client_ip=client_ip(request),
+            **on_behalf_of(request),
         )
 
     def describe_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        asset = self._asset(request, object_id)  # type: ignore[attr-defined]
-        self._require(self.has_generate_permission(request, asset))  # type: ignore[attr-defined]
-        try:
-            self._describe(request, asset)
-        except BudgetExceeded as exc:
-            messages.error(
-                request,
-                _("The description was refused: %(reason)s The image is unchanged.")
-                % {"reason": exc.message},
-            )
-        except NanobananaError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            self._log(request, asset, _("Asked for an alt text and focal point."))  # type: ignore[attr-defined]
-            messages.success(
-                request, _("Describing the image; the suggestion appears here when it is ready.")
-            )
-        return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
+        asset = self._asset(request, object_id)
+        self._require(self.has_generate_permission(request, asset))
+        return self._act(
+            request,
+            asset,
+            lambda: self._describe(request, asset),
+            log=_("Asked for an alt text and focal point."),
+            done=_("Describing the image; the suggestion appears here when it is ready."),
+            refusal=_describe_refusal,
+        )
 
     def accept_description_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        asset = self._asset(request, object_id)  # type: ignore[attr-defined]
+        asset = self._asset(request, object_id)
         self._require(self.has_change_permission(request, asset))  # type: ignore[attr-defined]
         row = ImageDescription.objects.filter(
             version__asset=asset, pk=request.POST.get("description") or None
         ).first()
         if row is None:
             messages.error(request, _("There is no suggestion to review."))
-            return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
+            return HttpResponseRedirect(self._change_url(asset))
         if request.POST.get("reject"):
             descriptions.reject_description(row, user=request.user)
-            self._log(request, asset, _("Rejected the suggested alt text."))  # type: ignore[attr-defined]
+            self._log(request, asset, _("Rejected the suggested alt text."))
             messages.success(request, _("Suggestion rejected."))
-            return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
+            return HttpResponseRedirect(self._change_url(asset))
         texts = {
             code: request.POST[f"alt_text_{code}"].strip()
             for code in (row.languages or descriptions.languages())
             if f"alt_text_{code}" in request.POST
         }
-        try:
-            descriptions.accept_description(
+        return self._act(
+            request,
+            asset,
+            lambda: descriptions.accept_description(
                 row, user=request.user, alt_text=texts or None, focal_point=_point(request)
-            )
-        except NanobananaError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            self._log(request, asset, _("Accepted the alt text and focal point."))  # type: ignore[attr-defined]
-            messages.success(request, _("Alt text and focal point saved."))
-        return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
+            ),
+            log=_("Accepted the alt text and focal point."),
+            done=_("Alt text and focal point saved."),
+        )
 
     def focal_point_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        asset = self._asset(request, object_id)  # type: ignore[attr-defined]
+        asset = self._asset(request, object_id)
         self._require(self.has_change_permission(request, asset))  # type: ignore[attr-defined]
-        try:
-            descriptions.set_focal_point(asset, _point(request), user=request.user)
-        except NanobananaError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            self._log(request, asset, _("Set the focal point."))  # type: ignore[attr-defined]
-            messages.success(
-                request, _("Focal point saved; crops are re-rendered (no provider cost).")
-            )
-        return HttpResponseRedirect(self._change_url(asset))  # type: ignore[attr-defined]
+        return self._act(
+            request,
+            asset,
+            lambda: descriptions.set_focal_point(asset, _point(request), user=request.user),
+            log=_("Set the focal point."),
+            done=_("Focal point saved; crops are re-rendered (no provider cost)."),
+        )
 
     @admin.action(description=gettext_lazy("Suggest alt text and focal point"))
     def describe_action(self, request: HttpRequest, queryset: QuerySet) -> None:
-        queued = 0
-        for asset in queryset:
-            if not self.has_generate_permission(request, asset):  # type: ignore[attr-defined]
-                messages.error(request, _("%(title)s: not allowed.") % {"title": asset.title})
-                continue
-            try:
-                self._describe(request, asset)
-            except NanobananaError as exc:
-                messages.error(request, f"{asset.title}: {error_message(exc)}")
-            else:
-                queued += 1
-        if queued:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d image is being described.",
-                    "%(count)d images are being described.",
-                    queued,
-                )
-                % {"count": queued},
-            )
+        def step(asset: GeneratedAsset) -> None:
+            if not self.has_generate_permission(request, asset):
+                raise Refused(_("%(title)s: not allowed.") % {"title": asset.title})
+            self._describe(request, asset)
+
+        done = ngettext_lazy(
+            "%(count)d image is being described.",
+            "%(count)d images are being described.",
+            "count",
+        )
+        run_bulk(request, queryset, step, done=done)

@@ -84,3 +84,29 @@ def test_viewers_cannot_describe(nanobanana_fake, make_asset, make_user, login):
     asset = make_asset("Harbour")
     assert login(viewer).post(url("describe", asset)).status_code == 403
     assert not ImageDescription.objects.exists()
+
+
+def test_the_changelist_action_describes_each_image_it_may(
+    nanobanana_fake, make_asset, make_user, login
+):
+    editor = make_user("view", "change", "generate")
+    client = login(editor)
+    harbour, dunes = make_asset("Harbour", owner=editor), make_asset("Dunes", owner=editor)
+    changelist = reverse("admin:nanobanana_generatedasset_changelist")
+    selected = {"action": "describe_action", "_selected_action": [harbour.pk, dunes.pk]}
+    page = client.post(changelist, selected, follow=True).content.decode()
+    assert "2 images are being described." in page
+    assert ImageDescription.objects.count() == 2
+
+    Budget.objects.create(name="none", scope="user", user=editor, period="day", amount_limit="0")
+    page = client.post(changelist, selected, follow=True).content.decode()
+    assert "Harbour: Over the" in page and "Dunes: Over the" in page
+    assert "being described" not in page
+
+    viewer = make_user("view", "change")
+    make_asset("Cliffs", owner=viewer)
+    cliffs = GeneratedAsset.objects.get(title="Cliffs")
+    client = login(viewer)
+    selected = {"action": "describe_action", "_selected_action": [cliffs.pk]}
+    page = client.post(changelist, selected, follow=True).content.decode()
+    assert "Cliffs: not allowed." in page and "being described" not in page
