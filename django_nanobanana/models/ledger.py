@@ -31,6 +31,20 @@ TOKEN_FIELDS = (
 )
 
 
+def history_user() -> models.ForeignKey:
+    """The user a history row is about. History never cascades: the row outlives the
+    account (``SET_NULL``, with the ``username`` kept beside it) and users get no reverse
+    accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 class EntryKind(models.TextChoices):
     RESERVE = "reserve", _("Reserved")
     SETTLE = "settle", _("Settled")
@@ -56,14 +70,7 @@ class LedgerEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     version_id = models.UUIDField(_("version id"))
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = history_user()
     username = models.CharField(_("username"), max_length=150, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
@@ -120,14 +127,7 @@ class BilledCall(models.Model):
 
     version_id = models.UUIDField(_("version id"), db_index=True)
     asset_id = models.UUIDField(_("asset id"), null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = history_user()
     username = models.CharField(_("username"), max_length=150, blank=True)
     provider = models.CharField(_("provider"), max_length=50, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
@@ -238,14 +238,7 @@ class AuditRecord(models.Model):
 
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = history_user()
     username = models.CharField(_("username"), max_length=150, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
@@ -315,14 +308,7 @@ class UsageTotal(models.Model):
     """
 
     day = models.DateField(_("day"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = history_user()
     username = models.CharField(_("username"), max_length=150, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
