@@ -5,8 +5,9 @@ and a shared machine's noise is larger than the overlay's share.  This one times
 overlay step, at every width of the default set (the bases resized once, outside the
 timing), interleaving
 
-* **baseline**: ``render_overlay`` of another checkout's ``imaging/overlay.py`` (e.g. main
-  before a change), loaded from its file;
+* **baseline**: ``render_overlay`` of another checkout's ``imaging/overlay/`` package (or
+  the single module ``imaging/overlay.py`` of older checkouts, e.g. main before a change),
+  loaded from its files;
 * **custom**: this checkout's ``draw_overlay`` with the same explicit spec (it also
   measures the contrast);
 * **auto**: this checkout's default style (chooses the treatment by measuring);
@@ -45,8 +46,14 @@ from django_nanobanana.imaging.renditions import DEFAULT_WIDTHS, RESAMPLE  # noq
 
 
 def load_baseline(checkout: Path):
-    path = checkout / "django_nanobanana" / "imaging" / "overlay.py"
-    spec = importlib.util.spec_from_file_location("baseline_overlay", path)
+    imaging = checkout / "django_nanobanana" / "imaging"
+    package = imaging / "overlay" / "__init__.py"
+    if package.exists():  # its modules import each other relatively, within the package
+        spec = importlib.util.spec_from_file_location(
+            "baseline_overlay", package, submodule_search_locations=[str(package.parent)]
+        )
+    else:
+        spec = importlib.util.spec_from_file_location("baseline_overlay", imaging / "overlay.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules[spec.name] = module  # dataclasses look their module up
@@ -68,7 +75,7 @@ def bases(label: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--baseline", type=Path, required=True, help="checkout whose overlay.py is the baseline"
+        "--baseline", type=Path, required=True, help="checkout whose overlay is the baseline"
     )
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
