@@ -124,3 +124,11 @@ class BudgetExceeded(NanobananaError):
             "resets_at": self.resets_at.isoformat(),
             "message": self.message,
         }
+
+
+class BatchValidationError(NanobananaError):
+    """Every bad line of a batch file: ``errors`` is a list of (line, message)."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"line {n}: {m}" for n, m in errors))

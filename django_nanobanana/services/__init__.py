@@ -8,17 +8,11 @@ from .assets import (
     revert,
     validate_overlay,
 )
-from .generation import (
-    GenerationParams,
-    cancel,
-    edit,
-    edit_params,
-    execute_version,
-    generate,
-    regenerate,
-    validate_params,
-)
+from .params import GenerationParams, edit_params, validate_params
 from .references import reference_from_asset, resolve_references, store_reference
+from .requests import edit, generate, regenerate
+from .transitions import cancel
+from .worker import execute_version
 
 __all__ = [
     "GenerationParams",

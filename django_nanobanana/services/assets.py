@@ -15,7 +15,9 @@ from ..exceptions import RequestValidationError, StateConflict
 from ..imaging.decode import DecodedImage
 from ..imaging.overlay import OverlaySpec, OverlayValidationError, check_fits
 from ..models import AssetVersion, GeneratedAsset, State
+from . import queue
 from .renditions import drop_other_overlays, overlay_hash, overlay_spec, write_renditions
+from .transitions import cancel
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +181,7 @@ def rerender_overlay(
         )
         asset.overlay = cleaned
         if current is not None and enqueue and not pending:
-            asset_id = asset.pk
-            transaction.on_commit(lambda: _enqueue_render(asset_id))
+            queue.enqueue_on_commit(queue.RENDER_ASSET, asset.pk)
     return asset
 
 
@@ -214,14 +215,8 @@ def render_current(asset_id: Any) -> GeneratedAsset | None:
             asset.refresh_from_db()
             signals.asset_updated.send(sender=GeneratedAsset, asset=asset, reason="overlay")
             return asset
-    transaction.on_commit(lambda: _enqueue_render(asset_id))
+    queue.enqueue_on_commit(queue.RENDER_ASSET, asset_id)
     return GeneratedAsset.objects.filter(pk=asset_id).first()
-
-
-def _enqueue_render(asset_id: Any) -> None:
-    from ..tasks import enqueue_render
-
-    enqueue_render(asset_id)
 
 
 def delete_asset(asset: GeneratedAsset, *, user: Any = None) -> None:
@@ -231,8 +226,6 @@ def delete_asset(asset: GeneratedAsset, *, user: Any = None) -> None:
     """
     with transaction.atomic():
         for version in asset.versions.filter(state=State.QUEUED):
-            from .generation import cancel
-
             try:
                 cancel(version, user=user)
             except StateConflict:

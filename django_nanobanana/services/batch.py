@@ -26,7 +26,12 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import ConfigurationError, NanobananaError, RequestValidationError
+from ..exceptions import (
+    BatchValidationError,
+    ConfigurationError,
+    NanobananaError,
+    RequestValidationError,
+)
 from ..imaging.decode import ImageValidationError, decode_image
 from ..ledger import accounting
 from ..models import AssetVersion, BatchJob, BatchJobState, Source, State
@@ -37,16 +42,11 @@ from ..providers.batch_api import GeminiBatchClient
 from ..providers.errors import ModelNotFoundError, ProviderError
 from ..providers.models_registry import get_model
 from .assets import validate_overlay
-from .generation import (
-    GenerationParams,
-    _build_request,
-    _claim,
-    _finish,
-    apply_result,
-    generate,
-    validate_params,
-)
+from .params import GenerationParams, validate_params
 from .references import store_reference
+from .requests import generate
+from .transitions import claim_version, finish_version
+from .worker import apply_result, build_request
 
 ALIASES = {"ratio": "aspect_ratio", "image_size": "image_size", "size": "image_size"}
 logger = logging.getLogger(__name__)
@@ -99,14 +99,6 @@ class BatchRow:
     alt_text: str = ""
     overlay: dict | None = None
     reference_paths: list[str] = field(default_factory=list)
-
-
-class BatchValidationError(NanobananaError):
-    """Every bad line of a batch file: ``errors`` is a list of (line, message)."""
-
-    def __init__(self, errors: list[tuple[int, str]]):
-        self.errors = errors
-        super().__init__("; ".join(f"line {n}: {m}" for n, m in errors))
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -277,7 +269,7 @@ def run_with_batch_api(
     lease = timeout + 600
     groups: dict[tuple[str, str], list[AssetVersion]] = {}
     for version in versions:
-        claimed = _claim(version.pk, lease_seconds=lease)
+        claimed = claim_version(version.pk, lease_seconds=lease)
         if claimed is not None:
             groups.setdefault((claimed.provider, claimed.model), []).append(claimed)
 
@@ -290,7 +282,7 @@ def run_with_batch_api(
             capabilities = get_model(model)
             requests = []
             for version in group:
-                request = _build_request(version, capabilities, provider)
+                request = build_request(version, capabilities, provider)
                 checked = provider.check_request(request)
                 request = provider.prepare_request(request, checked)
                 requests.append((str(version.pk), provider.build_payload(request, checked)))
@@ -361,7 +353,7 @@ def _running_versions(record: BatchJob) -> list[AssetVersion]:
 def _fail_all(group: Iterable[AssetVersion], code: str, reason: str) -> None:
     """Fail claimed versions; what was billed stays booked, the rest is refunded."""
     for version in group:
-        _finish(version, State.FAILED, error_code=code, error=reason)
+        finish_version(version, State.FAILED, error_code=code, error=reason)
 
 
 def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
@@ -385,7 +377,7 @@ def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
         )
         if error or not response:
             error = error or {}
-            _finish(
+            finish_version(
                 version,
                 State.FAILED,
                 error_code=str(error.get("status") or "BATCH_ERROR")[:64],
@@ -405,11 +397,11 @@ def collect(record: BatchJob, job: ProviderBatchJob, provider: Any) -> None:
         )
         recorder.record(billed)
         try:
-            result = provider.parse_response(_build_request(version, capabilities, provider), raw)
+            result = provider.parse_response(build_request(version, capabilities, provider), raw)
         except ProviderError as exc:
             billed.note, billed.reason = "unusable", exc.message
             recorder.flush([billed])
-            _finish(version, State.FAILED, error_code=exc.reason[:64], error=str(exc))
+            finish_version(version, State.FAILED, error_code=exc.reason[:64], error=str(exc))
             continue
         result.usage = usage
         result.billed = [billed]

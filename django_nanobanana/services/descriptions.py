@@ -15,25 +15,23 @@ with the reason and the image is left as it was.
 What comes back is a *suggestion* (:class:`~django_nanobanana.models.ImageDescription`):
 an editor accepts it (perhaps edited) or rejects it. Pages use the reviewed alt text, else
 the suggestion when ``DESCRIPTIONS["USE_UNREVIEWED"]`` allows, else ``""``
-(:func:`alt_text_for`).
+(:func:`alt_text_for`). The call itself runs in :mod:`.description_worker`.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import global_settings, settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import ledger
+from ..access import real_user
 from ..conf import nanobanana_settings
 from ..exceptions import (
     BudgetExceeded,
@@ -41,7 +39,6 @@ from ..exceptions import (
     RequestValidationError,
     StateConflict,
 )
-from ..ledger import accounting
 from ..ledger import reserve as reserve_budget
 from ..models import (
     AssetVersion,
@@ -54,15 +51,11 @@ from ..models import (
     State,
 )
 from ..providers import get_provider
-from ..providers.base import DescribeRequest, ReferenceImage
-from ..providers.errors import ProviderError
-from ..providers.models_registry import TextModel, get_text_model
-from .lease import retry_on_lock
+from ..providers.models_registry import get_text_model
+from . import queue
+from .crops import focal_point_changed
 
 logger = logging.getLogger(__name__)
-
-#: The image is sent at most this wide/high (JPEG): enough to describe, cheap to send.
-MAX_SIDE = 1024
 
 
 # -- settings -----------------------------------------------------------------------------
@@ -152,7 +145,7 @@ def request_description(
     the refusal is stored (a ``refused`` description with the reason, an audit row) and
     the image is left unchanged.
     """
-    user = user if getattr(user, "is_authenticated", False) else None
+    user = real_user(user)
     if version.state != State.SUCCEEDED or not version.original:
         raise StateConflict(_("Only a finished image can be described."))
     model = get_text_model()
@@ -167,16 +160,25 @@ def request_description(
         languages=len(codes),
         thinking=bool(level),
     )
-    description = ImageDescription(
-        version=version,
-        source=source,
-        provider=provider.alias,
-        model=model.id,
-        languages=codes,
-        estimated_cost=estimate,
-        requested_by=user,
-    )
-    audit = {"kind": "describe", "version": str(version.pk), "languages": codes}
+    row = {
+        "version": version,
+        "source": source,
+        "provider": provider.alias,
+        "model": model.id,
+        "languages": codes,
+        "estimated_cost": estimate,
+        "requested_by": user,
+    }
+    audit = {
+        "user": user,
+        "source": source,
+        "prompt": version.prompt,
+        "model": model.id,
+        "provider": provider.alias,
+        "params": {"kind": "describe", "version": str(version.pk), "languages": codes},
+        "ip": client_ip,
+    }
+    description = ImageDescription(**row)
     try:
         with transaction.atomic():
             description.save()
@@ -190,46 +192,23 @@ def request_description(
                 asset_id=version.asset_id,
             )
             ledger.record_request(
-                user=user,
-                source=source,
-                prompt=version.prompt,
-                model=model.id,
-                provider=provider.alias,
-                params=audit,
+                **audit,
                 version_id=description.pk,
                 asset_id=version.asset_id,
                 estimated_cost=estimate,
-                ip=client_ip,
             )
             if enqueue:
-                pk = description.pk
-                transaction.on_commit(lambda: _enqueue(pk))
+                queue.enqueue_on_commit(queue.RUN_DESCRIPTION, description.pk)
     except BudgetExceeded as exc:
         description = ImageDescription.objects.create(
-            version=version,
-            source=source,
-            provider=provider.alias,
-            model=model.id,
-            languages=codes,
-            estimated_cost=estimate,
-            requested_by=user,
+            **row,
             state=DescriptionState.REFUSED,
             error_code="BUDGET",
             error=exc.message,
             finished_at=timezone.now(),
             cost=Decimal(0),
         )
-        ledger.record_request(
-            user=user,
-            source=source,
-            prompt=version.prompt,
-            model=model.id,
-            provider=provider.alias,
-            params=audit,
-            outcome=Outcome.REFUSED,
-            reason=exc.message,
-            ip=client_ip,
-        )
+        ledger.record_request(**audit, outcome=Outcome.REFUSED, reason=exc.message)
         exc.description = description  # type: ignore[attr-defined]
         raise
     return description
@@ -282,200 +261,6 @@ def copy_description(version: AssetVersion) -> ImageDescription | None:
         cost=Decimal(0),
         finished_at=timezone.now(),
     )
-
-
-def _enqueue(description_id: Any) -> None:
-    from ..tasks import enqueue_description
-
-    enqueue_description(description_id)
-
-
-# -- the worker side ----------------------------------------------------------------------
-
-
-def execute_description(description_id: Any) -> ImageDescription | None:
-    """Claim a queued description and run the call. None when nothing was claimed."""
-    now = timezone.now()
-    claimed = ImageDescription.objects.filter(
-        pk=description_id, state=DescriptionState.QUEUED
-    ).update(
-        state=DescriptionState.RUNNING,
-        attempts=F("attempts") + 1,
-        lease_expires_at=now + timedelta(seconds=nanobanana_settings.TASK_LEASE_SECONDS),
-    )
-    if not claimed:
-        return None
-    description = ImageDescription.objects.select_related("version").get(pk=description_id)
-    try:
-        _run(description)
-    except Exception as exc:  # never leave a description running because of a bug
-        logger.exception("description %s failed unexpectedly", description.pk)
-        _finish(
-            description,
-            DescriptionState.FAILED,
-            error_code="INTERNAL_ERROR",
-            error=_("Internal error: %(type)s") % {"type": type(exc).__name__},
-        )
-    description.refresh_from_db()
-    return description
-
-
-def _image_for_request(version: AssetVersion) -> ReferenceImage:
-    from PIL import Image
-
-    with version.original.open("rb") as handle:
-        data = handle.read()
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        if max(image.size) <= MAX_SIDE and version.mime_type in (
-            "image/png",
-            "image/jpeg",
-            "image/webp",
-        ):
-            return ReferenceImage(data, version.mime_type)
-        image = image.convert("RGB")
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=85)
-    return ReferenceImage(out.getvalue(), "image/jpeg")
-
-
-def _run(description: ImageDescription) -> None:
-    version = description.version
-    try:
-        model = get_text_model(description.model)
-        provider = get_provider(description.provider)
-    except (RequestValidationError, ConfigurationError) as exc:
-        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION", error=str(exc))
-        return
-    codes = list(description.languages) or languages()
-    request = DescribeRequest(
-        model=model.id,
-        prompt=instruction(version.prompt, codes),
-        image=_image_for_request(version),
-        schema=schema(codes),
-        thinking_level=_thinking_level(model),
-    )
-    recorder = accounting.BilledRecorder(description, model)
-    try:
-        result = provider.describe(request, on_billed=recorder)
-    except ConfigurationError as exc:
-        _finish(description, DescriptionState.FAILED, error_code="CONFIGURATION", error=str(exc))
-        return
-    except ProviderError as exc:
-        recorder.flush(exc.billed)
-        _finish(
-            description,
-            DescriptionState.FAILED,
-            error_code=exc.reason[:64],
-            error=provider.redact(str(exc)),
-        )
-        return
-    recorder.flush(result.billed)
-    fields = parse_answer(result.data, codes)
-    finished = _finish(description, DescriptionState.SUCCEEDED, error_code="", error="", **fields)
-    asset = version.asset
-    if (
-        finished
-        and fields["focal_point_x"] is not None
-        and asset.focal_point_x is None
-        and asset.current_version_id == version.pk
-    ):
-        # Crops were cut around the centre; the suggested focal point is better.
-        from .crops import focal_point_changed
-
-        focal_point_changed(asset)
-
-
-def _thinking_level(model: TextModel) -> str | None:
-    level = nanobanana_settings.DESCRIPTIONS.get("THINKING_LEVEL") or None
-    return level if level in model.thinking_levels else None
-
-
-def _clamp(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if number != number:  # NaN
-        return None
-    return min(1.0, max(0.0, number))
-
-
-def parse_answer(data: Mapping[str, Any], codes: list[str]) -> dict[str, Any]:
-    """The stored fields from the model's JSON (lenient: missing parts stay empty)."""
-    max_chars = int(nanobanana_settings.DESCRIPTIONS.get("MAX_ALT_CHARS") or 150)
-
-    def texts(value: Any, limit: int | None) -> dict[str, str]:
-        if isinstance(value, str):
-            value = {codes[0]: value}
-        if not isinstance(value, Mapping):
-            return {}
-        out = {}
-        for code in codes:
-            text = " ".join(str(value.get(code) or "").split())
-            if text:
-                out[code] = text[:limit] if limit else text
-        return out
-
-    focal = data.get("focal_point") if isinstance(data.get("focal_point"), Mapping) else {}
-    return {
-        "alt_text": texts(data.get("alt_text"), max_chars),
-        "description": texts(data.get("description"), 4000),
-        "focal_point_x": _clamp(focal.get("x")),
-        "focal_point_y": _clamp(focal.get("y")),
-    }
-
-
-def _finish(row: ImageDescription, state: str, **fields: Any) -> bool:
-    """Move a running row to a final state and close its money (the sum of its
-    billed answers settled, or the reservation refunded) in one transaction."""
-    fields.setdefault("finished_at", timezone.now())
-
-    def attempt() -> bool:
-        with transaction.atomic():
-            updated = ImageDescription.objects.filter(
-                pk=row.pk,
-                state=DescriptionState.RUNNING,
-                attempts=row.attempts,
-            ).update(state=state, lease_expires_at=None, **fields)
-            if not updated:
-                return False
-            totals = ledger.close(row.pk, images=0)
-            ImageDescription.objects.filter(pk=row.pk).update(**totals)
-            outcome = Outcome.SUCCEEDED if state == DescriptionState.SUCCEEDED else Outcome.FAILED
-            ledger.record_outcome(
-                row.pk,
-                outcome=outcome,
-                reason=fields.get("error", ""),
-                usage=_Totals(totals),
-                attempts=row.attempts,
-            )
-        return True
-
-    return retry_on_lock(attempt, label=f"row {row.pk}: settling")
-
-
-class _Totals:
-    def __init__(self, totals: Mapping[str, Any]) -> None:
-        self.__dict__.update(totals)
-
-
-def reap_descriptions(*, now: Any = None) -> int:
-    """Fail descriptions whose worker was lost (lease expired); their money is closed."""
-    now = now or timezone.now()
-    count = 0
-    for description in ImageDescription.objects.filter(
-        state=DescriptionState.RUNNING, lease_expires_at__lt=now
-    ):
-        if _finish(
-            description,
-            DescriptionState.FAILED,
-            error_code="LEASE_EXPIRED",
-            error=_("The worker was lost; request the description again."),
-        ):
-            count += 1
-    return count
 
 
 # -- reviewing ----------------------------------------------------------------------------
@@ -531,25 +316,21 @@ def accept_description(
         asset.save(
             update_fields=["alt_text", "alt_texts", "focal_point_x", "focal_point_y", "updated_at"]
         )
-        real_user = user if getattr(user, "is_authenticated", False) else None
         ImageDescription.objects.filter(pk=description.pk).update(
             review=Review.ACCEPTED,
-            reviewed_by=real_user,
+            reviewed_by=real_user(user),
             reviewed_at=timezone.now(),
             alt_text=texts,
         )
         description.refresh_from_db()
         if changed_focus:
-            from .crops import focal_point_changed
-
             focal_point_changed(asset)
     return asset
 
 
 def reject_description(description: ImageDescription, *, user: Any = None) -> None:
-    real_user = user if getattr(user, "is_authenticated", False) else None
     ImageDescription.objects.filter(pk=description.pk).update(
-        review=Review.REJECTED, reviewed_by=real_user, reviewed_at=timezone.now()
+        review=Review.REJECTED, reviewed_by=real_user(user), reviewed_at=timezone.now()
     )
     description.refresh_from_db()
 
@@ -565,8 +346,6 @@ def set_focal_point(
     with transaction.atomic():
         asset.focal_point_x, asset.focal_point_y = x, y
         asset.save(update_fields=["focal_point_x", "focal_point_y", "updated_at"])
-        from .crops import focal_point_changed
-
         focal_point_changed(asset)
     return asset
 

@@ -25,11 +25,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.models import Schedule
 
 from .. import signals
 from ..conf import nanobanana_settings
 from ..ledger import accounting
-from ..models import AssetVersion, State
+from ..models import AssetVersion, BatchJob, State
+from . import queue
+from .batch import check_job
+from .description_worker import reap_descriptions
+from .transitions import take_back
 
 logger = logging.getLogger(__name__)
 
@@ -47,52 +52,34 @@ def reap(*, now: Any = None) -> dict[str, int]:
     }
     max_attempts = nanobanana_settings.MAX_ATTEMPTS
     _check_batch_jobs(now, counts)
-    from .descriptions import reap_descriptions
-
     counts["descriptions_failed"] = reap_descriptions(now=now)
     expired = AssetVersion.objects.filter(state=State.RUNNING, lease_expires_at__lt=now)
     for version in expired.only("pk", "attempts"):
-        if version.attempts < max_attempts:
-            with transaction.atomic():
-                moved = AssetVersion.objects.filter(
-                    pk=version.pk,
-                    state=State.RUNNING,
-                    attempts=version.attempts,
-                    lease_expires_at__lt=now,
-                ).update(
-                    state=State.QUEUED,
-                    lease_expires_at=None,
+        with transaction.atomic():
+            if version.attempts < max_attempts:
+                if take_back(
+                    version,
+                    now,
+                    State.QUEUED,
                     error_code="LEASE_EXPIRED",
                     error=_("The worker was lost; queued again."),
-                )
-                if moved:
+                ):
                     counts["requeued"] += 1
-                    pk = version.pk
-                    transaction.on_commit(lambda pk=pk: _enqueue(pk))
-        else:
-            with transaction.atomic():
-                moved = AssetVersion.objects.filter(
-                    pk=version.pk,
-                    state=State.RUNNING,
-                    attempts=version.attempts,
-                    lease_expires_at__lt=now,
-                ).update(
-                    state=State.FAILED,
-                    lease_expires_at=None,
-                    finished_at=now,
-                    error_code="ATTEMPTS_EXHAUSTED",
-                    error=_("The worker was lost %(n)d times; giving up.")
-                    % {"n": version.attempts},
+                    queue.enqueue_on_commit(queue.RUN_VERSION, version.pk)
+            elif take_back(
+                version,
+                now,
+                State.FAILED,
+                finished_at=now,
+                error_code="ATTEMPTS_EXHAUSTED",
+                error=_("The worker was lost %(n)d times; giving up.") % {"n": version.attempts},
+            ):
+                counts["failed"] += 1
+                failed = AssetVersion.objects.get(pk=version.pk)
+                accounting.release(failed, outcome=State.FAILED)
+                transaction.on_commit(
+                    lambda v=failed: signals.version_finished.send(sender=AssetVersion, version=v)
                 )
-                if moved:
-                    counts["failed"] += 1
-                    failed = AssetVersion.objects.get(pk=version.pk)
-                    accounting.release(failed, outcome=State.FAILED)
-                    transaction.on_commit(
-                        lambda v=failed: signals.version_finished.send(
-                            sender=AssetVersion, version=v
-                        )
-                    )
     stale_after = nanobanana_settings.REQUEUE_AFTER_SECONDS
     if stale_after:
         stale = AssetVersion.objects.filter(
@@ -101,7 +88,8 @@ def reap(*, now: Any = None) -> dict[str, int]:
             reused_from__isnull=True,
         ).values_list("pk", flat=True)
         for pk in stale:
-            _enqueue(pk)  # a duplicate delivery is harmless: the claim is conditional
+            # A duplicate delivery is harmless: the claim is conditional.
+            queue.enqueue(queue.RUN_VERSION, pk)
             counts["reenqueued"] += 1
     if stale_after:
         _republish_lost(now, timedelta(seconds=stale_after), counts)
@@ -112,9 +100,6 @@ def reap(*, now: Any = None) -> dict[str, int]:
 
 def _check_batch_jobs(now: Any, counts: dict[str, int]) -> None:
     """Ask the provider about every open batch job with an expired version (see above)."""
-    from ..models import BatchJob
-    from .batch import check_job
-
     jobs = (
         BatchJob.objects.filter(
             versions__state=State.RUNNING,
@@ -138,8 +123,6 @@ def _republish_lost(now: Any, stale_after: timedelta, counts: dict[str, int]) ->
     """Versions that succeeded but whose renditions task was lost (its CPU worker killed):
     no rendition written, not current, nothing newer current, finished in the last day.
     Publishing again is idempotent (deterministic names, rows written once)."""
-    from ..tasks import enqueue_publish
-
     lost = (
         AssetVersion.objects.filter(
             state=State.SUCCEEDED,
@@ -155,36 +138,17 @@ def _republish_lost(now: Any, stale_after: timedelta, counts: dict[str, int]) ->
         .values_list("pk", flat=True)
     )
     for pk in lost:
-        enqueue_publish(pk)
+        queue.enqueue(queue.PUBLISH_VERSION, pk)
         counts["republished"] += 1
-
-
-def _enqueue(version_id: Any) -> None:
-    from ..tasks import enqueue_version
-
-    enqueue_version(version_id)
 
 
 def ensure_schedule(**kwargs: Any) -> None:
     """Create or update the django-q2 schedule that runs the reaper (post_migrate hook)."""
-    from django_q.models import Schedule
-
-    from ..tasks import io_queue
-
     minutes = nanobanana_settings.REAPER_EVERY_MINUTES
-    name = "nanobanana-reaper"
-    if not minutes:
-        Schedule.objects.filter(name=name).delete()
-        return
-    Schedule.objects.update_or_create(
-        name=name,
-        defaults={
-            "func": "django_nanobanana.tasks.reap",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": int(minutes),
-            "repeats": -1,
-            # Run by the I/O cluster when there is one (a schedule without a cluster
-            # only runs on the cluster named like Q_CLUSTER["name"]).
-            "cluster": io_queue(),
-        },
+    queue.ensure_schedule(
+        "nanobanana-reaper",
+        "django_nanobanana.tasks.reap",
+        enabled=bool(minutes),
+        schedule_type=Schedule.MINUTES,
+        minutes=int(minutes or 0),
     )

@@ -12,13 +12,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.models import Schedule
 
+from ..access import real_user
 from ..conf import nanobanana_settings
 from ..exceptions import RequestValidationError
 from ..imaging.decode import DecodedImage, ImageValidationError, decode_image, sha256_hex
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage
 from ..providers import ReferenceImage as ProviderReference
 from ..storage import delete_files, reference_name, save_exact
+from . import queue
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ def validate_reference(data: bytes) -> DecodedImage:
 def store_reference(data: bytes, *, user: Any = None, name: str = "") -> ReferenceImage:
     """Validate an uploaded image and store it (once per owner and content)."""
     decoded = validate_reference(data)
-    user = user if getattr(user, "is_authenticated", False) else None
+    user = real_user(user)
     digest = sha256_hex(data)
     now = timezone.now()
     existing = ReferenceImage.objects.filter(uploaded_by=user, sha256=digest).first()
@@ -220,20 +223,9 @@ def delete_unused_references(
 def ensure_cleanup_schedule(**kwargs: Any) -> None:
     """Create or remove the daily django-q2 schedule that deletes unused references
     (post_migrate hook, like the reaper's)."""
-    from django_q.models import Schedule
-
-    from ..tasks import io_queue
-
-    name = "nanobanana-reference-cleanup"
-    if nanobanana_settings.REFERENCE_RETENTION_DAYS is None:
-        Schedule.objects.filter(name=name).delete()
-        return
-    Schedule.objects.update_or_create(
-        name=name,
-        defaults={
-            "func": "django_nanobanana.tasks.delete_unused_references",
-            "schedule_type": Schedule.DAILY,
-            "repeats": -1,
-            "cluster": io_queue(),
-        },
+    queue.ensure_schedule(
+        "nanobanana-reference-cleanup",
+        "django_nanobanana.tasks.delete_unused_references",
+        enabled=nanobanana_settings.REFERENCE_RETENTION_DAYS is not None,
+        schedule_type=Schedule.DAILY,
     )

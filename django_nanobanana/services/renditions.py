@@ -1,19 +1,28 @@
-"""Renditions of a version: decode once, resize many, encode each, one row per file."""
+"""Renditions of a version: decode once, resize many, encode each, one row per file.
+
+The full set (``RENDITION_WIDTHS`` x ``RENDITION_FORMATS``) and the art-directed crops
+(:mod:`.crops`: extra aspect ratios cut around the focal point) are written the same way:
+files first, rows after; if anything fails, the files the call wrote are deleted again,
+so there are no orphans and no rows pointing at missing files.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from ..conf import nanobanana_settings
+from ..imaging.crops import crop_box
 from ..imaging.decode import DecodedImage, decode_image
 from ..imaging.disclosure import xmp_packet
-from ..imaging.overlay import OverlaySpec
+from ..imaging.overlay import OverlaySpec, OverlayValidationError
 from ..imaging.renditions import RenderedFile, render_one, render_renditions
 from ..models import AssetVersion, Rendition, VersionKind
 from ..storage import delete_files, rendition_name, save_exact
+from .crops import crop_ratios, focal_point_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,20 +99,15 @@ def disclosure_xmp(version: AssetVersion) -> bytes | None:
 def write_renditions(
     version: AssetVersion, overlay: dict | None, *, decoded: DecodedImage | None = None
 ) -> list[Rendition]:
-    """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay).
-    ``decoded`` (the original, already decoded) is consumed: its pixels are freed.
-
-    Files are written first, rows after; if anything fails, the files this call wrote are
-    deleted again, so there are no orphans and no rows pointing at missing files.
-    """
+    """Write the full set for ``version`` with ``overlay`` (idempotent: existing rows stay),
+    and its crops. ``decoded`` (the original, already decoded) is consumed: its pixels are
+    freed."""
     spec = overlay_spec(overlay)
     digest = overlay_hash(spec)
     existing = {
         (r.format, r.width): r for r in version.renditions.filter(overlay_hash=digest, crop="")
     }
     decoded = decoded or decode_original(version)
-    from .crops import write_crops
-
     # Crops first: the full set frees the decoded frame as it goes.
     write_crops(version, spec, decoded=decoded)
     signer = rendition_signer(version)
@@ -115,25 +119,8 @@ def write_renditions(
         for rendered in render_renditions(
             decoded, overlay=spec, release_source=True, **_options(version)
         ):
-            if (rendered.format, rendered.width) in existing:
-                continue
-            name = rendition_name(
-                version.asset_id, version.pk, digest, rendered.width, rendered.extension
-            )
-            content = signed(signer, rendered)
-            written.append(save_exact(name, content))
-            rows.append(
-                Rendition(
-                    version=version,
-                    overlay_hash=digest,
-                    width=rendered.width,
-                    height=rendered.height,
-                    format=rendered.format,
-                    file=written[-1],
-                    bytes=len(content),
-                    **drawn_fields(rendered),
-                )
-            )
+            if (rendered.format, rendered.width) not in existing:
+                rows.append(_store(version, digest, rendered, signer, written))
         with transaction.atomic():
             Rendition.objects.bulk_create(rows, ignore_conflicts=True)
     except BaseException:
@@ -160,20 +147,10 @@ def ensure_rendition(
         avif_speed=nanobanana_settings.AVIF_SPEED,
         xmp=disclosure_xmp(version),
     )
-    name = rendition_name(version.asset_id, version.pk, digest, rendered.width, rendered.extension)
-    content = signed(rendition_signer(version), rendered)
-    saved = save_exact(name, content)
+    row = _store(version, digest, rendered, rendition_signer(version), [])
     try:
-        return Rendition.objects.create(
-            version=version,
-            overlay_hash=digest,
-            width=rendered.width,
-            height=rendered.height,
-            format=rendered.format,
-            file=saved,
-            bytes=len(content),
-            **drawn_fields(rendered),
-        )
+        row.save(force_insert=True)
+        return row
     except IntegrityError:  # written concurrently by another request: same name, same bytes
         return version.renditions.get(
             overlay_hash=digest, crop="", width=rendered.width, format=rendered.format
@@ -184,3 +161,94 @@ def drop_other_overlays(version: AssetVersion, keep_hash: str) -> None:
     """Delete renditions made for an overlay the asset no longer uses (files on commit)."""
     for rendition in version.renditions.exclude(overlay_hash=keep_hash):
         rendition.delete()
+
+
+def _store(
+    version: AssetVersion,
+    digest: str,
+    rendered: RenderedFile,
+    signer: Any,
+    written: list[str],
+    *,
+    crop: str = "",
+    box: str = "",
+) -> Rendition:
+    """Write one rendered file (signed when a signer is configured) under its
+    deterministic name, add the name to ``written`` and return its row, not saved yet.
+    ``crop``/``box``: an art-directed crop's ratio and box ("" for the full image)."""
+    tag = f"{crop.replace(':', 'x')}-{hashlib.sha256(box.encode()).hexdigest()[:8]}" if crop else ""
+    name = rendition_name(
+        version.asset_id, version.pk, digest, rendered.width, rendered.extension, crop=tag
+    )
+    content = signed(signer, rendered)
+    written.append(save_exact(name, content))
+    return Rendition(
+        version=version,
+        overlay_hash=digest,
+        crop=crop,
+        crop_box=box,
+        width=rendered.width,
+        height=rendered.height,
+        format=rendered.format,
+        file=written[-1],
+        bytes=len(content),
+        **drawn_fields(rendered),
+    )
+
+
+def _box_text(box: tuple[int, int, int, int]) -> str:
+    return ",".join(str(v) for v in box)
+
+
+def write_crops(
+    version: AssetVersion, spec: OverlaySpec | None, *, decoded: DecodedImage | None = None
+) -> list[Rendition]:
+    """Write every configured crop of ``version`` for the overlay ``spec`` (idempotent;
+    a crop whose box moved is replaced). Files first, rows after; on failure the files
+    this call wrote are deleted."""
+    ratios = crop_ratios()
+    if not ratios:
+        return []
+    digest = overlay_hash(spec)
+    decoded = decoded or decode_original(version)
+    image = decoded.image
+    focal = focal_point_of(version)
+    options = _options(version)
+    widths = nanobanana_settings.CROPS.get("WIDTHS")
+    if widths:
+        options["widths"] = tuple(widths)
+    signer = rendition_signer(version)
+    written: list[str] = []
+    rows: list[Rendition] = []
+    stale: list[Rendition] = []
+    try:
+        for ratio in ratios:
+            box = crop_box(image.width, image.height, ratio, focal)
+            box_text = _box_text(box)
+            current = list(version.renditions.filter(overlay_hash=digest, crop=ratio))
+            if current and all(r.crop_box == box_text for r in current):
+                continue
+            stale += current
+            try:
+                rendered_files = list(
+                    render_renditions(
+                        image.crop(box), overlay=spec, has_alpha=decoded.has_alpha, **options
+                    )
+                )
+            except OverlayValidationError as exc:
+                logger.warning(
+                    "version %s: the overlay does not fit the %s crop: %s", version.pk, ratio, exc
+                )
+                continue
+            for rendered in rendered_files:
+                rows.append(
+                    _store(version, digest, rendered, signer, written, crop=ratio, box=box_text)
+                )
+        with transaction.atomic():
+            for row in stale:
+                row.delete()  # its file goes once this commits
+            Rendition.objects.bulk_create(rows, ignore_conflicts=True)
+    except BaseException:
+        delete_files(written, on_commit=False)
+        raise
+    return rows

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import nanobanana_settings
 from ..exceptions import RequestValidationError
+from . import queue
 
 logger = logging.getLogger(__name__)
 
@@ -377,6 +378,4 @@ def deliver(version: Any) -> bool:
 def on_version_finished(sender: Any, version: Any, **kwargs: Any) -> None:
     """Signal receiver: queue the delivery as its own task (never inline)."""
     if (version.params or {}).get("webhook_url"):
-        from ..tasks import enqueue_webhook
-
-        enqueue_webhook(version.pk)
+        queue.enqueue(queue.DELIVER_WEBHOOK, version.pk)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from django_nanobanana.models import Budget, GeneratedAsset, ImageDescription
-from django_nanobanana.services.descriptions import execute_description
+from django_nanobanana.services.description_worker import execute_description
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from django_nanobanana.models import Budget, ImageDescription
-from django_nanobanana.services.descriptions import execute_description
+from django_nanobanana.services.description_worker import execute_description
 
 from .conftest import API
 

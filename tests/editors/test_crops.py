@@ -11,7 +11,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from django_nanobanana.imaging.crops import crop_box
 from django_nanobanana.models import GeneratedAsset, Rendition
-from django_nanobanana.services import GenerationParams, execute_version, generate
+from django_nanobanana.services import GenerationParams, execute_version, generate, queue
 from django_nanobanana.services.assets import render_current
 from django_nanobanana.services.descriptions import set_focal_point
 
@@ -138,10 +138,10 @@ def test_moving_the_focal_point_re_renders_the_crops_without_a_provider_call(
     assert before.crop_box == "304,0,1072,768"  # no focal point: the centre
     calls = len(nanobanana_fake.requests)
     queued = []
-    monkeypatch.setattr("django_nanobanana.tasks.enqueue_render", queued.append)
+    monkeypatch.setattr(queue, "enqueue", lambda task, pk: queued.append((task, pk)))
     with django_capture_on_commit_callbacks(execute=True):
         set_focal_point(asset, (0.02, 0.5))
-    assert queued == [asset.pk]
+    assert queued == [(queue.RENDER_ASSET, asset.pk)]
     render_current(asset.pk)
     after = version.renditions.get(crop="1:1", format="png", width=640)
     assert after.crop_box == "0,0,768,768" and after.file.name != before.file.name

@@ -17,11 +17,11 @@ from django_nanobanana.models import (
     Review,
 )
 from django_nanobanana.providers.models_registry import get_text_model
-from django_nanobanana.services import GenerationParams, execute_version, generate
+from django_nanobanana.services import GenerationParams, execute_version, generate, queue
+from django_nanobanana.services.description_worker import execute_description
 from django_nanobanana.services.descriptions import (
     accept_description,
     alt_text_for,
-    execute_description,
     request_description,
 )
 
@@ -63,7 +63,11 @@ def test_a_generation_ends_with_a_suggested_alt_text_and_focal_point_booked_like
     monkeypatch,
 ):
     queued = []
-    monkeypatch.setattr("django_nanobanana.tasks.enqueue_description", queued.append)
+    monkeypatch.setattr(
+        queue,
+        "enqueue",
+        lambda task, pk: queued.append(pk) if task == queue.RUN_DESCRIPTION else None,
+    )
     version, callbacks = finished(editor, capture=django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:  # the worker's commit: describe_after_generation

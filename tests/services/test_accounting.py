@@ -13,8 +13,9 @@ from django_nanobanana.exceptions import BudgetExceeded
 from django_nanobanana.models import AssetVersion, AuditRecord, Budget, GeneratedAsset, LedgerEntry
 from django_nanobanana.providers.models_registry import get_model
 from django_nanobanana.services import GenerationParams, cancel, execute_version, generate
-from django_nanobanana.services.generation import _claim, _run
 from django_nanobanana.services.reaper import reap
+from django_nanobanana.services.transitions import claim_version
+from django_nanobanana.services.worker import run
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +54,11 @@ def test_settled_cost_is_tokens_times_prices(nanobanana_fake, media_root, editor
 
 def test_redelivered_and_raced_tasks_settle_exactly_once(nanobanana_fake, media_root):
     version = generate(params(), enqueue=False)
-    stale = _claim(version.pk)
+    stale = claim_version(version.pk)
     reap(now=timezone.now() + timedelta(hours=1))
     execute_version(version.pk)
     execute_version(version.pk)  # delivered twice
-    _run(stale)  # the lost worker comes back late, with a second billed answer
+    run(stale)  # the lost worker comes back late, with a second billed answer
     # One settle; the late worker's answer was billed too, so it is booked as a late
     # charge (never as a second settle, never dropped).
     assert kinds(version.pk) == ["late_charge", "reserve", "settle"]

@@ -9,8 +9,9 @@ from PIL import Image
 
 from django_nanobanana.models import AssetVersion, GeneratedAsset, State
 from django_nanobanana.services import GenerationParams, execute_version, generate
-from django_nanobanana.services.generation import _claim
 from django_nanobanana.services.reaper import reap
+from django_nanobanana.services.transitions import claim_version
+from django_nanobanana.services.worker import run
 
 pytestmark = pytest.mark.django_db
 
@@ -97,12 +98,12 @@ def test_jsonl_batch_of_50_completes_with_a_summary(
 def test_reaper_requeues_then_fails_after_the_attempt_limit(nanobanana_fake, media_root, settings):
     settings.NANOBANANA = {**settings.NANOBANANA, "MAX_ATTEMPTS": 2}
     version = generate(GenerationParams(prompt="lost"), enqueue=False)
-    _claim(version.pk)  # a worker took it ... and died
+    claim_version(version.pk)  # a worker took it ... and died
     later = timezone.now() + timedelta(hours=1)
     assert reap(now=later)["requeued"] == 1
     version.refresh_from_db()
     assert version.state == State.QUEUED and version.attempts == 1
-    _claim(version.pk)  # second worker dies too
+    claim_version(version.pk)  # second worker dies too
     counts = reap(now=later + timedelta(hours=1))
     assert counts["failed"] == 1
     version.refresh_from_db()
@@ -114,13 +115,11 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_winner(
     nanobanana_fake, media_root, settings
 ):
     version = generate(GenerationParams(prompt="race"), enqueue=False)
-    stale = _claim(version.pk)
+    stale = claim_version(version.pk)
     reap(now=timezone.now() + timedelta(hours=1))  # requeued
     winner = execute_version(version.pk)  # attempt 2 wins
     assert winner.state == State.SUCCEEDED and winner.attempts == 2
-    from django_nanobanana.services.generation import _run
-
-    _run(stale)  # the stale attempt 1 finishes late: its result must be thrown away
+    run(stale)  # the stale attempt 1 finishes late: its result must be thrown away
     version.refresh_from_db()
     assert version.original.name == winner.original.name
     assert version.original.name.endswith("original-2.png")

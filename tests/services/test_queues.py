@@ -10,7 +10,7 @@ from django_q.models import OrmQ
 
 from django_nanobanana import tasks
 from django_nanobanana.models import AssetVersion, GeneratedAsset, State
-from django_nanobanana.services import GenerationParams, execute_version, generate
+from django_nanobanana.services import GenerationParams, execute_version, generate, queue
 from django_nanobanana.services.reaper import reap
 from django_nanobanana.testing.pytest_plugin import fake_settings
 from django_nanobanana.workers import cpu_workers, io_workers
@@ -77,8 +77,8 @@ def test_one_cluster_writes_renditions_in_the_generation_task(
 
 
 def test_overlay_changes_and_webhooks_go_to_their_sides(two_clusters):
-    tasks.enqueue_render("a1")
-    tasks.enqueue_webhook("v1")
+    queue.enqueue(queue.RENDER_ASSET, "a1")
+    queue.enqueue(queue.DELIVER_WEBHOOK, "v1")
     assert queued() == [
         ("site-cpu", "django_nanobanana.tasks.render_asset", "a1"),
         ("site-io", "django_nanobanana.tasks.deliver_webhook", "v1"),

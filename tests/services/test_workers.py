@@ -14,9 +14,8 @@ from django.db import connection
 
 from django_nanobanana.models import AssetVersion, State
 from django_nanobanana.models.ledger import LedgerEntry
-from django_nanobanana.services import GenerationParams, generate
+from django_nanobanana.services import GenerationParams, generate, queue
 from django_nanobanana.services.reaper import reap
-from django_nanobanana.tasks import enqueue_version
 from django_nanobanana.testing.pytest_plugin import fake_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -137,7 +136,7 @@ def test_killed_worker_and_double_delivery_finish_exactly_once(
     first.kill()  # mid-generation: the fake server is still sleeping on the request
     time.sleep(3.5)  # past the lease
     assert reap()["requeued"] == 1
-    enqueue_version(version.pk)  # and a duplicate delivery on purpose
+    queue.enqueue(queue.RUN_VERSION, version.pk)  # and a duplicate delivery on purpose
     nanobanana_fake.latency = 0.0
     second = cluster_factory(nanobanana_fake, **nanobanana).start()
     wait_for(

@@ -17,13 +17,12 @@ from django.core.management.base import (
 )
 from tqdm import tqdm
 
-from ...exceptions import NanobananaError
+from ...exceptions import BatchValidationError, NanobananaError
 from ...models import AssetVersion, State
 from ...money import format_money
 from ...services import execute_version
 from ...services.batch import (
     COLUMNS_HELP,
-    BatchValidationError,
     queue_rows,
     run_with_batch_api,
     summary,
