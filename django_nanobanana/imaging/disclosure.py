@@ -22,6 +22,8 @@ import logging
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from PIL import Image
+
 logger = logging.getLogger(__name__)
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -73,8 +75,6 @@ def xmp_packet(
 
 def read_xmp(data: bytes) -> str:
     """The XMP packet of an image file as text ('' when it has none)."""
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as image:
         value = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

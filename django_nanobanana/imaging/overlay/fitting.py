@@ -232,18 +232,15 @@ def _without_lone_word(
     return chosen
 
 
-def _reference_canvas(width: int, height: int) -> tuple[int, int]:
-    scale = REFERENCE_WIDTH / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
 def reference_plan(
     spec: OverlaySpec, width: int, height: int, stack: tuple[FontInfo, ...], base: str
 ) -> Plan:
-    """The plan made for this aspect ratio on the reference canvas (or, when the text
-    fits only on the real one, on this canvas)."""
+    """The plan made for this aspect ratio on the reference canvas, ``REFERENCE_WIDTH``
+    px on its longer side (or, when the text fits only on the real one, on this canvas)."""
+    scale = REFERENCE_WIDTH / max(width, height)
+    reference_width, reference_height = max(1, round(width * scale)), max(1, round(height * scale))
     try:
-        return plan_lines(spec, *_reference_canvas(width, height), stack, base)
+        return plan_lines(spec, reference_width, reference_height, stack, base)
     except OverlayValidationError:
         return plan_lines(spec, width, height, stack, base)
 
