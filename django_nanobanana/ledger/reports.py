@@ -41,6 +41,7 @@ from ..models.ledger import TOKEN_FIELDS
 from ..money import budget_timezone, from_micros
 from .budgets import (
     applicable_budgets,
+    booked_by,
     counters_for,
     settled_in,
     sync_settings_budgets,
@@ -334,7 +335,7 @@ def budget_status(
     site budgets whose figures are other people's spending too (what a user who may not
     see everyone's usage is shown)."""
     now = now or timezone.now()
-    name = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    name = booked_by(user)["username"]
     budgets = applicable_budgets(user)
     if own_only:
         budgets = [b for b in budgets if b.scope == BudgetScope.USER]
