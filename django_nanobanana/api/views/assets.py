@@ -126,6 +126,27 @@ class AssetViewSet(
             raise ValidationError({"version": [_("This image has no such version.")]})
         return version
 
+    def _base_version(self, asset: GeneratedAsset, version_id: Any, refusal: str) -> AssetVersion:
+        """The version a regeneration or edit starts from: the one named, else the
+        asset's default (:func:`default_base_version`); ``refusal`` (409) without one."""
+        if version_id is not None:
+            return self._version_of(asset, version_id)
+        base = default_base_version(asset)
+        if base is None:
+            raise StateConflict(refusal)
+        return base
+
+    @staticmethod
+    def _origin(request: Request) -> dict[str, Any]:
+        """Who asks, from where and under which Idempotency-Key: the keyword arguments of
+        the services that queue a generation."""
+        return {
+            "user": request.user,
+            "source": Source.API,
+            "idempotency_key": idempotency_key(request),
+            "client_ip": client_ip(request),
+        }
+
     @staticmethod
     def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context={"request": request})
@@ -169,7 +190,7 @@ class AssetViewSet(
     )
     def create(self, request: Request) -> Response:
         data = self._input(s.GenerateSerializer, request)
-        key = idempotency_key(request)
+        origin = self._origin(request)
         params = services.GenerationParams(
             prompt=data["prompt"],
             model=data.get("model"),
@@ -187,10 +208,7 @@ class AssetViewSet(
             title=data.get("title", ""),
             alt_text=data.get("alt_text", ""),
             overlay=data.get("overlay"),
-            user=request.user,
-            source=Source.API,
-            idempotency_key=key,
-            client_ip=client_ip(request),
+            **origin,
         )
         return self._accepted(version, started)
 
@@ -302,23 +320,16 @@ class AssetViewSet(
     def regenerate(self, request: Request, **kwargs: Any) -> Response:
         asset = self.get_object()
         changes = self._input(s.RegenerateSerializer, request)
-        version_id = changes.pop("version", None)
-        if version_id is not None:
-            base = self._version_of(asset, version_id)
-        else:
-            base = default_base_version(asset)
-            if base is None:
-                raise StateConflict(_("This image has no version to regenerate."))
+        base = self._base_version(
+            asset, changes.pop("version", None), _("This image has no version to regenerate.")
+        )
         if "references" in changes:
             changes["references"] = [str(r) for r in changes["references"]]
         started = timezone.now()
         version = services.regenerate(
             base,
             changes=changes,
-            user=request.user,
-            source=Source.API,
-            idempotency_key=idempotency_key(request),
-            client_ip=client_ip(request),
+            **self._origin(request),
         )
         return self._accepted(version, started)
 
@@ -332,21 +343,15 @@ class AssetViewSet(
     def edit(self, request: Request, **kwargs: Any) -> Response:
         asset = self.get_object()
         data = self._input(s.EditSerializer, request)
-        if data.get("version") is not None:
-            base = self._version_of(asset, data["version"])
-        else:
-            base = default_base_version(asset)
-            if base is None:
-                raise StateConflict(_("This image has no finished version to edit yet."))
+        base = self._base_version(
+            asset, data.get("version"), _("This image has no finished version to edit yet.")
+        )
         started = timezone.now()
         version = services.edit(
             base,
             instruction=data["instruction"],
             references=[str(r) for r in data.get("references", ())],
-            user=request.user,
-            source=Source.API,
-            idempotency_key=idempotency_key(request),
-            client_ip=client_ip(request),
+            **self._origin(request),
         )
         return self._accepted(version, started)
 
