@@ -48,6 +48,24 @@ class GeneratedAssetQuerySet(models.QuerySet):
 
         return visible_assets(user, self)
 
+    def with_versions_summary(self) -> models.QuerySet:
+        """Each asset with what lists show of its versions, as subqueries (no extra query
+        per asset): the newest version's ``latest_version_id``, ``latest_state`` and
+        ``latest_model``, and ``total_cost``, what all its versions cost together (null
+        while none has a cost)."""
+        versions = AssetVersion.objects.filter(asset=models.OuterRef("pk"))
+        newest = versions.order_by("-created_at", "-pk")
+        total = versions.order_by().values("asset").annotate(total=models.Sum("cost"))
+        return self.annotate(
+            latest_version_id=models.Subquery(newest.values("pk")[:1]),
+            latest_state=models.Subquery(newest.values("state")[:1]),
+            latest_model=models.Subquery(newest.values("model")[:1]),
+            total_cost=models.Subquery(
+                total.values("total"),
+                output_field=models.DecimalField(max_digits=14, decimal_places=6),
+            ),
+        )
+
 
 class AssetVersionQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:

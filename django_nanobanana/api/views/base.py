@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from ...models import AssetVersion, GeneratedAsset
+from ...models import GeneratedAsset
 from ...pictures import prefetch_pictures
 from ..errors import ErrorHandlingMixin
 from ..permissions import AssetPermission
@@ -56,22 +56,10 @@ def idempotency_key(request: Request) -> str | None:
 
 def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAsset]:
     """What the asset serializer reads, in a fixed number of queries for any number of
-    assets: the newest version's id/state/model and the total cost as subqueries, the
-    owner joined, the current version and its renditions prefetched."""
-    newest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at", "-pk")
-    total = (
-        AssetVersion.objects.filter(asset=OuterRef("pk"))
-        .order_by()
-        .values("asset")
-        .annotate(total=Sum("cost"))
-        .values("total")
-    )
-    queryset = queryset.annotate(
-        latest_version_id=Subquery(newest.values("pk")[:1]),
-        latest_state=Subquery(newest.values("state")[:1]),
-        latest_model=Subquery(newest.values("model")[:1]),
-        total_cost=Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=6)),
-    ).select_related("owner")
+    assets: the newest version's id/state/model and the total cost as subqueries
+    (``with_versions_summary``), the owner joined, the current version and its renditions
+    prefetched."""
+    queryset = queryset.with_versions_summary().select_related("owner")
     return prefetch_pictures(queryset).order_by("-updated_at", "-pk")
 
 
