@@ -263,6 +263,28 @@ class AssetVersion(models.Model):
     def is_final(self) -> bool:
         return self.state in State.final()
 
+    # What the requester is told about the version (the API and the command line alike).
+
+    @property
+    def notices(self) -> list[str]:
+        """What the requester should know: a deprecated model, a retired model replaced."""
+        return list((self.params or {}).get("notices") or [])
+
+    @property
+    def visible_reused_from_id(self) -> Any:
+        """The version whose image the prompt cache reused, when it is the same owner's;
+        None when there is none or it is another owner's (never revealed)."""
+        if not self.reused_from_id or (self.params or {}).get("reused_across_owners"):
+            return None
+        return self.reused_from_id
+
+    @property
+    def search_suggestions(self) -> str | None:
+        """Google's search suggestions (HTML) of a grounded image, which Google's terms
+        require to be shown wherever the image is (None: not grounded)."""
+        entry = (self.grounding_metadata or {}).get("searchEntryPoint") or {}
+        return entry.get("renderedContent")
+
 
 class Rendition(models.Model):
     """One resized, encoded file of a version, with or without the asset's overlay."""

@@ -128,21 +128,19 @@ class VersionSerializer(VersionLinkSerializer):
 
     @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_reused_from(self, version: AssetVersion) -> str | None:
-        if not version.reused_from_id or (version.params or {}).get("reused_across_owners"):
-            return None
-        return str(version.reused_from_id)
+        reused = version.visible_reused_from_id
+        return str(reused) if reused else None
 
     def get_grounding(self, version: AssetVersion) -> str:
         return (version.params or {}).get("grounding", "")
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_search_suggestions(self, version: AssetVersion) -> str | None:
-        entry = (version.grounding_metadata or {}).get("searchEntryPoint") or {}
-        return entry.get("renderedContent") or None
+        return version.search_suggestions or None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_notices(self, version: AssetVersion) -> list[str]:
-        return list((version.params or {}).get("notices") or [])
+        return version.notices
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_model_warning(self, version: AssetVersion) -> str | None:

@@ -65,16 +65,12 @@ def version_record(version: AssetVersion) -> dict[str, Any]:
         "mime_type": version.mime_type or None,
         "model": version.model,
         "cost": str(version.cost) if version.cost is not None else None,
-        "reused_from": str(version.reused_from_id)
-        if version.reused_from_id and not (version.params or {}).get("reused_across_owners")
-        else None,
-        "notices": list((version.params or {}).get("notices") or []),
+        "reused_from": str(reused) if (reused := version.visible_reused_from_id) else None,
+        "notices": version.notices,
         "model_version": version.model_version or None,
         "model_status": version.model_status or None,
         "grounding": (version.params or {}).get("grounding") or None,
-        "search_suggestions": (
-            (version.grounding_metadata or {}).get("searchEntryPoint") or {}
-        ).get("renderedContent"),
+        "search_suggestions": version.search_suggestions,
         "renditions": renditions,
     }
 
@@ -160,7 +156,7 @@ class Command(JsonErrorsMixin, BaseCommand):
             raise CommandError(one_line(fields)) from None
         except NanobananaError as exc:
             raise CommandError(one_line(exc)) from None
-        for notice in (version.params or {}).get("notices") or ():
+        for notice in version.notices:
             self.stderr.write(f"note: {notice}")
         if options["background"]:
             if not options["wait"]:
