@@ -51,6 +51,34 @@ class _Caller:
     idempotency_key: str | None
     enqueue: bool
 
+    def refused(self, params: GenerationParams, *, reason: str, outcome: str) -> None:
+        """Audit a request refused before anything was reserved."""
+        accounting.refused(
+            params,
+            user=self.user,
+            source=self.source,
+            client_ip=self.client_ip,
+            reason=reason,
+            outcome=outcome,
+        )
+
+
+@dataclass(frozen=True)
+class _NewAsset:
+    """What a generation for a new asset says about the asset."""
+
+    title: str = ""
+    alt_text: str = ""
+    overlay: dict | None = None
+
+    def create(self, asset_id: Any, params: GenerationParams, owner: Any) -> GeneratedAsset:
+        title = (self.title or params.prompt)[:200]
+        asset = GeneratedAsset(id=asset_id, title=title, alt_text=self.alt_text, owner=owner)
+        if self.overlay is not None:
+            asset.overlay = self.overlay
+        asset.save()
+        return asset
+
 
 def generate(
     params: GenerationParams,
@@ -82,7 +110,7 @@ def generate(
         references,
         asset=asset,
         parent=asset.current_version if asset else None,
-        new_asset={"title": title, "alt_text": alt_text, "overlay": overlay},
+        new_asset=_NewAsset(title, alt_text, overlay),
     )
 
 
@@ -182,7 +210,7 @@ def _queue(
     *,
     parent: AssetVersion | None,
     asset: GeneratedAsset | None = None,
-    new_asset: dict[str, Any] | None = None,
+    new_asset: _NewAsset | None = None,
     extra_images: int = 0,
 ) -> AssetVersion:
     """Validate (a refused request is still recorded in the audit trail), then create the
@@ -195,39 +223,24 @@ def _queue(
             reference_sizes=[r.bytes for r in references],
         )
     except (RequestValidationError, ConfigurationError) as exc:
-        accounting.refused(
-            params,
-            user=caller.user,
-            source=caller.source,
-            client_ip=caller.client_ip,
-            reason=str(getattr(exc, "message", exc)),
-            outcome="invalid",
-        )
+        caller.refused(params, reason=str(getattr(exc, "message", exc)), outcome="invalid")
         raise
     if asset is None and parent is not None:
         asset = parent.asset
     return _create_version(
-        caller,
-        kind=kind,
-        params=params,
-        capabilities=capabilities,
-        references=references,
-        asset=asset,
-        parent=parent,
-        new_asset=new_asset or {},
+        caller, kind, params, capabilities, references, asset, parent, new_asset or _NewAsset()
     )
 
 
 def _create_version(
     caller: _Caller,
-    *,
     kind: str,
     params: GenerationParams,
     capabilities: ModelCapabilities,
     references: list[ReferenceImage],
     asset: GeneratedAsset | None,
     parent: AssetVersion | None,
-    new_asset: dict[str, Any],
+    new_asset: _NewAsset,
 ) -> AssetVersion:
     user, client_ip = caller.user, caller.client_ip
     scoped_key = scoped_idempotency_key(user, caller.idempotency_key)
@@ -255,7 +268,7 @@ def _create_version(
     try:
         with transaction.atomic():
             if asset is None:
-                asset = _new_asset(asset_id, params, owner=user, **new_asset)
+                asset = new_asset.create(asset_id, params, owner=user)
             version = AssetVersion.objects.create(
                 id=version_id,
                 asset=asset,
@@ -294,34 +307,9 @@ def _create_version(
             if existing is not None:  # same key won the race
                 return existing
         if isinstance(exc, BudgetExceeded):
-            accounting.refused(
-                params,
-                user=user,
-                source=caller.source,
-                client_ip=client_ip,
-                reason=exc.message,
-                outcome="refused",
-            )
+            caller.refused(params, reason=exc.message, outcome="refused")
         raise
     return version
-
-
-def _new_asset(
-    asset_id: Any,
-    params: GenerationParams,
-    *,
-    owner: Any,
-    title: str = "",
-    alt_text: str = "",
-    overlay: dict | None = None,
-) -> GeneratedAsset:
-    asset = GeneratedAsset(
-        id=asset_id, title=(title or params.prompt)[:200], alt_text=alt_text, owner=owner
-    )
-    if overlay is not None:
-        asset.overlay = overlay
-    asset.save()
-    return asset
 
 
 def _stored_params(params: GenerationParams, fingerprint: str) -> dict[str, Any]:
