@@ -6,8 +6,9 @@ from django.utils.module_loading import import_string
 
 from ..conf import nanobanana_settings
 from ..exceptions import ConfigurationError
-from .base import BilledAttempt, ImageRequest, ImageResult, Provider, ReferenceImage, Usage
+from .base import Provider
 from .errors import ProviderError
+from .types import BilledAttempt, ImageRequest, ImageResult, ReferenceImage, Usage
 
 __all__ = [
     "BilledAttempt",

@@ -21,18 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
 from ..workers import trim_memory
-from .base import (
-    DescribeRequest,
-    DescriptionResult,
-    ImageRequest,
-    ImageResult,
-    ListedModel,
-    Provider,
-    RawResponse,
-    ReferenceImage,
-    Usage,
-    replace_references,
-)
+from .base import Provider
 from .errors import (
     MalformedResponseError,
     ModelNotFoundError,
@@ -47,6 +36,17 @@ from .errors import (
 )
 from .files import upload_file
 from .models_registry import ModelCapabilities, grounding_kinds, replacement_for
+from .types import (
+    DescribeRequest,
+    DescriptionResult,
+    ImageRequest,
+    ImageResult,
+    ListedModel,
+    RawResponse,
+    ReferenceImage,
+    Usage,
+    replace_references,
+)
 
 MB = 1024 * 1024
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ..exceptions import RequestValidationError
-from .base import ImageRequest, ImageResult, Provider, RawResponse, Usage
+from .base import Provider
 from .errors import (
     MalformedResponseError,
     ProviderError,
@@ -33,6 +33,7 @@ from .errors import (
 )
 from .gemini import image_looks_complete
 from .models_registry import ModelCapabilities
+from .types import ImageRequest, ImageResult, RawResponse, Usage
 
 #: Error codes of a refused prompt: an outcome (``blocked``), not a fault.
 BLOCK_CODES = frozenset({"content_policy_violation", "moderation_blocked", "safety"})
