@@ -33,7 +33,7 @@ Time is read and slept through :attr:`Provider.clock` and jitter drawn from
 from __future__ import annotations
 
 import contextvars
-import io
+import json
 import logging
 import os
 import random
@@ -43,7 +43,6 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 from django.core.exceptions import ImproperlyConfigured
-from PIL import Image
 
 from ..exceptions import ConfigurationError
 from .errors import (
@@ -52,11 +51,10 @@ from .errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
-    classify,
-    excerpt,
-    parse_retry_after,
+    parse_plain_error,
     redact,
 )
+from .images import as_png
 from .models_registry import ModelCapabilities, get_model
 from .ratelimit import RateLimiter
 from .retry import Clock, RetryPolicy, SystemClock, call_with_retries
@@ -88,23 +86,21 @@ _clients: dict[tuple[int, str, tuple], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
+def timeouts(timeout: Mapping[str, float]) -> dict[str, float]:
+    """A provider's ``TIMEOUT`` setting, with the defaults of conf.PROVIDER_DEFAULTS."""
+    defaults = {"connect": 10, "read": 120, "write": 60, "pool": 10}
+    return {name: float(timeout.get(name, default)) for name, default in defaults.items()}
+
+
 def shared_client(timeout: Mapping[str, float], key: str = "") -> httpx.Client:
     """One pooled httpx client per process (re-created after a fork) and timeout set."""
-    timeouts = (
-        float(timeout.get("connect", 10)),
-        float(timeout.get("read", 120)),
-        float(timeout.get("write", 60)),
-        float(timeout.get("pool", 10)),
-    )
-    cache_key = (os.getpid(), key, timeouts)
+    values = timeouts(timeout)
+    cache_key = (os.getpid(), key, tuple(values.values()))
     with _clients_lock:
         client = _clients.get(cache_key)
         if client is None:
             client = httpx.Client(
-                timeout=httpx.Timeout(
-                    connect=timeouts[0], read=timeouts[1], write=timeouts[2], pool=timeouts[3]
-                ),
-                headers={"user-agent": "django-nanobanana"},
+                timeout=httpx.Timeout(**values), headers={"user-agent": "django-nanobanana"}
             )
             _clients[cache_key] = client
         return client
@@ -146,6 +142,10 @@ class Provider:
     max_inline_request_bytes: ClassVar[int | None] = None
     #: False for APIs that take no input images (no references, no edits).
     accepts_references: ClassVar[bool] = True
+    #: Reads a non-2xx answer into the typed error, ``(status_code, body, headers, *,
+    #: provider, secrets) -> ProviderError``: backends name their API's (Google's error
+    #: bodies, OpenAI's); this default knows only the status code and an excerpt.
+    error_parser: ClassVar[Callable[..., ProviderError]] = staticmethod(parse_plain_error)
     #: Time source and sleeper of the retry loop and the limiter (swap in tests).
     clock: Clock = SystemClock()
     #: Source of backoff jitter (swap for a seeded ``random.Random`` in tests).
@@ -341,7 +341,7 @@ class Provider:
         return replace_references(
             request,
             [
-                ref if ref.file_uri or ref.mime_type in accepted else _as_png(ref)
+                ref if ref.file_uri or ref.mime_type in accepted else as_png(ref)
                 for ref in request.references
             ],
         )
@@ -371,18 +371,14 @@ class Provider:
         raise NotImplementedError
 
     def error_from_response(self, response: httpx.Response) -> ProviderError:
-        """The typed error for a non-2xx answer. Backends parse their own error bodies;
-        this default knows only the status code and a short excerpt of the body."""
-        text = response.content.decode("utf-8", "replace")
-        return classify(
+        """The typed error for a non-2xx answer, read by this backend's :attr:`error_parser`
+        with every secret redacted."""
+        return self.error_parser(
             response.status_code,
-            self.redact(excerpt(text, response.status_code)),
-            None,
-            per_day=False,
-            auth_failure=False,
-            request_id=response.headers.get("x-request-id"),
+            response.content,
+            response.headers,
             provider=self.alias,
-            retry_after=parse_retry_after(response.headers),
+            secrets=self.secrets(),
         )
 
     # -- optional abilities ------------------------------------------------------------------
@@ -416,13 +412,7 @@ class Provider:
 
     def request_timeout(self) -> httpx.Timeout:
         """The configured timeouts, each capped by what is left of the call's deadline."""
-        timeout = self.config.get("TIMEOUT") or {}
-        values = {
-            "connect": float(timeout.get("connect", 10)),
-            "read": float(timeout.get("read", 120)),
-            "write": float(timeout.get("write", 60)),
-            "pool": float(timeout.get("pool", 10)),
-        }
+        values = timeouts(self.config.get("TIMEOUT") or {})
         deadline = _deadline.get()
         if deadline is not None:
             remaining = max(0.05, deadline - self.clock.monotonic())
@@ -432,6 +422,37 @@ class Provider:
     def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> httpx.Response:
         """POST JSON; see :meth:`http`."""
         return self.http("POST", url, json=payload, headers=headers)
+
+    def exchange_json(
+        self, method: str, url: str, *, headers: Mapping[str, str], not_json: str, **kwargs: Any
+    ) -> Any:
+        """One :meth:`http` exchange whose answer is JSON: a non-2xx answer raises this
+        backend's typed error, a body that is not JSON a :class:`MalformedResponseError`
+        with the message ``not_json``."""
+        response = self.http(method, url, headers=headers, **kwargs)
+        if response.status_code >= 300:
+            raise self.error_from_response(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise MalformedResponseError(not_json, provider=self.alias) from None
+
+    def json_object(self, body: bytes | str, *, status_code: int) -> dict[str, Any]:
+        """A 2xx answer's body as the JSON object it must be, else a (billed, retried)
+        :class:`MalformedResponseError`."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedResponseError(
+                "The provider answered 200 with a body that is not JSON.",
+                status_code=status_code,
+                provider=self.alias,
+            ) from None
+        if not isinstance(data, dict):
+            raise MalformedResponseError(
+                "The provider answered with JSON that is not an object.", provider=self.alias
+            )
+        return data
 
     def http(
         self, method: str, url: str, *, headers: Mapping[str, str], **kwargs: Any
@@ -461,14 +482,3 @@ def _history_images(history: Sequence[Mapping[str, Any]]) -> int:
         for part in turn.get("parts") or ()
         if isinstance(part, Mapping) and ("inlineData" in part or "fileData" in part)
     )
-
-
-def _as_png(ref: ReferenceImage) -> ReferenceImage:
-    """A reference converted to PNG (for input formats the model does not list)."""
-    with Image.open(io.BytesIO(ref.data)) as image:
-        image.load()
-        if image.mode not in ("RGB", "RGBA", "L", "LA"):
-            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-        out = io.BytesIO()
-        image.save(out, "PNG", compress_level=3)
-    return ReferenceImage(out.getvalue(), "image/png")

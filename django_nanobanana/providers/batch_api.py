@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import MalformedResponseError
 from .gemini import GeminiProvider
 
 FINAL_STATES = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"}
@@ -51,25 +50,18 @@ class GeminiBatchClient:
             raise TypeError("the Batch API needs the Gemini Developer API provider")
         self.provider = provider
 
-    def _url(self, path: str) -> str:
-        base = str(self.provider.config.get("BASE_URL") or "").rstrip("/")
-        version = self.provider.config.get("API_VERSION") or "v1beta"
-        return f"{base}/{version}/{path}"
-
     def _call(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
         provider = self.provider
 
         def attempt() -> dict[str, Any]:
             kwargs = {"json": payload} if payload is not None else {}
-            response = provider.http(method, self._url(path), headers=provider.headers(), **kwargs)
-            if response.status_code >= 300:
-                raise provider.error_from_response(response)
-            try:
-                data = response.json()
-            except ValueError:
-                raise MalformedResponseError(
-                    "The batch answer is not JSON.", provider=provider.alias
-                ) from None
+            data = provider.exchange_json(
+                method,
+                provider.api_url(path),
+                headers=provider.headers(),
+                not_json="The batch answer is not JSON.",
+                **kwargs,
+            )
             return data if isinstance(data, dict) else {}
 
         data, _attempts = provider.call_with_retries(attempt)

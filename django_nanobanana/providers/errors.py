@@ -222,6 +222,29 @@ def classify(
     return InvalidRequestError(message, reason=reason or "INVALID_ARGUMENT", **kwargs)
 
 
+def parse_plain_error(
+    status_code: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    provider: str | None = None,
+    secrets: Iterable[str | None] = (),
+) -> ProviderError:
+    """A non-2xx answer of an API whose error bodies are not read: the status code and a
+    short excerpt of the body decide (the base provider's ``error_parser``)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return classify(
+        status_code,
+        redact(excerpt(text, status_code), secrets),
+        None,
+        per_day=False,
+        auth_failure=False,
+        request_id=headers.get("x-request-id"),
+        provider=provider,
+        retry_after=parse_retry_after(headers),
+    )
+
+
 def excerpt(text: str, status_code: int) -> str:
     """A short, single-line excerpt of a non-JSON error body (proxies answer with HTML)."""
     return " ".join(text.split())[:200] or f"HTTP {status_code} with an empty body"

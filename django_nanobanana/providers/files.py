@@ -36,7 +36,8 @@ class UploadingProvider(Protocol):
     here so this module does not import the provider that imports it."""
 
     alias: str
-    config: Mapping[str, Any]
+
+    def api_url(self, path: str, *, upload: bool = False) -> str: ...
 
     def auth_headers(self) -> dict[str, str]: ...
 
@@ -60,8 +61,7 @@ def upload_file(
     provider: UploadingProvider, data: bytes, mime_type: str, display_name: str | None = None
 ) -> UploadedFile:
     """Upload ``data`` through the Files API of ``provider`` (with its retries); one call."""
-    base = str(provider.config.get("BASE_URL") or "").rstrip("/")
-    version = provider.config.get("API_VERSION") or "v1beta"
+    start_url = provider.api_url("files", upload=True)
     start_headers = {
         **provider.auth_headers(),
         "content-type": "application/json",
@@ -75,16 +75,14 @@ def upload_file(
         meta["displayName"] = display_name
 
     def exchange() -> UploadedFile:
-        started = provider.http(
-            "POST", f"{base}/upload/{version}/files", json={"file": meta}, headers=start_headers
-        )
+        started = provider.http("POST", start_url, json={"file": meta}, headers=start_headers)
         _raise_for_status(provider, started)
         upload_url = started.headers.get("x-goog-upload-url")
         if not upload_url:
             raise MalformedResponseError(
                 "The Files API did not return an upload URL.", provider=provider.alias
             )
-        if _origin(upload_url) != _origin(base) or _origin(upload_url) is None:
+        if _origin(upload_url) != _origin(start_url) or _origin(upload_url) is None:
             raise ProviderError(
                 "The Files API named an upload URL on another host than BASE_URL; the "
                 "upload was refused.",

@@ -18,8 +18,6 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import httpx
-
 from ..exceptions import RequestValidationError
 from .base import Provider
 from .errors import (
@@ -39,10 +37,56 @@ from .types import ImageRequest, ImageResult, RawResponse, Usage
 BLOCK_CODES = frozenset({"content_policy_violation", "moderation_blocked", "safety"})
 
 
+def parse_openai_error(
+    status_code: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    provider: str | None = None,
+    secrets: Iterable[str | None] = (),
+) -> ProviderError:
+    """Map a non-2xx answer in OpenAI's shape (``{"error": {"message", "type", "code"}}``,
+    or not JSON at all) to the same hierarchy as Google's errors."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    request_id = headers.get("x-request-id")
+    reason: str | None = None
+    try:
+        data = json.loads(text)
+        error = data.get("error") if isinstance(data, dict) else None
+    except ValueError:
+        error = None
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+        code = error.get("code") or error.get("type")
+        reason = str(code).upper() if code else None
+    else:
+        message = excerpt(text, status_code)
+    retry_after = parse_retry_after(headers)
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            retry_after = longest(retry_after, float(millis) / 1000)
+        except ValueError:
+            pass
+    return classify(
+        status_code,
+        redact(message, secrets),
+        reason,
+        # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
+        # like Google's per-day quota, waiting a minute does not help.
+        per_day=reason == "INSUFFICIENT_QUOTA",
+        auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
+        request_id=request_id,
+        provider=provider,
+        retry_after=retry_after,
+    )
+
+
 class OpenAICompatibleProvider(Provider):
     name = "openai_compat"
     #: This JSON API takes no reference images at all: refused at the edge.
     accepts_references = False
+    error_parser = staticmethod(parse_openai_error)
 
     def check_request(self, request: ImageRequest) -> ModelCapabilities:
         capabilities = super().check_request(request)
@@ -92,18 +136,7 @@ class OpenAICompatibleProvider(Provider):
                     {"_blocked": error.reason, "_message": error.message},
                 )
             raise error
-        try:
-            data = response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise MalformedResponseError(
-                "The provider answered 200 with a body that is not JSON.",
-                status_code=200,
-                provider=self.alias,
-            ) from None
-        if not isinstance(data, dict):
-            raise MalformedResponseError(
-                "The provider answered with JSON that is not an object.", provider=self.alias
-            )
+        data = self.json_object(response.content, status_code=200)
         return RawResponse(response.status_code, response.headers, data)
 
     def parse_response(self, request: ImageRequest, response: RawResponse) -> ImageResult:
@@ -164,57 +197,3 @@ class OpenAICompatibleProvider(Provider):
             output_image_tokens=output,
             total_tokens=int(usage.get("total_tokens") or 0) or prompt + output,
         )
-
-    def error_from_response(self, response: httpx.Response) -> ProviderError:
-        return parse_openai_error(
-            response.status_code,
-            response.content,
-            response.headers,
-            provider=self.alias,
-            secrets=self.secrets(),
-        )
-
-
-def parse_openai_error(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Iterable[str | None] = (),
-) -> ProviderError:
-    """Map a non-2xx answer in OpenAI's shape (``{"error": {"message", "type", "code"}}``,
-    or not JSON at all) to the same hierarchy as Google's errors."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    request_id = headers.get("x-request-id")
-    reason: str | None = None
-    try:
-        data = json.loads(text)
-        error = data.get("error") if isinstance(data, dict) else None
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
-        message = str(error.get("message") or "")
-        code = error.get("code") or error.get("type")
-        reason = str(code).upper() if code else None
-    else:
-        message = excerpt(text, status_code)
-    retry_after = parse_retry_after(headers)
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            retry_after = longest(retry_after, float(millis) / 1000)
-        except ValueError:
-            pass
-    return classify(
-        status_code,
-        redact(message, secrets),
-        reason,
-        # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
-        # like Google's per-day quota, waiting a minute does not help.
-        per_day=reason == "INSUFFICIENT_QUOTA",
-        auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
-        request_id=request_id,
-        provider=provider,
-        retry_after=retry_after,
-    )
