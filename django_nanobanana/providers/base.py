@@ -47,6 +47,7 @@ from django.core.exceptions import ImproperlyConfigured
 from ..exceptions import ConfigurationError
 from .errors import (
     AuthenticationError,
+    ErrorParser,
     MalformedResponseError,
     ProviderConnectionError,
     ProviderError,
@@ -145,7 +146,7 @@ class Provider:
     #: Reads a non-2xx answer into the typed error, ``(status_code, body, headers, *,
     #: provider, secrets) -> ProviderError``: backends name their API's (Google's error
     #: bodies, OpenAI's); this default knows only the status code and an excerpt.
-    error_parser: ClassVar[Callable[..., ProviderError]] = staticmethod(parse_plain_error)
+    error_parser: ClassVar[ErrorParser] = staticmethod(parse_plain_error)
     #: Time source and sleeper of the retry loop and the limiter (swap in tests).
     clock: Clock = SystemClock()
     #: Source of backoff jitter (swap for a seeded ``random.Random`` in tests).

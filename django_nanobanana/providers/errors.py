@@ -13,8 +13,11 @@ Outcomes that are not faults (a safety block, an answer without an image) are re
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -222,25 +225,71 @@ def classify(
     return InvalidRequestError(message, reason=reason or "INVALID_ARGUMENT", **kwargs)
 
 
-def parse_plain_error(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Iterable[str | None] = (),
-) -> ProviderError:
+@dataclass(frozen=True)
+class ErrorFacts:
+    """What a non-2xx answer says, as an API's own reader found it; :func:`classify`
+    decides the error class from these and the status code."""
+
+    message: str
+    reason: str | None = None
+    per_day: bool = False
+    auth_failure: bool = False
+    request_id: str | None = None
+    retry_after: float | None = None
+
+
+#: ``(status_code, body, headers, *, provider=None, secrets=()) -> ProviderError``.
+ErrorParser = Callable[..., ProviderError]
+
+
+def error_parser(read: Callable[[int, str, Mapping[str, str]], ErrorFacts]) -> ErrorParser:
+    """An error parser (a backend's ``error_parser``) from ``read(status_code, text,
+    headers) -> ErrorFacts``, the one part that knows an API's error bodies: the body is
+    decoded, the message redacted of ``secrets`` and the error class chosen by
+    :func:`classify`, the same way for every API."""
+
+    @functools.wraps(read)
+    def parse(
+        status_code: int,
+        body: bytes | str,
+        headers: Mapping[str, str],
+        *,
+        provider: str | None = None,
+        secrets: Iterable[str | None] = (),
+    ) -> ProviderError:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        facts = read(status_code, text, headers)
+        return classify(
+            status_code,
+            redact(facts.message, secrets),
+            facts.reason,
+            per_day=facts.per_day,
+            auth_failure=facts.auth_failure,
+            request_id=facts.request_id,
+            provider=provider,
+            retry_after=facts.retry_after,
+        )
+
+    return parse
+
+
+def error_object(text: str) -> dict[str, Any] | None:
+    """The ``error`` object of a JSON error body (``{"error": {...}}``), else None."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+@error_parser
+def parse_plain_error(status_code: int, text: str, headers: Mapping[str, str]) -> ErrorFacts:
     """A non-2xx answer of an API whose error bodies are not read: the status code and a
     short excerpt of the body decide (the base provider's ``error_parser``)."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    return classify(
-        status_code,
-        redact(excerpt(text, status_code), secrets),
-        None,
-        per_day=False,
-        auth_failure=False,
+    return ErrorFacts(
+        excerpt(text, status_code),
         request_id=headers.get("x-request-id"),
-        provider=provider,
         retry_after=parse_retry_after(headers),
     )
 

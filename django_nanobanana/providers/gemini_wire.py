@@ -21,14 +21,15 @@ from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
 from .errors import (
+    ErrorFacts,
     ModelNotFoundError,
     ProviderError,
-    classify,
+    error_object,
+    error_parser,
     excerpt,
     longest,
     parse_duration,
     parse_retry_after,
-    redact,
 )
 from .models_registry import grounding_kinds, replacement_for
 from .types import ReferenceImage, Usage
@@ -115,28 +116,17 @@ def model_unavailable(error: ProviderError, model: str, *, provider: str) -> Mod
     )
 
 
-def parse_google_error(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Sequence[str | None] = (),
-) -> ProviderError:
+@error_parser
+def parse_google_error(status_code: int, text: str, headers: Mapping[str, str]) -> ErrorFacts:
     """Map a non-2xx Google API answer (``{"error": {code, message, status, details}}``, or
-    not JSON at all) to the right :class:`ProviderError`."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    request_id = headers.get("x-request-id") or headers.get("x-goog-request-id")
+    not JSON at all) to the right :class:`ProviderError`: called as
+    ``parse_google_error(status_code, body, headers, provider=..., secrets=...)``."""
     status = None
     reasons: list[str] = []
     retry_delay: float | None = None
     per_day = False
-    try:
-        data = json.loads(text)
-        error = data.get("error") if isinstance(data, dict) else None
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
+    error = error_object(text)
+    if error is not None:
         message = str(error.get("message") or "")
         status = error.get("status")
         for detail in error.get("details") or []:
@@ -159,14 +149,12 @@ def parse_google_error(
     reason = reasons[0] if reasons else status
     if status_code == 400 and "API_KEY_INVALID" in reasons:
         reason = "API_KEY_INVALID"
-    return classify(
-        status_code,
-        redact(message, secrets),
+    return ErrorFacts(
+        message,
         reason,
         per_day=per_day,
         auth_failure=reason == "API_KEY_INVALID",
-        request_id=request_id,
-        provider=provider,
+        request_id=headers.get("x-request-id") or headers.get("x-goog-request-id"),
         retry_after=longest(retry_delay, parse_retry_after(headers)),
     )
 

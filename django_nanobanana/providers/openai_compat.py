@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..exceptions import RequestValidationError
 from .base import Provider
 from .errors import (
+    ErrorFacts,
     MalformedResponseError,
-    ProviderError,
-    classify,
+    error_object,
+    error_parser,
     excerpt,
     longest,
     parse_retry_after,
-    redact,
 )
-from .gemini import image_looks_complete
+from .images import image_looks_complete
 from .models_registry import ModelCapabilities
 from .types import ImageRequest, ImageResult, RawResponse, Usage
 
@@ -37,25 +36,14 @@ from .types import ImageRequest, ImageResult, RawResponse, Usage
 BLOCK_CODES = frozenset({"content_policy_violation", "moderation_blocked", "safety"})
 
 
-def parse_openai_error(
-    status_code: int,
-    body: bytes | str,
-    headers: Mapping[str, str],
-    *,
-    provider: str | None = None,
-    secrets: Iterable[str | None] = (),
-) -> ProviderError:
+@error_parser
+def parse_openai_error(status_code: int, text: str, headers: Mapping[str, str]) -> ErrorFacts:
     """Map a non-2xx answer in OpenAI's shape (``{"error": {"message", "type", "code"}}``,
-    or not JSON at all) to the same hierarchy as Google's errors."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    request_id = headers.get("x-request-id")
+    or not JSON at all) to the same hierarchy as Google's errors: called as
+    ``parse_openai_error(status_code, body, headers, provider=..., secrets=...)``."""
     reason: str | None = None
-    try:
-        data = json.loads(text)
-        error = data.get("error") if isinstance(data, dict) else None
-    except ValueError:
-        error = None
-    if isinstance(error, dict):
+    error = error_object(text)
+    if error is not None:
         message = str(error.get("message") or "")
         code = error.get("code") or error.get("type")
         reason = str(code).upper() if code else None
@@ -68,16 +56,14 @@ def parse_openai_error(
             retry_after = longest(retry_after, float(millis) / 1000)
         except ValueError:
             pass
-    return classify(
-        status_code,
-        redact(message, secrets),
+    return ErrorFacts(
+        message,
         reason,
         # OpenAI-style APIs say "insufficient_quota" when the balance or plan is used up:
         # like Google's per-day quota, waiting a minute does not help.
         per_day=reason == "INSUFFICIENT_QUOTA",
         auth_failure=reason in ("INVALID_API_KEY", "INVALID_AUTHENTICATION"),
-        request_id=request_id,
-        provider=provider,
+        request_id=headers.get("x-request-id"),
         retry_after=retry_after,
     )
 
