@@ -20,7 +20,7 @@ from ..exceptions import RequestValidationError
 from ..imaging.decode import DecodedImage, ImageValidationError, decode_image, sha256_hex
 from ..models import AssetVersion, GeneratedAsset, ReferenceImage
 from ..providers import ReferenceImage as ProviderReference
-from ..storage import delete_files, reference_name, save_exact
+from ..storage import delete_files, get_storage, reference_name, save_exact
 from . import queue
 
 logger = logging.getLogger(__name__)
@@ -144,8 +144,6 @@ def describe(references: Sequence[ReferenceImage]) -> list[dict[str, Any]]:
 
 def load_for_request(recorded: Sequence[dict[str, Any]]) -> list[ProviderReference]:
     """Read recorded references back from storage for a provider request."""
-    from ..storage import get_storage
-
     storage = get_storage()
     out = []
     for ref in recorded:

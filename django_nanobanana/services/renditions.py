@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from ..conf import nanobanana_settings
 from ..imaging.crops import crop_box
 from ..imaging.decode import DecodedImage, decode_image
-from ..imaging.disclosure import xmp_packet
+from ..imaging.disclosure import RenditionSigner, xmp_packet
 from ..imaging.overlay import OverlaySpec, OverlayValidationError
 from ..imaging.renditions import RenderedFile, render_one, render_renditions
 from ..models import AssetVersion, Rendition, VersionKind
@@ -67,8 +67,6 @@ def rendition_signer(version: AssetVersion) -> Any:
     config = nanobanana_settings.C2PA_SIGNING
     if not config:
         return None
-    from ..imaging.disclosure import RenditionSigner
-
     with version.original.open("rb") as handle:
         original = handle.read()
     return RenditionSigner(
