@@ -147,3 +147,25 @@ def test_compact_list_with_fields(api, alice):
     assert len(response.content) < len(full) / 2
     bad = api.get(f"{API}/assets/?fields=id,secret")
     assert bad.status_code == 400 and "secret" in bad.content.decode()
+
+
+def test_create_answers_from_what_it_wrote(generation, api):
+    """The 202 body is built from the rows the request has just written, not read back:
+    the same asset as a GET right after it, with no SELECT of the asset."""
+    body = {
+        "prompt": "A harbour at dawn",
+        "title": "Harbour",
+        "alt_text": "Boats",
+        "image_size": "1K",
+        "overlay": {"text": "Sale", "anchor": "bottom-left"},
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(f"{API}/assets/", body, format="json")
+    sql = [q["sql"] for q in queries.captured_queries]  # before the next request resets it
+    assert response.status_code == 202, response.content
+    assert not any(
+        q.startswith("SELECT") and 'FROM "nanobanana_generatedasset"' in q for q in sql
+    ), sql
+    created = response.json()
+    assert created["asset"] == api.get(created["asset"]["url"]).json()
+    assert created["version"] == api.get(created["version"]["url"]).json()

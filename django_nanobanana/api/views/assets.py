@@ -21,7 +21,14 @@ from rest_framework.response import Response
 from ... import services
 from ...exceptions import StateConflict
 from ...ledger import client_ip
-from ...models import AssetVersion, DescriptionState, GeneratedAsset, ImageDescription, Source
+from ...models import (
+    AssetVersion,
+    DescriptionState,
+    GeneratedAsset,
+    ImageDescription,
+    Source,
+    State,
+)
 from ...services import descriptions
 from ...services.assets import default_base_version, merged_overlay
 from .. import serializers as s
@@ -34,6 +41,7 @@ from .base import (
     APIMixin,
     ObjectByIdMixin,
     annotate_assets,
+    annotate_new_asset,
     document,
     idempotency_key,
     retrieve_route,
@@ -108,14 +116,20 @@ class AssetViewSet(
         asset = annotate_assets(GeneratedAsset.objects.filter(pk=pk)).get()
         return s.AssetSerializer(asset, context=self.get_serializer_context()).data
 
-    def _accepted(self, version: AssetVersion, started: dt.datetime) -> Response:
+    def _accepted(
+        self, version: AssetVersion, started: dt.datetime, *, new_asset: bool = False
+    ) -> Response:
         """202 with the asset, the version and the version's status URL in Location."""
-        asset = annotate_assets(GeneratedAsset.objects.filter(pk=version.asset_id)).get()
+        replayed = version.created_at < started
+        if new_asset and not replayed and version.state == State.QUEUED:
+            asset = annotate_new_asset(version)  # no read back: nothing else is in the row
+        else:
+            asset = annotate_assets(GeneratedAsset.objects.filter(pk=version.asset_id)).get()
         data = s.GenerationAcceptedSerializer(
             {"asset": asset, "version": version}, context=self.get_serializer_context()
         ).data
         headers = {"Location": data["version"]["url"]}
-        if version.created_at < started:
+        if replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
@@ -210,7 +224,7 @@ class AssetViewSet(
             overlay=data.get("overlay"),
             **origin,
         )
-        return self._accepted(version, started)
+        return self._accepted(version, started, new_asset=True)
 
     @document(
         summary=_l("Change the title or alt text"),

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from ...models import GeneratedAsset
+from ...models import AssetVersion, GeneratedAsset
 from ...pictures import prefetch_pictures
 from ..errors import ErrorHandlingMixin
 from ..permissions import AssetPermission
@@ -61,6 +61,19 @@ def annotate_assets(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedAss
     prefetched."""
     queryset = queryset.with_versions_summary().select_related("owner")
     return prefetch_pictures(queryset).order_by("-updated_at", "-pk")
+
+
+def annotate_new_asset(version: AssetVersion) -> GeneratedAsset:
+    """The asset a request has just created with ``version`` (queued, its only version),
+    carrying what :func:`annotate_assets` would read back from the database: the newest
+    version is this one, nothing is finished (no current version, no renditions) and
+    nothing has cost anything yet."""
+    asset = version.asset
+    asset.latest_version_id = version.pk
+    asset.latest_state = version.state
+    asset.latest_model = version.model
+    asset.total_cost = version.cost
+    return asset
 
 
 def document(**kwargs: Any) -> Any:
