@@ -34,7 +34,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from ..access import real_user
@@ -148,21 +148,36 @@ def _settings_rows() -> dict[str, dict[str, Any]]:
     return rows
 
 
+_SETTINGS_FIELDS = ("name", "scope", "period", "user_id", "group_id", "amount_limit", "image_limit")
+
+
 def sync_settings_budgets() -> None:
     """Make the settings-declared Budget rows match ``NANOBANANA["BUDGETS"]``.
 
-    Called by :func:`applicable_budgets` (one small SELECT when nothing changed). Rows
-    follow the settings: a changed limit is written, a removed entry is deactivated (its
-    history stays). Safe under concurrency: a creation that loses a race is ignored.
+    :func:`applicable_budgets` does the same in the query that finds the budgets (no
+    query of its own when nothing changed). Rows follow the settings: a changed limit is
+    written, a removed entry is deactivated (its history stays). Safe under concurrency:
+    a creation that loses a race is ignored.
     """
-    wanted = _settings_rows()
-    fields = ("name", "scope", "period", "user_id", "group_id", "amount_limit", "image_limit")
-    existing = {
-        row["settings_key"]: row
-        for row in Budget.objects.filter(settings_key__isnull=False).values(
-            "pk", "settings_key", "is_active", *fields
+    _sync(
+        Budget.objects.filter(settings_key__isnull=False).values(
+            "pk", "settings_key", "is_active", *_SETTINGS_FIELDS
         )
-    }
+    )
+
+
+def _sync(rows: Any) -> bool:
+    """Bring the settings-declared rows (``rows``: dicts or Budgets, those with a
+    ``settings_key``) in line with the settings; True when something was written."""
+    wanted = _settings_rows()
+    existing = {}
+    for row in rows:
+        if not isinstance(row, dict):
+            row = {
+                f: getattr(row, f) for f in ("pk", "settings_key", "is_active", *_SETTINGS_FIELDS)
+            }
+        existing[row["settings_key"]] = row
+    written = False
     for key, values in wanted.items():
         row = existing.get(key)
         if row is None:
@@ -171,18 +186,24 @@ def sync_settings_budgets() -> None:
                     Budget.objects.create(settings_key=key, is_active=True, **values)
             except IntegrityError:
                 pass  # created meanwhile by another process
-        elif not row["is_active"] or any(row[f] != values[f] for f in fields):
+            written = True
+        elif not row["is_active"] or any(row[f] != values[f] for f in _SETTINGS_FIELDS):
             Budget.objects.filter(pk=row["pk"]).update(
                 is_active=True, updated_at=timezone.now(), **values
             )
+            written = True
     stale = [row["pk"] for key, row in existing.items() if key not in wanted and row["is_active"]]
     if stale:
         Budget.objects.filter(pk__in=stale).update(is_active=False, updated_at=timezone.now())
+        written = True
+    return written
 
 
 def applicable_budgets(user: Any) -> list[Budget]:
-    """Active budgets that apply to ``user`` (None/anonymous: the site-wide ones), by pk."""
-    sync_settings_budgets()
+    """Active budgets that apply to ``user`` (None/anonymous: the site-wide ones), by pk.
+
+    The settings-declared rows come with them in one query and are synced first
+    (:func:`sync_settings_budgets`); only a sync that wrote something reads again."""
     user = real_user(user)
     condition = Q(scope=BudgetScope.SITE)
     if user is not None:
@@ -190,11 +211,17 @@ def applicable_budgets(user: Any) -> list[Budget]:
             scope=BudgetScope.USER, user__isnull=True
         )
         condition |= Q(scope=BudgetScope.GROUP, group__in=user.groups.all())
-    return list(
-        Budget.objects.filter(condition, is_active=True)
+    applies = condition & Q(is_active=True)
+    query = (
+        Budget.objects.filter(applies | Q(settings_key__isnull=False))
+        .annotate(nb_applies=ExpressionWrapper(applies, output_field=BooleanField()))
         .select_related("user", "group")
         .order_by("pk")
     )
+    rows = list(query)
+    if _sync(row for row in rows if row.settings_key is not None):
+        rows = list(query.all())
+    return [row for row in rows if row.nb_applies]
 
 
 def subject_of(budget: Budget, user: Any) -> str:
@@ -354,47 +381,50 @@ def reserve(
         raise ValueError("a reservation cannot be negative")
     now = now or timezone.now()
     user = real_user(user)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                entry = LedgerEntry.objects.create(
-                    kind=EntryKind.RESERVE,
-                    version_id=version_id,
-                    asset_id=asset_id,
-                    **booked_by(user),
-                    source=source,
-                    model=model,
-                    amount=from_micros(micros),
-                    images=images,
-                    occurred_at=now,
-                )
-        except IntegrityError:
-            existing = LedgerEntry.objects.get(version_id=version_id, kind=EntryKind.RESERVE)
-            return Reservation(
+    # One savepoint: a refusal (or a second reservation of the version) undoes it all.
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                kind=EntryKind.RESERVE,
                 version_id=version_id,
-                amount=existing.amount,
-                images=existing.images,
-                counter_ids=tuple(existing.counters),
-                created=False,
+                asset_id=asset_id,
+                **booked_by(user),
+                source=source,
+                model=model,
+                amount=from_micros(micros),
+                images=images,
+                occurred_at=now,
             )
-        held = counters_for(applicable_budgets(user), user, now)
-        for budget, counter, _start, end, _subject in held:
-            assert counter is not None
-            rows = BudgetCounter.objects.filter(pk=counter.pk)
-            if budget.amount_limit is not None:
-                limit = to_micros(budget.amount_limit)
-                rows = rows.filter(reserved_micros__lte=limit - micros - F("spent_micros"))
-            if budget.image_limit is not None:
-                rows = rows.filter(
-                    reserved_images__lte=budget.image_limit - images - F("spent_images")
-                )
-            if not rows.update(
-                reserved_micros=F("reserved_micros") + micros,
-                reserved_images=F("reserved_images") + images,
-            ):
-                raise _refusal(budget, counter.pk, micros, images, end, user)
-        entry.counters = [counter.pk for _b, counter, *_rest in held if counter is not None]
-        LedgerEntry.objects.filter(pk=entry.pk).update(counters=entry.counters)
+            held = counters_for(applicable_budgets(user), user, now)
+            for budget, counter, _start, end, _subject in held:
+                assert counter is not None
+                rows = BudgetCounter.objects.filter(pk=counter.pk)
+                if budget.amount_limit is not None:
+                    limit = to_micros(budget.amount_limit)
+                    rows = rows.filter(reserved_micros__lte=limit - micros - F("spent_micros"))
+                if budget.image_limit is not None:
+                    rows = rows.filter(
+                        reserved_images__lte=budget.image_limit - images - F("spent_images")
+                    )
+                if not rows.update(
+                    reserved_micros=F("reserved_micros") + micros,
+                    reserved_images=F("reserved_images") + images,
+                ):
+                    raise _refusal(budget, counter.pk, micros, images, end, user)
+            entry.counters = [counter.pk for _b, counter, *_rest in held if counter is not None]
+            if entry.counters:  # the row was written with none
+                LedgerEntry.objects.filter(pk=entry.pk).update(counters=entry.counters)
+    except IntegrityError:
+        existing = LedgerEntry.objects.filter(version_id=version_id, kind=EntryKind.RESERVE).first()
+        if existing is None:  # not the version's reservation: someone else's conflict
+            raise
+        return Reservation(
+            version_id=version_id,
+            amount=existing.amount,
+            images=existing.images,
+            counter_ids=tuple(existing.counters),
+            created=False,
+        )
     return Reservation(
         version_id=version_id,
         amount=entry.amount,
