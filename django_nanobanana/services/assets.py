@@ -38,9 +38,9 @@ def validate_overlay(data: dict | None, *, size: tuple[int, int] | None = None) 
 
 
 def merged_overlay(asset: GeneratedAsset | None, changes: dict | None) -> dict | None:
-    """The overlay after a partial change (the API's PATCH): the fields in ``changes``
-    replace the asset's, the others stay; ``None`` removes the overlay. Validated later,
-    by :func:`rerender_overlay`."""
+    """The overlay after a partial change (the API's PATCH, the django CMS plugin's
+    overlay fields): the fields in ``changes`` replace the asset's (none for no asset), the
+    others stay; ``None`` removes the overlay. Validated later, by :func:`rerender_overlay`."""
     if changes is None:
         return None
     return {**((asset.overlay if asset is not None else None) or {}), **changes}

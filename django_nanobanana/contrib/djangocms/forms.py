@@ -16,6 +16,7 @@ from ...fields import limit_to_user  # noqa: E402
 from ...forms import add_service_errors  # noqa: E402
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
 from ...services import validate_overlay  # noqa: E402
+from ...services.assets import merged_overlay  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
 
 COLOR = forms.CharField(
@@ -70,13 +71,14 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         if not text:
             return None
         asset = self.cleaned_data.get("asset")
-        spec = dict((asset.overlay or {}) if asset is not None else {})
-        spec.update(
-            text=text,
-            anchor=self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
-            color=(self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper(),
+        return merged_overlay(
+            asset,
+            {
+                "text": text,
+                "anchor": self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
+                "color": (self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper(),
+            },
         )
-        return spec
 
     def overlay_changed(self) -> bool:
         asset = self.cleaned_data.get("asset")
