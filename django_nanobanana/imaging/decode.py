@@ -136,6 +136,12 @@ def _png_header_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _decompression_bomb() -> ImageValidationError:
+    return ImageValidationError(
+        _("The image declares an enormous size and was refused."), "decompression_bomb"
+    )
+
+
 def _open(data: bytes, allowed: frozenset[str]) -> Image.Image:
     """Open lazily (header only), mapping every failure to ImageValidationError."""
     if not isinstance(data, bytes | bytearray | memoryview) or not data:
@@ -143,9 +149,7 @@ def _open(data: bytes, allowed: frozenset[str]) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data), formats=sorted(allowed))
     except Image.DecompressionBombError as exc:
-        raise ImageValidationError(
-            _("The image declares an enormous size and was refused."), "decompression_bomb"
-        ) from exc
+        raise _decompression_bomb() from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
         size = _png_header_size(bytes(data[:24]))
         if size is not None and 0 in size:
@@ -281,9 +285,7 @@ def decode_image(
         else:
             image = _normalise_mode(im)
     except Image.DecompressionBombError as exc:
-        raise ImageValidationError(
-            _("The image declares an enormous size and was refused."), "decompression_bomb"
-        ) from exc
+        raise _decompression_bomb() from exc
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
         raise ImageValidationError(
             _("The image file is truncated or damaged."), "truncated"

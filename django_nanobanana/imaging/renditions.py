@@ -41,7 +41,7 @@ from functools import cache
 from PIL import Image, PngImagePlugin, features
 
 from .decode import DecodedImage
-from .overlay import OverlaySpec, Treatment, draw_overlay
+from .overlay import OverlayResult, OverlaySpec, Treatment, draw_overlay
 
 logger = logging.getLogger(__name__)
 
@@ -160,10 +160,15 @@ def plan_renditions(
     ]
 
 
-def _source(
-    decoded: DecodedImage | Image.Image, has_alpha: bool | None
-) -> tuple[Image.Image, bool]:
+@dataclass(frozen=True)
+class _Source:
     """The RGB/RGBA image to work from and whether its alpha matters."""
+
+    image: Image.Image
+    has_alpha: bool
+
+
+def _source(decoded: DecodedImage | Image.Image, has_alpha: bool | None) -> _Source:
     if isinstance(decoded, DecodedImage):
         image = decoded.image
         alpha = decoded.has_alpha if has_alpha is None else has_alpha
@@ -177,7 +182,7 @@ def _source(
             alpha = has_alpha
     if image.mode == "RGBA" and not alpha:
         image = image.convert("RGB")
-    return image, alpha
+    return _Source(image, alpha)
 
 
 def encode(
@@ -222,22 +227,19 @@ def encode(
 
 
 def _file(
-    image: Image.Image, key: str, content: bytes, drawn: tuple[float, Treatment] | None = None
+    image: Image.Image, key: str, content: bytes, drawn: OverlayResult | None = None
 ) -> RenderedFile:
     _pil, mime, extension = FORMATS[key]
-    contrast, treatment = drawn if drawn else (None, None)
     return RenderedFile(
-        image.width, image.height, key, mime, extension, content, contrast, treatment
+        image.width,
+        image.height,
+        key,
+        mime,
+        extension,
+        content,
+        drawn.contrast if drawn else None,
+        drawn.treatment if drawn else None,
     )
-
-
-def _overlaid(
-    base: Image.Image, overlay: OverlaySpec | None
-) -> tuple[Image.Image, tuple[float, Treatment] | None]:
-    if overlay is None:
-        return base, None
-    result = draw_overlay(base, overlay)
-    return result.image, (result.contrast, result.treatment)
 
 
 def render_renditions(
@@ -264,9 +266,10 @@ def render_renditions(
     :class:`~.overlay.OverlayValidationError` if the overlay cannot fit at
     some width.
     """
-    image, alpha = _source(decoded, has_alpha)
+    source = _source(decoded, has_alpha)
+    image = source.image
     plan = plan_renditions(
-        image.width, image.height, has_alpha=alpha, widths=widths, formats=formats
+        image.width, image.height, has_alpha=source.has_alpha, widths=widths, formats=formats
     )
     yield from _render_chain(image, plan, quality, avif_speed, overlay, xmp, release_source)
 
@@ -294,11 +297,12 @@ def _render_chain(
             if release_source and image is not None:
                 image.close()  # frees the pixels even while callers still refer to it
                 image = None
-        canvas, drawn = _overlaid(base, overlay)
+        drawn = draw_overlay(base, overlay) if overlay is not None else None
+        canvas = drawn.image if drawn else base
         for key in keys:
             content = encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp)
             yield _file(canvas, key, content, drawn)
-        del canvas
+        del canvas, drawn
 
 
 def render_one(
@@ -321,7 +325,7 @@ def render_one(
     may be any known format, e.g. ``"jpeg"`` for a transparent image (it is
     then flattened onto white).
     """
-    image, _alpha = _source(decoded, has_alpha)
+    image = _source(decoded, has_alpha).image
     key = _normalise_format(format)
     planned = _plan_widths(image.width, widths)
     if width not in planned:
@@ -331,7 +335,8 @@ def render_one(
         size = (step, _height_for(step, image.width, image.height))
         if base.size != size:
             base = base.resize(size, RESAMPLE)
-    canvas, drawn = _overlaid(base, overlay)
+    drawn = draw_overlay(base, overlay) if overlay is not None else None
+    canvas = drawn.image if drawn else base
     return _file(
         canvas, key, encode(canvas, key, quality=quality, avif_speed=avif_speed, xmp=xmp), drawn
     )
