@@ -18,6 +18,7 @@ import copy
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -203,8 +204,6 @@ class NanobananaSettings:
 
     def _load(self) -> dict[str, Any]:
         if self._cache is None:
-            from django.conf import settings
-
             user = getattr(settings, "NANOBANANA", None) or {}
             unknown = set(user) - set(DEFAULTS)
             merged = _merge(DEFAULTS, user)

@@ -79,6 +79,7 @@ class VertexProvider(GeminiProvider):
             if creds is None:
                 try:
                     if path:
+                        # google-auth is the optional [vertex] extra: imported on use.
                         from google.oauth2 import service_account
 
                         creds = service_account.Credentials.from_service_account_file(
@@ -108,6 +109,7 @@ class VertexProvider(GeminiProvider):
         creds = self.credentials()
         with _credentials_lock:
             if not creds.valid:
+                # google-auth, the optional [vertex] extra (loaded by credentials()).
                 import google.auth.exceptions
                 import google.auth.transport.requests
 
