@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from ..exceptions import NanobananaError
-from ..models import AssetVersion, GeneratedAsset, State
+from ..models import GeneratedAsset, State
 from ..pictures import prefetch_pictures
 from ..providers.models_registry import get_registry
 from ..services import delete_asset
@@ -138,25 +138,13 @@ class GeneratedAssetAdmin(DescriptionAdminMixin, BulkActionsMixin, admin.ModelAd
     # -- queries -----------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        latest = AssetVersion.objects.filter(asset=OuterRef("pk")).order_by("-created_at")
-        spent = (
-            AssetVersion.objects.filter(asset=OuterRef("pk"))
-            .order_by()
-            .values("asset")
-            .annotate(total=Sum("cost"))
-            .values("total")
-        )
         money = DecimalField(max_digits=14, decimal_places=6)
         # Thumbnails: the current versions' renditions in one query for the whole page.
         return (
             prefetch_pictures(super().get_queryset(request).visible_to(request.user))
             .select_related("owner")
-            .annotate(
-                latest_state=Subquery(latest.values("state")[:1]),
-                cost_total=Coalesce(
-                    Subquery(spent, output_field=money), Value(0), output_field=money
-                ),
-            )
+            .with_versions_summary()
+            .annotate(cost_total=Coalesce("total_cost", Value(0), output_field=money))
         )
 
     # -- permissions -------------------------------------------------------------------------
