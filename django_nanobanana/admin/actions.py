@@ -53,10 +53,10 @@ from .forms import (
     EditForm,
     GenerateForm,
     NewImageForm,
-    OverlayForm,
     RegenerateForm,
     capabilities_json,
 )
+from .overlay_form import OverlayForm
 from .views import preview_overlay
 
 GENERATE = access.GENERATE

@@ -28,7 +28,8 @@ from ..models import GeneratedAsset
 from ..services import edit, generate, regenerate, rerender_overlay
 from .actions import AssetActionsMixin
 from .flows import chosen_references, generated_log, on_behalf_of
-from .forms import BulkRegenerateForm, EditForm, GenerateForm, OverlayForm
+from .forms import BulkRegenerateForm, EditForm, GenerateForm
+from .overlay_form import OverlayForm
 
 #: A step of a bulk action: does the work for one object, returns the admin-log text (or
 #: None: nothing to log).

@@ -5,7 +5,6 @@ capabilities, through :func:`~django_nanobanana.services.validate_params`); the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -14,28 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from .. import access
 from ..exceptions import ConfigurationError, RequestValidationError
 from ..forms import GenerationForm, add_service_errors
-from ..imaging.overlay import (
-    ALIGNS,
-    ANCHORS,
-    BACKGROUNDS,
-    DEFAULT_ANCHOR,
-    DEFAULT_COLOR,
-    DEFAULT_LINE_SPACING,
-    DEFAULT_MARGIN,
-    DEFAULT_MAX_WIDTH,
-    DEFAULT_MIN_SIZE,
-    DEFAULT_PADDING,
-    DEFAULT_SIZE,
-    DEFAULT_STROKE_COLOR,
-    DEFAULT_STYLE,
-    DIRECTIONS,
-    OverlaySpec,
-    OverlayValidationError,
-    available_fonts,
-)
 from ..models import AssetVersion, GeneratedAsset
 from ..providers.models_registry import get_registry, resolve_model
-from ..services import edit_params, validate_overlay, validate_params
+from ..services import edit_params, validate_params
+from ..services.params import REQUEST_FIELDS
 from ..services.references import MAX_REFERENCE_BYTES, validate_reference
 
 
@@ -134,210 +115,6 @@ class ReferencesMixin(forms.Form):
         return [upload.size for upload in self.cleaned_data.get("reference_uploads") or ()]
 
 
-# -- overlay -----------------------------------------------------------------------------------
-
-
-def _choices(values: Iterable[str]) -> list[tuple[str, str]]:
-    return [(v, v) for v in values]
-
-
-STYLE_CHOICES = [("auto", _("Automatic (legible on any picture)")), ("custom", _("Custom colours"))]
-
-
-class OverlayForm(forms.Form):
-    """The overlay spec as form fields; an empty text means no overlay."""
-
-    text = forms.CharField(
-        label=_("Text"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
-        help_text=_("Leave empty for no overlay. Line breaks are kept."),
-    )
-    style = forms.ChoiceField(
-        label=_("Style"),
-        choices=STYLE_CHOICES,
-        initial=DEFAULT_STYLE,
-        help_text=_(
-            "Automatic: white or black text, plus a soft shadow or a scrim only where "
-            "the picture needs it, measured on every rendition to reach a 4.5:1 "
-            "contrast. Custom: the colours, outline and background below."
-        ),
-    )
-    font = forms.ChoiceField(label=_("Font"), initial="auto")
-    size = forms.FloatField(
-        label=_("Font size"),
-        initial=DEFAULT_SIZE,
-        min_value=0.01,
-        max_value=0.5,
-        help_text=_("Fraction of the image height (0.07 = 7%)."),
-        widget=forms.NumberInput(attrs={"step": "0.005"}),
-    )
-    min_size = forms.FloatField(
-        label=_("Minimum font size"),
-        initial=DEFAULT_MIN_SIZE,
-        min_value=0.005,
-        max_value=0.5,
-        help_text=_(
-            "Fraction of the image height. Long text shrinks down to this before it is refused."
-        ),
-        widget=forms.NumberInput(attrs={"step": "0.005"}),
-    )
-    anchor = forms.ChoiceField(
-        label=_("Position"),
-        choices=_choices(ANCHORS),
-        initial=DEFAULT_ANCHOR,
-        help_text=_("Where the text block sits, inside the margins."),
-    )
-    align = forms.ChoiceField(
-        label=_("Alignment"),
-        choices=_choices(ALIGNS),
-        initial="start",
-        help_text=_("Of the lines within the block; start and end follow the text direction."),
-    )
-    direction = forms.ChoiceField(
-        label=_("Text direction"),
-        choices=_choices(DIRECTIONS),
-        initial="auto",
-        help_text=_("Auto: from the first letter (Hebrew and Arabic read right to left)."),
-    )
-    color = forms.CharField(
-        label=_("Text colour"),
-        initial=DEFAULT_COLOR,
-        max_length=9,
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text=_("Custom style only."),
-    )
-    stroke_width = forms.FloatField(
-        label=_("Outline width"),
-        initial=0.0,
-        min_value=0,
-        max_value=0.25,
-        help_text=_(
-            "Custom style only. Fraction of the font size (0.1 = a tenth of it); 0 for none."
-        ),
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-    stroke_color = forms.CharField(
-        label=_("Outline colour"),
-        initial=DEFAULT_STROKE_COLOR,
-        max_length=9,
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text=_("Custom style only."),
-    )
-    background = forms.ChoiceField(
-        label=_("Background"),
-        choices=_choices(BACKGROUNDS),
-        initial="none",
-        help_text=_(
-            "Box: around the text; band: the full width, reaching the top or bottom "
-            "edge when anchored there. With the automatic style: the shape of the "
-            "scrim, when one is needed."
-        ),
-    )
-    background_color = forms.CharField(
-        label=_("Background colour"),
-        initial="#000000",
-        max_length=9,
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text=_("Custom style only."),
-    )
-    background_opacity = forms.FloatField(
-        label=_("Background opacity"),
-        initial=0.5,
-        min_value=0,
-        max_value=1,
-        help_text=_("Custom style only. From 0 (transparent) to 1 (opaque)."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
-    )
-    padding = forms.FloatField(
-        label=_("Padding"),
-        initial=DEFAULT_PADDING,
-        min_value=0,
-        max_value=2,
-        help_text=_(
-            "Space between the text and its background or scrim, as a fraction of the font size."
-        ),
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
-    )
-    margin_x = forms.FloatField(
-        label=_("Horizontal margin"),
-        initial=DEFAULT_MARGIN,
-        min_value=0,
-        max_value=0.45,
-        help_text=_("Fraction of the image's shorter side, from the left and right edges."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-    margin_y = forms.FloatField(
-        label=_("Vertical margin"),
-        initial=DEFAULT_MARGIN,
-        min_value=0,
-        max_value=0.45,
-        help_text=_("Fraction of the image's shorter side, from the top and bottom edges."),
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-    max_width = forms.FloatField(
-        label=_("Maximum width"),
-        initial=DEFAULT_MAX_WIDTH,
-        min_value=0.1,
-        max_value=1,
-        help_text=_("Fraction of the image width the text block may take (0.9 = 90%)."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
-    )
-    line_spacing = forms.FloatField(
-        label=_("Line spacing"),
-        initial=DEFAULT_LINE_SPACING,
-        min_value=1,
-        max_value=3,
-        help_text=_("Multiple of the font size from one line to the next."),
-        widget=forms.NumberInput(attrs={"step": "0.05"}),
-    )
-
-    def __init__(
-        self, *args: Any, image_size: tuple[int, int] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.image_size = image_size
-        for field in self.fields.values():  # anything left out takes the spec's default
-            field.required = False
-        self.fields["font"].choices = [("auto", _("Automatic (by script)"))] + [
-            (slug, f"{info.family}{' Bold' if info.bold else ''} ({slug})")
-            for slug, info in available_fonts().items()
-        ]
-
-    @classmethod
-    def initial_from(cls, spec: Mapping[str, Any] | None) -> dict[str, Any]:
-        if not spec:
-            return {}
-        try:  # a stored spec without "style" has one implied by its fields
-            spec = {**spec, "style": OverlaySpec.from_dict(spec).style}
-        except OverlayValidationError:
-            pass
-        return {k: v for k, v in spec.items() if k in cls.base_fields}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if self.errors or not (data.get("text") or "").strip():
-            return data
-        try:
-            self.cleaned_spec = validate_overlay(self._raw_spec(), size=self.image_size)
-        except RequestValidationError as exc:
-            add_service_errors(self, exc, prefix="overlay.")
-        return data
-
-    def _raw_spec(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        spec = {name: data[name] for name in self.fields if data.get(name) not in (None, "")}
-        spec["text"] = data["text"].strip()
-        return spec
-
-    def spec(self) -> dict[str, Any] | None:
-        """The validated spec, or None (no text: no overlay)."""
-        if not (self.cleaned_data.get("text") or "").strip():
-            return None
-        return getattr(self, "cleaned_spec", None) or self._raw_spec()
-
-
 # -- generation --------------------------------------------------------------------------------
 
 
@@ -362,17 +139,7 @@ class _ValidatedGeneration(GenerationForm):
 class GenerateForm(ReferencesMixin, _ValidatedGeneration):
     """Generate a new version (of a new or an existing image)."""
 
-    field_order = (
-        "prompt",
-        "model",
-        "aspect_ratio",
-        "image_size",
-        "seed",
-        "thinking_level",
-        "grounding",
-        "reference_assets",
-        "reference_uploads",
-    )
+    field_order = (*REQUEST_FIELDS, "reference_assets", "reference_uploads")
 
 
 class NewImageForm(GenerateForm):
@@ -421,16 +188,9 @@ class RegenerateForm(GenerateForm):
         return count or len(self.version.references)
 
     def changes(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "prompt": data["prompt"],
-            "model": data.get("model") or None,
-            "aspect_ratio": data.get("aspect_ratio") or None,
-            "image_size": data.get("image_size") or None,
-            "seed": data.get("seed"),
-            "thinking_level": data.get("thinking_level") or None,
-            "grounding": data.get("grounding") or "",
-        }
+        """The request as the form has it, every parameter (what :func:`regenerate` takes)."""
+        params = self.generation_params()
+        return {name: getattr(params, name) for name in REQUEST_FIELDS}
 
 
 class BulkRegenerateForm(ReferencesMixin, forms.Form):

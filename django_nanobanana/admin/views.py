@@ -27,7 +27,7 @@ from ..pictures import overlay_warning, picture_for
 from ..providers.models_registry import model_warning
 from ..services.renditions import overlay_hash, overlay_spec
 from .dashboard import CSV_GROUPS, dashboard_context
-from .forms import OverlayForm
+from .overlay_form import OverlayForm
 
 VIEW_USAGE = "nanobanana.view_usage"
 MANAGE_BUDGETS = "nanobanana.manage_budgets"

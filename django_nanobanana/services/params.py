@@ -54,6 +54,19 @@ class GenerationParams:
         return self.provider or nanobanana_settings.DEFAULT_PROVIDER
 
 
+#: The parameters of a request a caller chooses (fields of :class:`GenerationParams`), in
+#: the order the admin's forms and the API's versions show them.
+REQUEST_FIELDS = (
+    "prompt",
+    "model",
+    "aspect_ratio",
+    "image_size",
+    "seed",
+    "thinking_level",
+    "grounding",
+)
+
+
 def validate_params(
     params: GenerationParams,
     *,

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from ...models import AssetVersion
 from ...providers.models_registry import model_warning
+from ...services.params import REQUEST_FIELDS
 from .common import absolute_url, api_url
 
 
@@ -94,13 +95,7 @@ class VersionSerializer(VersionLinkSerializer):
             "error_code",
             "reason",
             "attempts",
-            "prompt",
-            "model",
-            "aspect_ratio",
-            "image_size",
-            "seed",
-            "thinking_level",
-            "grounding",
+            *REQUEST_FIELDS,
             "references",
             "reused_from",
             "width",
