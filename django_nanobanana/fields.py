@@ -50,6 +50,8 @@ class GeneratedAssetField(models.ForeignKey):
         return name, "django_nanobanana.fields.GeneratedAssetField", args, kwargs
 
     def formfield(self, **kwargs: Any) -> Any:
+        # Models modules (yours, the CMS plugin's) import this module while the app registry
+        # loads: the widget (which imports the models and the chooser) only when used.
         from .widgets import GeneratedAssetChooserWidget
 
         kwargs.setdefault("widget", GeneratedAssetChooserWidget)
@@ -73,13 +75,13 @@ class GeneratedAssetChoiceField(forms.ModelChoiceField):
     def limit_to_user(self, user: Any, *, keep: Any = None) -> None:
         """Accept only images ``user`` may see (and ``keep``, the value already saved, so
         that editing a form someone else filled in does not fail on it)."""
-        from .models import GeneratedAsset
+        from .models import GeneratedAsset  # app-registry timing, as in formfield()
 
         visible = GeneratedAsset.objects.visible_to(user)
         if keep not in (None, ""):
             visible = visible | GeneratedAsset.objects.filter(pk=getattr(keep, "pk", keep))
         self.queryset = visible
-        from .widgets import GeneratedAssetChooserWidget
+        from .widgets import GeneratedAssetChooserWidget  # see formfield()
 
         # The admin wraps widgets (RelatedFieldWidgetWrapper): the chooser may be inside.
         for widget in (self.widget, getattr(self.widget, "widget", None)):

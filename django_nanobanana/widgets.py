@@ -14,6 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 
+from .access import may_generate
+from .chooser.core import asset_summary
+from .models import GeneratedAsset
+from .pictures import prefetch_pictures
+
 
 class GeneratedAssetChooserWidget(forms.Widget):
     """A visible widget (thumbnail, title, buttons) around a hidden ``<input>``.
@@ -43,10 +48,6 @@ class GeneratedAssetChooserWidget(forms.Widget):
         return str(getattr(value, "pk", value))
 
     def chosen_asset(self, value: Any) -> dict[str, Any] | None:
-        from .chooser.core import asset_summary
-        from .models import GeneratedAsset
-        from .pictures import prefetch_pictures
-
         pk = self.format_value(value)
         if pk is None:
             return None
@@ -60,8 +61,6 @@ class GeneratedAssetChooserWidget(forms.Widget):
         return asset_summary(asset) if asset is not None else None
 
     def _may_generate(self) -> bool:
-        from .access import may_generate
-
         return self.generate and (self.user is None or may_generate(self.user))
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:

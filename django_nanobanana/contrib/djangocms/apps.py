@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from ..checks import missing_extra_check
+
 
 class NanobananaDjangoCMSConfig(AppConfig):
     name = "django_nanobanana.contrib.djangocms"
@@ -10,6 +12,4 @@ class NanobananaDjangoCMSConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ..checks import missing_extra_check
-
         checks.register(missing_extra_check("djangocms"))

@@ -2,6 +2,9 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from .. import is_available
+from ..checks import missing_extra_check
+
 
 class NanobananaWagtailConfig(AppConfig):
     name = "django_nanobanana.contrib.wagtail"
@@ -10,13 +13,9 @@ class NanobananaWagtailConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ..checks import missing_extra_check
-
         checks.register(missing_extra_check("wagtail"))
-
-        from .. import is_available
-
         if is_available("wagtail"):
+            # The optional extra, and a module that imports models: only once they load.
             from .permissions import register_policy
 
             register_policy()

@@ -21,6 +21,7 @@ require("wagtail")
 
 from django.utils.safestring import SafeString  # noqa: E402
 
+from ...chooser.core import asset_summary  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
 from ...templatetags.nanobanana import nanobanana_picture  # noqa: E402
@@ -62,8 +63,6 @@ class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
         return nanobanana_picture(value, sizes=self.meta.sizes)
 
     def get_api_representation(self, value: Any, context: Any = None) -> Any:
-        from ...chooser.core import asset_summary
-
         return asset_summary(value) if value is not None else None
 
     class Meta:

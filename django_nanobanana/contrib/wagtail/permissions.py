@@ -15,6 +15,7 @@ require("wagtail")
 from wagtail.permission_policies.base import BasePermissionPolicy  # noqa: E402
 
 from ... import access  # noqa: E402
+from ...models import GeneratedAsset  # noqa: E402
 
 #: Wagtail's action names -> the policy's.
 _ACTIONS = {"add": "add", "view": "view", "change": "change", "delete": "delete", "choose": "view"}
@@ -82,7 +83,5 @@ def register_policy() -> bool:
         from wagtail.permissions import register_permission_policy
     except ImportError:
         return False
-    from ...models import GeneratedAsset
-
     register_permission_policy(GeneratedAsset, GeneratedAssetPermissionPolicy(GeneratedAsset))
     return True

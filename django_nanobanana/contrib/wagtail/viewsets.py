@@ -48,6 +48,7 @@ from ...chooser.core import (  # noqa: E402
 from ...exceptions import NanobananaError  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
+from .images import copy_to_image_library  # noqa: E402
 from .permissions import GeneratedAssetPermissionPolicy  # noqa: E402
 
 try:  # Wagtail 8+: the policy is registered for the model (apps.ready)
@@ -366,8 +367,6 @@ class CopyToLibraryView(WagtailAdminTemplateMixin, TemplateView):
         )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from .images import copy_to_image_library
-
         try:
             image = copy_to_image_library(
                 self.object, user=request.user, with_overlay=bool(request.POST.get("with_overlay"))
