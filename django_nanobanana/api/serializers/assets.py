@@ -176,10 +176,7 @@ class AssetSerializer(serializers.ModelSerializer):
                 "ratio": crop.ratio,
                 "width": crop.width,
                 "height": crop.height,
-                "sources": [
-                    {"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
-                    for s in crop.sources
-                ],
+                "sources": [_source_data(s) for s in crop.sources],
             }
             for crop in picture.crops.values()
         ]
@@ -215,6 +212,11 @@ class AssetSerializer(serializers.ModelSerializer):
             asset._nb_picture = cache  # type: ignore[attr-defined]
         return cache
 
+    def _picture_value(self, asset: GeneratedAsset, name: str, default: Any = None) -> Any:
+        """An attribute of the asset's picture, ``default`` without one (no image yet)."""
+        picture = self._picture(asset)
+        return getattr(picture, name) if picture else default
+
     def _absolutised(self, picture: Picture) -> Picture:
         request = self.context.get("request")
 
@@ -248,28 +250,23 @@ class AssetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_width(self, asset: GeneratedAsset) -> int | None:
-        picture = self._picture(asset)
-        return picture.width if picture else None
+        return self._picture_value(asset, "width")
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_height(self, asset: GeneratedAsset) -> int | None:
-        picture = self._picture(asset)
-        return picture.height if picture else None
+        return self._picture_value(asset, "height")
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_src(self, asset: GeneratedAsset) -> str | None:
-        picture = self._picture(asset)
-        return picture.src if picture else None
+        return self._picture_value(asset, "src")
 
     @extend_schema_field(serializers.CharField())
     def get_placeholder(self, asset: GeneratedAsset) -> str:
-        picture = self._picture(asset)
-        return picture.placeholder if picture else ""
+        return self._picture_value(asset, "placeholder", "")
 
     @extend_schema_field(serializers.CharField())
     def get_lqip(self, asset: GeneratedAsset) -> str:
-        picture = self._picture(asset)
-        return picture.lqip if picture else ""
+        return self._picture_value(asset, "lqip", "")
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, asset: GeneratedAsset) -> list[dict[str, Any]]:
@@ -292,8 +289,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_overlay_contrast(self, asset: GeneratedAsset) -> float | None:
-        picture = self._picture(asset)
-        return picture.overlay_contrast if picture else None
+        return self._picture_value(asset, "overlay_contrast")
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_overlay_warning(self, asset: GeneratedAsset) -> str | None:
@@ -311,10 +307,7 @@ class AssetSerializer(serializers.ModelSerializer):
         picture = self._picture(asset)
         if picture is None:
             return []
-        return [
-            {"format": s.format, "mime_type": s.mime_type, "srcset": s.srcset}
-            for s in (*picture.sources, picture.fallback)
-        ]
+        return [_source_data(s) for s in (*picture.sources, picture.fallback)]
 
 
 class GenerationAcceptedSerializer(serializers.Serializer):
@@ -341,3 +334,8 @@ class AssetUpdateSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Where the subject is; crops are re-rendered around it (no provider cost)."),
     )
+
+
+def _source_data(source: PictureSource) -> dict[str, str]:
+    """One <picture> source as the API shows it (format, MIME type, srcset)."""
+    return {"format": source.format, "mime_type": source.mime_type, "srcset": source.srcset}
