@@ -40,6 +40,8 @@ from ..services import (
 )
 from ..services.assets import default_base_version
 from .flows import (
+    EDITED_LOG,
+    REGENERATED_LOG,
     chosen_references,
     form_error,
     generated_log,
@@ -289,7 +291,7 @@ class AssetActionsMixin:
             object_id,
             form_class=RegenerateForm,
             run=self._regenerate,
-            log=_("Regenerated version %(old)s as %(new)s."),
+            log=REGENERATED_LOG,
             done=_("Regeneration queued."),
             title=_("Regenerate “%(title)s”"),
             submit=_("Regenerate"),
@@ -302,7 +304,7 @@ class AssetActionsMixin:
             object_id,
             form_class=EditForm,
             run=self._edit,
-            log=_("Edited version %(old)s as %(new)s."),
+            log=EDITED_LOG,
             done=_("Edit queued."),
             title=_("Edit “%(title)s” with an instruction"),
             submit=_("Edit"),

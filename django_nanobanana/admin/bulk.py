@@ -27,7 +27,7 @@ from ..forms import add_service_errors, error_message
 from ..models import GeneratedAsset
 from ..services import edit, generate, regenerate, rerender_overlay
 from .actions import AssetActionsMixin
-from .flows import chosen_references, generated_log, on_behalf_of
+from .flows import EDITED_LOG, REGENERATED_LOG, chosen_references, generated_log, on_behalf_of
 from .forms import BulkRegenerateForm, EditForm, GenerateForm
 from .overlay_form import OverlayForm
 
@@ -161,10 +161,7 @@ class BulkActionsMixin(AssetActionsMixin):
             def step(asset: GeneratedAsset) -> str:
                 version = self._version(asset, None)
                 new = regenerate(version, changes=changes, **on_behalf_of(request))
-                return _("Regenerated version %(old)s as %(new)s.") % {
-                    "old": version.pk,
-                    "new": new.pk,
-                }
+                return REGENERATED_LOG % {"old": version.pk, "new": new.pk}
 
             return step
 
@@ -196,7 +193,7 @@ class BulkActionsMixin(AssetActionsMixin):
                 new = edit(
                     version, instruction=instruction, references=refs, **on_behalf_of(request)
                 )
-                return _("Edited version %(old)s as %(new)s.") % {"old": version.pk, "new": new.pk}
+                return EDITED_LOG % {"old": version.pk, "new": new.pk}
 
             return step
 

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import access
@@ -117,3 +118,9 @@ def generated_log(version: AssetVersion) -> str:
         "version": version.pk,
         "model": version.model,
     }
+
+
+#: Admin-log entries of a version made from another (``old``, ``new``: their ids), for the
+#: pages of one image and the changelist actions alike.
+REGENERATED_LOG = gettext_lazy("Regenerated version %(old)s as %(new)s.")
+EDITED_LOG = gettext_lazy("Edited version %(old)s as %(new)s.")
