@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from .conftest import require_service
+from tests.helpers import require_service
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

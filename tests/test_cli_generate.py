@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from django_nanobanana.models import AssetVersion, GeneratedAsset, State
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from django_nanobanana.testing.fake_gemini import DEFAULT_API_KEY, main
-from tests.conftest import image_size
+from tests.helpers import image_size
 
 PATH = "/v1beta/models/{model}:generateContent"
 

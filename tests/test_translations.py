@@ -20,9 +20,7 @@ import pytest
 from django.utils import translation
 
 from django_nanobanana.models import GeneratedAsset
-
-from .api.conftest import API, client_for, make_user
-from .conftest import require_service
+from tests.helpers import API, client_for, make_user, require_service
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "django_nanobanana"

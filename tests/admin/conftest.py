@@ -3,20 +3,18 @@ images with finished versions (real files in a fresh media folder)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.test import Client
-from PIL import Image
 
 from django_nanobanana.models import AssetVersion, GeneratedAsset, Rendition, State
 from django_nanobanana.storage import get_storage
+from tests import helpers
 
 PERMS = {
     "view": "view_generatedasset",
@@ -29,12 +27,6 @@ PERMS = {
 }
 
 
-def png(width: int = 96, height: int = 64, colour: str = "#3377aa") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, format="PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def make_user(db) -> Callable[..., Any]:
     """A staff user with the named permissions (keys of PERMS) and nothing else."""
@@ -43,15 +35,11 @@ def make_user(db) -> Callable[..., Any]:
     def _make(*perms: str, superuser: bool = False, username: str | None = None) -> Any:
         counter["n"] += 1
         name = username or f"user{counter['n']}"
-        model = get_user_model()
         if superuser:
-            return model.objects.create_superuser(name, f"{name}@example.com", "pw")
-        user = model.objects.create_user(name, password="pw", is_staff=True)
-        codenames = [PERMS[p] for p in perms]
-        user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label="nanobanana", codename__in=codenames)
+            return get_user_model().objects.create_superuser(name, f"{name}@example.com", "pw")
+        return helpers.make_user(
+            name, staff=True, perms=tuple(f"nanobanana.{PERMS[p]}" for p in perms)
         )
-        return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
     return _make
 
@@ -63,6 +51,12 @@ def login(client: Client) -> Callable[[Any], Client]:
         return client
 
     return _login
+
+
+@pytest.fixture
+def admin_client_(make_user, login):
+    """The test client logged in as a superuser."""
+    return login(make_user(superuser=True, username="boss"))
 
 
 @pytest.fixture
@@ -95,7 +89,7 @@ def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
             error_code=error_code,
         )
         if state == State.SUCCEEDED:
-            name = get_storage().save(f"nanobanana/test/{asset.pk}.png", ContentFile(png()))
+            name = get_storage().save(f"nanobanana/test/{asset.pk}.png", ContentFile(helpers.png()))
             version.original = name
             version.width, version.height, version.mime_type = 96, 64, "image/png"
             version.cost = Decimal(cost)
@@ -121,26 +115,3 @@ def make_asset(db, media_root) -> Callable[..., GeneratedAsset]:
         return asset
 
     return _make
-
-
-def add_version(
-    asset: GeneratedAsset, *, state: str = State.SUCCEEDED, prompt: str = "again", user: Any = None
-) -> AssetVersion:
-    version = AssetVersion(
-        asset=asset,
-        source="admin",
-        prompt=prompt,
-        provider="gemini",
-        model="gemini-nano-banana-2.1",
-        image_size="1K",
-        state=state,
-        created_by=user,
-    )
-    if state == State.SUCCEEDED:
-        version.original = get_storage().save(
-            f"nanobanana/test/{asset.pk}-2.png", ContentFile(png(colour="#aa3300"))
-        )
-        version.width, version.height, version.mime_type = 96, 64, "image/png"
-        version.cost = Decimal("0.039")
-    version.save()
-    return version

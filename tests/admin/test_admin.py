@@ -12,8 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from django_nanobanana.models import AssetVersion, Budget, GeneratedAsset, State
-
-from .conftest import add_version, png
+from tests.helpers import add_version, png
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +23,6 @@ def url(name: str, *args) -> str:
 
 def texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def admin_client_(make_user, login):
-    return login(make_user(superuser=True, username="boss"))
 
 
 # -- list ---------------------------------------------------------------------------------------
@@ -462,7 +456,7 @@ def test_dashboard_charts_cover_every_day_and_only_models_that_spent(admin_clien
 
     from django_nanobanana import ledger
     from django_nanobanana.ledger import budget_timezone
-    from tests.ledger.conftest import try_reserve
+    from tests.helpers import try_reserve
 
     reservation = try_reserve(None, "0.10", model="gemini-3.1-flash-image-preview")
     ledger.settle(reservation.version_id, actual=Decimal("0.067"))

@@ -233,7 +233,7 @@ def test_dashboard_budget_shows_what_enforcement_checks(browser, site):
     from decimal import Decimal
 
     from django_nanobanana import ledger
-    from tests.ledger.conftest import try_reserve
+    from tests.helpers import try_reserve
 
     user = get_user_model().objects.get(username="editor")
     spent = try_reserve(user, "1.10")

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django_nanobanana.admin.assets import GeneratedAssetAdmin
 from django_nanobanana.models import GeneratedAsset
 from tests import access_matrix as m
-
-from .conftest import add_version
+from tests.helpers import add_version
 
 pytestmark = pytest.mark.django_db
 

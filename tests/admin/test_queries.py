@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_nanobanana.admin.assets import GeneratedAssetAdmin
-
-from .conftest import add_version
+from tests.helpers import add_version
 
 pytestmark = pytest.mark.django_db
 

@@ -10,20 +10,13 @@ import pytest
 from django.urls import reverse
 
 from django_nanobanana.models import ReferenceImage
-from tests.conftest import stored_files
-
-from .conftest import png
+from tests.helpers import png, stored_files
 
 pytestmark = pytest.mark.django_db
 
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:nanobanana_generatedasset_{name}", args=args)
-
-
-@pytest.fixture
-def admin_client_(make_user, login):
-    return login(make_user(superuser=True, username="boss"))
 
 
 def padded_png(megabytes: int) -> bytes:

@@ -13,8 +13,7 @@ from django_nanobanana.exceptions import RequestValidationError
 from django_nanobanana.models import AssetVersion, GeneratedAsset, ReferenceImage
 from django_nanobanana.services import resolve_references, store_reference
 from tests import access_matrix as m
-
-from .conftest import API, client_for, make_user, png_bytes
+from tests.helpers import API, client_for, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 

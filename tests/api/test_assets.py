@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from django_nanobanana.models import AssetVersion, Budget, GeneratedAsset, State
-
-from .conftest import API, client_for
+from tests.helpers import API, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -413,7 +412,7 @@ def test_edit_needs_a_finished_version(generation, api, run_queued):
 
 
 def test_edit_with_a_reference(finished_asset, api):
-    from .conftest import png_bytes
+    from tests.helpers import png_bytes
 
     ref = api.post(f"{API}/references/", {"file": _upload(png_bytes())}, format="multipart").json()
     response = api.post(

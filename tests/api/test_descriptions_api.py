@@ -6,8 +6,7 @@ import pytest
 
 from django_nanobanana.models import Budget, ImageDescription
 from django_nanobanana.services.description_worker import execute_description
-
-from .conftest import API
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
 

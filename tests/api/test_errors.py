@@ -6,8 +6,8 @@ import pytest
 from rest_framework import exceptions
 
 from django_nanobanana.api.errors import exception_handler, flatten_errors
+from tests.helpers import API, client_for
 
-from .conftest import API, client_for
 from .test_assets import BODY, error_of
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ import pytest
 
 from django_nanobanana.models import AssetVersion, Budget, State
 from django_nanobanana.services import execute_version
-
-from .conftest import API, client_for
+from tests.helpers import API, client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_nanobanana.models import AssetVersion, GeneratedAsset, Rendition
-
-from .conftest import API
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
 

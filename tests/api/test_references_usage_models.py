@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from django_nanobanana.models import Budget, ReferenceImage
+from tests.helpers import API, client_for, png_bytes
 
-from .conftest import API, client_for, png_bytes
 from .test_assets import BODY, error_of
 
 pytestmark = pytest.mark.django_db

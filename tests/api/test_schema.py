@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from drf_spectacular.validation import validate_schema
 
-from .conftest import API
+from tests.helpers import API
 
 pytestmark = pytest.mark.django_db
 

@@ -23,21 +23,6 @@ if os.environ.get("DJANGO_SETTINGS_MODULE") != "tests.settings_cms":
 
 
 @pytest.fixture
-def small_renditions(settings):
-    """Two widths x two formats keep the tests fast."""
-    current = dict(getattr(settings, "NANOBANANA", {}) or {})
-    current.update({"RENDITION_WIDTHS": (320, 640), "RENDITION_FORMATS": ("webp", "jpeg")})
-    settings.NANOBANANA = current
-
-
-@pytest.fixture
-def editor(db):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.create_superuser("editor", "editor@example.invalid", "pw")
-
-
-@pytest.fixture
 def make_asset(nanobanana_fake, media_root, small_renditions, editor):
     """A finished asset, generated through the services against the fake Gemini server."""
     from django_nanobanana.models import GeneratedAsset

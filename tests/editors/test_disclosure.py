@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def require_c2pa():
     from django_nanobanana.imaging.disclosure import c2pa_available
-
-    from ..conftest import require_service
+    from tests.helpers import require_service
 
     if not c2pa_available():
         require_service("c2pa-python", "c2pa-python is not installed (extra 'c2pa')")

@@ -18,8 +18,7 @@ from django_nanobanana.imaging.decode import (
     probe_image,
     sha256_hex,
 )
-
-from .conftest import crafted_png, encode, png_chunk
+from tests.helpers import crafted_png, encode, png_chunk
 
 
 def refusal(data: bytes, **kwargs) -> ImageValidationError:

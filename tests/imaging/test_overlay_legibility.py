@@ -19,8 +19,7 @@ from django_nanobanana.imaging.overlay import (
     relative_luminance,
 )
 from django_nanobanana.imaging.renditions import render_renditions
-
-from .conftest import make_hard_background
+from tests.helpers import make_hard_background
 
 BACKGROUNDS = ("stripes", "busy", "split", "white", "black")
 

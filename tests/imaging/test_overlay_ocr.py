@@ -21,8 +21,7 @@ from PIL import Image, ImageOps
 from django_nanobanana.imaging.decode import decode_image
 from django_nanobanana.imaging.overlay import OverlaySpec
 from django_nanobanana.imaging.renditions import render_renditions
-
-from .conftest import encode, make_photo
+from tests.helpers import encode, make_photo
 
 pytestmark = pytest.mark.ocr
 
@@ -143,8 +142,7 @@ def squeeze(text: str) -> str:
 @pytest.mark.parametrize(("language", "text"), SCRIPTS, ids=[s[0] for s in SCRIPTS])
 def test_default_style_reads_back_on_hard_backgrounds(language, text):
     from django_nanobanana.imaging.overlay import TARGET_CONTRAST, check_fits
-
-    from .conftest import make_hard_background
+    from tests.helpers import make_hard_background
 
     binary = tesseract()
     ocr_language(binary, language)

@@ -8,8 +8,7 @@ import io
 from PIL import Image
 
 from django_nanobanana.imaging.placeholder import dominant_color, lqip_data_uri
-
-from .conftest import make_photo
+from tests.helpers import make_photo
 
 
 def test_dominant_colour_is_the_majority_colour():

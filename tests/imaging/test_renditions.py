@@ -26,8 +26,7 @@ from django_nanobanana.imaging.renditions import (
     render_one,
     render_renditions,
 )
-
-from .conftest import encode, make_photo
+from tests.helpers import encode, make_photo
 
 PIL_FORMAT = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 

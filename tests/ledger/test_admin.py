@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from django_nanobanana import ledger
 from django_nanobanana.models import AuditRecord, BatchJob, BilledCall, Budget, LedgerEntry
-
-from .conftest import try_reserve
+from tests.helpers import try_reserve
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +127,7 @@ def test_budget_screens_show_what_the_next_reservation_is_checked_against(alice,
 
     from django_nanobanana import ledger
     from django_nanobanana.models import BudgetCounter
-
-    from .conftest import make_budget
+    from tests.helpers import make_budget
 
     for user, spent in ((alice, "1.05"), (bob, "0.20")):
         reservation = try_reserve(user, "1.10")

@@ -18,8 +18,7 @@ from django_nanobanana import ledger
 from django_nanobanana.ledger import reports
 from django_nanobanana.models import AuditRecord, LedgerEntry, Outcome, UsageTotal
 from django_nanobanana.providers import Usage
-
-from .conftest import UTC, make_budget, try_reserve
+from tests.helpers import UTC, make_budget, try_reserve
 
 pytestmark = pytest.mark.django_db
 KEY = "AIzaSy-very-secret-key-123"

@@ -15,8 +15,7 @@ from django.test import override_settings
 
 from django_nanobanana import ledger
 from django_nanobanana.models import Budget, BudgetCounter, EntryKind, LedgerEntry
-
-from .conftest import UTC, make_budget, try_reserve
+from tests.helpers import UTC, make_budget, try_reserve
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 21, 15, 0, tzinfo=UTC)

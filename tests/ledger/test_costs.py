@@ -13,8 +13,7 @@ from django_nanobanana.ledger import reports
 from django_nanobanana.models import AuditRecord, EntryKind, LedgerEntry
 from django_nanobanana.providers import ImageRequest, ReferenceImage, get_provider
 from django_nanobanana.providers.models_registry import BUILTIN_MODELS, get_model
-
-from .conftest import make_budget, try_reserve
+from tests.helpers import make_budget, try_reserve
 
 pytestmark = pytest.mark.django_db
 

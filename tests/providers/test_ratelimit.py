@@ -16,7 +16,7 @@ from django_nanobanana.providers import ImageRequest
 from django_nanobanana.providers.errors import LocalRateLimitError
 from django_nanobanana.providers.ratelimit import RateLimiter, limiter_is_shared, limiter_status
 from django_nanobanana.providers.retry import FakeClock
-from tests.conftest import require_service
+from tests.helpers import require_service
 
 from .helpers import gemini
 

@@ -45,7 +45,7 @@ from django_nanobanana.providers.models_registry import get_model
 from django_nanobanana.services import GenerationParams, execute_version, generate
 from django_nanobanana.services.batch import run_with_batch_api
 from django_nanobanana.services.reaper import reap
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 #: Threads (a worker and a reaper, a lock holder) need real commits.
 pytestmark = pytest.mark.django_db(transaction=True)

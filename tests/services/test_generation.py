@@ -21,7 +21,7 @@ from django_nanobanana.services import (
     regenerate,
     revert,
 )
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from django_nanobanana.models.ledger import LedgerEntry
 from django_nanobanana.services import GenerationParams, generate
 from django_nanobanana.services.reaper import reap
 from django_nanobanana.testing.pytest_plugin import fake_settings
-from tests.conftest import require_service
+from tests.helpers import require_service
 
 from .test_workers import Cluster, wait_for
 

@@ -13,7 +13,7 @@ from django_nanobanana.exceptions import RequestValidationError
 from django_nanobanana.models import ReferenceImage, Rendition
 from django_nanobanana.services import GenerationParams, execute_version, generate, store_reference
 from django_nanobanana.services.renditions import write_renditions
-from tests.conftest import stored_files
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
 
