@@ -30,7 +30,6 @@ import gc
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # also when loaded by path (tests/services)
+
+from _support import API_KEY, start_fake, write_readme  # noqa: E402
 
 WIDTH, HEIGHT = 5504, 3072  # Gemini's 4K 16:9
 FRAME = WIDTH * HEIGHT * 3
@@ -72,39 +74,6 @@ def realistic_png(path: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_fake(image_file: Path | None) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "django_nanobanana.testing.fake_gemini",
-        "--port",
-        str(port),
-        "--api-key",
-        "bench-key",
-    ]
-    if image_file:
-        command += ["--image-file", str(image_file)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the fake server did not start")
-
-
 # -- the child: one measurement ---------------------------------------------------------------
 
 
@@ -131,7 +100,7 @@ def child(big_url: str, small_url: str, overlay: bool) -> dict[str, float]:
     import django
     from django.conf import settings
 
-    provider = {"API_KEY": "bench-key", "API_KEY_ENV": None}
+    provider = {"API_KEY": API_KEY, "API_KEY_ENV": None}
     settings.configure(
         SECRET_KEY="benchmark",
         USE_TZ=True,
@@ -250,19 +219,6 @@ def table(rows: list[tuple[str, dict[str, float]]], runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "benchmarks" / "README.md"
-    content = readme.read_text()
-    start, end = "<!-- memory:start -->", "<!-- memory:end -->"
-    block = f"{start}\n{text}\n{end}"
-    if start in content:
-        head, rest = content.split(start, 1)
-        content = head + block + rest.split(end, 1)[1]
-    else:
-        content = content.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(content)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -293,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(rows, args.runs)
     print(text)
     if args.write:
-        write_readme(text)
+        write_readme("memory", text)
     worst = max(row["frames"] for _, row in rows)
     return 0 if worst <= TARGET_FRAMES else 1
 

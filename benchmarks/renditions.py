@@ -41,6 +41,7 @@ if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
     settings.configure(USE_I18N=False)
 
 import PIL  # noqa: E402
+from _support import README, write_readme  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin, features  # noqa: E402
 
 from django_nanobanana.imaging.decode import decode_image  # noqa: E402
@@ -62,8 +63,6 @@ from django_nanobanana.imaging.renditions import (  # noqa: E402
 
 SIZES = {"1K": (1376, 768), "2K": (2752, 1536), "4K": (5504, 3072)}
 TARGET = 1.15
-README = ROOT / "benchmarks" / "README.md"
-START, END = "<!-- renditions:start -->", "<!-- renditions:end -->"
 
 OVERLAY = OverlaySpec.from_dict(
     {
@@ -238,13 +237,6 @@ def table(rows: list[dict], runs: int) -> str:
     return "\n".join(lines)
 
 
-def write(markdown: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    README.write_text(f"{head}{START}\n{markdown}\n{END}{tail}", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
@@ -255,7 +247,7 @@ def main() -> None:
     print()
     print(markdown)
     if args.write:
-        write(markdown)
+        write_readme("renditions", markdown)
         print(f"\nwritten to {README.relative_to(ROOT)}")
 
 

@@ -25,20 +25,17 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from _support import EXAMPLE, MANAGE, example_env, free_port, migrate, wait_until, write_readme
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "example_project"
 TARGET_P99_MS = 300.0
 
 
@@ -56,12 +53,6 @@ def ensure_database(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
@@ -71,24 +62,17 @@ def percentile(values: list[float], share: float) -> float:
 def run(database_url: str, clients: int, requests: int, workers: int) -> dict[str, float]:
     ensure_database(database_url)
     media = tempfile.mkdtemp(prefix="nanobanana-bench-rest-")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_MEDIA_ROOT": media,
-        "NANOBANANA_API_GENERATE_RATE": "none",
-        "GEMINI_API_KEY": "bench-key",
-        "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}",
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env, check=True)
+    env = example_env(
+        media,
+        DATABASE_URL=database_url,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        NANOBANANA_API_GENERATE_RATE="none",
+    )
+    migrate(env)
     token = (
         subprocess.run(
             [
-                *manage,
+                *MANAGE,
                 "shell",
                 "-c",
                 "from django.contrib.auth.models import User;"
@@ -105,7 +89,7 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
         .stdout.strip()
         .splitlines()[-1]
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -125,16 +109,14 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
     base = f"http://127.0.0.1:{port}/api/nanobanana"
     headers = {"Authorization": f"Token {token}"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answers() -> bool:
             try:
-                if httpx.get(f"{base}/models/", headers=headers, timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{base}/models/", headers=headers, timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer")
-            time.sleep(0.2)
+                return False
+
+        wait_until(answers, 60, "gunicorn did not answer", interval=0.2)
         latencies: list[float] = []
         failures: list[str] = []
         lock = threading.Lock()
@@ -222,19 +204,6 @@ def table(row: dict[str, float], clients: int, workers: int) -> str:
     )
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "benchmarks" / "README.md"
-    content = readme.read_text()
-    start, end = "<!-- rest:start -->", "<!-- rest:end -->"
-    block = f"{start}\n{text}\n{end}"
-    if start in content:
-        head, rest = content.split(start, 1)
-        content = head + block + rest.split(end, 1)[1]
-    else:
-        content = content.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(content)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -257,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(row, args.clients, args.workers)
     print(text)
     if args.write:
-        write_readme(text)
+        write_readme("rest", text)
     return 0 if row["p99"] < TARGET_P99_MS else 1
 
 

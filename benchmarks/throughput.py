@@ -23,31 +23,25 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "example_project"
+from _support import (
+    EXAMPLE,
+    MANAGE,
+    ROOT,
+    example_env,
+    free_port,
+    migrate,
+    start_fake,
+    wait_until,
+    write_readme,
+)
+
 TARGET_RATIO = 1.5
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, message: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(message)
 
 
 def child(count: int, size: str) -> None:
@@ -64,7 +58,7 @@ def child(count: int, size: str) -> None:
         return GeneratedAsset.objects.filter(current_version__in=ids).count() == len(ids)
 
     warm = generate(GenerationParams(prompt="Warm-up", image_size=size))
-    _wait(
+    wait_until(
         lambda: published([warm.pk]),
         300,
         "the warm-up was not published: are the clusters running?",
@@ -74,7 +68,7 @@ def child(count: int, size: str) -> None:
         generate(GenerationParams(prompt=f"Throughput tile {i}", image_size=size)).pk
         for i in range(count)
     ]
-    _wait(lambda: published(ids), 900, "not every generation was published")
+    wait_until(lambda: published(ids), 900, "not every generation was published")
     from django.conf import settings
 
     print(f"{time.monotonic() - started:.3f} {settings.IO_WORKERS} {settings.CPU_WORKERS}")
@@ -82,41 +76,19 @@ def child(count: int, size: str) -> None:
 
 def run(latency: float, count: int, size: str) -> tuple[float, dict[str, str]]:
     work = Path(tempfile.mkdtemp(prefix="nanobanana-bench-throughput-"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "DJANGO_SQLITE_PATH": str(work / "db.sqlite3"),
-        "DJANGO_MEDIA_ROOT": str(work),
-        "GEMINI_API_KEY": "bench-key",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-        "NANOBANANA_GEMINI_BASE_URL": f"http://127.0.0.1:{port}",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{EXAMPLE}",
-    }
-    env.pop("DATABASE_URL", None)
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=EXAMPLE, env=env, check=True)
-    fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "django_nanobanana.testing.fake_gemini",
-            "--port",
-            str(port),
-            "--api-key",
-            "bench-key",
-            "--latency",
-            str(latency),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    port = free_port()
+    env = example_env(
+        work,
+        DJANGO_SQLITE_PATH=str(work / "db.sqlite3"),
+        NANOBANANA_GEMINI_BASE_URL=f"http://127.0.0.1:{port}",
     )
+    env.pop("DATABASE_URL", None)
+    migrate(env)
+    fake, _url = start_fake(latency=latency, port=port)
     logs = {name: open(work / f"{name}.log", "wb") for name in ("io", "cpu")}
     clusters = [
         subprocess.Popen(
-            [*manage, "qcluster"],
+            [*MANAGE, "qcluster"],
             cwd=EXAMPLE,
             env={**env, "Q_CLUSTER_NAME": f"nanobanana-{name}"},
             stdout=logs[name],
@@ -153,19 +125,6 @@ def run(latency: float, count: int, size: str) -> tuple[float, dict[str, str]]:
     return float(seconds), {"io": io_workers, "cpu": cpu_workers}
 
 
-def write_readme(text: str) -> None:
-    readme = ROOT / "benchmarks" / "README.md"
-    content = readme.read_text()
-    start, end = "<!-- throughput:start -->", "<!-- throughput:end -->"
-    block = f"{start}\n{text}\n{end}"
-    if start in content:
-        head, rest = content.split(start, 1)
-        content = head + block + rest.split(end, 1)[1]
-    else:
-        content = content.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(content)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=40)
@@ -200,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if args.write:
-        write_readme(text)
+        write_readme("throughput", text)
     return 0 if ratio <= TARGET_RATIO else 1
 
 
