@@ -4,10 +4,10 @@ gunicorn (the example project, production settings: DEBUG off, no throttle).
 Each request is a real generation request: validated against the model's capabilities,
 budgets checked and reserved, the asset and its queued version written, the task handed
 to django-q2's ORM broker on commit; nothing calls the provider (no worker runs). The
-requests are spread over 20 client threads (one keep-alive connection each), after a
-warm-up round; the figures are the latency percentiles and the throughput. Then the
-asset list (``GET /assets/?page_size=20``, full and ``?fields=`` compact) is timed
-sequentially.
+requests are spread over 20 client threads (http.client, one connection each, reopened
+when the server closes it), after a warm-up round; the figures are the latency
+percentiles and the throughput. Then the asset list (``GET /assets/?page_size=20``, full
+and ``?fields=`` compact) is timed sequentially.
 
 Needs a PostgreSQL server: ``--database-url`` (default
 ``$NANOBANANA_BENCH_DATABASE_URL`` or ``postgres://postgres@127.0.0.1:5432/bench_rest``;
@@ -22,6 +22,8 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import platform
 import shutil
@@ -106,7 +108,8 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
         cwd=EXAMPLE,
         env=env,
     )
-    base = f"http://127.0.0.1:{port}/api/nanobanana"
+    path = "/api/nanobanana"
+    base = f"http://127.0.0.1:{port}{path}"
     headers = {"Authorization": f"Token {token}"}
     try:
 
@@ -123,20 +126,30 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
         counter = iter(range(10**9))
 
         def client(count: int, record: bool) -> None:
-            with httpx.Client(headers=headers, timeout=30) as http:
+            # The standard library's http.client, not httpx: the 20 client threads share
+            # the cores with the server, so the load generator should cost as little CPU
+            # per request as it can. It reconnects by itself when gunicorn's sync workers
+            # close the connection after an answer (they do not keep connections alive).
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            request_headers = {**headers, "Content-Type": "application/json"}
+            try:
                 for _ in range(count):
                     n = next(counter)
-                    started = time.perf_counter()
-                    response = http.post(
-                        f"{base}/assets/",
-                        json={"prompt": f"Benchmark poster number {n}", "image_size": "1K"},
+                    body = json.dumps(
+                        {"prompt": f"Benchmark poster number {n}", "image_size": "1K"}
                     )
+                    started = time.perf_counter()
+                    conn.request("POST", f"{path}/assets/", body=body, headers=request_headers)
+                    response = conn.getresponse()
+                    content = response.read()  # the whole answer is part of its latency
                     elapsed = time.perf_counter() - started
                     with lock:
-                        if response.status_code != 202:
-                            failures.append(f"{response.status_code} {response.text[:200]}")
+                        if response.status != 202:
+                            failures.append(f"{response.status} {content[:200]!r}")
                         elif record:
                             latencies.append(elapsed)
+            finally:
+                conn.close()
 
         def round_of(per_client: int, record: bool) -> float:
             threads = [
@@ -154,12 +167,12 @@ def run(database_url: str, clients: int, requests: int, workers: int) -> dict[st
         if failures:
             raise RuntimeError(f"{len(failures)} failed requests, e.g. {failures[0]}")
         lists = {}
-        with httpx.Client(headers=headers, timeout=30) as http:
+        with httpx.Client(headers=headers, timeout=30) as sequential:
             for label, query in (("full", ""), ("compact", "&fields=id,title,srcset,src")):
                 times, size = [], 0
                 for _ in range(10):
                     started = time.perf_counter()
-                    response = http.get(f"{base}/assets/?page_size=20{query}")
+                    response = sequential.get(f"{base}/assets/?page_size=20{query}")
                     times.append(time.perf_counter() - started)
                     size = len(response.content)
                 lists[label] = (statistics.median(times) * 1000, size)

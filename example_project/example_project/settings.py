@@ -261,5 +261,8 @@ if importlib.util.find_spec("cms"):
     CMS_CONFIRM_VERSION4 = True
     CMS_TEMPLATES = [("cms_demo.html", "Demo page")]
     X_FRAME_OPTIONS = "SAMEORIGIN"  # django CMS edits in frames
+    # The toolbar only on django CMS's own pages and endpoints (a production setting): the
+    # REST API and the admin do not build a toolbar (a user-settings query per staff request).
+    CMS_TOOLBAR_HIDE = True
     # django CMS 5.1 with treebeard 5.3: a forward-compatibility warning from django CMS itself.
     SILENCED_SYSTEM_CHECKS = ["treebeard.E001"]
