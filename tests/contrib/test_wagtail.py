@@ -239,3 +239,23 @@ def test_hole1_wagtail_editor_cannot_reach_or_delete_alices_image(client, media_
     response = client.post(reverse("nanobanana_assets:delete", args=[asset.pk]))
     assert response.status_code in (302, 403, 404)
     assert GeneratedAsset.objects.filter(pk=asset.pk).exists()
+
+
+def test_reference_index_keeps_pages_pointing_to_assets_not_the_assets_own_keys(
+    client, editor, make_asset
+):
+    """An asset's save indexes nothing (its owner and current version are no usage anyone
+    sees); the pages that use it are indexed, and its deletion removes those rows."""
+    from wagtail.models import ReferenceIndex
+
+    client.force_login(editor)
+    assert client.get(reverse("wagtailadmin_home")).status_code == 200  # viewsets registered
+    asset = make_asset()
+    asset.title = "Renamed"
+    asset.save()
+    assert not ReferenceIndex.get_references_for_object(asset).exists()
+    _page(asset)
+    used = list(ReferenceIndex.get_references_to(asset).values_list("pk", flat=True))
+    assert used  # the page's hero and its StreamField block
+    asset.delete()
+    assert not ReferenceIndex.objects.filter(pk__in=used).exists()

@@ -17,5 +17,7 @@ class NanobananaWagtailConfig(AppConfig):
         if is_available("wagtail"):
             # The optional extra, and a module that imports models: only once they load.
             from .permissions import register_policy
+            from .references import skip_asset_references
 
             register_policy()
+            skip_asset_references()
