@@ -5,7 +5,7 @@ import base64
 import httpx
 import pytest
 
-from django_nanobanana.testing.fake_gemini import DEFAULT_API_KEY, main
+from django_nanobanana.testing.fake_gemini import DEFAULT_API_KEY, FakeGeminiServer, main
 from tests.helpers import image_size
 
 PATH = "/v1beta/models/{model}:generateContent"
@@ -151,6 +151,28 @@ def test_requests_are_logged_without_the_key(fake_gemini):
     assert logged[0].body["contents"][0]["parts"][0]["text"] == "logged prompt"
     assert logged[0].headers["x-goog-api-key"] == "[present]"
     assert DEFAULT_API_KEY not in repr(logged)
+
+
+def test_the_gate_holds_calls_until_enough_are_in_flight_at_once(fake_gemini):
+    """What the worker tests count on: two concurrent calls pass the gate of 2 together;
+    calls made one after another never have two in flight and each waits out the timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake_gemini.gate = 2
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda n: post(fake_gemini, body(f"gate {n}")), range(2)))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert fake_gemini.max_in_flight == 2
+
+    serial = FakeGeminiServer(api_key=DEFAULT_API_KEY).start()
+    try:
+        serial.gate, serial.gate_timeout = 2, 0.2
+        for n in range(2):
+            assert post(serial, body(f"serial {n}")).status_code == 200
+        assert serial.max_in_flight == 1
+        assert serial.in_flight == 0
+    finally:
+        serial.stop()
 
 
 def test_command_line_refuses_non_loopback_hosts():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from .batch import BatchMixin
@@ -78,8 +77,7 @@ class Handler(BatchMixin, OpenAIMixin, ListingMixin):
         if not match:
             self._send_json(404, google_error(404, "NOT_FOUND", f"Unknown path {path}"))
             return
-        if self.server.latency:
-            time.sleep(self.server.latency)
+        self.server.hold()
         if "project" in match.groupdict():
             if not self._check_bearer():
                 return

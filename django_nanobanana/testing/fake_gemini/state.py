@@ -74,6 +74,15 @@ class FakeState:
         #: When set, every generated image is these bytes (e.g. a realistic 25 MB 4K PNG for
         #: memory benchmarks) instead of a drawn one; its format sets the MIME type.
         self.image_bytes: bytes | None = None
+        #: Generate calls waiting out their latency right now, and the most seen at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
+        #: When set, each generate call is also held until this many have been in flight
+        #: at once (or ``gate_timeout`` seconds pass): concurrency shown by a condition,
+        #: not by a clock, so a loaded machine cannot fake or hide it.
+        self.gate = 0
+        self.gate_timeout = 60.0
+        self._flight = threading.Condition()
 
     def image_for(
         self, prompt: str, width: int, height: int, seed: Any = None
@@ -84,6 +93,25 @@ class FakeState:
             return self.image_bytes, "image/jpeg" if jpeg else "image/png"
         image = make_image(prompt, width, height, self.image_format, seed=seed)
         return image, "image/jpeg" if self.image_format.upper() == "JPEG" else "image/png"
+
+    def hold(self) -> None:
+        """Wait out the latency, and the gate when one is set, counted as in flight."""
+        with self._flight:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._flight.notify_all()
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            if self.gate:
+                with self._flight:
+                    self._flight.wait_for(
+                        lambda: self.max_in_flight >= self.gate or self.stopping.is_set(),
+                        timeout=self.gate_timeout,
+                    )
+        finally:
+            with self._flight:
+                self.in_flight -= 1
 
     def log_billed(
         self, path: str, usage: Any, *, batch: bool = False, response_id: str | None = None
