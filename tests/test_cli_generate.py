@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from django_nanobanana.models import AssetVersion, GeneratedAsset, State
+from django_nanobanana.models.ledger import AuditRecord
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,16 @@ def test_bad_arguments_fail_before_any_call(nanobanana_fake, media_root, args, m
     assert nanobanana_fake.generate_requests() == []
     assert GeneratedAsset.objects.count() == 0
     assert stored_files(media_root) == []
+
+
+def test_a_refused_request_is_in_the_audit_trail(nanobanana_fake, media_root):
+    """The command's refusal is audited like the API's and the admin's (source cli)."""
+    with pytest.raises(CommandError, match="aspect ratio 7:3"):
+        run("--prompt", "A refused lighthouse", "--aspect-ratio", "7:3")
+    record = AuditRecord.objects.get()
+    assert (record.source, record.outcome) == ("cli", "invalid")
+    assert "7:3" in record.reason and record.prompt == "A refused lighthouse"
+    assert GeneratedAsset.objects.count() == 0
 
 
 def test_wrong_key_fails_with_one_line_and_leaves_nothing(nanobanana_fake, media_root, settings):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from ...exceptions import NanobananaError, RequestValidationError, StateConflict
 from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, available_fonts
@@ -191,6 +190,8 @@ class Command(JsonErrorsMixin, BaseCommand):
                     f"{', '.join(sorted(available_fonts()))}"
                 )
             )
+        if len(options["alt_text"] or "") > 500:
+            raise CommandError("--alt-text: at most 500 characters")
         for path in options["reference"]:
             if not Path(path).is_file():
                 raise CommandError(f"reference image not found: {path}")
@@ -203,56 +204,59 @@ class Command(JsonErrorsMixin, BaseCommand):
         return tuple(ids)
 
     def _submit(self, options: dict[str, Any]) -> AssetVersion:
+        # No transaction around the whole request: the service records a refusal in the
+        # audit trail after rolling its own work back, and that record must stay. References
+        # stored here stay too (rows, not orphan files); unused ones are pruned like the API's
+        # uploads (nanobanana_prune_references).
         enqueue = bool(options["background"])
-        with transaction.atomic():
-            references = self._references(options)
-            if options["edit_of"]:
-                asset = (
-                    GeneratedAsset.objects.filter(pk=options["edit_of"]).first()
-                    if _is_uuid(options["edit_of"])
-                    else None
-                )
-                if asset is None or asset.current_version is None:
-                    raise CommandError(f"no finished asset {options['edit_of']}")
-                return edit(
-                    asset.current_version,
-                    instruction=options["instruction"],
-                    references=references,
-                    source=Source.CLI,
-                    idempotency_key=options["idempotency_key"],
-                    enqueue=enqueue,
-                )
-            overlay = None
-            if options["overlay"]:
-                overlay = {
-                    "text": options["overlay"],
-                    "anchor": options["overlay_position"],
-                    "font": options["overlay_font"],
-                    "size": options["overlay_size"],
-                }
-            params = GenerationParams(
-                prompt=options["prompt"],
-                model=options["model"],
-                aspect_ratio=options["aspect_ratio"],
-                image_size=options["size"],
-                seed=options["seed"],
-                provider=options["provider"],
-                references=references,
-                thinking_level=options.get("thinking_level"),
-                grounding=options.get("grounding") or "",
-                use_cache=False if options["no_cache"] else None,
+        asset = None
+        if options["edit_of"]:
+            asset = (
+                GeneratedAsset.objects.filter(pk=options["edit_of"]).first()
+                if _is_uuid(options["edit_of"])
+                else None
             )
-            if len(options["alt_text"] or "") > 500:
-                raise CommandError("--alt-text: at most 500 characters")
-            return generate(
-                params,
-                title=options["title"],
-                alt_text=options["alt_text"] or "",
-                overlay=overlay,
+            if asset is None or asset.current_version is None:
+                raise CommandError(f"no finished asset {options['edit_of']}")
+        references = self._references(options)
+        if asset is not None:
+            return edit(
+                asset.current_version,
+                instruction=options["instruction"],
+                references=references,
                 source=Source.CLI,
                 idempotency_key=options["idempotency_key"],
                 enqueue=enqueue,
             )
+        overlay = None
+        if options["overlay"]:
+            overlay = {
+                "text": options["overlay"],
+                "anchor": options["overlay_position"],
+                "font": options["overlay_font"],
+                "size": options["overlay_size"],
+            }
+        params = GenerationParams(
+            prompt=options["prompt"],
+            model=options["model"],
+            aspect_ratio=options["aspect_ratio"],
+            image_size=options["size"],
+            seed=options["seed"],
+            provider=options["provider"],
+            references=references,
+            thinking_level=options.get("thinking_level"),
+            grounding=options.get("grounding") or "",
+            use_cache=False if options["no_cache"] else None,
+        )
+        return generate(
+            params,
+            title=options["title"],
+            alt_text=options["alt_text"] or "",
+            overlay=overlay,
+            source=Source.CLI,
+            idempotency_key=options["idempotency_key"],
+            enqueue=enqueue,
+        )
 
     def _wait(self, version: AssetVersion, timeout: float) -> AssetVersion:
         deadline = time.monotonic() + timeout
