@@ -19,12 +19,16 @@ from .. import require
 
 require("wagtail")
 
+from django.core.exceptions import ValidationError  # noqa: E402
 from django.utils.safestring import SafeString  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
 
+from ...access import may_view  # noqa: E402
 from ...chooser.core import asset_summary  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
 from ...templatetags.nanobanana import nanobanana_picture  # noqa: E402
+from . import editing  # noqa: E402
 from .viewsets import chooser_viewset  # noqa: E402
 
 _BaseBlock = chooser_viewset.get_block_class(
@@ -43,6 +47,23 @@ class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
         if sizes is not None:
             kwargs["sizes"] = sizes
         super().__init__(required=required, help_text=help_text, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        """The access policy's rule for the editor saving the page (:mod:`.editing`): an
+        image they may not see is refused, unless the page already showed it."""
+        value = super().clean(value)
+        editor = editing.current()
+        if (
+            value is not None
+            and editor is not None
+            and str(value.pk) not in editor.placed
+            and not may_view(editor.user, value)
+        ):
+            raise ValidationError(
+                _("Choose a generated image you may see; this one is not available to you."),
+                code="invalid_choice",
+            )
+        return value
 
     def get_prep_value(self, value: Any) -> Any:
         # UUID primary keys: stored as strings in the StreamField's JSON.
