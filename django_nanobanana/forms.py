@@ -13,6 +13,18 @@ from .exceptions import ConfigurationError, RequestValidationError
 from .providers.models_registry import get_registry, usable_models
 from .services import GenerationParams, validate_params
 
+#: The overlay's two styles, as the admin's overlay editor and the django CMS plugin offer them.
+OVERLAY_STYLE_CHOICES = (
+    ("auto", _("Automatic (legible on any picture)")),
+    ("custom", _("Custom colours")),
+)
+
+OVERLAY_STYLE_HELP = _(
+    "Automatic: white or black text, plus a soft shadow or a scrim only where "
+    "the picture needs it, measured on every rendition to reach a 4.5:1 "
+    "contrast. Custom: the colours, outline and background below."
+)
+
 GROUNDING_CHOICES = (
     ("", _("No search grounding")),
     ("web", _("Google Search (web)")),

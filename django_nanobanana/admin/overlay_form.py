@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RequestValidationError
-from ..forms import add_service_errors
+from ..forms import OVERLAY_STYLE_CHOICES, OVERLAY_STYLE_HELP, add_service_errors
 from ..imaging.overlay import (
     ALIGNS,
     ANCHORS,
@@ -66,9 +66,6 @@ def _colour(label: str, initial: str) -> forms.CharField:
     )
 
 
-STYLE_CHOICES = [("auto", _("Automatic (legible on any picture)")), ("custom", _("Custom colours"))]
-
-
 class OverlayForm(forms.Form):
     """The overlay spec as form fields; an empty text means no overlay."""
 
@@ -81,13 +78,9 @@ class OverlayForm(forms.Form):
     )
     style = forms.ChoiceField(
         label=_("Style"),
-        choices=STYLE_CHOICES,
+        choices=OVERLAY_STYLE_CHOICES,
         initial=DEFAULT_STYLE,
-        help_text=_(
-            "Automatic: white or black text, plus a soft shadow or a scrim only where "
-            "the picture needs it, measured on every rendition to reach a 4.5:1 "
-            "contrast. Custom: the colours, outline and background below."
-        ),
+        help_text=OVERLAY_STYLE_HELP,
     )
     font = forms.ChoiceField(label=_("Font"), initial="auto")
     size = _number(

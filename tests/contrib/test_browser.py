@@ -170,6 +170,9 @@ def test_cms_plugin_from_the_toolbar(browser, site, make_asset, editor, client):
     browser.switch_to.frame(frame)
     row = wait(browser, css(".field-asset"))
     assert "hidden" not in row.get_attribute("class").split()
+    # the overlay's style is offered, automatic (measured contrast) unless the editor picks
+    style = browser.find_element("id", "id_overlay_style")
+    assert style.is_displayed() and style.get_attribute("value") == "auto"
     page = browser.current_window_handle
     browser.find_element("css selector", ".field-asset [data-nb-action=choose]").click()
     in_popup(browser, page)

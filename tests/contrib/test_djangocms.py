@@ -81,6 +81,7 @@ def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make
             "loading": "eager",
             "overlay_text": "Summer sale",
             "overlay_anchor": "center",
+            "overlay_style": "custom",
             "overlay_color": "#ffcc00",
         },
     )
@@ -101,6 +102,36 @@ def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make
         },
     )
     assert b"overlay_anchor" in bad.content and GeneratedAssetPluginModel.objects.count() == 1
+
+
+def test_plugin_overlay_is_automatic_unless_the_editor_picks_colours(
+    client, editor, cms_page, make_asset
+):
+    """The colour input always sends a colour; the overlay takes it only in the custom
+    style, and the form shows a saved overlay's style back."""
+    from django_nanobanana.contrib.djangocms.forms import GeneratedAssetPluginForm
+
+    asset = make_asset(title="Lake")
+    _page, placeholder = cms_page
+    client.force_login(editor)
+    url = reverse("admin:cms_placeholder_add_plugin") + (
+        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
+        "&plugin_language=en&plugin_position=1"
+    )
+    form = client.get(url).content.decode()
+    assert 'name="overlay_style"' in form and '<option value="auto" selected>' in form
+    data = {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy"}
+    overlay = {"overlay_text": "Summer sale", "overlay_anchor": "center"}
+    response = client.post(url, {**data, **overlay, "overlay_color": "#ffcc00"})
+    assert response.status_code == 200, response.content[:2000]
+    asset = GeneratedAsset.objects.get(pk=asset.pk)
+    assert asset.overlay["style"] == "auto", asset.overlay
+    assert asset.overlay.get("color") != "#FFCC00", asset.overlay
+
+    asset.overlay = {"text": "Old", "color": "#FFCC00"}  # colours without a style: custom
+    asset.save(update_fields=["overlay"])
+    plugin = GeneratedAssetPluginModel.objects.get()
+    assert GeneratedAssetPluginForm(instance=plugin).initial["overlay_style"] == "custom"
 
 
 def test_plugin_form_shows_the_image_row_and_its_error(client, editor, cms_page):

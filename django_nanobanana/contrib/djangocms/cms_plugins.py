@@ -39,7 +39,10 @@ class GeneratedAssetPlugin(CMSPluginBase):
     cache = False
     fieldsets = [
         (None, {"fields": ["asset", "alt_text", "caption"]}),
-        (_("Text overlay"), {"fields": ["overlay_text", "overlay_anchor", "overlay_color"]}),
+        (
+            _("Text overlay"),
+            {"fields": ["overlay_text", "overlay_anchor", "overlay_style", "overlay_color"]},
+        ),
         (_("Rendering"), {"classes": ["collapse"], "fields": ["sizes", "loading", "css_class"]}),
     ]
 

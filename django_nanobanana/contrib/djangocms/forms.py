@@ -13,8 +13,15 @@ require("djangocms")
 
 from ...exceptions import RequestValidationError  # noqa: E402
 from ...fields import limit_to_user  # noqa: E402
-from ...forms import add_service_errors  # noqa: E402
-from ...imaging.overlay import ANCHORS, DEFAULT_ANCHOR, DEFAULT_COLOR  # noqa: E402
+from ...forms import OVERLAY_STYLE_CHOICES, OVERLAY_STYLE_HELP, add_service_errors  # noqa: E402
+from ...imaging.overlay import (  # noqa: E402
+    ANCHORS,
+    DEFAULT_ANCHOR,
+    DEFAULT_COLOR,
+    DEFAULT_STYLE,
+    OverlaySpec,
+    OverlayValidationError,
+)
 from ...services import validate_overlay  # noqa: E402
 from ...services.assets import merged_overlay  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
@@ -25,7 +32,16 @@ COLOR = forms.CharField(
     max_length=9,
     initial=DEFAULT_COLOR,
     widget=forms.TextInput(attrs={"type": "color"}),
+    help_text=_("Custom style only."),
 )
+
+
+def _style_of(overlay: dict) -> str:
+    """The style of a saved overlay (one with colours but no style is custom)."""
+    try:
+        return OverlaySpec.from_dict(overlay).style if overlay else DEFAULT_STYLE
+    except OverlayValidationError:
+        return DEFAULT_STYLE
 
 
 class GeneratedAssetPluginForm(forms.ModelForm):
@@ -48,6 +64,13 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         initial=DEFAULT_ANCHOR,
         choices=[(a, a.replace("-", " ").capitalize()) for a in ANCHORS],
     )
+    overlay_style = forms.ChoiceField(
+        label=_("Overlay style"),
+        required=False,
+        initial=DEFAULT_STYLE,
+        choices=OVERLAY_STYLE_CHOICES,
+        help_text=OVERLAY_STYLE_HELP,
+    )
     overlay_color = COLOR
 
     class Meta:
@@ -63,6 +86,7 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         overlay = (asset.overlay or {}) if asset is not None else {}
         self.initial.setdefault("overlay_text", overlay.get("text", ""))
         self.initial.setdefault("overlay_anchor", overlay.get("anchor", DEFAULT_ANCHOR))
+        self.initial.setdefault("overlay_style", _style_of(overlay))
         self.initial.setdefault("overlay_color", overlay.get("color", DEFAULT_COLOR))
 
     def overlay_spec(self) -> dict[str, Any] | None:
@@ -71,14 +95,15 @@ class GeneratedAssetPluginForm(forms.ModelForm):
         if not text:
             return None
         asset = self.cleaned_data.get("asset")
-        return merged_overlay(
-            asset,
-            {
-                "text": text,
-                "anchor": self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
-                "color": (self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper(),
-            },
-        )
+        style = self.cleaned_data.get("overlay_style") or DEFAULT_STYLE
+        changes: dict[str, Any] = {
+            "text": text,
+            "anchor": self.cleaned_data.get("overlay_anchor") or DEFAULT_ANCHOR,
+            "style": style,
+        }
+        if style == "custom":  # the colour input always sends one: used only when asked for
+            changes["color"] = (self.cleaned_data.get("overlay_color") or DEFAULT_COLOR).upper()
+        return merged_overlay(asset, changes)
 
     def overlay_changed(self) -> bool:
         asset = self.cleaned_data.get("asset")
