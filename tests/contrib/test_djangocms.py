@@ -51,6 +51,28 @@ def test_plugin_renders_picture_with_srcset(client, cms_page, make_asset):
     assert 'sizes="50vw"' in html and 'alt="A lighthouse"' in html
 
 
+def test_plugin_alt_text_follows_the_pages_rule(client, cms_page, make_asset, settings):
+    """Without its own alt text the plugin shows what every page shows for the image: the
+    suggested alt text only where the site allows unreviewed suggestions."""
+    from django_nanobanana.models import DescriptionState, ImageDescription
+
+    asset = make_asset(alt_text="")
+    ImageDescription.objects.create(
+        version=asset.current_version,
+        provider="gemini",
+        model="gemini-3.1-flash-lite",
+        languages=["en"],
+        state=DescriptionState.SUCCEEDED,
+        alt_text={"en": "Suggested lighthouse"},
+    )
+    page, placeholder = cms_page
+    add_plugin(placeholder, GeneratedAssetPlugin, "en", asset=asset)
+    assert 'alt=""' in client.get(page.get_absolute_url("en")).content.decode()
+    settings.NANOBANANA = {**settings.NANOBANANA, "DESCRIPTIONS": {"USE_UNREVIEWED": True}}
+    html = client.get(page.get_absolute_url("en")).content.decode()
+    assert 'alt="Suggested lighthouse"' in html
+
+
 def test_plugin_without_an_image_renders_nothing(client, cms_page, make_asset):
     asset = make_asset()
     page, placeholder = cms_page

@@ -109,6 +109,27 @@ def test_block_renders_picture_with_srcset(make_asset):
     assert block.render(None) == ""
 
 
+def test_block_api_representation_has_the_alt_text_pages_use(make_asset, settings):
+    """Headless Wagtail (the page API) gets the alt text a page would show."""
+    from django_nanobanana.models import DescriptionState, ImageDescription
+
+    asset = make_asset(alt_text="")
+    ImageDescription.objects.create(
+        version=asset.current_version,
+        provider="gemini",
+        model="gemini-3.1-flash-lite",
+        languages=["en"],
+        state=DescriptionState.SUCCEEDED,
+        alt_text={"en": "Suggested lighthouse", "en-us": "Suggested lighthouse"},
+    )
+    block = GeneratedAssetChooserBlock()
+    shown = block.get_api_representation(asset)
+    assert shown["id"] == str(asset.pk) and shown["alt"] == ""
+    settings.NANOBANANA = {**settings.NANOBANANA, "DESCRIPTIONS": {"USE_UNREVIEWED": True}}
+    assert block.get_api_representation(asset)["alt"] == "Suggested lighthouse"
+    assert block.get_api_representation(None) is None
+
+
 def _page(asset):
     root = Page.get_first_root_node()
     home = root.get_children().first()

@@ -18,6 +18,7 @@ from ... import access, services  # noqa: E402
 from ...exceptions import NanobananaError  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
+from ...services.descriptions import alt_text_for  # noqa: E402
 from .forms import GeneratedAssetPluginForm  # noqa: E402
 from .models import GeneratedAssetPluginModel  # noqa: E402
 
@@ -90,5 +91,7 @@ class GeneratedAssetPlugin(CMSPluginBase):
         if instance.asset_id:
             asset = prefetch_pictures(GeneratedAsset.objects.filter(pk=instance.asset_id)).first()
         context["asset"] = asset
-        context["alt"] = instance.alt_text or (asset.alt_text if asset else "")
+        # The plugin's own alt text, else what every page uses for the image (the reviewed
+        # one in the page's language, or the suggestion where DESCRIPTIONS allows it).
+        context["alt"] = instance.alt_text or (alt_text_for(asset) if asset else "")
         return context

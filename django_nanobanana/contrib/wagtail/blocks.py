@@ -27,6 +27,7 @@ from ...access import may_view  # noqa: E402
 from ...chooser.core import asset_summary  # noqa: E402
 from ...models import GeneratedAsset  # noqa: E402
 from ...pictures import prefetch_pictures  # noqa: E402
+from ...services.descriptions import alt_text_for  # noqa: E402
 from ...templatetags.nanobanana import nanobanana_picture  # noqa: E402
 from . import editing  # noqa: E402
 from .viewsets import chooser_viewset  # noqa: E402
@@ -84,7 +85,10 @@ class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
         return nanobanana_picture(value, sizes=self.meta.sizes)
 
     def get_api_representation(self, value: Any, context: Any = None) -> Any:
-        return asset_summary(value) if value is not None else None
+        if value is None:
+            return None
+        # Headless pages get the alt text pages use (language, reviewed or allowed suggestion).
+        return {**asset_summary(value), "alt": alt_text_for(value)}
 
     class Meta:
         icon = "image"
