@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from .imaging.overlay import MINIMUM_CONTRAST
 from .models import GeneratedAsset, Rendition
+from .services.descriptions import alt_text_for
 
 #: Modern formats first: browsers take the first ``<source>`` they support.
 SOURCE_ORDER = ("avif", "webp")
@@ -109,13 +110,6 @@ def prefetch_pictures(queryset: QuerySet[GeneratedAsset]) -> QuerySet[GeneratedA
     )
 
 
-def _alt_text(asset: GeneratedAsset) -> str:
-    """The reviewed alt text, else the suggestion when allowed (services.descriptions)."""
-    from .services.descriptions import alt_text_for
-
-    return alt_text_for(asset)
-
-
 def picture_for(asset: GeneratedAsset) -> Picture | None:
     """The asset's picture, or None while it has no finished version."""
     version = asset.current_version
@@ -173,7 +167,7 @@ def picture_for(asset: GeneratedAsset) -> Picture | None:
         fallback=fallback,
         width=version.width or 0,
         height=version.height or 0,
-        alt=_alt_text(asset),
+        alt=alt_text_for(asset),  # reviewed, else the suggestion when allowed
         placeholder=version.dominant_color,
         lqip=version.lqip,
     )

@@ -13,6 +13,7 @@ No Django imports, so a settings module can call them.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import math
 import os
@@ -54,8 +55,6 @@ def _glibc() -> Any:
     global _libc
     if _libc is None:
         try:
-            import ctypes
-
             _libc = ctypes.CDLL("libc.so.6")
             _libc.malloc_trim  # noqa: B018 - glibc, not musl or another libc
             _libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)

@@ -6,6 +6,9 @@
   hidden in a function-level import is still a cycle (it only fails later, at call time,
   or the day someone moves the import up). Imports under ``if TYPE_CHECKING:`` are not
   executed and do not count.
+- Imports inside functions only for an optional extra (Wagtail, django CMS, c2pa,
+  google-auth, redis, cryptography) or where Django's app loading needs them late
+  (``LATE_FOR_TIMING`` says where and why).
 - The fake Gemini server stays an independent model of Google: nothing under
   ``testing/fake_gemini`` imports the project's own code (only ``testing/fake_models``
   and ``testing/fake_c2pa``, which import nothing of it either).
@@ -200,3 +203,51 @@ def test_the_fake_server_never_imports_the_project() -> None:
         name: sorted(graph[name] - allowed) for name in [*fake, *shared] if graph[name] - allowed
     }
     assert leaks == {}
+
+
+#: Modules that import the package's own code inside functions, and why: Django's app
+#: registry (``ready()``; a model field's form field, imported while models load) or a
+#: pytest plugin that loads before the settings.
+LATE_FOR_TIMING = {
+    f"{ROOT_NAME}.apps": "AppConfig.ready(): models and signals once the registry is ready",
+    f"{ROOT_NAME}.contrib.wagtail.apps": "AppConfig.ready(), and Wagtail is an optional extra",
+    f"{ROOT_NAME}.fields": "models modules import it while the app registry loads",
+    f"{ROOT_NAME}.testing.pytest_plugin": "pytest loads its plugins before Django's settings",
+    f"{ROOT_NAME}.testing.fake_gemini.generate": "fake_c2pa needs the optional c2pa extra",
+}
+#: Third-party packages of the optional extras (pyproject.toml): imported where used.
+OPTIONAL_EXTRAS = {"c2pa", "cryptography", "google", "redis", "wagtail", "cms"}
+
+
+def _late_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Imports inside functions (TYPE_CHECKING blocks aside)."""
+    late: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for statement in node.body:
+                late.extend(_import_nodes(statement))
+    return late
+
+
+def test_function_level_imports_are_for_optional_extras_or_app_loading_only() -> None:
+    """Issue 19: a function-level import hides a dependency; it is kept only for an
+    optional extra, or where Django's app loading (or pytest's) needs it late."""
+    unexplained = []
+    for name, path in _modules().items():
+        if name in LATE_FOR_TIMING:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in _late_imports(tree):
+            if isinstance(node, ast.Import):
+                top = node.names[0].name.split(".")[0]
+            else:
+                top = "" if node.level else (node.module or "").split(".")[0]
+            if top not in OPTIONAL_EXTRAS:
+                unexplained.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert unexplained == [], f"function-level imports without a reason: {unexplained}"
+    # the rule can fail: an import inside a function is seen, one under TYPE_CHECKING is not
+    sample = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "def f():\n    import json\n    if TYPE_CHECKING:\n        import decimal\n"
+    )
+    assert [n.names[0].name for n in _late_imports(sample)] == ["json"]

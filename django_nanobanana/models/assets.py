@@ -11,6 +11,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from ..access import usable_references, visible_assets, visible_versions
 from ..storage import configured_storage, delete_files
 
 
@@ -44,8 +45,6 @@ class Source(models.TextChoices):
 class GeneratedAssetQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
         """The images ``user`` may see (:mod:`django_nanobanana.access`)."""
-        from ..access import visible_assets
-
         return visible_assets(user, self)
 
     def with_versions_summary(self) -> models.QuerySet:
@@ -70,16 +69,12 @@ class GeneratedAssetQuerySet(models.QuerySet):
 class AssetVersionQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
         """The versions of the images ``user`` may see."""
-        from ..access import visible_versions
-
         return visible_versions(user, self)
 
 
 class ReferenceImageQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> models.QuerySet:
         """The reference images ``user`` may see and use."""
-        from ..access import usable_references
-
         return usable_references(user, self)
 
 

@@ -10,6 +10,7 @@ querysets for a fixed number of queries per page.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -17,7 +18,11 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from ..conf import nanobanana_settings
+from ..models import VersionKind
+from ..money import format_money
 from ..pictures import picture_for
+from ..services.crops import breakpoints
 
 register = template.Library()
 
@@ -86,8 +91,6 @@ def nanobanana_picture(
 
 def _art_direction(picture: Any, option: str | None) -> list[tuple[str, Any]]:
     """``[(media query, CropSources), ...]`` for the crops this picture has."""
-    from ..services.crops import breakpoints
-
     if option is None:
         wanted = breakpoints()
     else:
@@ -105,9 +108,6 @@ def _art_direction(picture: Any, option: str | None) -> list[tuple[str, Any]]:
 
 def _ai_label(asset: Any, option: Any) -> str:
     """The visible label's text, or "" (not wanted, or not an AI-generated image)."""
-    from ..conf import nanobanana_settings
-    from ..models import VersionKind
-
     setting = nanobanana_settings.AI_LABEL
     wanted = setting.get("ENABLED") if option is None or option == "" else option
     if not wanted:
@@ -135,10 +135,6 @@ def nanobanana_srcset(asset: Any, format: str = "jpeg") -> str:
 @register.filter
 def nanobanana_money(amount: Any) -> str:
     """``{{ amount|nanobanana_money }}``: ``$1.05``, ``$0.039`` (as budget errors print it)."""
-    from decimal import Decimal, InvalidOperation
-
-    from ..money import format_money
-
     if amount is None or amount == "":
         return "—"
     try:
