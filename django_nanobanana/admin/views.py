@@ -161,6 +161,11 @@ def editor_context(modeladmin: Any, request: HttpRequest, asset: GeneratedAsset)
     }
 
 
+def description_key(description: Any) -> str:
+    """What the alt-text panel shows, as the page and the status JSON compare it."""
+    return f"{description.pk}:{description.state}" if description is not None else ""
+
+
 def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
     """The image's state as JSON, with the two panels re-rendered (the page swaps them in)."""
     asset = modeladmin._asset(request, object_id)
@@ -192,6 +197,16 @@ def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonRe
             "history": render_to_string("admin/nanobanana/_history.html", context, request),
         },
     }
+    if "description" in request.GET and hasattr(modeladmin, "description_context"):
+        # The alt-text panel: polled while a suggestion is being made, re-rendered only
+        # when its description or state changed (an editor's typing there is kept).
+        context.update(modeladmin.description_context(request, asset))
+        data["busy"] = data["busy"] or context["description_busy"]
+        data["description"] = description_key(context["description"])
+        if request.GET["description"] != data["description"]:
+            data["html"]["description"] = render_to_string(
+                "admin/nanobanana/_description.html", context, request
+            )
     if request.GET.get("current", "") != data["current_version"]:
         # A new current version: the page also swaps its tools (Edit with an instruction)
         # and the overlay editor, which follow the current image.

@@ -110,3 +110,26 @@ def test_the_changelist_action_describes_each_image_it_may(
     selected = {"action": "describe_action", "_selected_action": [cliffs.pk]}
     page = client.post(changelist, selected, follow=True).content.decode()
     assert "Cliffs: not allowed." in page and "being described" not in page
+
+
+def test_status_json_carries_the_alt_text_panel_only_when_it_changed(
+    nanobanana_fake, make_asset, make_user, login
+):
+    """The change page polls while a suggestion is made; the panel comes back (for the
+    page to swap in) only when its description or state differs from what the page shows."""
+    editor = make_user("view", "change", "generate")
+    client = login(editor)
+    asset = make_asset("Harbour", owner=editor)
+    client.post(url("describe", asset))
+    row = ImageDescription.objects.get()
+    queued = client.get(url("status", asset), {"description": ""}).json()
+    assert queued["busy"] is True and queued["description"] == f"{row.pk}:queued"
+    assert "Describing the image" in queued["html"]["description"]
+    same = client.get(url("status", asset), {"description": queued["description"]}).json()
+    assert "description" not in same["html"]  # unchanged: the editor's page is left alone
+
+    execute_description(row.pk)
+    done = client.get(url("status", asset), {"description": queued["description"]}).json()
+    assert done["busy"] is False and done["description"] == f"{row.pk}:succeeded"
+    assert 'id="id_alt_text_en-us"' in done["html"]["description"]
+    assert "description" not in client.get(url("status", asset)).json()  # pages without it

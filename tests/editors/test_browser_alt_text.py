@@ -87,3 +87,52 @@ def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(bro
     assert (asset.focal_point_x, asset.focal_point_y) == (clicked_x, clicked_y)
     assert ImageDescription.objects.get(version_id=version.pk).review == "accepted"
     assert not worker.errors
+
+
+def test_the_suggestion_appears_without_a_reload_when_the_text_model_answers(
+    browser, site, worker, nanobanana_fake, settings
+):
+    """The editor asks for a suggestion from the change page; while the text model works
+    the panel says so, and when it answers the alt text and focal point appear in place
+    (the page is not reloaded) and the image takes clicks for the focal point."""
+    settings.NANOBANANA = {**settings.NANOBANANA, "DESCRIPTIONS": {"AUTO": False}}
+    editor = get_user_model().objects.get(username="editor")
+    version = generate(
+        GenerationParams(prompt="a blue boat in a harbour", aspect_ratio="16:9"),
+        user=editor,
+        title="Boat",
+        enqueue=False,
+    )
+    execute_version(version.pk)
+    asset = GeneratedAsset.objects.get(pk=version.asset_id)
+    # The text model's answer is held until the test lets it through (a condition, not a
+    # clock): the page is seen waiting first.
+    nanobanana_fake.gate, nanobanana_fake.gate_timeout = 10**6, 90.0
+    login(browser, site.url)
+    browser.get(site.url + reverse("admin:nanobanana_generatedasset_change", args=[asset.pk]))
+    wait(browser, css("#nb-describe")).click()
+    wait(browser, css("#nb-description-busy"))
+    browser.execute_script("window.nbSamePage = true;")
+    wait(
+        browser,
+        lambda d: ImageDescription.objects.filter(
+            version_id=version.pk, state=DescriptionState.RUNNING
+        ).exists(),
+    )
+    assert not browser.find_elements("css selector", "#id_alt_text_en-us")
+    shot(browser, "alt-text-live-01-describing")
+
+    nanobanana_fake.open_gate()
+    field = wait(browser, css("#id_alt_text_en-us"))
+    assert field.get_attribute("value") == "A blue boat in a harbour"
+    assert browser.execute_script("return window.nbSamePage === true;")  # no reload
+    assert not browser.find_elements("css selector", "#nb-description-busy")
+
+    image = browser.find_element("id", "nb-focal-image")  # the swapped-in image takes clicks
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", image)
+    image.click()
+    wait(browser, lambda d: d.find_element("id", "nb-focal-marker").is_displayed())
+    x = browser.find_element("css selector", "#nb-accept-form .nb-focal-x").get_attribute("value")
+    assert abs(float(x) - 0.5) < 0.05
+    shot(browser, "alt-text-live-02-suggested")
+    assert not worker.errors

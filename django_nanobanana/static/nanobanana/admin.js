@@ -32,6 +32,14 @@
       if (form) { startPreview(form); }
     }
 
+    function swapDescription(html) {
+      var panel = document.getElementById("nb-description");
+      if (!panel) { return; }
+      panel.outerHTML = html;
+      // its focal-point image is a new element: let focal_point.js bind it again
+      document.dispatchEvent(new CustomEvent("nanobanana:description"));
+    }
+
     function apply(data) {
       if (current && data.html) { current.innerHTML = data.html.current; }
       if (history && data.html) { history.innerHTML = data.html.history; }
@@ -39,6 +47,10 @@
       // image) come with the answer; no reload needed.
       if (data.html && data.html.tools !== undefined) { swapTools(data.html.tools); }
       if (data.html && data.html.editor !== undefined) { swapEditor(data.html.editor); }
+      // A suggestion finished (or failed): the alt-text panel comes with the answer.
+      if (data.html && data.html.description !== undefined) {
+        swapDescription(data.html.description);
+      }
       root.dataset.current = data.current_version || "";
       root.dataset.busy = data.busy ? "1" : "0";
       root.dataset.state = data.state || "";
@@ -48,6 +60,8 @@
     function poll() {
       var query = (url.indexOf("?") === -1 ? "?" : "&") + "current=" +
         encodeURIComponent(root.dataset.current || "");
+      var panel = document.getElementById("nb-description");
+      if (panel) { query += "&description=" + encodeURIComponent(panel.dataset.key || ""); }
       fetch(url + query, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {

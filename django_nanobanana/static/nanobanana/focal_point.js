@@ -22,6 +22,8 @@
       frame.dataset.focal = x + "," + y;
     });
   }
+  // admin.js swaps the alt-text panel in when a suggestion finishes
+  document.addEventListener("nanobanana:description", init);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
