@@ -233,3 +233,17 @@ def try_reserve(
             )
     except ledger.BudgetExceeded as exc:
         return exc
+
+
+def suggested_description(version: Any, alt_text: dict[str, str]) -> Any:
+    """A finished, unreviewed alt-text suggestion for ``version`` (as the text model's)."""
+    from django_nanobanana.models import DescriptionState, ImageDescription
+
+    return ImageDescription.objects.create(
+        version=version,
+        provider="gemini",
+        model="gemini-3.1-flash-lite",
+        languages=list(alt_text),
+        state=DescriptionState.SUCCEEDED,
+        alt_text=alt_text,
+    )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django_nanobanana.contrib.djangocms.cms_plugins import GeneratedAssetPlugin
 from django_nanobanana.contrib.djangocms.models import GeneratedAssetPluginModel
 from django_nanobanana.models import GeneratedAsset
+from tests.helpers import suggested_description
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,14 @@ def _srcset(asset, fmt):
         format=fmt, overlay_hash=asset.rendered_overlay_hash
     ).order_by("width")
     return ", ".join(f"{r.file.url} {r.width}w" for r in rows)
+
+
+def _add_plugin_url(placeholder):
+    """django CMS's "add a Generated image plugin" form for ``placeholder``."""
+    return reverse("admin:cms_placeholder_add_plugin") + (
+        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
+        "&plugin_language=en&plugin_position=1"
+    )
 
 
 @pytest.fixture
@@ -54,17 +63,8 @@ def test_plugin_renders_picture_with_srcset(client, cms_page, make_asset):
 def test_plugin_alt_text_follows_the_pages_rule(client, cms_page, make_asset, settings):
     """Without its own alt text the plugin shows what every page shows for the image: the
     suggested alt text only where the site allows unreviewed suggestions."""
-    from django_nanobanana.models import DescriptionState, ImageDescription
-
     asset = make_asset(alt_text="")
-    ImageDescription.objects.create(
-        version=asset.current_version,
-        provider="gemini",
-        model="gemini-3.1-flash-lite",
-        languages=["en"],
-        state=DescriptionState.SUCCEEDED,
-        alt_text={"en": "Suggested lighthouse"},
-    )
+    suggested_description(asset.current_version, {"en": "Suggested lighthouse"})
     page, placeholder = cms_page
     add_plugin(placeholder, GeneratedAssetPlugin, "en", asset=asset)
     assert 'alt=""' in client.get(page.get_absolute_url("en")).content.decode()
@@ -88,10 +88,7 @@ def test_plugin_form_chooses_and_sets_the_overlay(client, editor, cms_page, make
     asset = make_asset(title="Lake")
     _page, placeholder = cms_page
     client.force_login(editor)
-    url = reverse("admin:cms_placeholder_add_plugin") + (
-        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1"
-    )
+    url = _add_plugin_url(placeholder)
     form = client.get(url).content.decode()
     assert "data-nb-chooser" in form and reverse("nanobanana_chooser:generate") in form
     assert 'name="overlay_text"' in form
@@ -136,10 +133,7 @@ def test_plugin_overlay_is_automatic_unless_the_editor_picks_colours(
     asset = make_asset(title="Lake")
     _page, placeholder = cms_page
     client.force_login(editor)
-    url = reverse("admin:cms_placeholder_add_plugin") + (
-        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1"
-    )
+    url = _add_plugin_url(placeholder)
     form = client.get(url).content.decode()
     assert 'name="overlay_style"' in form and '<option value="auto" selected>' in form
     data = {"asset": str(asset.pk), "sizes": "100vw", "loading": "lazy"}
@@ -163,10 +157,7 @@ def test_plugin_form_shows_the_image_row_and_its_error(client, editor, cms_page)
 
     _page, placeholder = cms_page
     client.force_login(editor)
-    url = reverse("admin:cms_placeholder_add_plugin") + (
-        f"?placeholder_id={placeholder.pk}&plugin_type=GeneratedAssetPlugin"
-        "&plugin_language=en&plugin_position=1"
-    )
+    url = _add_plugin_url(placeholder)
     form = client.get(url).content.decode()
     row = re.search(r'<div class="([^"]*field-asset[^"]*)"', form)
     assert row is not None and "hidden" not in row.group(1).split()

@@ -111,16 +111,11 @@ def test_block_renders_picture_with_srcset(make_asset):
 
 def test_block_api_representation_has_the_alt_text_pages_use(make_asset, settings):
     """Headless Wagtail (the page API) gets the alt text a page would show."""
-    from django_nanobanana.models import DescriptionState, ImageDescription
+    from tests.helpers import suggested_description
 
     asset = make_asset(alt_text="")
-    ImageDescription.objects.create(
-        version=asset.current_version,
-        provider="gemini",
-        model="gemini-3.1-flash-lite",
-        languages=["en"],
-        state=DescriptionState.SUCCEEDED,
-        alt_text={"en": "Suggested lighthouse", "en-us": "Suggested lighthouse"},
+    suggested_description(
+        asset.current_version, {"en": "Suggested lighthouse", "en-us": "Suggested lighthouse"}
     )
     block = GeneratedAssetChooserBlock()
     shown = block.get_api_representation(asset)

@@ -34,15 +34,18 @@ def site(settings, nanobanana_fake, media_root, live_server) -> Any:
     return live_server
 
 
-def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(browser, site, worker):
+def _generated(prompt: str, title: str) -> Any:
+    """A 16:9 image the editor generated, run to the end here (not by the worker)."""
     editor = get_user_model().objects.get(username="editor")
-    version = generate(
-        GenerationParams(prompt="a red lighthouse on a rocky coast", aspect_ratio="16:9"),
-        user=editor,
-        title="Lighthouse",
-        enqueue=False,
-    )
-    execute_version(version.pk)  # on commit: the describe call is queued; the worker runs it
+    params = GenerationParams(prompt=prompt, aspect_ratio="16:9")
+    version = generate(params, user=editor, title=title, enqueue=False)
+    execute_version(version.pk)
+    return version
+
+
+def test_an_editor_accepts_the_suggested_alt_text_with_a_clicked_focal_point(browser, site, worker):
+    # on commit: the describe call is queued; the worker runs it
+    version = _generated("a red lighthouse on a rocky coast", "Lighthouse")
 
     def described(_driver: Any) -> bool:
         return ImageDescription.objects.filter(
@@ -96,14 +99,7 @@ def test_the_suggestion_appears_without_a_reload_when_the_text_model_answers(
     the panel says so, and when it answers the alt text and focal point appear in place
     (the page is not reloaded) and the image takes clicks for the focal point."""
     settings.NANOBANANA = {**settings.NANOBANANA, "DESCRIPTIONS": {"AUTO": False}}
-    editor = get_user_model().objects.get(username="editor")
-    version = generate(
-        GenerationParams(prompt="a blue boat in a harbour", aspect_ratio="16:9"),
-        user=editor,
-        title="Boat",
-        enqueue=False,
-    )
-    execute_version(version.pk)
+    version = _generated("a blue boat in a harbour", "Boat")
     asset = GeneratedAsset.objects.get(pk=version.asset_id)
     # The text model's answer is held until the test lets it through (a condition, not a
     # clock): the page is seen waiting first.
