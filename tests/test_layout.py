@@ -216,7 +216,7 @@ LATE_FOR_TIMING = {
     f"{ROOT_NAME}.testing.fake_gemini.generate": "fake_c2pa needs the optional c2pa extra",
 }
 #: Third-party packages of the optional extras (pyproject.toml): imported where used.
-OPTIONAL_EXTRAS = {"c2pa", "cryptography", "google", "redis", "wagtail", "cms"}
+OPTIONAL_EXTRAS = {"c2pa", "cryptography", "google", "redis", "wagtail", "cms", "pythainlp"}
 
 
 def _late_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:

@@ -18,8 +18,11 @@ from django_nanobanana.imaging.overlay import (
     draw_overlay,
     relative_luminance,
 )
+from django_nanobanana.imaging.overlay import text as text_module
+from django_nanobanana.imaging.overlay.fitting import plan_lines
+from django_nanobanana.imaging.overlay.text import split_tokens
 from django_nanobanana.imaging.renditions import render_renditions
-from tests.helpers import make_hard_background
+from tests.helpers import make_hard_background, require_service
 
 BACKGROUNDS = ("stripes", "busy", "split", "white", "black")
 
@@ -202,6 +205,38 @@ def test_thai_is_drawn_with_the_thai_font():
     assert "thai" in layout.fonts
     out = draw_overlay(Image.new("RGB", (1024, 576), "black"), OverlaySpec(text="ลดราคา"))
     assert out.image.getbbox() is not None and out.contrast >= TARGET_CONTRAST
+
+
+#: "Hello, welcome to our shop", written as Thai is, without spaces; its words by hand.
+THAI_WELCOME = ("สวัสดี", "ครับ", "ยินดี", "ต้อนรับ", "สู่", "ร้าน", "ของ", "เรา")
+
+
+def _whole_thai_words(line: str) -> bool:
+    """``line`` is a run of whole words of THAI_WELCOME (no word cut in two)."""
+    if not line:
+        return True
+    return any(line.startswith(w) and _whole_thai_words(line[len(w) :]) for w in THAI_WELCOME)
+
+
+def test_thai_breaks_between_words_not_only_at_spaces(monkeypatch):
+    """Thai has no spaces between words: with the ``thai`` extra (PyThaiNLP) a long
+    phrase wraps between words, at the full font size; without it the phrase is one
+    unbreakable token and shrinks to fit one line."""
+    if text_module.thai_segmenter() is None:
+        require_service("pythainlp", "the thai extra is not installed: pip install -e '.[dev]'")
+    text = "".join(THAI_WELCOME)
+    layout = check_fits(OverlaySpec(text=text), 768, 1376)
+    assert len(layout.lines) >= 2 and "".join(layout.lines) == text
+    assert all(_whole_thai_words(line) for line in layout.lines), layout.lines
+    tokens = split_tokens("ลดราคาพิเศษ 50% วันนี้เท่านั้น (จริง)")
+    assert "50%" in tokens and "(จริง)" in tokens  # digits and brackets stay with a word
+
+    monkeypatch.setattr(text_module, "thai_segmenter", lambda: None)  # without the extra
+    plan_lines.cache_clear()  # plans are cached per spec: forget the one made with it
+    unbroken = check_fits(OverlaySpec(text=text), 768, 1376)
+    plan_lines.cache_clear()
+    assert unbroken.lines == (text,)
+    assert unbroken.font_size < layout.font_size
 
 
 def test_emoji_are_refused_by_name():

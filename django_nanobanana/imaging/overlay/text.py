@@ -3,12 +3,16 @@ a paragraph may break.
 
 Breaks are allowed at whitespace and around CJK characters (written without spaces),
 with a light form of Japanese *kinsoku*: no line starts with closing punctuation or
-ends with an opening one.
+ends with an opening one. Thai, also written without spaces between words, breaks between
+dictionary words when PyThaiNLP is installed (the ``thai`` extra), else only at spaces.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
 
 _SCRIPT_RANGES: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
     ("arabic", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF), (0xFB50, 0xFDFF),
@@ -90,12 +94,45 @@ def _is_cjk_breakable(char: str) -> bool:
     return any(low <= code <= high for low, high in _CJK_BREAKABLE)
 
 
+_THAI_RUN = re.compile("([\u0e00-\u0e7f]+)")
+
+
+@lru_cache(maxsize=1)
+def thai_segmenter() -> Callable[[str], list[str]] | None:
+    """PyThaiNLP's dictionary word segmenter (``newmm``), or None without the extra."""
+    try:
+        from pythainlp.tokenize import word_tokenize
+    except ImportError:
+        return None
+    return lambda text: word_tokenize(text, engine="newmm", keep_whitespace=False)
+
+
+def _thai_words(token: str) -> list[str]:
+    """``token`` cut between the Thai words it holds; anything else in it (digits,
+    punctuation, Latin) stays glued to its neighbour, so a break falls only between two
+    Thai words."""
+    segment = thai_segmenter() if _THAI_RUN.search(token) else None
+    if segment is None:
+        return [token]
+    pieces = [""]
+    for run in _THAI_RUN.split(token):
+        if not _THAI_RUN.fullmatch(run):
+            pieces[-1] += run
+            continue
+        words = [word for word in segment(run) if word]
+        if "".join(words) != run:  # the segmenter changed the text: keep the run whole
+            words = [run]
+        pieces[-1] += words[0]
+        pieces.extend(words[1:])
+    return [piece for piece in pieces if piece]
+
+
 def split_tokens(paragraph: str) -> list[str]:
     """Split a paragraph into unbreakable tokens; each whitespace run is a token.
 
     Breaks are allowed at whitespace and around CJK characters (which are
     written without spaces), except before closing and after opening
-    punctuation (a light form of Japanese *kinsoku*).
+    punctuation (a light form of Japanese *kinsoku*), and between Thai words.
     """
     tokens: list[str] = []
     for char in paragraph:
@@ -113,4 +150,4 @@ def split_tokens(paragraph: str) -> list[str]:
             tokens.append(char)
         else:
             tokens[-1] += char
-    return tokens
+    return [piece for token in tokens for piece in _thai_words(token)]
