@@ -3,9 +3,9 @@
 ``nox -s oldest`` installs the minimum of each core dependency that
 ``pyproject.toml`` declares (``OLDEST`` below must match it: a test checks), and
 ``nox -s newest`` the newest releases the declared ranges allow, on every Python
-the classifiers list. Both run the SQLite suite without the browser, slow, Redis and
-PostgreSQL tests (``make test`` runs those on the dev environment); missing interpreters
-are skipped. See docs/contributing.md.
+the classifiers list and for each Django series they list. Both run the SQLite suite
+without the browser, slow, Redis and PostgreSQL tests (``make test`` runs those on the
+dev environment); missing interpreters are skipped. See docs/contributing.md.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 import nox
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -34,6 +35,8 @@ OLDEST = {
 }
 OLDEST_PYTHON = "3.11"
 NEWEST_PYTHONS = ["3.11", "3.12", "3.13"]
+#: The Django series the package supports (its classifiers; a test checks): each is run.
+DJANGO_SERIES = ["5.2", "6.0", "6.1"]
 
 #: Extras the suite imports (the CMS extras have their own settings and are left out).
 EXTRAS = "drf,vertex,redis"
@@ -72,6 +75,10 @@ def oldest(session: nox.Session) -> None:
 
 
 @nox.session(python=NEWEST_PYTHONS, tags=["matrix"])
-def newest(session: nox.Session) -> None:
-    """The suite with the newest releases the declared ranges allow."""
-    run_suite(session, "--upgrade", "--upgrade-strategy", "eager")
+@nox.parametrize("django", DJANGO_SERIES)
+def newest(session: nox.Session, django: str) -> None:
+    """The suite with the newest releases the declared ranges allow, per Django series."""
+    python = tuple(int(part) for part in str(session.python).split("."))
+    if Version(django) >= Version("6.0") and python < (3, 12):
+        session.skip(f"Django {django} needs Python 3.12 or newer")
+    run_suite(session, "--upgrade", "--upgrade-strategy", "eager", f"django=={django}.*")
