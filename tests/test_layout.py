@@ -251,3 +251,22 @@ def test_function_level_imports_are_for_optional_extras_or_app_loading_only() ->
         "def f():\n    import json\n    if TYPE_CHECKING:\n        import decimal\n"
     )
     assert [n.names[0].name for n in _late_imports(sample)] == ["json"]
+
+
+#: The layers below the flows (docs/architecture.md): they never import a flow or an edge.
+LOWER = ("ledger", "providers", "imaging", "models", "storage", "access", "conf", "money")
+UPPER = ("services", "tasks", "admin", "api", "management", "contrib", "chooser")
+
+
+def test_nothing_below_the_services_calls_back_up() -> None:
+    graph = import_graph()
+
+    def under(name: str, tops: tuple[str, ...]) -> bool:
+        return any(name == f"{ROOT_NAME}.{t}" or name.startswith(f"{ROOT_NAME}.{t}.") for t in tops)
+
+    upward = {
+        name: sorted(t for t in targets if under(t, UPPER))
+        for name, targets in graph.items()
+        if under(name, LOWER) and any(under(t, UPPER) for t in targets)
+    }
+    assert upward == {}

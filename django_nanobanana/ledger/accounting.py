@@ -27,9 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..conf import nanobanana_settings
+from ..db_locks import retry_on_lock
 from ..models import AssetVersion, BilledCall, Outcome, State
 from ..models.ledger import TOKEN_FIELDS
-from ..services.lease import retry_on_lock
 from . import budgets
 from .audit import record_outcome, record_request
 from .entries import close, record_billed_call, record_cache_hit

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from .. import signals
 from ..conf import nanobanana_settings
+from ..db_locks import retry_on_lock
 from ..exceptions import StateConflict
 from ..ledger import accounting
 from ..models import AssetVersion, State
-from .lease import retry_on_lock
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def finish_running(
 ) -> bool:
     """Move a running row (of this attempt) to a final state and call ``close`` (its
     money) in the same transaction. False if the row was not ours any more. A locked
-    database is waited out (:func:`~.lease.retry_on_lock`) rather than leaving it
-    running."""
+    database is waited out (:func:`~django_nanobanana.db_locks.retry_on_lock`) rather
+    than leaving it running."""
     fields.setdefault("finished_at", timezone.now())
 
     def attempt() -> bool:
