@@ -12,6 +12,7 @@ import io
 import os
 import random
 import struct
+import time
 import uuid
 import zlib
 from decimal import Decimal
@@ -31,6 +32,18 @@ def require_service(name: str, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: required)")
     pytest.skip(reason)
+
+
+def wait_for(
+    predicate: Any, timeout: float = 60.0, message: str = "timed out", *, interval: float = 0.05
+) -> None:
+    """Poll ``predicate`` until it is true; fail with ``message`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(message)
 
 
 def stored_files(root) -> list[str]:

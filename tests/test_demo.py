@@ -11,10 +11,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +36,6 @@ def answers(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.2)
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -101,7 +94,7 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
         text=True,
     )
     try:
-        wait_for(lambda: answers(web) and answers(fake) and state.exists())
+        wait_for(lambda: answers(web) and answers(fake) and state.exists(), interval=0.2)
         saved = json.loads(state.read_text())
         assert saved["base_url"] == f"http://127.0.0.1:{fake}"
 
@@ -128,7 +121,7 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
     assert "SIGKILL" not in out, out[-3000:]
     assert "Demo stopped." in out
     assert not state.exists()
-    wait_for(lambda: not answers(web) and not answers(fake), timeout=10)
+    wait_for(lambda: not answers(web) and not answers(fake), timeout=10, interval=0.2)
 
 
 FACTS = """

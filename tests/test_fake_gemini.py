@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from django_nanobanana.testing.fake_gemini import DEFAULT_API_KEY, FakeGeminiServer, main
-from tests.helpers import image_size
+from tests.helpers import image_size, wait_for
 
 PATH = "/v1beta/models/{model}:generateContent"
 
@@ -173,6 +173,21 @@ def test_the_gate_holds_calls_until_enough_are_in_flight_at_once(fake_gemini):
         assert serial.in_flight == 0
     finally:
         serial.stop()
+
+
+def test_stopping_the_server_lets_held_calls_go(fake_gemini):
+    """A test that fails while a call waits at the gate must not leave it waiting (and
+    its client hanging) for the whole gate timeout."""
+    import threading
+
+    fake_gemini.gate, fake_gemini.gate_timeout = 2, 300.0
+    answers = []
+    caller = threading.Thread(target=lambda: answers.append(post(fake_gemini, body("held"))))
+    caller.start()
+    wait_for(lambda: fake_gemini.in_flight == 1, 30, "the call never reached the gate")
+    fake_gemini.stop()
+    caller.join(timeout=60)  # far below the gate's 300 s
+    assert not caller.is_alive() and answers[0].status_code == 200
 
 
 def test_command_line_refuses_non_loopback_hosts():

@@ -45,19 +45,10 @@ from django_nanobanana.providers.models_registry import get_model
 from django_nanobanana.services import GenerationParams, execute_version, generate
 from django_nanobanana.services.batch import run_with_batch_api
 from django_nanobanana.services.reaper import reap
-from tests.helpers import stored_files
+from tests.helpers import stored_files, wait_for
 
 #: Threads (a worker and a reaper, a lock holder) need real commits.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(predicate, timeout, message):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(message)
 
 
 def params(**kw):

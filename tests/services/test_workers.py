@@ -17,9 +17,15 @@ from django_nanobanana.models.ledger import LedgerEntry
 from django_nanobanana.services import GenerationParams, generate, queue
 from django_nanobanana.services.reaper import reap
 from django_nanobanana.testing.pytest_plugin import fake_settings
+from tests import helpers
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate, timeout, message):
+    # the clusters write from other processes: poll the database gently
+    helpers.wait_for(predicate, timeout, message, interval=0.2)
 
 
 class Cluster:
@@ -89,15 +95,6 @@ def cluster_factory(media_root, tmp_path):
     yield make
     for cluster in clusters:
         cluster.stop()
-
-
-def wait_for(predicate, timeout, message):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(message)
 
 
 def test_a_real_cluster_finishes_20_generations(

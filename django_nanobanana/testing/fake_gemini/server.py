@@ -41,6 +41,7 @@ class FakeGeminiServer(FakeState, ThreadingHTTPServer):
 
     def stop(self) -> None:
         self.stopping.set()  # wakes hanging handlers
+        self.open_gate()  # and calls held at the gate
         self.shutdown()
         self.server_close()
 

@@ -106,8 +106,7 @@ class FakeState:
             if self.gate:
                 with self._flight:
                     self._flight.wait_for(
-                        lambda: self.max_in_flight >= self.gate or self.stopping.is_set(),
-                        timeout=self.gate_timeout,
+                        lambda: self.max_in_flight >= self.gate, timeout=self.gate_timeout
                     )
         finally:
             with self._flight:
