@@ -22,7 +22,7 @@ OVERLAY_STYLE_CHOICES = (
 OVERLAY_STYLE_HELP = _(
     "Automatic: white or black text, plus a soft shadow or a scrim only where "
     "the picture needs it, measured on every rendition to reach a 4.5:1 "
-    "contrast. Custom: the colours, outline and background below."
+    "contrast. Custom: what you set below."
 )
 
 GROUNDING_CHOICES = (

@@ -197,7 +197,7 @@ def status_view(modeladmin: Any, request: HttpRequest, object_id: str) -> JsonRe
             "history": render_to_string("admin/nanobanana/_history.html", context, request),
         },
     }
-    if "description" in request.GET and hasattr(modeladmin, "description_context"):
+    if "description" in request.GET:
         # The alt-text panel: polled while a suggestion is being made, re-rendered only
         # when its description or state changed (an editor's typing there is kept).
         context.update(modeladmin.description_context(request, asset))
