@@ -9,45 +9,22 @@ as ``python benchmarks/NAME.py``; a script loaded by path puts the folder there 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the tests' helpers (polling, the photo-like test image)
+    sys.path.insert(0, str(ROOT))
+
+from tests.helpers import accepts, free_port  # noqa: E402
+from tests.helpers import wait_for as wait_until  # noqa: E402
+
 EXAMPLE = ROOT / "example_project"
 README = ROOT / "benchmarks" / "README.md"
 #: The key the fake server accepts and the benchmarks' projects send.
 API_KEY = "bench-key"
 MANAGE = [sys.executable, "manage.py"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, message: str, interval: float = 0.1
-) -> None:
-    """Poll ``predicate`` until it is true; RuntimeError(``message``) after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise RuntimeError(message)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
 
 
 def start_fake(
@@ -73,7 +50,7 @@ def start_fake(
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        wait_until(lambda: _accepts(port), 30, "the fake server did not start")
+        wait_until(lambda: accepts(port, timeout=0.2), 30, "the fake server did not start")
     except RuntimeError:
         process.kill()
         raise

@@ -26,7 +26,6 @@ import argparse
 import io
 import os
 import platform
-import random
 import statistics
 import sys
 import time
@@ -42,7 +41,7 @@ if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
 
 import PIL  # noqa: E402
 from _support import README, write_readme  # noqa: E402
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, PngImagePlugin, features  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin, features  # noqa: E402
 
 from django_nanobanana.imaging.decode import decode_image  # noqa: E402
 from django_nanobanana.imaging.overlay import (  # noqa: E402
@@ -60,6 +59,7 @@ from django_nanobanana.imaging.renditions import (  # noqa: E402
     DEFAULT_WIDTHS,
     render_renditions,
 )
+from tests.helpers import make_photo  # noqa: E402
 
 SIZES = {"1K": (1376, 768), "2K": (2752, 1536), "4K": (5504, 3072)}
 TARGET = 1.15
@@ -83,26 +83,8 @@ AUTO_OVERLAY = OverlaySpec.from_dict(
 
 
 def photo(width: int, height: int, seed: int = 1) -> Image.Image:
-    """Deterministic photo-like content: gradient sky, soft blobs, film grain."""
-    rng = random.Random(seed)
-    sky = Image.linear_gradient("L").resize((width, height))
-    image = Image.merge(
-        "RGB",
-        (
-            sky.point(lambda v: 40 + v // 3),
-            sky.point(lambda v: 90 + v // 3),
-            sky.point(lambda v: 200 - v // 4),
-        ),
-    )
-    draw = ImageDraw.Draw(image)
-    for _ in range(60):
-        x, y = rng.randrange(width), rng.randrange(height)
-        r = rng.randrange(width // 40, width // 6)
-        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-        draw.ellipse((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
-    image = image.filter(ImageFilter.GaussianBlur(width // 400))
-    grain = Image.frombytes("L", (width, height), rng.randbytes(width * height))
-    return Image.blend(image, Image.merge("RGB", (grain, grain, grain)), 0.06)
+    """The benchmarks' photo-like original (the tests' generator, 60 blobs)."""
+    return make_photo(width, height, seed, blobs=60)
 
 
 def ours(data: bytes, overlay: OverlaySpec | None) -> int:

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 import random
+import socket
 import struct
 import time
 import uuid
@@ -32,6 +33,22 @@ def require_service(name: str, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: required)")
     pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def accepts(port: int, timeout: float = 0.3) -> bool:
+    """Something listens on ``port`` of the loopback interface."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for(
@@ -73,8 +90,11 @@ def png_bytes(size: tuple[int, int] = (64, 48), color: str = "red") -> bytes:
     return png(*size, colour=color)
 
 
-def make_photo(width: int, height: int, seed: int = 0, *, blur: bool = True) -> Image.Image:
-    """Deterministic photo-like RGB content: sky gradient, blobs, grain."""
+def make_photo(
+    width: int, height: int, seed: int = 0, *, blur: bool = True, blobs: int = 40
+) -> Image.Image:
+    """Deterministic photo-like RGB content: sky gradient, blobs, grain (also the
+    benchmarks' test image)."""
     rng = random.Random(seed)
     sky = Image.linear_gradient("L").resize((width, height))
     image = Image.merge(
@@ -86,7 +106,7 @@ def make_photo(width: int, height: int, seed: int = 0, *, blur: bool = True) -> 
         ),
     )
     draw = ImageDraw.Draw(image)
-    for _ in range(40):
+    for _ in range(blobs):
         x, y = rng.randrange(width), rng.randrange(height)
         r = rng.randrange(max(2, width // 40), max(3, width // 6))
         colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))

@@ -8,34 +8,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import accepts, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "example_project"
 VENV = Path(sys.executable).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.3):
-            return True
-    except OSError:
-        return False
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -94,7 +79,7 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
         text=True,
     )
     try:
-        wait_for(lambda: answers(web) and answers(fake) and state.exists(), interval=0.2)
+        wait_for(lambda: accepts(web) and accepts(fake) and state.exists(), interval=0.2)
         saved = json.loads(state.read_text())
         assert saved["base_url"] == f"http://127.0.0.1:{fake}"
 
@@ -121,7 +106,7 @@ def test_second_terminal_finds_the_demo_and_ctrl_c_stops_cleanly(demo_env, tmp_p
     assert "SIGKILL" not in out, out[-3000:]
     assert "Demo stopped." in out
     assert not state.exists()
-    wait_for(lambda: not answers(web) and not answers(fake), timeout=10, interval=0.2)
+    wait_for(lambda: not accepts(web) and not accepts(fake), timeout=10, interval=0.2)
 
 
 FACTS = """

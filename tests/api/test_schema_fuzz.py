@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from django_nanobanana.testing.fake_gemini import DEFAULT_API_KEY, FakeGeminiServer
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -64,12 +64,6 @@ print(Token.objects.create(user=user).key)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, str(EXAMPLE / "manage.py"), *args],
@@ -89,7 +83,7 @@ def live_site(tmp_path: Path) -> Iterator[dict[str, str]]:
     if shutil.which("st", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("schemathesis is not installed (pip install -e '.[dev]')")
     fake = FakeGeminiServer(api_key=DEFAULT_API_KEY).start()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(EXAMPLE), str(ROOT)]),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 import uuid
 
@@ -26,7 +25,7 @@ from django_nanobanana.models.ledger import LedgerEntry
 from django_nanobanana.services import GenerationParams, generate
 from django_nanobanana.services.reaper import reap
 from django_nanobanana.testing.pytest_plugin import fake_settings
-from tests.helpers import require_service
+from tests.helpers import free_port, require_service
 
 from .test_workers import Cluster, wait_for
 
@@ -63,9 +62,7 @@ def s3_server():
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
         require_service("s3", f"moto[server] / boto3 are not installed: {exc}")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
