@@ -57,8 +57,8 @@ class GeneratedAssetChooserBlock(_BaseBlock):  # type: ignore[misc, valid-type]
         if (
             value is not None
             and editor is not None
-            and str(value.pk) not in editor.placed
             and not may_view(editor.user, value)
+            and str(value.pk) not in editor.placed
         ):
             raise ValidationError(
                 _("Choose a generated image you may see; this one is not available to you."),

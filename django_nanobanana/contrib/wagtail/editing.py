@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.signals import request_finished
@@ -25,10 +26,16 @@ from ...models import GeneratedAsset
 
 @dataclass(frozen=True)
 class Editor:
-    """The user saving the object, and the images (ids) it showed before."""
+    """The user saving the object, and the object as it was (None: a new one)."""
 
     user: Any
-    placed: frozenset[str] = frozenset()
+    obj: Any = None
+
+    @cached_property
+    def placed(self) -> frozenset[str]:
+        """The images (ids) the object showed before: read only when a block asks, so
+        opening the editor or saving images the editor may see reads nothing more."""
+        return placed_assets(self.obj)
 
 
 _editor: ContextVar[Editor | None] = ContextVar("nanobanana_wagtail_editor", default=None)
@@ -50,7 +57,7 @@ def placed_assets(obj: Any) -> frozenset[str]:
 
 def start(request: Any, obj: Any = None) -> None:
     """Record ``request``'s user as the editor of ``obj`` (None: a new object)."""
-    _editor.set(Editor(request.user, placed_assets(obj)))
+    _editor.set(Editor(request.user, obj))
 
 
 def current() -> Editor | None:
